@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from accounts.age_assurance import AssuranceError
+from accounts.age_assurance.demo import DemoEstimator
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("band", ["13-15", "16-17", "18+"])
+def test_demo_estimates_the_chosen_band(band: str) -> None:
+    result = DemoEstimator(enabled=True).complete(
+        payload={"age_band": band}, expected_nonce=None, now=NOW
+    )
+    assert (result.age_band, result.level, result.method, result.provider) == (
+        band, "estimated", "estimation", "demo",
+    )
+
+
+def test_demo_refuses_when_disabled_even_if_called_directly() -> None:
+    demo = DemoEstimator(enabled=False)
+    assert not demo.available()
+    with pytest.raises(AssuranceError) as err:
+        demo.complete(payload={"age_band": "18+"}, expected_nonce=None, now=NOW)
+    assert err.value.code == "provider_unavailable"
+
+
+@pytest.mark.parametrize("payload", [{}, {"age_band": "12"}, {"age_band": ["18+"]}, None])
+def test_demo_needs_a_band(payload: object) -> None:
+    with pytest.raises(AssuranceError) as err:
+        DemoEstimator(enabled=True).complete(payload=payload, expected_nonce=None, now=NOW)  # type: ignore[arg-type]
+    assert err.value.code == "payload_invalid"
+
+
+def test_demo_tells_the_client_it_is_a_demo() -> None:
+    assert DemoEstimator(enabled=True).start(nonce="x")["demo"] is True
+
+
+@pytest.mark.needs_settings
+def test_demo_follows_debug(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = False
+    assert not DemoEstimator().available()
+    settings.DEBUG = True
+    assert DemoEstimator().available()
+    assert "demo" in str(DemoEstimator().label).lower()
