@@ -109,7 +109,7 @@ ERROR_MESSAGES: dict[str, Any] = {
     "token_nonce_invalid": _("The age check session is not valid. Please start again."),
     "token_nonce_replayed": _("This age token was already used. Please start again."),
     "token_claims_invalid": _("The age token does not say which age band you are in."),
-    "token_method_not_allowed": _("This site does not accept this kind of check from that service."),
+    "token_method_not_allowed": _("This site does not accept this check from that service."),
 }
 
 
@@ -189,10 +189,12 @@ class AgeAssuranceProvider(Protocol):
     """
 
     name: str
-    level: AssuranceLevel
     label: Any
     requires_nonce: bool
     signup_only: bool
+
+    @property
+    def level(self) -> AssuranceLevel: ...
 
     def available(self) -> bool:
         """Whether this provider may be used on this server right now."""

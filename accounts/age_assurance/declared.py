@@ -27,7 +27,8 @@ _MAX_AGE = 120
 
 def age_on(birthdate: date, today: date) -> int:
     """Whole years between `birthdate` and `today` (a 29 February birthday counts on 1 March)."""
-    return today.year - birthdate.year - ((today.month, today.day) < (birthdate.month, birthdate.day))
+    before_birthday = (today.month, today.day) < (birthdate.month, birthdate.day)
+    return today.year - birthdate.year - before_birthday
 
 
 def _birthday(birthdate: date, years: int) -> date:
@@ -87,4 +88,3 @@ class DeclaredProvider:
             assured_at=now,
             band_until=band_until,
         )
-

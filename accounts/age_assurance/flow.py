@@ -1,7 +1,7 @@
 """The one call a view needs to complete an age check: nonce handling, then the provider.
 
-    result = complete_assurance(provider=get_provider(name), payload=body,
-                                store=caches["default"], session_key=request.session.session_key)
+result = complete_assurance(provider=get_provider(name), payload=body,
+                            store=caches["default"], session_key=request.session.session_key)
 """
 
 from __future__ import annotations

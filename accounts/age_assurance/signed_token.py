@@ -26,7 +26,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from joserfc import jws
 from joserfc.errors import JoseError
-from joserfc.jwk import JWKRegistry, Key
+from joserfc.jwk import ECKey, JWKRegistry, Key, OKPKey, RSAKey
 from joserfc.jws import CompactSignature, JWSRegistry
 
 from .base import (
@@ -48,7 +48,12 @@ __all__ = [
 
 # alg → the only key type it may be verified with. "EdDSA" is RFC 8037's name; RFC 9864 renames
 # it "Ed25519" (joserfc warns that "EdDSA" is deprecated). Both mean Ed25519 here.
-ALLOWED_ALGORITHMS: dict[str, str] = {"ES256": "EC", "EdDSA": "OKP", "Ed25519": "OKP", "RS256": "RSA"}
+ALLOWED_ALGORITHMS: dict[str, str] = {
+    "ES256": "EC",
+    "EdDSA": "OKP",
+    "Ed25519": "OKP",
+    "RS256": "RSA",
+}
 # Anything else in the header (jwk, jku, x5u, crit, b64...) could steer verification: refused.
 _ALLOWED_HEADERS = frozenset({"alg", "kid", "typ"})
 # A real age token is a few hundred bytes; refuse big blobs before parsing them.
@@ -73,15 +78,19 @@ class TrustedIssuer:
 
 def _usable(key: Key) -> Key:
     """Refuse keys that no allowed algorithm can use, and keep only the public half."""
-    kty = key.key_type
-    if kty == "EC" and key.curve_name != "P-256":  # type: ignore[attr-defined]
-        raise ImproperlyConfigured("EC issuer keys must be P-256 (ES256)")
-    if kty == "OKP" and key.curve_name != "Ed25519":  # type: ignore[attr-defined]
-        raise ImproperlyConfigured("OKP issuer keys must be Ed25519 (EdDSA)")
-    if kty == "RSA" and key.raw_value.key_size < _MIN_RSA_BITS:  # type: ignore[union-attr]
-        raise ImproperlyConfigured(f"RSA issuer keys must have at least {_MIN_RSA_BITS} bits")
-    if kty not in {"EC", "OKP", "RSA"}:
-        raise ImproperlyConfigured(f"issuer keys must be public asymmetric keys, not {kty!r}")
+    if isinstance(key, ECKey):
+        if key.curve_name != "P-256":
+            raise ImproperlyConfigured("EC issuer keys must be P-256 (ES256)")
+    elif isinstance(key, OKPKey):
+        if key.curve_name != "Ed25519":
+            raise ImproperlyConfigured("OKP issuer keys must be Ed25519 (EdDSA)")
+    elif isinstance(key, RSAKey):
+        if key.raw_value.key_size < _MIN_RSA_BITS:
+            raise ImproperlyConfigured(f"RSA issuer keys must have at least {_MIN_RSA_BITS} bits")
+    else:
+        raise ImproperlyConfigured(
+            f"issuer keys must be public asymmetric keys, not {key.key_type!r}"
+        )
     if key.is_private:
         # An operator pasted the issuer's private key: use only the public half, it is all
         # verification needs (and the operator should not hold the private key at all).
@@ -108,7 +117,7 @@ def load_public_key(spec: Mapping[str, Any] | str | bytes) -> Key:
                 continue
             return _usable(key)
         raise ImproperlyConfigured("invalid issuer PEM key: not an EC, Ed25519 or RSA public key")
-    raise ImproperlyConfigured(f"an issuer key must be a JWK dict or a PEM string, not {type(spec)}")
+    raise ImproperlyConfigured(f"an issuer key must be a JWK dict or a PEM, not {type(spec)}")
 
 
 def parse_issuers(config: Mapping[str, Mapping[str, Any]]) -> dict[str, TrustedIssuer]:
@@ -137,8 +146,14 @@ def parse_issuers(config: Mapping[str, Mapping[str, Any]]) -> dict[str, TrustedI
     return issuers
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def _numeric_date(claims: dict[str, Any], name: str, *, required: bool) -> float | None:
+    value = claims.get(name)
+    if value is None and not required:
+        return None
+    # bool is an int in Python; a JSON `true` is not a date.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise AssuranceError("token_claims_invalid", f"{name} must be a numeric date")
+    return float(value)
 
 
 class SignedTokenProvider:
@@ -161,7 +176,7 @@ class SignedTokenProvider:
         self.leeway_seconds = leeway_seconds
 
     @property
-    def level(self) -> AssuranceLevel:  # type: ignore[override]
+    def level(self) -> AssuranceLevel:
         """The strongest level some trusted issuer may grant."""
         methods: set[str] = set()
         for issuer in self.issuers.values():
@@ -228,9 +243,9 @@ class SignedTokenProvider:
 
         method = claims.get("method")
         if method not in _METHOD_LEVELS:
-            raise AssuranceError("token_claims_invalid", "method must be estimation or verification")
+            raise AssuranceError("token_claims_invalid", "method: estimation or verification")
         if method not in issuer.methods:
-            raise AssuranceError("token_method_not_allowed", f"{issuer.issuer} is not trusted for {method}")
+            raise AssuranceError("token_method_not_allowed", f"{issuer.issuer} not for {method}")
 
         return AssuranceResult(
             age_band=self._band(claims),
@@ -245,7 +260,7 @@ class SignedTokenProvider:
     def _parse(self, payload: Any) -> tuple[CompactSignature, dict[str, Any], dict[str, Any]]:
         token = payload.get("token") if isinstance(payload, dict) else None
         if not isinstance(token, str) or not token:
-            raise AssuranceError("payload_invalid", "expected {\"token\": \"<compact JWS>\"}")
+            raise AssuranceError("payload_invalid", 'expected {"token": "<compact JWS>"}')
         if len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
             raise AssuranceError("token_malformed", "not a compact JWS")
         try:
@@ -298,9 +313,10 @@ class SignedTokenProvider:
 
     def _check_times(self, claims: dict[str, Any], now: float) -> None:
         leeway = self.leeway_seconds
-        exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf")
-        if not _is_number(exp) or not _is_number(iat) or (nbf is not None and not _is_number(nbf)):
-            raise AssuranceError("token_claims_invalid", "exp and iat must be numeric dates")
+        exp = _numeric_date(claims, "exp", required=True)
+        iat = _numeric_date(claims, "iat", required=True)
+        nbf = _numeric_date(claims, "nbf", required=False)
+        assert exp is not None and iat is not None  # required=True never returns None
         if now >= exp + leeway:
             raise AssuranceError("token_expired")
         if nbf is not None and now + leeway < nbf:

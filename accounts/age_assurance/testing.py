@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from joserfc import jws
-from joserfc.jwk import JWKRegistry, Key
+from joserfc.jwk import JWKRegistry, Key, KeyParameters
 
 __all__ = ["make_issuer_keypair", "sign_token", "token_claims"]
 
@@ -30,10 +30,12 @@ _KEY_SPECS: dict[str, tuple[str, str | int]] = {
 }
 
 
-def make_issuer_keypair(alg: str = "ES256", *, kid: str | None = None) -> tuple[Key, dict[str, Any]]:
+def make_issuer_keypair(
+    alg: str = "ES256", *, kid: str | None = None
+) -> tuple[Key, dict[str, Any]]:
     """A fresh private key for `alg` and its public JWK (what an operator configures)."""
     kty, crv_or_size = _KEY_SPECS[alg]
-    parameters = {"kid": kid} if kid else None
+    parameters: KeyParameters | None = {"kid": kid} if kid else None
     private = JWKRegistry.generate_key(kty, crv_or_size, parameters=parameters, private=True)
     return private, dict(private.as_dict(private=False))
 

@@ -89,12 +89,18 @@ def test_result_holds_only_the_outcome_and_insists_on_utc() -> None:
         result.level = AssuranceLevel.VERIFIED  # type: ignore[misc]
     with pytest.raises(ValueError):
         AssuranceResult(
-            age_band="18+", level="verified", method="verification", provider="x",
+            age_band="18+",
+            level="verified",
+            method="verification",
+            provider="x",
             assured_at=datetime(2026, 11, 28, 12, 0),
         )
     with pytest.raises(ValueError):
         AssuranceResult(
-            age_band="18+", level="verified", method="verification", provider="x",
+            age_band="18+",
+            level="verified",
+            method="verification",
+            provider="x",
             assured_at=datetime(2026, 11, 28, 12, 0, tzinfo=timezone(timedelta(hours=1))),
         )
     with pytest.raises(ValueError):
@@ -114,10 +120,37 @@ def test_error_has_a_stable_code_and_a_message() -> None:
 
 def test_every_documented_code_has_a_message() -> None:
     codes = {
-        "age_below_minimum", "birthdate_invalid", "payload_invalid", "provider_unknown",
-        "provider_unavailable", "token_malformed", "token_alg_not_allowed",
-        "token_invalid_signature", "token_wrong_issuer", "token_wrong_audience", "token_expired",
-        "token_not_yet_valid", "token_nonce_invalid", "token_nonce_replayed",
-        "token_claims_invalid", "token_method_not_allowed",
+        "age_below_minimum",
+        "birthdate_invalid",
+        "payload_invalid",
+        "provider_unknown",
+        "provider_unavailable",
+        "token_malformed",
+        "token_alg_not_allowed",
+        "token_invalid_signature",
+        "token_wrong_issuer",
+        "token_wrong_audience",
+        "token_expired",
+        "token_not_yet_valid",
+        "token_nonce_invalid",
+        "token_nonce_replayed",
+        "token_claims_invalid",
+        "token_method_not_allowed",
     }
     assert codes == set(ERROR_MESSAGES)
+
+
+def test_shipped_providers_follow_the_protocol() -> None:
+    from accounts.age_assurance import AgeAssuranceProvider
+    from accounts.age_assurance.declared import DeclaredProvider
+    from accounts.age_assurance.demo import DemoEstimator
+    from accounts.age_assurance.signed_token import SignedTokenProvider
+
+    providers = [
+        DeclaredProvider(),
+        DemoEstimator(enabled=False),
+        SignedTokenProvider(issuers={}, audience="phare"),
+    ]
+    for provider in providers:
+        assert isinstance(provider, AgeAssuranceProvider)
+    assert [p.name for p in providers] == ["declared", "demo", "signed-token"]

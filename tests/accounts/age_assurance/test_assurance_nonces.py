@@ -55,9 +55,10 @@ def test_unknown_and_malformed_nonces_are_invalid(store: LocMemCache) -> None:
 
 def test_an_expired_nonce_is_invalid(store: LocMemCache) -> None:
     nonce, expires_at = issue_nonce(store=store, session_key="s1", ttl_seconds=60, now=NOW)
-    assert _code(
-        consume_nonce, store=store, session_key="s1", nonce=nonce, now=expires_at
-    ) == "token_nonce_invalid"
+    assert (
+        _code(consume_nonce, store=store, session_key="s1", nonce=nonce, now=expires_at)
+        == "token_nonce_invalid"
+    )
 
 
 def test_an_expired_nonce_is_gone_from_the_store() -> None:

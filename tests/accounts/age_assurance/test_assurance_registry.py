@@ -79,8 +79,10 @@ def test_providers_satisfying(issuer_settings: Any) -> None:
     issuer_settings.DEBUG = False
     assert providers_satisfying("estimated") == ["signed-token"]
     issuer_settings.PHARE_AGE_TOKEN_ISSUERS = {
-        ISS: {"keys": issuer_settings.PHARE_AGE_TOKEN_ISSUERS[ISS]["keys"],
-              "methods": ["estimation"]}
+        ISS: {
+            "keys": issuer_settings.PHARE_AGE_TOKEN_ISSUERS[ISS]["keys"],
+            "methods": ["estimation"],
+        }
     }
     assert providers_satisfying("verified") == []
     assert providers_satisfying("estimated") == ["signed-token"]

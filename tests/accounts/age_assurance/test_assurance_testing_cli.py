@@ -20,8 +20,19 @@ def test_keypair_then_sign_round_trip(tmp_path: Path, capsys: pytest.CaptureFixt
     key_file.write_text(json.dumps(pair))
 
     nonce = "q" * 43
-    args = ["sign", "--key", str(key_file), "--iss", "https://demo-issuer.local",
-            "--aud", "phare", "--nonce", nonce, "--age-band", "16-17"]
+    args = [
+        "sign",
+        "--key",
+        str(key_file),
+        "--iss",
+        "https://demo-issuer.local",
+        "--aud",
+        "phare",
+        "--nonce",
+        nonce,
+        "--age-band",
+        "16-17",
+    ]
     assert _main(args) == 0
     token = capsys.readouterr().out.strip()
 

@@ -4,14 +4,16 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from accounts.age_assurance import AssuranceError
+from accounts.age_assurance import AssuranceError, AssuranceResult
 from accounts.age_assurance.declared import DeclaredProvider
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
-def declare(birthdate: object, now: datetime = NOW):  # type: ignore[no-untyped-def]
-    return DeclaredProvider().complete(payload={"birthdate": birthdate}, expected_nonce=None, now=now)
+def declare(birthdate: object, now: datetime = NOW) -> AssuranceResult:
+    return DeclaredProvider().complete(
+        payload={"birthdate": birthdate}, expected_nonce=None, now=now
+    )
 
 
 @pytest.mark.parametrize(
@@ -43,7 +45,7 @@ def test_under_13_is_refused(birthdate: str) -> None:
 
 
 def test_29_february_birthdays() -> None:
-    # Born 29 Feb 2012: 16 on 1 March 2028? No, 2028 is a leap year: 29 Feb 2028.
+    # Born 29 February 2012: 16 on 29 February 2028, a leap year.
     assert declare("2012-02-29", datetime(2028, 2, 28, tzinfo=UTC)).age_band == "13-15"
     assert declare("2012-02-29", datetime(2028, 2, 29, tzinfo=UTC)).age_band == "16-17"
     # 18 in 2030, a common year: counted from 1 March.

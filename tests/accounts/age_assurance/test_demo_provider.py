@@ -16,7 +16,10 @@ def test_demo_estimates_the_chosen_band(band: str) -> None:
         payload={"age_band": band}, expected_nonce=None, now=NOW
     )
     assert (result.age_band, result.level, result.method, result.provider) == (
-        band, "estimated", "estimation", "demo",
+        band,
+        "estimated",
+        "estimation",
+        "demo",
     )
 
 
@@ -31,7 +34,11 @@ def test_demo_refuses_when_disabled_even_if_called_directly() -> None:
 @pytest.mark.parametrize("payload", [{}, {"age_band": "12"}, {"age_band": ["18+"]}, None])
 def test_demo_needs_a_band(payload: object) -> None:
     with pytest.raises(AssuranceError) as err:
-        DemoEstimator(enabled=True).complete(payload=payload, expected_nonce=None, now=NOW)  # type: ignore[arg-type]
+        DemoEstimator(enabled=True).complete(
+            payload=payload,  # type: ignore[arg-type]
+            expected_nonce=None,
+            now=NOW,
+        )
     assert err.value.code == "payload_invalid"
 
 

@@ -69,6 +69,13 @@ def refused(fn: Callable[[], Any]) -> str:
     return err.value.code
 
 
+def rejection(
+    provider: SignedTokenProvider, token: str, nonce: str | None = NONCE, now: datetime = NOW
+) -> str:
+    """The code `complete` refuses `token` with (fails the test if it is accepted)."""
+    return refused(lambda: complete(provider, token, nonce, now))
+
+
 # --- accepted ------------------------------------------------------------------------------
 
 
@@ -100,7 +107,12 @@ def test_identifying_claims_are_not_read(provider: SignedTokenProvider, es256: A
     )
     result = complete(provider, token)
     assert set(result.as_dict()) == {
-        "age_band", "level", "method", "provider", "assured_at", "band_until",
+        "age_band",
+        "level",
+        "method",
+        "provider",
+        "assured_at",
+        "band_until",
     }
     assert "Alice" not in repr(result) and "8812" not in repr(result)
 
@@ -118,9 +130,7 @@ def test_small_clock_skew_is_tolerated(provider: SignedTokenProvider, es256: Any
 def test_key_is_chosen_by_kid_among_several() -> None:
     old_private, old_public = make_issuer_keypair("ES256", kid="2025")
     new_private, new_public = make_issuer_keypair("EdDSA", kid="2026")
-    provider = SignedTokenProvider(
-        issuers={ISS: {"keys": [old_public, new_public]}}, audience=AUD
-    )
+    provider = SignedTokenProvider(issuers={ISS: {"keys": [old_public, new_public]}}, audience=AUD)
     assert complete(provider, sign_token(claims(), old_private, "ES256")).age_band == "18+"
     assert complete(provider, sign_token(claims(), new_private, "EdDSA")).age_band == "18+"
 
@@ -137,30 +147,30 @@ def test_pem_public_keys_are_accepted() -> None:
 
 def test_wrong_issuer(provider: SignedTokenProvider, es256: Any) -> None:
     token = sign_token(claims(iss="https://other.example"), es256[0])
-    assert refused(lambda: complete(provider, token)) == "token_wrong_issuer"
+    assert rejection(provider, token) == "token_wrong_issuer"
     token = sign_token(claims(iss=None), es256[0])
-    assert refused(lambda: complete(provider, token)) == "token_wrong_issuer"
+    assert rejection(provider, token) == "token_wrong_issuer"
 
 
 @pytest.mark.parametrize("aud", ["phare", "", ["other"], None, 7, [AUD, 7]])
 def test_wrong_audience(provider: SignedTokenProvider, es256: Any, aud: Any) -> None:
     token = sign_token(claims(aud=aud), es256[0])
-    assert refused(lambda: complete(provider, token)) == "token_wrong_audience"
+    assert rejection(provider, token) == "token_wrong_audience"
 
 
 def test_expired(provider: SignedTokenProvider, es256: Any) -> None:
     token = sign_token(claims(), es256[0])  # exp = NOW + 300
     later = NOW + timedelta(seconds=300 + 30)
-    assert refused(lambda: complete(provider, token, now=later)) == "token_expired"
+    assert rejection(provider, token, now=later) == "token_expired"
     token = sign_token(claims(iat=NOW.timestamp() - 7200, exp=NOW.timestamp() - 3600), es256[0])
-    assert refused(lambda: complete(provider, token)) == "token_expired"
+    assert rejection(provider, token) == "token_expired"
 
 
 def test_not_yet_valid(provider: SignedTokenProvider, es256: Any) -> None:
     token = sign_token(claims(nbf=NOW.timestamp() + 600, exp=NOW.timestamp() + 900), es256[0])
-    assert refused(lambda: complete(provider, token)) == "token_not_yet_valid"
+    assert rejection(provider, token) == "token_not_yet_valid"
     token = sign_token(claims(iat=NOW.timestamp() + 600, exp=NOW.timestamp() + 900), es256[0])
-    assert refused(lambda: complete(provider, token)) == "token_not_yet_valid"
+    assert rejection(provider, token) == "token_not_yet_valid"
 
 
 @pytest.mark.parametrize(
@@ -183,7 +193,7 @@ def test_not_yet_valid(provider: SignedTokenProvider, es256: Any) -> None:
 )
 def test_claims_invalid(provider: SignedTokenProvider, es256: Any, bad: dict[str, Any]) -> None:
     token = sign_token(claims(**bad), es256[0])
-    assert refused(lambda: complete(provider, token)) == "token_claims_invalid"
+    assert rejection(provider, token) == "token_claims_invalid"
 
 
 def test_issuer_trusted_only_for_estimation(es256: Any) -> None:
@@ -192,7 +202,7 @@ def test_issuer_trusted_only_for_estimation(es256: Any) -> None:
     )
     assert provider.level == "estimated"
     token = sign_token(claims(method="verification"), es256[0])
-    assert refused(lambda: complete(provider, token)) == "token_method_not_allowed"
+    assert rejection(provider, token) == "token_method_not_allowed"
     assert complete(provider, sign_token(claims(), es256[0])).level == "estimated"
 
 
@@ -201,10 +211,10 @@ def test_issuer_trusted_only_for_estimation(es256: Any) -> None:
 
 def test_wrong_nonce(provider: SignedTokenProvider, es256: Any) -> None:
     token = sign_token(claims(), es256[0])
-    assert refused(lambda: complete(provider, token, nonce="m" * 43)) == "token_nonce_invalid"
-    assert refused(lambda: complete(provider, token, nonce=None)) == "token_nonce_invalid"
+    assert rejection(provider, token, nonce="m" * 43) == "token_nonce_invalid"
+    assert rejection(provider, token, nonce=None) == "token_nonce_invalid"
     token = sign_token(claims(nonce=None), es256[0])
-    assert refused(lambda: complete(provider, token)) == "token_nonce_invalid"
+    assert rejection(provider, token) == "token_nonce_invalid"
 
 
 def test_full_flow_accepts_once_then_refuses_the_replay(
@@ -215,7 +225,10 @@ def test_full_flow_accepts_once_then_refuses_the_replay(
 
     def submit(session_key: str = "session-a") -> AssuranceResult:
         return complete_assurance(
-            provider=provider, payload={"token": token}, store=store, session_key=session_key,
+            provider=provider,
+            payload={"token": token},
+            store=store,
+            session_key=session_key,
             now=NOW,
         )
 
@@ -260,12 +273,12 @@ def test_flow_uses_the_nonce_even_when_the_token_is_refused(
 
 def test_tampered_payload(provider: SignedTokenProvider, es256: Any) -> None:
     token = sign_token(claims(age_band="13-15"), es256[0])
-    header, _payload, signature = token.split(".")
+    header, payload, signature = token.split(".")
     forged = f"{header}.{b64(json.dumps(claims(age_band='18+')).encode())}.{signature}"
-    assert refused(lambda: complete(provider, forged)) == "token_invalid_signature"
+    assert rejection(provider, forged) == "token_invalid_signature"
     # Header tampering (e.g. a changed kid) breaks the signature too.
     other_header = b64(json.dumps({"alg": "ES256", "typ": "JWT"}).encode())
-    assert refused(lambda: complete(provider, f"{other_header}.{_payload}.{signature}")) == (
+    assert rejection(provider, f"{other_header}.{payload}.{signature}") == (
         "token_invalid_signature"
     )
 
@@ -273,13 +286,13 @@ def test_tampered_payload(provider: SignedTokenProvider, es256: Any) -> None:
 def test_signature_by_an_unknown_key(provider: SignedTokenProvider) -> None:
     stranger, _ = make_issuer_keypair("ES256", kid="es-1")  # even reusing the kid
     token = sign_token(claims(), stranger)
-    assert refused(lambda: complete(provider, token)) == "token_invalid_signature"
+    assert rejection(provider, token) == "token_invalid_signature"
 
 
 def test_key_of_another_type_is_never_tried(provider: SignedTokenProvider) -> None:
     rsa_private, _ = make_issuer_keypair("RS256")
     token = sign_token(claims(), rsa_private, "RS256")  # our issuer only has an EC key
-    assert refused(lambda: complete(provider, token)) == "token_invalid_signature"
+    assert rejection(provider, token) == "token_invalid_signature"
 
 
 @pytest.mark.parametrize("alg", ["none", "None", "NONE", "nOnE"])
@@ -288,7 +301,7 @@ def test_alg_none(provider: SignedTokenProvider, alg: str) -> None:
         raw_token({"alg": alg, "typ": "JWT"}, claims()),
         raw_token({"alg": alg}, claims(), b"anything"),
     ):
-        assert refused(lambda: complete(provider, token)) == "token_alg_not_allowed"
+        assert rejection(provider, token) == "token_alg_not_allowed"
 
 
 @pytest.mark.parametrize("alg", ["HS256", "HS384", "HS512"])
@@ -304,22 +317,22 @@ def test_hmac_signed_with_the_public_key_alg_confusion(alg: str) -> None:
         body = b64(json.dumps(claims()).encode())
         sig = hmac.new(secret, f"{header}.{body}".encode(), digest).digest()
         token = f"{header}.{body}.{b64(sig)}"
-        assert refused(lambda: complete(provider, token)) == "token_alg_not_allowed"
+        assert rejection(provider, token) == "token_alg_not_allowed"
 
 
 @pytest.mark.parametrize("alg", ["PS256", "ES384", "ES512", "RS512", "ES256K", "", 256])
 def test_other_algorithms_are_refused(provider: SignedTokenProvider, alg: Any) -> None:
     token = raw_token({"alg": alg}, claims(), b"x" * 64)
-    assert refused(lambda: complete(provider, token)) == "token_alg_not_allowed"
+    assert rejection(provider, token) == "token_alg_not_allowed"
 
 
 def test_embedded_key_header_is_refused(provider: SignedTokenProvider) -> None:
     # A token carrying its own key ("jwk") must never be verified with it.
     attacker, attacker_public = make_issuer_keypair("ES256")
     token = sign_token(claims(), attacker, headers={"jwk": attacker_public})
-    assert refused(lambda: complete(provider, token)) == "token_malformed"
+    assert rejection(provider, token) == "token_malformed"
     token = sign_token(claims(), attacker, headers={"jku": "https://evil.example/jwks"})
-    assert refused(lambda: complete(provider, token)) == "token_malformed"
+    assert rejection(provider, token) == "token_malformed"
 
 
 @pytest.mark.parametrize(
@@ -337,14 +350,15 @@ def test_embedded_key_header_is_refused(provider: SignedTokenProvider) -> None:
     ],
 )
 def test_malformed(provider: SignedTokenProvider, token: str) -> None:
-    assert refused(lambda: complete(provider, token)) == "token_malformed"
+    assert rejection(provider, token) == "token_malformed"
 
 
 @pytest.mark.parametrize("payload", [{}, {"token": ""}, {"token": 12}, {"jwt": "a.b.c"}, None, []])
 def test_payload_without_a_token(provider: SignedTokenProvider, payload: Any) -> None:
-    assert refused(
-        lambda: provider.complete(payload=payload, expected_nonce=NONCE, now=NOW)
-    ) == "payload_invalid"
+    assert (
+        refused(lambda: provider.complete(payload=payload, expected_nonce=NONCE, now=NOW))
+        == "payload_invalid"
+    )
 
 
 # --- configuration ------------------------------------------------------------------------------
