@@ -150,10 +150,16 @@ def _numeric_date(claims: dict[str, Any], name: str, *, required: bool) -> float
     value = claims.get(name)
     if value is None and not required:
         return None
-    # bool is an int in Python; a JSON `true` is not a date.
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    # bool is an int in Python; a JSON `true` is not a date. Huge ints overflow float().
+    try:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(name)
+        date = float(value)
+    except (ValueError, OverflowError):
+        date = math.nan
+    if not math.isfinite(date):
         raise AssuranceError("token_claims_invalid", f"{name} must be a numeric date")
-    return float(value)
+    return date
 
 
 class SignedTokenProvider:
@@ -265,9 +271,11 @@ class SignedTokenProvider:
             raise AssuranceError("token_malformed", "not a compact JWS")
         try:
             obj = jws.extract_compact(token.encode("ascii"))
-        except (JoseError, ValueError, UnicodeError) as exc:
+            header = obj.headers()
+        except (JoseError, ValueError, TypeError, UnicodeError) as exc:
             raise AssuranceError("token_malformed", str(exc)) from None
-        header = dict(obj.headers())
+        if not isinstance(header, dict):
+            raise AssuranceError("token_malformed", "header is not a JSON object")
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
             raise AssuranceError("token_alg_not_allowed", f"alg {alg!r}")
@@ -276,7 +284,7 @@ class SignedTokenProvider:
             raise AssuranceError("token_malformed", f"unexpected header parameters {sorted(extra)}")
         try:
             claims = json.loads(obj.payload)
-        except (ValueError, UnicodeError):
+        except (ValueError, UnicodeError, RecursionError):  # RecursionError: [[[[...
             raise AssuranceError("token_malformed", "payload is not JSON") from None
         if not isinstance(claims, dict):
             raise AssuranceError("token_malformed", "payload is not a JSON object")

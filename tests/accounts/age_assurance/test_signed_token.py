@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ImproperlyConfigured
+from joserfc import jws
 from joserfc.jwk import JWKRegistry
 
 from accounts.age_assurance import AssuranceError, AssuranceResult
@@ -171,6 +172,16 @@ def test_not_yet_valid(provider: SignedTokenProvider, es256: Any) -> None:
     assert rejection(provider, token) == "token_not_yet_valid"
     token = sign_token(claims(iat=NOW.timestamp() + 600, exp=NOW.timestamp() + 900), es256[0])
     assert rejection(provider, token) == "token_not_yet_valid"
+
+
+@pytest.mark.parametrize("value", ["1" * 400, "1e400", "NaN", "Infinity", "-Infinity"])
+def test_absurd_numeric_dates(provider: SignedTokenProvider, es256: Any, value: str) -> None:
+    # Valid JSON that no float can hold: refused cleanly, not a crash.
+    good = claims()
+    payload = json.dumps(good).replace(f'"exp": {good["exp"]}', f'"exp": {value}')
+    assert value in payload
+    token = jws.serialize_compact({"alg": "ES256"}, payload, es256[0], algorithms=["ES256"])
+    assert rejection(provider, token) == "token_claims_invalid"
 
 
 @pytest.mark.parametrize(
@@ -347,6 +358,10 @@ def test_embedded_key_header_is_refused(provider: SignedTokenProvider) -> None:
         "eyJhbGciOiJFUzI1NiJ9.WzEsMl0.c2ln",  # payload is a list
         "é.é.é",
         "a" * 9000 + ".b.c",
+        "ImFsZyI.e30.c2ln",  # header is the JSON string "alg"
+        "bnVsbA.e30.c2ln",  # header is null
+        "eyJhbGciOiJFUzI1NiJ9..c2ln",  # empty payload
+        "eyJhbGciOiJFUzI1NiJ9." + b64(b"[" * 3000 + b"]" * 3000) + ".c2ln",  # deep nesting
     ],
 )
 def test_malformed(provider: SignedTokenProvider, token: str) -> None:
