@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
@@ -75,9 +77,9 @@ class RacingStore:
     """Holds every consumer at its first read until all have read: the worst interleaving, so
     only an atomic add can keep the nonce single-use."""
 
-    def __init__(self, inner: LocMemCache, parties: int) -> None:
+    def __init__(self, inner: Any, barrier: threading.Barrier) -> None:
         self.inner = inner
-        self.barrier = threading.Barrier(parties)
+        self.barrier = barrier
         self.seen: set[int] = set()
 
     def get(self, key: str, default: object = None) -> object:
@@ -99,7 +101,7 @@ class RacingStore:
 
 def test_concurrent_consumers_get_exactly_one_success(store: LocMemCache) -> None:
     nonce, _ = issue_nonce(store=store, session_key="s1")
-    racing = RacingStore(store, parties=8)
+    racing = RacingStore(store, threading.Barrier(8))
     outcomes: list[str] = []
 
     def consume() -> None:
@@ -126,3 +128,39 @@ def test_store_holds_no_raw_session_key_or_nonce(store: LocMemCache) -> None:
     nonce, _ = issue_nonce(store=store, session_key="very-secret-session-key", now=NOW)
     keys = " ".join(store._cache)  # type: ignore[attr-defined]
     assert "very-secret-session-key" not in keys and nonce not in keys
+
+
+def _redis_caches(count: int) -> list[Any]:
+    """Separate RedisCache clients (own connection pools, like separate processes), or skip."""
+    url = os.environ.get("PHARE_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("PHARE_TEST_REDIS_URL not set")
+    from django.core.cache.backends.redis import RedisCache
+
+    caches = [RedisCache(url, {"KEY_PREFIX": "phare-test-nonces"}) for _ in range(count)]
+    try:
+        caches[0].get("ping")
+    except Exception as exc:  # connection refused, unknown host...
+        pytest.skip(f"Redis not reachable: {exc}")
+    return caches
+
+
+def test_single_use_holds_across_redis_clients() -> None:
+    clients = _redis_caches(8)
+    nonce, _ = issue_nonce(store=clients[0], session_key="s-redis")
+    outcomes: list[str] = []
+    barrier = threading.Barrier(len(clients))
+
+    def consume(client: Any) -> None:
+        try:
+            consume_nonce(store=RacingStore(client, barrier), session_key="s-redis", nonce=nonce)
+            outcomes.append("ok")
+        except AssuranceError as err:
+            outcomes.append(err.code)
+
+    threads = [threading.Thread(target=consume, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["ok"] + ["token_nonce_replayed"] * 7
