@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from .base import (
+    MINIMUM_AGE,
     AgeBand,
     AssuranceError,
     AssuranceLevel,
@@ -58,6 +59,12 @@ class DeclaredProvider:
     requires_nonce = False
     signup_only = True
 
+    def __init__(self, *, min_age: int = MINIMUM_AGE) -> None:
+        # An operator may raise the minimum (PHARE_MIN_AGE), never lower it below the bands.
+        if min_age < MINIMUM_AGE:
+            raise ValueError(f"the minimum age cannot be below {MINIMUM_AGE}")
+        self.min_age = min_age
+
     def available(self) -> bool:
         return True
 
@@ -74,7 +81,10 @@ class DeclaredProvider:
             raise AssuranceError("payload_invalid")
         today = now.date()
         birthdate = parse_birthdate(payload.get("birthdate"), today)
-        band = band_for_age(age_on(birthdate, today))  # under 13: age_below_minimum
+        age = age_on(birthdate, today)
+        if age < self.min_age:
+            raise AssuranceError("age_below_minimum")
+        band = band_for_age(age)
         band_until = {
             AgeBand.YOUNG_TEEN: _birthday(birthdate, 16),
             AgeBand.OLDER_TEEN: _birthday(birthdate, 18),

@@ -7,6 +7,7 @@ Settings (all optional):
   "start_url": ...}}; default {} (then `signed-token` is unavailable).
 - PHARE_SERVICE_ID: the audience tokens must name; default "phare".
 - PHARE_AGE_TOKEN_LEEWAY_SECONDS: clock skew tolerated on exp/nbf/iat; default 30.
+- PHARE_MIN_AGE: the youngest age the declared birthdate may give; default (and floor) 13.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from .base import AgeAssuranceProvider, AssuranceError, AssuranceLevel, level_at_least
+from .base import (
+    MINIMUM_AGE,
+    AgeAssuranceProvider,
+    AssuranceError,
+    AssuranceLevel,
+    level_at_least,
+)
 from .declared import DeclaredProvider
 from .demo import DemoEstimator
 from .signed_token import DEFAULT_LEEWAY_SECONDS, SignedTokenProvider
@@ -40,7 +47,7 @@ def _settings() -> Any:
 
 def _build(entry: str, settings: Any) -> AgeAssuranceProvider:
     if entry == "declared":
-        return DeclaredProvider()
+        return DeclaredProvider(min_age=int(getattr(settings, "PHARE_MIN_AGE", MINIMUM_AGE)))
     if entry == "signed-token":
         return SignedTokenProvider(
             issuers=getattr(settings, "PHARE_AGE_TOKEN_ISSUERS", {}) or {},

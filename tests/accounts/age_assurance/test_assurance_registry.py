@@ -116,3 +116,8 @@ def test_bad_issuer_keys_fail_loudly(issuer_settings: Any) -> None:
     issuer_settings.PHARE_AGE_TOKEN_ISSUERS = {ISS: {"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}}
     with pytest.raises(ImproperlyConfigured):
         get_providers()
+
+
+def test_declared_follows_phare_min_age(issuer_settings: Any) -> None:
+    issuer_settings.PHARE_MIN_AGE = 16
+    assert get_provider("declared").min_age == 16  # type: ignore[attr-defined]

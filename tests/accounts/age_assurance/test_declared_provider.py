@@ -78,3 +78,14 @@ def test_declared_is_signup_only_and_needs_no_nonce() -> None:
     assert provider.signup_only and not provider.requires_nonce and provider.available()
     assert provider.claimed_nonce({"birthdate": "2000-01-01"}) is None
     assert provider.start(nonce="x") == {"provider": "declared", "fields": ["birthdate"]}
+
+
+def test_operator_may_raise_the_minimum_age() -> None:
+    provider = DeclaredProvider(min_age=15)
+    result = provider.complete(payload={"birthdate": "2011-11-28"}, expected_nonce=None, now=NOW)
+    assert result.age_band == "13-15"  # 15 today
+    with pytest.raises(AssuranceError) as err:  # 14
+        provider.complete(payload={"birthdate": "2012-11-28"}, expected_nonce=None, now=NOW)
+    assert err.value.code == "age_below_minimum"
+    with pytest.raises(ValueError):
+        DeclaredProvider(min_age=12)
