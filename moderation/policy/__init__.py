@@ -1,0 +1,33 @@
+"""Phare's text-screening core: pure functions, no Django, no database, no I/O.
+
+``moderation.gate`` builds a ``PolicySnapshot`` from the operator's policies (cached per policy
+version) and calls ``screen_text`` for every message, DM request, pseudonym and room name, and
+``score_conversation`` off the hot path for conversation-level grooming risk.
+"""
+
+from moderation.policy.config import PolicyConfig, ScreeningContext
+from moderation.policy.dry_run import DryRunSummary, dry_run, enforcing_observed
+from moderation.policy.grooming import ConversationFeatures, score_conversation
+from moderation.policy.reasons import REASON_CODES, REPORT_CATEGORY, explain
+from moderation.policy.screening import screen_text
+from moderation.policy.snapshot import PolicySnapshot, build_snapshot
+from moderation.policy.terms import TermEntry
+from moderation.policy.verdict import Verdict
+
+__all__ = [
+    "REASON_CODES",
+    "REPORT_CATEGORY",
+    "ConversationFeatures",
+    "DryRunSummary",
+    "PolicyConfig",
+    "PolicySnapshot",
+    "ScreeningContext",
+    "TermEntry",
+    "Verdict",
+    "build_snapshot",
+    "dry_run",
+    "enforcing_observed",
+    "explain",
+    "score_conversation",
+    "screen_text",
+]

@@ -1,0 +1,60 @@
+"""First-person age statements: "j'ai 13 ans", "I'm 14", "13yo", "14 y/o", "jai 15ans".
+
+Only the speaker's own age: "mon frère a 12 ans" and "I'm 5 minutes away" are not statements.
+Read on the ``folded`` form, where digits and apostrophes are kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+from moderation.policy.normalise import NormalisedText
+
+_AGE_WORDS: dict[str, int] = {
+    "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16,
+    "dix-sept": 17, "dix sept": 17, "dixsept": 17, "dix-huit": 18, "dix huit": 18, "dixhuit": 18,
+    "dix-neuf": 19, "dix neuf": 19, "vingt": 20,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+}
+_NUMBER = r"(\d{1,2}|" + "|".join(sorted((re.escape(w) for w in _AGE_WORDS), key=len, reverse=True)) + r")"
+_FR_QUALIFIER = r"(?:(?:eu|bientot|presque|deja|que|seulement|juste|pas encore|genre|environ|tout juste)\s+)?"
+_EN_QUALIFIER = r"(?:(?:only|just|almost|nearly|about|turning|barely)\s+)?"
+# What follows a number that makes "I'm 5 …" something else than an age.
+_NOT_AN_AGE = (
+    r"(?!\s*(?:%|h\b|hours?|hrs?|mins?|minutes?|secs?|seconds?|days?|weeks?|months?|m\b|km|"
+    r"miles?|ft|feet|cm|kg|lbs?|pounds?|euros?|dollars?|\$|€|times|x\b|of\b|percent|out of|"
+    r"in line|:\d|\.\d|,\d|th\b|st\b|nd\b|rd\b|pm\b|am\b|o'?clock|inches|foot|stone|points?|pts|"
+    r"levels?|games?|kills?|wins?|/10|/20|-\d))"
+)
+_STATEMENT_RES: tuple[re.Pattern[str], ...] = (
+    # j'ai 13 ans, jai 15ans, j ai treize ans, j'ai eu 14 ans (not "j'ai 2 ans d'expérience")
+    re.compile(rf"\bj\s?'?\s?ai\s+{_FR_QUALIFIER}{_NUMBER}\s*ans\b(?!\s*(?:d'|de\b|d\s|que\b))"),
+    re.compile(rf"\bje (?:vais avoir|vais sur mes|fete mes|suis age(?:e)? de)\s+{_NUMBER}\s*ans\b"),
+    re.compile(rf"\b(?:moi|perso|jsuis|je suis)\s*:?\s*{_NUMBER}\s*ans\b"),
+    re.compile(rf"\b{_NUMBER}\s*ans\s*(?:et toi|ici|moi|perso|\(moi\))"),
+    # I'm 14, im 14, i am 14 (not "I'm 5 minutes away")
+    re.compile(rf"\b(?:i'?m|i am|ima)\s+{_EN_QUALIFIER}{_NUMBER}\b{_NOT_AN_AGE}"),
+    re.compile(rf"\bmy age is\s+{_NUMBER}\b|\bage\s*[:=]\s*{_NUMBER}\b"),
+    # 13yo, 14 y/o, 14 y.o.  (self-descriptions in profiles and intros)
+    re.compile(rf"\b{_NUMBER}\s*(?:yo|y/o|y\.o\.?|yrs? old|years? old)\b(?!\s+(?:brother|sister|son|daughter|kid|child|cousin|dog|cat))"),
+    # "14/f", "15 / m / paris" (asl answers)
+    re.compile(rf"(?:^|\s){_NUMBER}\s*/\s*(?:f|m|h)\b"),
+)
+_NEEDS_CHECK_RE = re.compile(r"\d|ans\b|\bi'?m\b|\bi am\b|\bage\b|\bteen|\bdix|\bonze|\bdouze|\btreize|\bquatorze|\bquinze|\bseize|\bvingt|\bten\b|\beleven|\btwelve")
+
+
+def stated_ages(text: NormalisedText) -> tuple[int, ...]:
+    """Ages the writer states about themself, in order of appearance, deduplicated."""
+    folded = text.folded
+    if _NEEDS_CHECK_RE.search(folded) is None:
+        return ()
+    ages: list[int] = []
+    for pattern in _STATEMENT_RES:
+        for match in pattern.finditer(folded):
+            raw = next(group for group in match.groups() if group)
+            age = int(raw) if raw.isdigit() else _AGE_WORDS[raw]
+            # 5..99: "I'm 2 …" or "j'ai 0 ans" is not a human age worth acting on.
+            if 5 <= age <= 99 and age not in ages:
+                ages.append(age)
+    return tuple(ages)

@@ -1,0 +1,77 @@
+"""Meeting arrangements: an invitation to meet in person with a place or a precise time.
+
+Designed so that classmates' everyday talk does not trigger: "je te vois demain en cours" has
+no invitation, a vague time ("demain", "tomorrow") is not enough on its own, and an invitation
+that names school or an online place ("en cours", "sur le serveur") is not a meeting. An
+address, or an unambiguous invitation ("viens chez moi", "meet me irl"), is enough alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from moderation.policy.normalise import NormalisedText
+
+_STREET = (
+    r"rue|avenue|av|bd|boulevard|place|chemin|impasse|allee|route|quai|cours|square|"
+    r"street|st|road|rd|ave|lane|drive"
+)
+# "12 rue Victor Hugo", "3 bis avenue …", "221b baker street": read on the folded form.
+_ADDRESS_RE = re.compile(rf"\b\d{{1,4}}\s?(?:b|bis|ter)?,?\s+(?:{_STREET})\s+(?:de\s+|du\s+|des\s+|d')?[a-z]")
+
+_STRONG_INVITATION_RE = re.compile(
+    r"\b(?:viens|venez|vient|come) (?:chez moi|me voir|me rejoindre|me chercher|over|to my place|"
+    r"to my house|round|and see me|see me|meet me)\b"
+    r"|\bje (?:viens|passe|peux venir|peux passer) te (?:chercher|prendre|voir)\b"
+    r"|\bon (?:se voit|se rencontre|se retrouve|se capte|pourrait se voir|peut se voir) (?:en vrai|irl)\b"
+    r"|\b(?:meet|see) (?:me |you |each other )?(?:irl|in person|in real life)\b"
+    r"|\b(?:i ll|i will|i can|ill|let me) (?:pick you up|come (?:to|and) (?:get|see) you)\b"
+    r"|\b(?:je veux|j aimerais|jaimerais|je voudrais|tu veux|tu voudrais) (?:te voir|te rencontrer|me voir|me rencontrer|qu on se voie|qu on se voit|qu on se rencontre) (?:en vrai|irl|seule?s?)\b"
+    r"|\bmeet me (?:at|in|outside|behind|near|after)\b"
+)
+_INVITATION_RE = re.compile(
+    r"\b(?:on se (?:voit|retrouve|rejoint|rencontre|capte|fait)|rejoins moi|rejoignez moi|"
+    r"retrouve moi|retrouvons nous|viens|venez|rdv|rendez vous|je t attends|attends moi|"
+    r"on peut se voir|on pourrait se voir|tu veux (?:qu on se voi[te]|me voir|te voir|venir)|"
+    r"(?:j aimerais|jaimerais|je veux|je voudrais) te (?:voir|rencontrer)|"
+    r"meet|meet up|see you|see u|come|join me|i ll be waiting|wanna hang|let s hang|lets hang|"
+    r"hang out|je passe|je viens)\b"
+)
+_PLACE_RE = re.compile(
+    r"\b(?:chez (?:moi|toi|lui|elle|nous|vous)|my place|your place|my house|your house|"
+    r"ton adresse|your address|gare|station|metro|arret|bus stop|devant|derriere|parc|park|"
+    r"mcdo|mcdonald s?|kebab|cafe|bar|hotel|cinema|cine|parking|car park|mall|"
+    r"centre commercial|plage|beach|ma voiture|my car|pont|bridge|skatepark|stade)\b"
+)
+_PRECISE_TIME_RE = re.compile(
+    r"\b\d{1,2}\s?h(?:\s?\d{2})?\b|\b\d{1,2}[:h]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b"
+    r"|\b(?:ce soir|cette nuit|tonight|this evening|this afternoon|cet aprem|cet apres midi|"
+    r"ce week end|ce weekend|this weekend|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|midi|minuit|noon|midnight)\b"
+)
+# School and online places: classmates meet there every day and it is not an arrangement with
+# a stranger; "sur le serveur" is an online place (handled by the off-platform detector).
+_NOT_A_MEETING_RE = re.compile(
+    r"\b(?:en cours|au lycee|au college|a l ecole|en classe|au bahut|en perm|a la cantine|au self|"
+    r"en sport|en eps|at school|in class|in school|au cdi|a la recre|en recre|en maths|en francais|"
+    r"en anglais|en histoire|en svt|en physique|en techno|au club|a l entrainement|at practice|"
+    r"sur le serveur|sur le jeu|en ligne|online|in game|en jeu|sur la partie|on the server|"
+    r"sur fortnite|sur minecraft|sur roblox|dans le salon|in the chat|sur le chat)\b"
+)
+
+
+def has_address(text: NormalisedText) -> bool:
+    return text.has_digit and _ADDRESS_RE.search(text.folded) is not None
+
+
+def has_meeting_arrangement(text: NormalisedText) -> bool:
+    if has_address(text):
+        return True
+    words = text.words
+    if _STRONG_INVITATION_RE.search(words):
+        return True
+    if _INVITATION_RE.search(words) is None:
+        return False
+    if _NOT_A_MEETING_RE.search(words):
+        return False
+    return bool(_PLACE_RE.search(words) or _PRECISE_TIME_RE.search(text.folded))

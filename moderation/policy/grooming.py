@@ -1,0 +1,159 @@
+"""Conversation-level grooming risk.
+
+Grooming is a sequence, not a message: flattery and trust, questions about age and being alone,
+secrecy, gifts, photo requests, moving to another app, meeting. Each signal alone is weak and
+often innocent; their combination across the recent messages is what matters. The score is a
+noisy-OR of the distinct signals seen (risk = 1 - prod(1 - weight)), so it is deterministic,
+monotonic (one more signal never lowers it) and explainable: the contributing codes are returned.
+
+The weights were set from the published grooming-stage literature (trust development, isolation,
+secrecy, sexualisation, approach) before measuring on bench/data; they are not fitted to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from moderation.policy.config import ScreeningContext
+from moderation.policy.detectors.age import stated_ages
+from moderation.policy.detectors.grooming_signals import (
+    has_age_question,
+    has_compliment,
+    has_isolation_question,
+    has_sexual_question,
+    has_trust_building,
+)
+from moderation.policy.normalise import normalise
+from moderation.policy.screening import detect_signals
+from moderation.policy.snapshot import PolicySnapshot
+from moderation.policy.verdict import Verdict
+
+SIGNAL_WEIGHTS: dict[str, float] = {
+    "compliment": 0.10,
+    "trust_building": 0.15,
+    "age_question": 0.15,
+    "isolation_question": 0.25,
+    "secrecy_request": 0.35,
+    "gift_offer": 0.25,
+    "photo_request": 0.30,
+    "offplatform_request": 0.25,
+    "contact_handle": 0.15,
+    "contact_phone": 0.15,
+    "contact_email": 0.10,
+    "contact_url": 0.05,
+    "meeting_arrangement": 0.30,
+    "sexual_question": 0.40,
+    "sexual_content": 0.30,
+}
+# Features only raise a risk that behaviour already started: an age gap alone is not grooming.
+FEATURE_WEIGHTS: dict[str, float] = {"age_gap": 0.25, "new_account": 0.10, "first_contact": 0.10}
+# A signal repeated in several messages adds this fraction of its weight once more (persistence).
+_REPEAT_FACTOR = 0.5
+_AGE_GAP_YEARS = 4
+_NEW_ACCOUNT_DAYS = 7.0
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationFeatures:
+    """What the server knows about the people, never from the text.
+
+    ``age_gap_years``: difference between the two participants' age bands' lower bounds (None if
+    unknown). ``sender_account_age_days``: age of the account whose messages are scored.
+    ``first_contact``: the two had never talked before this conversation.
+    """
+
+    age_gap_years: int | None = None
+    sender_account_age_days: float | None = None
+    first_contact: bool = False
+
+
+def message_signals(text: str, snapshot: PolicySnapshot) -> set[str]:
+    """Grooming-relevant signal codes in one message (per-message detectors included)."""
+    normalised = normalise(text)
+    signals = set(detect_signals(normalised))
+    if has_compliment(normalised):
+        signals.add("compliment")
+    if has_trust_building(normalised):
+        signals.add("trust_building")
+    if has_age_question(normalised):
+        signals.add("age_question")
+    if has_isolation_question(normalised):
+        signals.add("isolation_question")
+    if has_sexual_question(normalised):
+        signals.add("sexual_question")
+    for hit in snapshot.matcher.find(normalised):
+        if hit.observe_only:
+            continue
+        if hit.category == "sexual":
+            signals.add("sexual_content")
+        elif hit.category == "sexual_minors":
+            signals.add("sexual_content_minor")
+    ages = stated_ages(normalised)
+    if any(age < snapshot.config.adult_age for age in ages):
+        signals.add("minor_age_statement")
+    return signals
+
+
+def score_conversation(
+    messages: Sequence[str],
+    *,
+    snapshot: PolicySnapshot,
+    context: ScreeningContext,
+    features: ConversationFeatures | None = None,
+) -> Verdict:
+    """Grooming risk over the most recent ``config.conversation_window`` messages.
+
+    ``messages`` in chronological order; they may be one sender's messages or both sides of a
+    conversation (a minor's own age statement is then part of the picture). Returns "hold" with
+    ``grooming_risk`` at or above ``grooming_threshold``, "flag" at or above
+    ``grooming_flag_threshold``, "escalate" when sexual content meets a minor's age or
+    child-sexual terms, else "allow". Reasons list the contributing signals, strongest first.
+    """
+    config = snapshot.config
+    recent = list(messages)[-config.conversation_window :]
+    counts: dict[str, int] = {}
+    for message in recent:
+        for signal in message_signals(message, snapshot):
+            counts[signal] = counts.get(signal, 0) + 1
+
+    contributions: dict[str, float] = {}
+    for signal, count in counts.items():
+        weight = SIGNAL_WEIGHTS.get(signal)
+        if weight is None:
+            continue
+        contributions[signal] = weight
+        if count > 1:
+            contributions[signal] = 1 - (1 - weight) * (1 - weight * _REPEAT_FACTOR)
+
+    features = features or ConversationFeatures()
+    if contributions:
+        if features.age_gap_years is not None and features.age_gap_years >= _AGE_GAP_YEARS:
+            contributions["age_gap"] = FEATURE_WEIGHTS["age_gap"]
+        if (
+            features.sender_account_age_days is not None
+            and features.sender_account_age_days < _NEW_ACCOUNT_DAYS
+        ):
+            contributions["new_account"] = FEATURE_WEIGHTS["new_account"]
+        if features.first_contact:
+            contributions["first_contact"] = FEATURE_WEIGHTS["first_contact"]
+
+    remaining = 1.0
+    for weight in contributions.values():
+        remaining *= 1.0 - weight
+    risk = round(1.0 - remaining, 4)
+    contributing = tuple(sorted(contributions, key=lambda code: (-contributions[code], code)))
+
+    sexual = "sexual_content" in counts or "sexual_question" in counts
+    if "sexual_content_minor" in counts or (sexual and "minor_age_statement" in counts):
+        return Verdict(
+            decision="escalate",
+            reasons=("sexual_content_minor", "grooming_risk", *contributing),
+            categories=("sexual_minors", "grooming"),
+            risk=1.0,
+        )
+    if risk >= config.grooming_threshold:
+        return Verdict("hold", ("grooming_risk", *contributing), ("grooming",), risk)
+    if risk >= config.grooming_flag_threshold:
+        return Verdict("flag", ("grooming_risk", *contributing), ("grooming",), risk)
+    return Verdict("allow", contributing, ("grooming",) if contributing else (), risk)

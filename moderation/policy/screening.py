@@ -1,0 +1,234 @@
+"""Screening one text: normalise, match terms, run detectors, decide for the context."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from moderation.policy.config import Decision, PolicyConfig, ScreeningContext
+from moderation.policy.detectors.age import stated_ages
+from moderation.policy.detectors.contact import (
+    has_email,
+    has_handle,
+    has_offplatform_request,
+    has_phone_number,
+    has_url,
+)
+from moderation.policy.detectors.meeting import has_meeting_arrangement
+from moderation.policy.detectors.solicitation import (
+    has_gift_offer,
+    has_photo_request,
+    has_secrecy_request,
+)
+from moderation.policy.normalise import NormalisedText, normalise
+from moderation.policy.snapshot import PolicySnapshot
+from moderation.policy.terms import TermHit
+from moderation.policy.verdict import DECISION_RISK, Verdict, strongest
+
+# Term category -> reason code for messages.
+CATEGORY_REASON: dict[str, str] = {
+    "sexual": "sexual_content",
+    "sexual_minors": "sexual_content_minor",
+    "hate": "hate_speech",
+    "harassment": "harassment",
+    "self_harm": "self_harm_support",
+    "drugs": "drugs",
+    "profanity": "profanity",
+    "contact_offplatform": "offplatform_request",
+}
+# Detector reason -> the category it is reported under in Verdict.categories.
+SIGNAL_CATEGORY: dict[str, str] = {
+    "contact_phone": "contact_offplatform",
+    "contact_email": "contact_offplatform",
+    "contact_url": "contact_offplatform",
+    "contact_handle": "contact_offplatform",
+    "offplatform_request": "contact_offplatform",
+    "meeting_arrangement": "meeting",
+    "photo_request": "grooming",
+    "gift_offer": "grooming",
+    "secrecy_request": "grooming",
+    "minor_age_statement": "age",
+    "adult_age_statement": "age",
+    "under_minimum_age_statement": "age",
+}
+_CONTACT_SIGNALS = (
+    "contact_phone", "contact_email", "contact_url", "contact_handle", "offplatform_request",
+    "meeting_arrangement",
+)
+_SOLICITATION_SIGNALS = ("photo_request", "gift_offer", "secrecy_request")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    reason: str
+    decision: Decision
+    category: str
+
+
+def detect_signals(text: NormalisedText) -> tuple[str, ...]:
+    """Codes of the per-message detectors that fire on ``text`` (context-free)."""
+    found: list[str] = []
+    if has_phone_number(text):
+        found.append("contact_phone")
+    if has_email(text):
+        found.append("contact_email")
+    if has_url(text):
+        found.append("contact_url")
+    if has_handle(text):
+        found.append("contact_handle")
+    if has_offplatform_request(text):
+        found.append("offplatform_request")
+    if has_meeting_arrangement(text):
+        found.append("meeting_arrangement")
+    if has_photo_request(text):
+        found.append("photo_request")
+    if has_gift_offer(text):
+        found.append("gift_offer")
+    if has_secrecy_request(text):
+        found.append("secrecy_request")
+    return tuple(found)
+
+
+def _message_outcomes(
+    hits: list[TermHit],
+    signals: tuple[str, ...],
+    ages: tuple[int, ...],
+    config: PolicyConfig,
+    context: ScreeningContext,
+) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    minors_space = context.audience == "minors"
+    restricted = context.contact_restricted
+    is_dm = context.context in ("dm", "dm_request")
+
+    for signal in signals:
+        category = SIGNAL_CATEGORY[signal]
+        if signal in _CONTACT_SIGNALS:
+            if restricted:
+                decision: Decision = "block"
+            elif is_dm:
+                decision = config.adult_dm_contact_decision
+            else:
+                decision = config.adult_room_contact_decision
+        else:  # solicitation: photo, gift, secrecy
+            decision = config.restricted_solicitation_decision if restricted else "allow"
+        outcomes.append(Outcome(signal, decision, category))
+
+    categories = {hit.category for hit in hits}
+    minor_age = any(age < config.adult_age for age in ages)
+    sexual = "sexual" in categories
+    for category in sorted(categories):
+        if category in config.name_only_categories:
+            continue
+        reason = CATEGORY_REASON.get(category, "term_match")
+        if category == "sexual_minors":
+            decision = "escalate"
+        elif category == "sexual":
+            if minor_age:
+                outcomes.append(Outcome("sexual_content_minor", "escalate", "sexual_minors"))
+            if minors_space or context.context == "dm_request" or not context.conversation_accepted:
+                decision = "block"
+            elif is_dm:
+                decision = "allow"
+            else:
+                decision = config.adult_room_sexual_decision
+        elif category == "hate":
+            decision = config.hate_decision
+        elif category == "harassment":
+            decision = config.harassment_decision
+        elif category == "self_harm":
+            decision = "flag"  # support, never silence: the person needs an answer, not a block
+        elif category == "drugs":
+            decision = config.drugs_decision
+        elif category == "profanity":
+            decision = config.profanity_decision
+        elif category == "contact_offplatform":
+            decision = "block" if restricted else "flag"
+        else:
+            decision = config.unknown_category_decision
+        outcomes.append(Outcome(reason, decision, category))
+
+    if ages:
+        if context.audience == "adults" and minor_age:
+            outcomes.append(Outcome("minor_age_statement", "hold", "age"))
+        if minors_space:
+            if any(age >= config.adult_age for age in ages):
+                outcomes.append(Outcome("adult_age_statement", "hold", "age"))
+            if any(age < config.minimum_age for age in ages):
+                outcomes.append(Outcome("under_minimum_age_statement", "flag", "age"))
+    return outcomes
+
+
+# An age in a name: "lea13ans", "jade_14yo", "emma 15 y/o".
+_AGE_IN_NAME_RE = re.compile(r"(?<!\d)\d{1,2}[\s_.\-]*(?:ans|an|yo|y/o|y\.o|yrs?|years?)(?![a-z])")
+
+
+def _name_outcomes(
+    text: NormalisedText, hits: list[TermHit], snapshot: PolicySnapshot
+) -> list[Outcome]:
+    config = snapshot.config
+    outcomes = [
+        Outcome("name_not_allowed", "block", hit.category)
+        for hit in hits
+        if hit.category in config.name_block_categories
+    ]
+    if _AGE_IN_NAME_RE.search(text.folded) or stated_ages(text):
+        outcomes.append(Outcome("name_not_allowed", "block", "minor_coded"))
+    for signal in ("contact_phone", "contact_email", "contact_url", "contact_handle"):
+        if signal in detect_signals(text):
+            outcomes.append(Outcome("name_not_allowed", "block", "contact_offplatform"))
+            break
+    return outcomes
+
+
+def _verdict(outcomes: list[Outcome], observed: tuple[str, ...] = ()) -> Verdict:
+    if not outcomes:
+        return Verdict(decision="allow", observed=observed)
+    decision = strongest([o.decision for o in outcomes])
+    # Most decisive reasons first: the first one is what the user is told.
+    ordered = sorted(outcomes, key=lambda o: -DECISION_RISK[o.decision])
+    reasons = tuple(dict.fromkeys(o.reason for o in ordered))
+    categories = tuple(dict.fromkeys(o.category for o in ordered))
+    return Verdict(
+        decision=decision,
+        reasons=reasons,
+        categories=categories,
+        risk=max(DECISION_RISK[o.decision] for o in outcomes),
+        observed=observed,
+    )
+
+
+def screen_normalised(
+    text: NormalisedText, *, snapshot: PolicySnapshot, context: ScreeningContext
+) -> Verdict:
+    all_hits = snapshot.matcher.find(text)
+    if context.is_name:
+        compact = text.key.replace(" ", "")
+        all_hits = all_hits + snapshot.find_name_substrings(compact)
+
+    def outcomes_for(hits: list[TermHit]) -> list[Outcome]:
+        if context.is_name:
+            return _name_outcomes(text, hits, snapshot)
+        return _message_outcomes(hits, signals, ages, snapshot.config, context)
+
+    signals = () if context.is_name else detect_signals(text)
+    ages = () if context.is_name else stated_ages(text)
+    enforced_hits = [hit for hit in all_hits if not hit.observe_only]
+    enforced = outcomes_for(enforced_hits)
+    observed: tuple[str, ...] = ()
+    if len(enforced_hits) != len(all_hits):
+        enforced_reasons = {o.reason for o in enforced}
+        with_observed = outcomes_for(all_hits)
+        observed = tuple(
+            dict.fromkeys(
+                o.reason
+                for o in with_observed
+                if o.reason not in enforced_reasons and o.decision != "allow"
+            )
+        )
+    return _verdict(enforced, observed)
+
+
+def screen_text(text: str, *, snapshot: PolicySnapshot, context: ScreeningContext) -> Verdict:
+    """Screen one message, DM request, pseudonym or room name. Pure; no I/O."""
+    return screen_normalised(normalise(text), snapshot=snapshot, context=context)
