@@ -3,9 +3,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
 
 from accounts.age_assurance import AssuranceError
 from accounts.age_assurance.demo import DemoEstimator
+from accounts.age_assurance.flow import complete_assurance
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -53,3 +55,15 @@ def test_demo_follows_debug(settings) -> None:  # type: ignore[no-untyped-def]
     settings.DEBUG = True
     assert DemoEstimator().available()
     assert "demo" in str(DemoEstimator().label).lower()
+
+
+def test_flow_needs_no_nonce_for_the_demo(store: LocMemCache) -> None:
+    result = complete_assurance(
+        provider=DemoEstimator(enabled=True),
+        payload={"age_band": "16-17"},
+        store=store,
+        session_key="s",
+        now=NOW,
+    )
+    assert result.age_band == "16-17"
+    assert not store._cache  # type: ignore[attr-defined]  # nothing was written
