@@ -7,7 +7,8 @@ caught inside longer ones ("Sussex", "analyse", "Scunthorpe").
 
 Forms, from least to most transformed:
 - ``folded``: NFKC, case folded, format characters (Unicode Cf: zero-width, bidi controls)
-  removed, diacritics removed, confusable letters mapped to Latin, typographic apostrophes and
+  removed, diacritics and other combining marks (Mn, Me: accents, keycaps, variation
+  selectors) removed, confusable letters mapped to Latin, typographic apostrophes and
   dashes mapped to ASCII. Digits and punctuation are kept: the numeric detectors (phone numbers,
   ages, times) read this form.
 - ``words``: tokens of ``folded`` joined by single spaces and padded with a space at each end;
@@ -61,7 +62,7 @@ def _fold_char(char: str) -> str:
         return ""
     text = unicodedata.normalize("NFKC", char).casefold()
     text = "".join(
-        ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn"
+        ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) not in ("Mn", "Me")
     )
     return "".join(_CONFUSABLES.get(ch, ch) for ch in text)
 

@@ -37,7 +37,7 @@ _OFFER_OBJECT = (
 )
 _GIFT_OFFER_RE = re.compile(
     rf"\b(?:{_OFFER_VERB})(?: [a-z0-9]+){{0,3}}? (?:{_OFFER_OBJECT})\b"
-    r"|\bje (?:te|t) (?:paie|paye|payerai|paierai)\b|\bi ll pay (?:you|u)\b"
+    r"|\bje (?:te|t) (?:paie|paye|payerai|paierai)\b|\bi (?:ll|will|can|could|d) pay (?:you|u)\b"
     r"|\bfree (?:robux|v ?bucks|nitro|skins?)\b|\bargent facile\b|\beasy money\b"
 )
 
@@ -49,7 +49,7 @@ _SECRECY_RE = re.compile(
     r"keep (?:it|this|that) (?:a )?(?:secret|between us|to yourself)|between you and me|"
     r"personne (?:ne )?doit (?:le )?savoir|(?:nobody|no one) (?:needs|has) to know|"
     r"(?:tes|your|ur) parents (?:ne )?(?:doivent|need|should|must) (?:pas |not |never )?(?:le )?(?:savoir|know)|"
-    r"(?:efface|supprime|delete|erase|clear)(?: [a-z]+){0,2}? (?:nos|les|tes|ces|ce|our|the|these|your|this|ta) "
+    r"(?:efface|supprime|delete|erase|clear)(?: [a-z]+){0,2}? (?:nos|les|tes|ces|ce|la|notre|our|the|these|your|this|ta) "
     r"(?:messages?|msgs?|conv|convs|conversations?|discussions?|chats?|historique|history|dm|dms)|"
     r"(?:cache|hide) (?:le|ca|it|this|les) (?:a|from) (?:tes|your|ta|ton))\b"
 )
