@@ -13,6 +13,7 @@ from moderation.policy.detectors.contact import (
     has_offplatform_request,
     has_phone_number,
     has_url,
+    mentions_app,
 )
 from moderation.policy.detectors.meeting import has_meeting_arrangement
 from moderation.policy.detectors.solicitation import (
@@ -174,10 +175,9 @@ def _name_outcomes(
     ]
     if _AGE_IN_NAME_RE.search(text.folded) or stated_ages(text):
         outcomes.append(Outcome("name_not_allowed", "block", "minor_coded"))
-    for signal in ("contact_phone", "contact_email", "contact_url", "contact_handle"):
-        if signal in detect_signals(text):
-            outcomes.append(Outcome("name_not_allowed", "block", "contact_offplatform"))
-            break
+    signals = detect_signals(text)
+    if mentions_app(text) or any(s.startswith("contact_") for s in signals):
+        outcomes.append(Outcome("name_not_allowed", "block", "contact_offplatform"))
     return outcomes
 
 

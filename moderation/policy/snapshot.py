@@ -12,8 +12,9 @@ from moderation.policy.normalise import key_form, normalise_term
 from moderation.policy.terms import TermEntry, TermHit, TermMatcher, compile_terms
 
 # Names are often written without spaces ("lyceennechaude"): for names, terms at least this long
-# are also searched inside words. Shorter ones would refuse "Sussex" for "sex".
-_NAME_SUBSTRING_MIN = 5
+# are also searched inside words (after collapsing repeated letters).
+# Shorter ones would refuse "Sussex" for "sex" or "chateau" for "chatte".
+_NAME_SUBSTRING_MIN = 6
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,9 +112,9 @@ def has_url(text: NormalisedText) -> bool:
 _APPS = (
     r"snap|snapchat|insta|instagram|tiktok|tik tok|discord|telegram|whatsapp|whatsap|watsap|"
     r"watsapp|kik|facebook|messenger|skype|wechat|viber|omegle|bereal|wickr|threema|twitter|"
-    r"twitch|reddit|teams|zoom"
+    r"twitch|reddit"
 )
-_WEAK_APPS = r"sc|ig|wa|tg|fb|signal|sig|x|line|msn|tel"
+_WEAK_APPS = r"sc|ig|wa|tg|fb|signal|sig|x|line|msn|tel|teams|zoom"
 _APP_WORD_RE = re.compile(rf"\b(?:{_APPS}|{_WEAK_APPS})\b")
 
 _ADD_ME_RE = re.compile(
@@ -153,6 +153,14 @@ _VIDEO_REQUEST_RE = re.compile(
     r"(?: ta| your| ur| la| the)? (?:cam|webcam|camera)\b"
     r"|\bfacetime (?:moi|me)\b|\b(?:c2c|cam to cam|cam2cam|cam 2 cam)\b"
 )
+
+
+_STRONG_APP_WORD_RE = re.compile(rf"\b(?:{_APPS})\b")
+
+
+def mentions_app(text: NormalisedText) -> bool:
+    """Names an app that is nothing but an app ("snap", "telegram"): refused inside a name."""
+    return _STRONG_APP_WORD_RE.search(text.words) is not None
 
 
 def has_handle(text: NormalisedText) -> bool:
