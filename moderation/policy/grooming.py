@@ -51,6 +51,13 @@ FEATURE_WEIGHTS: dict[str, float] = {"age_gap": 0.25, "new_account": 0.10, "firs
 # A signal repeated in several messages adds this fraction of its weight once more (persistence).
 _REPEAT_FACTOR = 0.5
 _AGE_GAP_YEARS = 4
+# Between adults, swapping numbers and meeting up is ordinary life: these signals count half in
+# adults' spaces, unless someone in the conversation said they are a minor.
+_ORDINARY_BETWEEN_ADULTS = frozenset(
+    {"contact_handle", "contact_phone", "contact_email", "contact_url", "offplatform_request",
+     "meeting_arrangement"}
+)
+_ADULTS_FACTOR = 0.5
 _NEW_ACCOUNT_DAYS = 7.0
 
 
@@ -109,6 +116,7 @@ def score_conversation(
     ``grooming_risk`` at or above ``grooming_threshold``, "flag" at or above
     ``grooming_flag_threshold``, "escalate" when sexual content meets a minor's age or
     child-sexual terms, else "allow". Reasons list the contributing signals, strongest first.
+    ``context.audience`` matters: in adults' spaces contact and meeting signals count half.
     """
     config = snapshot.config
     recent = list(messages)[-config.conversation_window :]
@@ -117,11 +125,14 @@ def score_conversation(
         for signal in message_signals(message, snapshot):
             counts[signal] = counts.get(signal, 0) + 1
 
+    adults_only = context.audience == "adults" and "minor_age_statement" not in counts
     contributions: dict[str, float] = {}
     for signal, count in counts.items():
         weight = SIGNAL_WEIGHTS.get(signal)
         if weight is None:
             continue
+        if adults_only and signal in _ORDINARY_BETWEEN_ADULTS:
+            weight *= _ADULTS_FACTOR
         contributions[signal] = weight
         if count > 1:
             contributions[signal] = 1 - (1 - weight) * (1 - weight * _REPEAT_FACTOR)
