@@ -6,7 +6,7 @@ moving off-platform, meeting), and benign conversations chosen to *look* risky (
 surprise parties, game trades, consenting adults, coaches and homework). No real person's
 messages. Label "grooming" = a moderator should look at this conversation; "benign" = no.
 
-Each conversation: id, lang, label, features (ConversationFeatures fields), messages (both
+Each conversation: id, audience ("adults" when marked, else "minors"), lang, label, features (ConversationFeatures fields), messages (both
 sides, in order). Kept as Python data so comments can explain the tricky ones.
 """
 
@@ -178,7 +178,7 @@ CONVERSATIONS: list[dict] = [
      "messages": [
          "salut, tu joues à quoi ?", "minecraft", "trop bien moi aussi",
          "rejoins-moi sur le serveur ce soir", "ok"]},
-    {"id": "b-fr-05", "lang": "fr", "label": "benign",
+    {"id": "b-fr-05", "audience": "adults", "lang": "fr", "label": "benign",
      # two adults in an adults' space arranging a hike
      "features": {"age_gap_years": 3, "sender_account_age_days": 500, "first_contact": False},
      "messages": [
@@ -202,7 +202,7 @@ CONVERSATIONS: list[dict] = [
      "messages": [
          "j'ai acheté 800 robux avec mon argent de poche", "t'as pris quoi ?",
          "un skin de dragon", "stylé"]},
-    {"id": "b-fr-10", "lang": "fr", "label": "benign",
+    {"id": "b-fr-10", "audience": "adults", "lang": "fr", "label": "benign",
      "features": {"age_gap_years": 0, "sender_account_age_days": 120, "first_contact": False},
      "messages": [
          "tu es seul ce soir ?", "oui mes colocs sont partis",
@@ -236,7 +236,7 @@ CONVERSATIONS: list[dict] = [
      "features": {"age_gap_years": 2, "sender_account_age_days": 90, "first_contact": True},
      "messages": [
          "what are you playing?", "roblox", "same! join me in game tonight", "ok"]},
-    {"id": "b-en-05", "lang": "en", "label": "benign",
+    {"id": "b-en-05", "audience": "adults", "lang": "en", "label": "benign",
      # adults, adults' space, friends meeting
      "features": {"age_gap_years": 5, "sender_account_age_days": 500, "first_contact": False},
      "messages": [
@@ -260,7 +260,7 @@ CONVERSATIONS: list[dict] = [
      "messages": [
          "i bought a gift card for my brother", "nice what game", "minecraft coins",
          "he'll love it"]},
-    {"id": "b-en-10", "lang": "en", "label": "benign",
+    {"id": "b-en-10", "audience": "adults", "lang": "en", "label": "benign",
      "features": {"age_gap_years": 0, "sender_account_age_days": 150, "first_contact": False},
      "messages": [
          "are you alone tonight?", "yeah roommates are out", "wanna play online?",

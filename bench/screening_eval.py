@@ -1,0 +1,248 @@
+"""Precision and recall of the screening on labelled data; figures go to docs/screening.md.
+
+Data:
+- Multilingual HateCheck, French dev part (``mhc-fr-dev.csv``): hateful / non-hateful, per
+  functionality (obfuscated spellings, profanity that is not hate, counter-speech, …).
+- MLMA French tweets (``mlma-fr.csv``): hostility labels (offensive, abusive, hateful, …).
+- Phare's own labelled conversations (``bench/data/conversations.py``): grooming vs benign.
+
+The eval directory defaults to ``../shared/data/eval`` next to the repository; set
+``PHARE_EVAL_DIR`` to point elsewhere.
+
+    .venv/bin/python bench/screening_eval.py [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench" / "data"))
+
+from conversations import CONVERSATIONS  # noqa: E402
+
+from moderation.policy import (  # noqa: E402
+    ConversationFeatures,
+    ScreeningContext,
+    build_snapshot,
+    score_conversation,
+    screen_text,
+)
+from moderation.seeds import load_seed_allow, load_seed_terms  # noqa: E402
+
+ADULTS_ROOM = ScreeningContext(audience="adults", context="room")
+HOSTILE_CATEGORIES = {"hate", "harassment"}
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    def add(self, *, truth: bool, predicted: bool) -> None:
+        if truth and predicted:
+            self.tp += 1
+        elif predicted:
+            self.fp += 1
+        elif truth:
+            self.fn += 1
+        else:
+            self.tn += 1
+
+    @property
+    def n(self) -> int:
+        return self.tp + self.fp + self.fn + self.tn
+
+    def precision(self) -> str:
+        return f"{self.tp / (self.tp + self.fp):.2f}" if self.tp + self.fp else "–"
+
+    def recall(self) -> str:
+        return f"{self.tp / (self.tp + self.fn):.2f}" if self.tp + self.fn else "–"
+
+    def f1(self) -> str:
+        if not self.tp:
+            return "0.00" if self.tp + self.fp + self.fn else "–"
+        p, r = self.tp / (self.tp + self.fp), self.tp / (self.tp + self.fn)
+        return f"{2 * p * r / (p + r):.2f}"
+
+
+def eval_dir() -> Path:
+    return Path(os.environ.get("PHARE_EVAL_DIR", REPO.parent / "shared" / "data" / "eval"))
+
+
+def categories_of(text: str, snapshot) -> set[str]:
+    return set(screen_text(text, snapshot=snapshot, context=ADULTS_ROOM).categories)
+
+
+def hatecheck(snapshot) -> list[str]:
+    rows = list(csv.DictReader(open(eval_dir() / "mhc-fr-dev.csv", encoding="utf-8")))
+    hate_only, hostile = Counts(), Counts()
+    per_functionality: dict[str, Counts] = defaultdict(Counts)
+    for row in rows:
+        truth = row["label_gold"] == "hateful"
+        found = categories_of(row["test_case"], snapshot)
+        hate_only.add(truth=truth, predicted="hate" in found)
+        predicted = bool(found & HOSTILE_CATEGORIES)
+        hostile.add(truth=truth, predicted=predicted)
+        per_functionality[row["functionality"]].add(truth=truth, predicted=predicted)
+    out = [
+        "### Multilingual HateCheck, French (dev part)",
+        "",
+        f"{len(rows)} test cases, screened as messages in an adults' room. A case counts as "
+        "detected when the verdict carries the category named.",
+        "",
+        "| detected as | precision | recall | F1 |",
+        "|---|---:|---:|---:|",
+        f"| `hate` | {hate_only.precision()} | {hate_only.recall()} | {hate_only.f1()} |",
+        f"| `hate` or `harassment` | {hostile.precision()} | {hostile.recall()} | {hostile.f1()} |",
+        "",
+        "Per functionality (`hate` or `harassment`): for hateful functionalities (`_h`) the share "
+        "caught (recall); for non-hateful ones (`_nh`) the share wrongly caught (false-positive "
+        "rate).",
+        "",
+        "| functionality | cases | caught (`_h`: recall) / wrongly caught (`_nh`: FPR) |",
+        "|---|---:|---:|",
+    ]
+    for name in sorted(per_functionality):
+        counts = per_functionality[name]
+        if name.endswith("_nh"):
+            rate = counts.fp / counts.n
+        else:
+            rate = counts.tp / counts.n
+        out.append(f"| `{name}` | {counts.n} | {rate:.2f} |")
+    return out
+
+
+def mlma(snapshot) -> list[str]:
+    rows = list(csv.DictReader(open(eval_dir() / "mlma-fr.csv", encoding="utf-8")))
+    per_label: dict[str, Counts] = defaultdict(Counts)
+    hostile_vs_normal = Counts()
+    hateful = Counts()
+    for row in rows:
+        labels = set(row["sentiment"].split("_"))
+        found = categories_of(row["tweet"], snapshot)
+        predicted = bool(found & (HOSTILE_CATEGORIES | {"profanity"}))
+        hostile_truth = labels != {"normal"}
+        hostile_vs_normal.add(truth=hostile_truth, predicted=predicted)
+        hateful.add(truth="hateful" in labels, predicted="hate" in found)
+        for label in labels:
+            per_label[label].add(truth=True, predicted=predicted)
+    out = [
+        "### MLMA, French tweets",
+        "",
+        f"{len(rows)} tweets. \"Hostile\" = any label other than `normal` alone; detected = "
+        "the verdict carries `hate`, `harassment` or `profanity`. MLMA has no non-hostile "
+        "counterpart for most tweets (81% carry a hostile label), so precision here mostly "
+        "measures agreement with annotators on what is hostile.",
+        "",
+        "| task | precision | recall | F1 |",
+        "|---|---:|---:|---:|",
+        f"| hostile vs normal | {hostile_vs_normal.precision()} | {hostile_vs_normal.recall()} | "
+        f"{hostile_vs_normal.f1()} |",
+        f"| `hateful` label vs `hate` category | {hateful.precision()} | {hateful.recall()} | "
+        f"{hateful.f1()} |",
+        "",
+        "| sentiment label (a tweet may carry several) | tweets | share detected |",
+        "|---|---:|---:|",
+    ]
+    for label in sorted(per_label, key=lambda name: -per_label[name].n):
+        counts = per_label[label]
+        out.append(f"| `{label}` | {counts.n} | {counts.tp / counts.n:.2f} |")
+    return out
+
+
+def conversations(snapshot) -> list[str]:
+    at_hold, at_flag = Counts(), Counts()
+    per_lang: dict[str, Counts] = defaultdict(Counts)
+    misses: list[str] = []
+    false_alarms: list[str] = []
+    for item in CONVERSATIONS:
+        context = ScreeningContext(audience=item.get("audience", "minors"), context="dm")
+        verdict = score_conversation(
+            item["messages"],
+            snapshot=snapshot,
+            context=context,
+            features=ConversationFeatures(**item["features"]),
+        )
+        truth = item["label"] == "grooming"
+        held = verdict.decision in ("hold", "escalate")
+        at_hold.add(truth=truth, predicted=held)
+        at_flag.add(truth=truth, predicted=verdict.decision != "allow")
+        per_lang[item["lang"]].add(truth=truth, predicted=held)
+        if truth and not held:
+            misses.append(f"`{item['id']}` (risk {verdict.risk:.2f})")
+        if not truth and verdict.decision != "allow":
+            false_alarms.append(f"`{item['id']}` ({verdict.decision}, risk {verdict.risk:.2f})")
+    grooming = sum(1 for c in CONVERSATIONS if c["label"] == "grooming")
+    out = [
+        "### Phare's labelled conversations (grooming vs benign)",
+        "",
+        f"{len(CONVERSATIONS)} conversations ({grooming} grooming, "
+        f"{len(CONVERSATIONS) - grooming} benign that look risky), French and English, in "
+        "`bench/data/conversations.py`, scored with `score_conversation` and their features.",
+        "",
+        "| decision counted as positive | precision | recall | F1 |",
+        "|---|---:|---:|---:|",
+        f"| hold or escalate (risk ≥ `grooming_threshold`) | {at_hold.precision()} | "
+        f"{at_hold.recall()} | {at_hold.f1()} |",
+        f"| flag, hold or escalate (risk ≥ `grooming_flag_threshold`) | {at_flag.precision()} | "
+        f"{at_flag.recall()} | {at_flag.f1()} |",
+    ]
+    for lang in sorted(per_lang):
+        counts = per_lang[lang]
+        out.append(f"| hold or escalate, `{lang}` only | {counts.precision()} | {counts.recall()} | {counts.f1()} |")
+    out += [
+        "",
+        f"Missed grooming conversations: {', '.join(misses) or 'none'}. "
+        f"Benign conversations flagged or held: {', '.join(false_alarms) or 'none'}.",
+    ]
+    return out
+
+
+def write_section(markdown: str) -> Path:
+    path = REPO / "docs" / "screening.md"
+    start, end = "<!-- screening-eval:start -->", "<!-- screening-eval:end -->"
+    text = path.read_text(encoding="utf-8")
+    block = f"{start}\n{markdown}\n{end}"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        text = before + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    snapshot = build_snapshot(terms=load_seed_terms(), allow=load_seed_allow(), version="seed")
+    sections = [
+        f"Measured by `bench/screening_eval.py` with the seed lists and default `PolicyConfig` "
+        f"on {time.strftime('%Y-%m-%d', time.gmtime())}.",
+        "",
+        *hatecheck(snapshot),
+        "",
+        *mlma(snapshot),
+        "",
+        *conversations(snapshot),
+    ]
+    markdown = "\n".join(sections)
+    print(markdown)
+    if not args.no_write:
+        print(f"\nwrote {write_section(markdown)}")
+
+
+if __name__ == "__main__":
+    main()
