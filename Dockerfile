@@ -1,0 +1,14 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml README.md ./
+RUN pip install --no-cache-dir -e .
+COPY . .
+# collectstatic only needs a key to import settings; the real one comes from the environment.
+RUN SECRET_KEY=build-only-key-not-used-at-runtime-0123456789abcdef python manage.py collectstatic --noinput \
+    && SECRET_KEY=build-only-key-not-used-at-runtime-0123456789abcdef python manage.py compilemessages
+RUN useradd --system --uid 1000 phare && chown -R phare /app
+USER phare
+EXPOSE 8000
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets-sansio", "--ws-max-size", "1048576", "--proxy-headers", "--lifespan", "off"]

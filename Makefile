@@ -1,0 +1,45 @@
+# Phare: the two commands of the README are `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The test suite's services (started by .ci/run when missing).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/phare
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Only for tests and local trials: never a production key.
+TEST_SECRET_KEY := phare-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz
+
+.PHONY: setup run test test-fast migrate messages bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+# Embedded defaults: SQLite, in-memory channel layer, local-memory cache, eager tasks.
+run: setup
+	mkdir -p var
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --lifespan off
+
+test: setup
+	SECRET_KEY=$(TEST_SECRET_KEY) DATABASE_URL=$(TEST_DATABASE_URL) PHARE_TEST_REDIS_URL=$(TEST_REDIS_URL) \
+		$(PY) -m pytest $(PYTEST_ARGS)
+
+# Without PostgreSQL or Redis: SQLite, integration tests skipped (never in CI).
+test-fast: setup
+	SECRET_KEY=$(TEST_SECRET_KEY) $(PY) -m pytest $(PYTEST_ARGS)
+
+messages: setup
+	DEBUG=1 $(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --ignore=bench
+	cd chat && DEBUG=1 ../$(PY) ../manage.py makemessages -d djangojs -l fr -l en
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var staticfiles

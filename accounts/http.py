@@ -1,0 +1,75 @@
+"""JSON edges for the HTTP API: parse bodies, turn PhareError into `{"error": …}`."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any, Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from accounts.errors import PhareError
+
+MAX_JSON_BODY_BYTES = 64 * 1024
+
+
+def error_response(error: PhareError) -> JsonResponse:
+    response = JsonResponse({"error": error.as_dict()}, status=error.http_status)
+    if error.retry_after is not None:
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def json_body(request: HttpRequest) -> dict[str, Any]:
+    """The request's JSON object. Raises `bad_request` or `too_large`, never a 500."""
+    if len(request.body) > MAX_JSON_BODY_BYTES:
+        raise PhareError("too_large")
+    if not request.body:
+        return {}
+    try:
+        data = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise PhareError("bad_request", extra={"reason": "invalid_json"}) from exc
+    if not isinstance(data, dict):
+        raise PhareError("bad_request", extra={"reason": "expected_object"})
+    return data
+
+
+def string_field(data: dict[str, Any], name: str, *, max_length: int = 10_000, required: bool = True) -> str:
+    value = data.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise PhareError("bad_request", extra={"field": name})
+    if len(value) > max_length:
+        raise PhareError("too_large", extra={"field": name})
+    return value
+
+
+def api_view(methods: set[str], *, login_required: bool = False) -> Callable:
+    """Decorate a JSON API view: method check, sign-in check, domain errors → JSON."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in methods:
+                response = error_response(PhareError("bad_request", extra={"reason": "method_not_allowed"}))
+                response.status_code = 405
+                response["Allow"] = ", ".join(sorted(methods))
+                return response
+            if login_required and not request.user.is_authenticated:
+                return error_response(PhareError("not_authenticated"))
+            try:
+                return view(request, *args, **kwargs)
+            except PhareError as error:
+                return error_response(error)
+
+        return wrapper
+
+    return decorator
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Behind the documented reverse proxy, REMOTE_ADDR is set by the ASGI server from
+    # --forwarded-allow-ips; we never trust X-Forwarded-For ourselves.
+    return request.META.get("REMOTE_ADDR") or None

@@ -1,0 +1,175 @@
+"""Pseudonymous identity: no email, no phone; an age band and how sure we are of it."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AgeBand(models.TextChoices):
+    YOUNG_TEEN = "13-15", "13-15"
+    OLDER_TEEN = "16-17", "16-17"
+    ADULT = "18+", "18+"
+
+
+MINOR_BANDS = frozenset({AgeBand.YOUNG_TEEN.value, AgeBand.OLDER_TEEN.value})
+
+
+class AssuranceLevel(models.TextChoices):
+    DECLARED = "declared", _("declared")
+    ESTIMATED = "estimated", _("estimated")
+    VERIFIED = "verified", _("verified")
+
+
+ASSURANCE_ORDER = {"declared": 0, "estimated": 1, "verified": 2}
+
+
+class DmPolicy(models.TextChoices):
+    NOBODY = "nobody", _("nobody")
+    SHARED_ROOMS = "shared_rooms", _("people in my rooms")
+    ANYONE_IN_BAND = "anyone_in_band", _("anyone I may talk to")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        return self.get(pseudonym_key=(username or "").casefold())
+
+    def create_user(self, pseudonym: str, password: str | None = None, **fields) -> "User":
+        user = self.model(pseudonym=pseudonym, pseudonym_key=pseudonym.casefold(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, pseudonym: str, password: str | None = None, **fields) -> "User":
+        fields.setdefault("age_band", AgeBand.ADULT)
+        fields.update(is_staff=True, is_superuser=True, is_operator=True)
+        return self.create_user(pseudonym, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account. Its birthdate is never stored: only the band and the day the band ends."""
+
+    pseudonym = models.CharField(max_length=32)
+    # Case-insensitive uniqueness: "Alice" and "alice" are the same pseudonym.
+    pseudonym_key = models.CharField(max_length=32, unique=True, editable=False)
+    age_band = models.CharField(max_length=5, choices=AgeBand.choices)
+    # The date the current band ends (16th or 18th birthday); null once adult.
+    band_until = models.DateField(null=True, blank=True)
+    assurance_level = models.CharField(
+        max_length=10, choices=AssuranceLevel.choices, default=AssuranceLevel.DECLARED
+    )
+    assurance_method = models.CharField(max_length=32, default="self_declaration")
+    assurance_provider = models.CharField(max_length=32, default="declared")
+    assured_at = models.DateTimeField(default=timezone.now)
+    dm_policy = models.CharField(max_length=16, choices=DmPolicy.choices)
+    is_moderator = models.BooleanField(default=False)
+    is_operator = models.BooleanField(default=False)
+    is_legal = models.BooleanField(default=False, help_text=_("May read connection records."))
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    banned = models.BooleanField(default=False)
+    muted_until = models.DateTimeField(null=True, blank=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "pseudonym_key"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        indexes = [models.Index(fields=["band_until"])]
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+    @property
+    def is_minor(self) -> bool:
+        return self.age_band in MINOR_BANDS
+
+    @property
+    def audience(self) -> str:
+        return "minors" if self.is_minor else "adults"
+
+    @property
+    def roles(self) -> list[str]:
+        roles = []
+        if self.is_moderator:
+            roles.append("moderator")
+        if self.is_operator:
+            roles.append("operator")
+        if self.is_legal:
+            roles.append("legal")
+        return roles
+
+    # Operators manage Phare's own models in the admin without per-model grants;
+    # connection records stay behind the legal role (see ConnectionLogAdmin).
+    OPERATOR_APPS = frozenset({"accounts", "chat", "moderation"})
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        if self.is_active and self.is_operator and perm.split(".", 1)[0] in self.OPERATOR_APPS:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if self.is_active and self.is_operator and app_label in self.OPERATOR_APPS:
+            return True
+        return super().has_module_perms(app_label)
+
+    def is_suspended(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.banned or (self.suspended_until is not None and self.suspended_until > now)
+
+    def is_muted(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.muted_until is not None and self.muted_until > now
+
+
+class UserBlock(models.Model):
+    """`blocker` never hears from `blocked` again: no requests, no DMs."""
+
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_received")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["blocker", "blocked"], name="unique_block")]
+
+
+class ContactRule(models.Model):
+    """Operator override of the age-band contact matrix; absent rows use the safe default."""
+
+    band_a = models.CharField(max_length=5, choices=AgeBand.choices)
+    band_b = models.CharField(max_length=5, choices=AgeBand.choices)
+    allowed = models.BooleanField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["band_a", "band_b"], name="unique_band_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.band_a} ↔ {self.band_b}: {'allowed' if self.allowed else 'refused'}"
+
+
+class ConnectionLog(models.Model):
+    """Who connected from where and when, kept for the legal retention period only.
+
+    Never shown to users; readable only by the legal role. `user_id_snapshot` survives
+    account deletion so the record still means something to the authorities.
+    """
+
+    class Kind(models.TextChoices):
+        SIGNUP = "signup"
+        LOGIN = "login"
+        WEBSOCKET = "websocket"
+
+    user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    user_id_snapshot = models.BigIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    ip = models.GenericIPAddressField(null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)

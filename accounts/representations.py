@@ -1,0 +1,22 @@
+"""How accounts appear in the protocol: your own record in full, others as id + pseudonym."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts.models import User
+
+
+def own_user(user: User) -> dict[str, Any]:
+    return {
+        "id": str(user.pk),
+        "pseudonym": user.pseudonym,
+        "age_band": user.age_band,
+        "assurance": user.assurance_level,
+        "dm_policy": user.dm_policy,
+        "roles": user.roles,
+    }
+
+
+def public_user(user: User) -> dict[str, str]:
+    return {"id": str(user.pk), "pseudonym": user.pseudonym}

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from accounts import views
+
+urlpatterns = [
+    path("session", views.session, name="api-session"),
+    path("accounts/signup", views.signup, name="api-signup"),
+    path("accounts/login", views.login_view, name="api-login"),
+    path("accounts/logout", views.logout_view, name="api-logout"),
+    path("me", views.me, name="api-me"),
+    path("me/settings", views.me_settings, name="api-me-settings"),
+]

@@ -1,0 +1,233 @@
+"""The one WebSocket per client: parse a frame, call one service, answer with ack or error.
+
+Connection state (the rooms joined, with their settings) lives here so that posting a
+message needs no query for membership; moderation events update it through `chat.control`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from accounts import services as account_services
+from accounts.errors import PhareError
+from accounts.models import ConnectionLog, User
+from chat import events, services
+from chat.models import Room
+from chat.protocol import Frame, ProtocolError, cursor, parse_frame
+from chat.representations import room_repr
+
+logger = logging.getLogger(__name__)
+
+CLOSE_NOT_SIGNED_IN = 4001
+CLOSE_SUSPENDED = 4003
+CLOSE_FLOODING = 4008
+CLOSE_MALFORMED = 4400
+MALFORMED_WINDOW_SECONDS = 60.0
+
+
+def _refresh_user(user_id: int) -> User | None:
+    return User.objects.filter(pk=user_id, is_active=True, deleted_at__isnull=True).first()
+
+
+def _open_session(user: User, ip: str | None) -> bool:
+    """Record the connection; returns False if the account may not connect."""
+    account_services.refresh_age_band(user=user)
+    if user.is_suspended():
+        return False
+    account_services.record_connection(user=user, kind=ConnectionLog.Kind.WEBSOCKET, ip=ip)
+    return True
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    user: User
+    rooms: dict[str, Room]
+    groups_joined: set[str]
+    malformed_times: list[float]
+
+    async def connect(self) -> None:
+        self.rooms = {}
+        self.groups_joined = set()
+        self.malformed_times = []
+        scope_user = self.scope.get("user")
+        user = None
+        if scope_user is not None and scope_user.is_authenticated:
+            user = await database_sync_to_async(_refresh_user)(scope_user.pk)
+        if user is None:
+            # Accept first so that the close code reaches the client (a refused handshake has none).
+            await self.accept()
+            await self.close(code=CLOSE_NOT_SIGNED_IN)
+            return
+        client = self.scope.get("client") or (None, None)
+        if not await database_sync_to_async(_open_session)(user, client[0]):
+            await self.accept()
+            await self.close(code=CLOSE_SUSPENDED)
+            return
+        self.user = user
+        # Subscribe before accepting: once the client sees the socket open, nothing sent to
+        # it (a DM request, a notice) can fall into the gap.
+        await self._join_group(events.user_group(user.pk))
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for group in list(getattr(self, "groups_joined", ())):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = set()
+
+    async def _join_group(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.add(group)
+
+    async def _leave_group(self, group: str) -> None:
+        await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined.discard(group)
+
+    # --- Client frames -----------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not hasattr(self, "user"):
+            return
+        if text_data is None:
+            await self._malformed(None, ProtocolError("binary_not_supported"))
+            return
+        if len(text_data) * 4 > settings.PHARE_MAX_FRAME_BYTES and (
+            len(text_data.encode("utf-8", "surrogatepass")) > settings.PHARE_MAX_FRAME_BYTES
+        ):
+            await self.send_error(None, PhareError("too_large", extra={"max_bytes": settings.PHARE_MAX_FRAME_BYTES}))
+            return
+        try:
+            frame = parse_frame(text_data)
+        except ProtocolError as error:
+            await self._malformed(error.frame_id, error)
+            return
+        handler = getattr(self, "frame_" + frame.type.replace(".", "_"))
+        try:
+            answer = await handler(frame)
+        except PhareError as error:
+            await self.send_error(frame.id, error)
+            return
+        await self.send_json({"type": "ack", "id": frame.id, **answer})
+
+    async def _malformed(self, frame_id: str | None, error: PhareError) -> None:
+        now = time.monotonic()
+        self.malformed_times = [t for t in self.malformed_times if now - t < MALFORMED_WINDOW_SECONDS]
+        self.malformed_times.append(now)
+        await self.send_error(frame_id, error)
+        if len(self.malformed_times) >= settings.PHARE_MALFORMED_FRAMES_BEFORE_CLOSE:
+            await self.close(code=CLOSE_MALFORMED)
+
+    async def send_json(self, content: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(content, ensure_ascii=False, separators=(",", ":")))
+
+    async def send_error(self, frame_id: str | None, error: PhareError) -> None:
+        await self.send_json({"type": "error", "id": frame_id, "error": error.as_dict()})
+
+    async def frame_room_join(self, frame: Frame) -> dict[str, Any]:
+        room, history = await database_sync_to_async(services.join_room)(
+            user=self.user, slug=frame.fields["room"]
+        )
+        self.rooms[room.slug] = room
+        await self._join_group(events.room_group(room.pk))
+        return {"room": room_repr(room), "history": history}
+
+    async def frame_room_leave(self, frame: Frame) -> dict[str, Any]:
+        room = self.rooms.pop(frame.fields["room"], None)
+        if room is None:
+            raise PhareError("not_member")
+        await self._leave_group(events.room_group(room.pk))
+        await database_sync_to_async(services.leave_room)(user=self.user, slug=room.slug)
+        return {"room": room.slug}
+
+    async def frame_room_send(self, frame: Frame) -> dict[str, Any]:
+        room = self.rooms.get(frame.fields["room"])
+        if room is None:
+            raise PhareError("not_member")
+        result = await database_sync_to_async(services.post_room_message)(
+            author=self.user, room=room, body=frame.fields["body"]
+        )
+        return {"message": {**result.message, "status": result.status}}
+
+    async def frame_room_history(self, frame: Frame) -> dict[str, Any]:
+        messages = await database_sync_to_async(services.room_history)(
+            user=self.user,
+            slug=frame.fields["room"],
+            before=cursor(frame.fields.get("before")),
+            limit=frame.fields.get("limit", settings.PHARE_HISTORY_PAGE_SIZE),
+        )
+        return {"room": frame.fields["room"], "messages": messages}
+
+    async def frame_dm_open(self, frame: Frame) -> dict[str, Any]:
+        conversation = await database_sync_to_async(services.open_conversation)(
+            sender=self.user, to=frame.fields["to"], body=frame.fields["body"]
+        )
+        return {"conversation": conversation}
+
+    async def frame_dm_accept(self, frame: Frame) -> dict[str, Any]:
+        conversation = await database_sync_to_async(services.accept_conversation)(
+            user=self.user, conversation_id=frame.fields["conversation"]
+        )
+        return {"conversation": conversation}
+
+    async def frame_dm_decline(self, frame: Frame) -> dict[str, Any]:
+        conversation = await database_sync_to_async(services.decline_conversation)(
+            user=self.user, conversation_id=frame.fields["conversation"]
+        )
+        return {"conversation": conversation}
+
+    async def frame_dm_block(self, frame: Frame) -> dict[str, Any]:
+        conversation = await database_sync_to_async(services.block_conversation)(
+            user=self.user, conversation_id=frame.fields["conversation"]
+        )
+        return {"conversation": conversation}
+
+    async def frame_dm_send(self, frame: Frame) -> dict[str, Any]:
+        result = await database_sync_to_async(services.send_direct_message)(
+            sender=self.user, conversation_id=frame.fields["conversation"], body=frame.fields["body"]
+        )
+        return {"message": {**result.message, "status": result.status}, "conversation": frame.fields["conversation"]}
+
+    async def frame_dm_list(self, frame: Frame) -> dict[str, Any]:
+        conversations = await database_sync_to_async(services.list_conversations)(user=self.user)
+        return {"conversations": conversations}
+
+    async def frame_dm_history(self, frame: Frame) -> dict[str, Any]:
+        messages = await database_sync_to_async(services.conversation_history)(
+            user=self.user,
+            conversation_id=frame.fields["conversation"],
+            before=cursor(frame.fields.get("before")),
+            limit=frame.fields.get("limit", settings.PHARE_HISTORY_PAGE_SIZE),
+        )
+        return {"conversation": frame.fields["conversation"], "messages": messages}
+
+    # --- Channel-layer events ----------------------------------------------------------
+
+    async def chat_event(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["text"])
+
+    async def chat_control(self, event: dict[str, Any]) -> None:
+        """State changes pushed by moderation and account services."""
+        action = event.get("action")
+        if action == "close":
+            await self.close(code=int(event.get("code", CLOSE_SUSPENDED)))
+        elif action == "refresh_user":
+            user = await database_sync_to_async(_refresh_user)(self.user.pk)
+            if user is None:
+                await self.close(code=CLOSE_NOT_SIGNED_IN)
+                return
+            self.user = user
+        elif action == "leave_room":
+            room = self.rooms.pop(event.get("room", ""), None)
+            if room is not None:
+                await self._leave_group(events.room_group(room.pk))
+        elif action == "room_updated":
+            slug = event.get("room", "")
+            if slug in self.rooms:
+                room = await database_sync_to_async(Room.objects.filter(slug=slug).first)()
+                if room is not None:
+                    self.rooms[slug] = room

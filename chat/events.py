@@ -1,0 +1,54 @@
+"""Server → client events, fanned out through the channel layer after commit.
+
+Payloads are serialised once here and forwarded as text by every consumer, so a room
+message costs one JSON encoding whatever the number of recipients.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+
+def room_group(room_id: int) -> str:
+    return f"room.{room_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def encode(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def _layer_message(payload: dict[str, Any], author_id: int | None) -> dict[str, Any]:
+    return {"type": "chat.event", "text": encode(payload), "author_id": author_id}
+
+
+def _send_now(group: str, message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, message)
+
+
+def send_to_room(room_id: int, payload: dict[str, Any], *, author_id: int | None = None) -> None:
+    """Deliver `payload` to every socket in the room once the current transaction commits."""
+    message = _layer_message(payload, author_id)
+    transaction.on_commit(lambda: _send_now(room_group(room_id), message))
+
+
+def send_to_user(user_id: int, payload: dict[str, Any], *, author_id: int | None = None) -> None:
+    """Deliver `payload` to every socket of one account once the transaction commits."""
+    message = _layer_message(payload, author_id)
+    transaction.on_commit(lambda: _send_now(user_group(user_id), message))
+
+
+def control_user(user_id: int, control: dict[str, Any]) -> None:
+    """Tell a user's sockets about a state change (sanction, band change) after commit."""
+    message = {"type": "chat.control", **control}
+    transaction.on_commit(lambda: _send_now(user_group(user_id), message))

@@ -1,0 +1,128 @@
+"""Rooms, memberships, messages and direct conversations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AssuranceLevel
+
+
+class Audience(models.TextChoices):
+    MINORS = "minors", _("minors (13-17)")
+    ADULTS = "adults", _("adults (18+)")
+
+
+class Room(models.Model):
+    """An allowlisted room. Operators create rooms; proposals stay invisible until approved."""
+
+    class Status(models.TextChoices):
+        APPROVED = "approved", _("approved")
+        PENDING = "pending", _("pending review")
+        REJECTED = "rejected", _("rejected")
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=500, blank=True)
+    audience = models.CharField(max_length=8, choices=Audience.choices)
+    min_assurance = models.CharField(
+        max_length=10, choices=AssuranceLevel.choices, default=AssuranceLevel.DECLARED
+    )
+    slow_mode_seconds = models.PositiveIntegerField(default=0)
+    max_message_length = models.PositiveIntegerField(default=1000)
+    media_allowed = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPROVED)
+    is_locked = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # Images never in minors' spaces, whatever an operator ticks.
+            models.CheckConstraint(
+                condition=~Q(audience="minors", media_allowed=True), name="no_media_in_minors_rooms"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def group_name(self) -> str:
+        return f"room.{self.pk}"
+
+
+class Membership(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    joined_at = models.DateTimeField(default=timezone.now)
+    last_posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="unique_membership")]
+
+
+class Conversation(models.Model):
+    """A direct conversation between two people, which starts as a request."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        BLOCKED = "blocked", _("blocked")
+        CLOSED = "closed", _("closed")
+
+    initiator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The pair, smaller id first, so that two people have one conversation at most.
+    user_low = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user_high = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.REQUESTED)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user_low", "user_high"], name="unique_pair")]
+
+    def other(self, user_id: int) -> int:
+        return self.recipient_id if user_id == self.initiator_id else self.initiator_id
+
+    def involves(self, user_id: int) -> bool:
+        return user_id in (self.initiator_id, self.recipient_id)
+
+
+class Message(models.Model):
+    class Status(models.TextChoices):
+        VISIBLE = "visible", _("visible")
+        HELD = "held", _("held for review")
+        REMOVED = "removed", _("removed")
+        DELETED = "deleted", _("deleted by its author")
+
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages")
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["room", "id"]),
+            models.Index(fields=["conversation", "id"]),
+            models.Index(fields=["created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(room__isnull=False, conversation__isnull=True)
+                | Q(room__isnull=True, conversation__isnull=False),
+                name="message_in_room_xor_conversation",
+            )
+        ]

@@ -1,0 +1,49 @@
+"""How rooms, messages and conversations appear in the protocol."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts.representations import public_user
+from chat.models import Conversation, Message, Room
+
+
+def iso(value) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def room_repr(room: Room) -> dict[str, Any]:
+    return {
+        "slug": room.slug,
+        "name": room.name,
+        "description": room.description,
+        "audience": room.audience,
+        "min_assurance": room.min_assurance,
+        "slow_mode_seconds": room.slow_mode_seconds,
+        "media_allowed": room.media_allowed,
+        "max_message_length": room.max_message_length,
+        "locked": room.is_locked,
+    }
+
+
+def message_repr(message: Message) -> dict[str, Any]:
+    return {
+        "id": str(message.pk),
+        "author": public_user(message.author),
+        "body": message.body,
+        "created_at": iso(message.created_at),
+    }
+
+
+def conversation_repr(conversation: Conversation, *, viewer_id: int, preview: str | None = None) -> dict[str, Any]:
+    other = conversation.recipient if viewer_id == conversation.initiator_id else conversation.initiator
+    data: dict[str, Any] = {
+        "id": str(conversation.pk),
+        "state": conversation.state,
+        "with": public_user(other),
+        "initiated_by_me": viewer_id == conversation.initiator_id,
+        "created_at": iso(conversation.created_at),
+    }
+    if preview is not None:
+        data["preview"] = preview
+    return data

@@ -1,0 +1,419 @@
+"""Chat services: rooms, room messages and direct conversations with consent.
+
+Every write, fan-out and flag happens here; the consumer and views only parse and call.
+Preconditions are stated per function; refusals are `PhareError` with a protocol code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.errors import PhareError
+from accounts.models import ASSURANCE_ORDER, DmPolicy, User, UserBlock
+from accounts.policies import audience_bands, may_contact
+from accounts.representations import public_user
+from chat import events
+from chat.models import Conversation, Membership, Message, Room
+from chat.representations import conversation_repr, message_repr, room_repr
+from moderation import gate
+
+HISTORY_MAX = 100
+
+
+@dataclass(frozen=True)
+class PostResult:
+    message: dict[str, Any]
+    status: str  # "delivered" or "held"
+
+
+# --- Rooms ---------------------------------------------------------------------------------
+
+def visible_rooms(*, user: User):
+    """Approved rooms of the user's own audience: the only rooms they may know exist."""
+    audience = "minors" if user.is_minor else "adults"
+    return Room.objects.filter(status=Room.Status.APPROVED, audience=audience).order_by("name")
+
+
+def get_visible_room(*, user: User, slug: str) -> Room:
+    """The room if the user may see it; otherwise `not_found`, never `forbidden`."""
+    room = visible_rooms(user=user).filter(slug=slug).first()
+    if room is None:
+        raise PhareError("not_found")
+    return room
+
+
+def create_room(
+    *,
+    slug: str,
+    name: str,
+    audience: str,
+    min_assurance: str = "declared",
+    description: str = "",
+    slow_mode_seconds: int = 0,
+    max_message_length: int = 1000,
+    media_allowed: bool = False,
+    created_by: User | None = None,
+) -> Room:
+    if audience not in ("minors", "adults"):
+        raise PhareError("bad_request", "audience must be minors or adults")
+    if min_assurance not in ASSURANCE_ORDER:
+        raise PhareError("bad_request", "min_assurance must be declared, estimated or verified")
+    if media_allowed and audience == "minors":
+        raise PhareError("media_not_allowed", "Images are never allowed in minors' rooms.")
+    try:
+        return Room.objects.create(
+            slug=slug, name=name, audience=audience, min_assurance=min_assurance,
+            description=description, slow_mode_seconds=slow_mode_seconds,
+            max_message_length=max_message_length, media_allowed=media_allowed,
+            created_by=created_by,
+        )
+    except IntegrityError as exc:
+        raise PhareError("conflict", f"A room with slug {slug!r} exists.") from exc
+
+
+def check_may_enter(*, user: User, room: Room) -> None:
+    """Refuse a room the user's band or assurance level does not open."""
+    if user.age_band not in audience_bands(room.audience):
+        raise PhareError("not_found")
+    if ASSURANCE_ORDER[user.assurance_level] < ASSURANCE_ORDER[room.min_assurance]:
+        raise PhareError("assurance_required", extra={"min_assurance": room.min_assurance})
+
+
+def join_room(*, user: User, slug: str) -> tuple[Room, list[dict[str, Any]]]:
+    """Make the user a member; returns the room and its latest messages."""
+    room = get_visible_room(user=user, slug=slug)
+    check_may_enter(user=user, room=room)
+    Membership.objects.get_or_create(room=room, user=user)
+    return room, latest_messages(room=room, limit=HISTORY_MAX // 2)
+
+
+def leave_room(*, user: User, slug: str) -> Room:
+    room = get_visible_room(user=user, slug=slug)
+    Membership.objects.filter(room=room, user=user).delete()
+    return room
+
+
+def latest_messages(*, room: Room, before: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    query = Message.objects.filter(room=room, status=Message.Status.VISIBLE)
+    if before is not None:
+        query = query.filter(pk__lt=before)
+    rows = list(query.select_related("author").order_by("-pk")[: max(1, min(limit, HISTORY_MAX))])
+    return [message_repr(m) for m in reversed(rows)]
+
+
+def room_history(*, user: User, slug: str, before: int | None, limit: int) -> list[dict[str, Any]]:
+    """Cursor-paginated history, oldest first, of a room the user has joined."""
+    room = get_visible_room(user=user, slug=slug)
+    if not Membership.objects.filter(room=room, user=user).exists():
+        raise PhareError("not_member")
+    return latest_messages(room=room, before=before, limit=limit)
+
+
+def _check_can_speak(user: User, now: dt.datetime) -> None:
+    if user.is_suspended(now):
+        raise PhareError("suspended")
+    if user.is_muted(now):
+        retry = int((user.muted_until - now).total_seconds()) + 1
+        raise PhareError("muted", retry_after=retry)
+
+
+def _check_slow_mode(*, room: Room, user: User) -> None:
+    if room.slow_mode_seconds <= 0:
+        return
+    key = f"slow:{room.pk}:{user.pk}"
+    # cache.add is atomic (SET NX on Redis), so slow mode holds across server processes.
+    if not cache.add(key, 1, timeout=room.slow_mode_seconds):
+        raise PhareError("rate_limited", retry_after=room.slow_mode_seconds, extra={"reason": "slow_mode"})
+
+
+def _check_length(body: str, max_length: int) -> str:
+    if not body.strip():
+        raise PhareError("bad_request", extra={"field": "body"})
+    if len(body) > max_length:
+        raise PhareError("too_large", extra={"max_length": max_length})
+    return body
+
+
+def _refuse(verdict: gate.Verdict) -> PhareError:
+    return PhareError(
+        "blocked_by_policy",
+        gate.explain_verdict(verdict),
+        extra={"reasons": list(verdict.reasons)},
+    )
+
+
+def post_room_message(*, author: User, room: Room, body: str) -> PostResult:
+    """Screen and post a room message.
+
+    Precondition: the caller checked that `author` joined `room` (the consumer holds
+    membership in its connection state, so no query is needed per message).
+    Side effects: one INSERT; after commit, one fan-out to the room; a flag or case for
+    the moderation queue when the verdict asks for one.
+    """
+    now = timezone.now()
+    _check_can_speak(author, now)
+    if room.is_locked:
+        raise PhareError("room_locked")
+    _check_length(body, room.max_message_length)
+    _check_slow_mode(room=room, user=author)
+    verdict = gate.screen_message(
+        text=body, audience=room.audience, context="room", conversation_accepted=True
+    )
+    if verdict.decision in ("block", "escalate"):
+        with transaction.atomic():
+            gate.record_refusal(author=author, text=body, verdict=verdict, room_id=room.pk)
+        raise _refuse(verdict)
+    held = verdict.decision == "hold"
+    with transaction.atomic():
+        message = Message.objects.create(
+            room=room, author=author, body=body, created_at=now,
+            status=Message.Status.HELD if held else Message.Status.VISIBLE,
+        )
+        message.author = author
+        if verdict.decision in ("flag", "hold"):
+            gate.record_flag(message=message, verdict=verdict)
+        payload = message_repr(message)
+        if not held:
+            events.send_to_room(
+                room.pk, {"type": "room.message", "room": room.slug, "message": payload},
+                author_id=author.pk,
+            )
+    return PostResult(message=payload, status="held" if held else "delivered")
+
+
+# --- Direct conversations ------------------------------------------------------------------
+
+def _find_user(to: str) -> User | None:
+    query = User.objects.filter(is_active=True, deleted_at__isnull=True)
+    if to.isdigit():
+        found = query.filter(pk=int(to)).first()
+        if found is not None:
+            return found
+    return query.filter(pseudonym_key=to.strip().casefold()).first()
+
+
+def _blocked_between(a: User, b: User) -> bool:
+    return UserBlock.objects.filter(
+        Q(blocker=a, blocked=b) | Q(blocker=b, blocked=a)
+    ).exists()
+
+
+def _share_a_room(a: User, b: User) -> bool:
+    return Membership.objects.filter(
+        user=b, room__in=Membership.objects.filter(user=a).values("room")
+    ).exists()
+
+
+def check_contact_allowed(*, sender: User, recipient: User) -> None:
+    """The contact matrix, blocks and the recipient's DM policy, in that order."""
+    if not may_contact(sender.age_band, recipient.age_band):
+        raise PhareError("contact_not_allowed")
+    if _blocked_between(sender, recipient):
+        raise PhareError("contact_not_allowed")
+    if recipient.dm_policy == DmPolicy.NOBODY:
+        raise PhareError("contact_not_allowed")
+    if recipient.dm_policy == DmPolicy.SHARED_ROOMS and not _share_a_room(sender, recipient):
+        raise PhareError("contact_not_allowed")
+
+
+def _get_conversation(*, user: User, conversation_id: str, lock: bool = False) -> Conversation:
+    if not str(conversation_id).isdigit():
+        raise PhareError("not_found")
+    query = Conversation.objects.select_related("initiator", "recipient")
+    if lock:
+        query = query.select_for_update()
+    conversation = query.filter(pk=int(conversation_id)).first()
+    if conversation is None or not conversation.involves(user.pk):
+        raise PhareError("not_found")
+    return conversation
+
+
+def open_conversation(*, sender: User, to: str, body: str) -> dict[str, Any]:
+    """Send a DM request carrying one text message.
+
+    Nothing more reaches the recipient until they accept. Side effects: a conversation
+    in state `requested`, its first message, a `dm.request` event to the recipient.
+    """
+    now = timezone.now()
+    _check_can_speak(sender, now)
+    recipient = _find_user(to)
+    if recipient is None or recipient.pk == sender.pk:
+        raise PhareError("not_found")
+    check_contact_allowed(sender=sender, recipient=recipient)
+    _check_length(body, 500)
+    low, high = sorted([sender, recipient], key=lambda u: u.pk)
+    existing = Conversation.objects.filter(user_low=low, user_high=high).first()
+    if existing is not None:
+        if existing.state == Conversation.State.REQUESTED:
+            raise PhareError("dm_request_pending", extra={"conversation": str(existing.pk)})
+        if existing.state == Conversation.State.ACCEPTED:
+            raise PhareError("conflict", extra={"conversation": str(existing.pk)})
+        # Declined, blocked or closed: the recipient said no; a new request is not allowed.
+        raise PhareError("contact_not_allowed")
+    verdict = gate.screen_message(
+        text=body, audience=sender.audience, context="dm_request", conversation_accepted=False
+    )
+    if verdict.decision in ("block", "escalate", "hold"):
+        with transaction.atomic():
+            gate.record_refusal(author=sender, text=body, verdict=verdict, room_id=None)
+        raise _refuse(verdict)
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(
+                initiator=sender, recipient=recipient, user_low=low, user_high=high,
+                created_at=now, updated_at=now,
+            )
+            message = Message.objects.create(conversation=conversation, author=sender, body=body, created_at=now)
+            if verdict.decision == "flag":
+                gate.record_flag(message=message, verdict=verdict)
+            events.send_to_user(
+                recipient.pk,
+                {
+                    "type": "dm.request",
+                    "conversation": conversation_repr(conversation, viewer_id=recipient.pk, preview=body),
+                    "from": public_user(sender),
+                    "preview": body,
+                },
+                author_id=sender.pk,
+            )
+    except IntegrityError as exc:  # a concurrent request between the same two people
+        raise PhareError("dm_request_pending") from exc
+    return conversation_repr(conversation, viewer_id=sender.pk, preview=body)
+
+
+def _notify_participants(conversation: Conversation, kind: str) -> None:
+    for user_id in (conversation.initiator_id, conversation.recipient_id):
+        events.send_to_user(
+            user_id, {"type": kind, "conversation": conversation_repr(conversation, viewer_id=user_id)}
+        )
+
+
+def accept_conversation(*, user: User, conversation_id: str) -> dict[str, Any]:
+    with transaction.atomic():
+        conversation = _get_conversation(user=user, conversation_id=conversation_id, lock=True)
+        if conversation.recipient_id != user.pk or conversation.state != Conversation.State.REQUESTED:
+            raise PhareError("conflict", extra={"state": conversation.state})
+        # Bands may have changed since the request: the matrix holds at every step.
+        if not may_contact(conversation.initiator.age_band, user.age_band):
+            raise PhareError("contact_not_allowed")
+        conversation.state = Conversation.State.ACCEPTED
+        conversation.updated_at = timezone.now()
+        conversation.save(update_fields=["state", "updated_at"])
+        _notify_participants(conversation, "dm.accepted")
+    return conversation_repr(conversation, viewer_id=user.pk)
+
+
+def decline_conversation(*, user: User, conversation_id: str) -> dict[str, Any]:
+    with transaction.atomic():
+        conversation = _get_conversation(user=user, conversation_id=conversation_id, lock=True)
+        if conversation.recipient_id != user.pk or conversation.state != Conversation.State.REQUESTED:
+            raise PhareError("conflict", extra={"state": conversation.state})
+        conversation.state = Conversation.State.DECLINED
+        conversation.updated_at = timezone.now()
+        conversation.save(update_fields=["state", "updated_at"])
+        _notify_participants(conversation, "dm.declined")
+    return conversation_repr(conversation, viewer_id=user.pk)
+
+
+def block_conversation(*, user: User, conversation_id: str) -> dict[str, Any]:
+    """End the conversation and stop the other person from ever requesting again."""
+    with transaction.atomic():
+        conversation = _get_conversation(user=user, conversation_id=conversation_id, lock=True)
+        other_id = conversation.other(user.pk)
+        UserBlock.objects.get_or_create(blocker=user, blocked_id=other_id)
+        conversation.state = Conversation.State.BLOCKED
+        conversation.updated_at = timezone.now()
+        conversation.save(update_fields=["state", "updated_at"])
+        # The blocked person learns only that the conversation ended, not that they were blocked.
+        _notify_participants(conversation, "dm.declined")
+    return conversation_repr(conversation, viewer_id=user.pk)
+
+
+def send_direct_message(*, sender: User, conversation_id: str, body: str) -> PostResult:
+    now = timezone.now()
+    _check_can_speak(sender, now)
+    conversation = _get_conversation(user=sender, conversation_id=conversation_id)
+    if conversation.state == Conversation.State.REQUESTED:
+        raise PhareError("dm_request_pending")
+    if conversation.state != Conversation.State.ACCEPTED:
+        raise PhareError("contact_not_allowed")
+    other = conversation.recipient if sender.pk == conversation.initiator_id else conversation.initiator
+    if not may_contact(sender.age_band, other.age_band):
+        raise PhareError("contact_not_allowed")
+    _check_length(body, 2000)
+    verdict = gate.screen_message(text=body, audience=sender.audience, context="dm", conversation_accepted=True)
+    if verdict.decision in ("block", "escalate"):
+        with transaction.atomic():
+            gate.record_refusal(author=sender, text=body, verdict=verdict, room_id=None)
+        raise _refuse(verdict)
+    held = verdict.decision == "hold"
+    with transaction.atomic():
+        message = Message.objects.create(
+            conversation=conversation, author=sender, body=body, created_at=now,
+            status=Message.Status.HELD if held else Message.Status.VISIBLE,
+        )
+        if verdict.decision in ("flag", "hold"):
+            gate.record_flag(message=message, verdict=verdict)
+        payload = message_repr(message)
+        if not held:
+            for user_id in (conversation.initiator_id, conversation.recipient_id):
+                events.send_to_user(
+                    user_id,
+                    {"type": "dm.message", "conversation": str(conversation.pk), "message": payload},
+                    author_id=sender.pk,
+                )
+    return PostResult(message=payload, status="held" if held else "delivered")
+
+
+def list_conversations(*, user: User) -> list[dict[str, Any]]:
+    """Accepted conversations and pending requests, newest first, with their first line."""
+    conversations = (
+        Conversation.objects.filter(Q(initiator=user) | Q(recipient=user))
+        .filter(state__in=[Conversation.State.ACCEPTED, Conversation.State.REQUESTED])
+        .select_related("initiator", "recipient")
+        .order_by("-updated_at")[:200]
+    )
+    result = []
+    for conversation in conversations:
+        preview = None
+        if conversation.state == Conversation.State.REQUESTED:
+            first = conversation.messages.filter(status=Message.Status.VISIBLE).order_by("pk").first()
+            preview = first.body if first else ""
+        result.append(conversation_repr(conversation, viewer_id=user.pk, preview=preview))
+    return result
+
+
+def conversation_history(*, user: User, conversation_id: str, before: int | None, limit: int) -> list[dict[str, Any]]:
+    """Messages of a conversation the user is in. A pending request shows only its first message."""
+    conversation = _get_conversation(user=user, conversation_id=conversation_id)
+    if conversation.state not in (Conversation.State.ACCEPTED, Conversation.State.REQUESTED):
+        raise PhareError("contact_not_allowed")
+    query = conversation.messages.filter(status=Message.Status.VISIBLE)
+    if conversation.state == Conversation.State.REQUESTED:
+        query = query.order_by("pk")[:1]
+        return [message_repr(m) for m in query.select_related("author")]
+    if before is not None:
+        query = query.filter(pk__lt=before)
+    rows = list(query.select_related("author").order_by("-pk")[: max(1, min(limit, HISTORY_MAX))])
+    return [message_repr(m) for m in reversed(rows)]
+
+
+# --- Account deletion hook -----------------------------------------------------------------
+
+def forget_user_content(*, user: User) -> None:
+    """Blank a deleted account's messages and end its conversations and memberships.
+
+    Evidence already snapshotted by a report is kept by moderation, not here.
+    """
+    Message.objects.filter(author=user).update(body="", status=Message.Status.DELETED)
+    Conversation.objects.filter(Q(initiator=user) | Q(recipient=user)).update(
+        state=Conversation.State.CLOSED, updated_at=timezone.now()
+    )
+    Membership.objects.filter(user=user).delete()

@@ -1,0 +1,40 @@
+"""ASGI entry point: HTTP goes to Django, /ws/ to the chat consumer."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Django must be set up before the consumer (and its models) is imported.
+django_http_application = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import OriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from chat.consumers import ChatConsumer  # noqa: E402
+
+
+
+class AllowedHostsOriginValidator(OriginValidator):
+    """Refuse a WebSocket whose Origin is not one of ALLOWED_HOSTS, read at each handshake
+    (Channels' own reads them once at import, which ignores later settings changes)."""
+
+    def __init__(self, application):
+        super().__init__(application, [])
+
+    def valid_origin(self, parsed_origin) -> bool:
+        self.allowed_origins = list(settings.ALLOWED_HOSTS)
+        return super().valid_origin(parsed_origin)
+
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_http_application,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter([path("ws/", ChatConsumer.as_asgi())]))
+        ),
+    }
+)

@@ -1,0 +1,146 @@
+"""The safety gate the chat calls: screen a message, a DM request or a name → a Verdict.
+
+The verdict itself comes from the pure policy engine (`moderation.policy`). This module
+owns what needs Django: the policy snapshot (seed lists in code plus the operators' lists
+from the database, compiled once and cached in process, reloaded when the version key in
+the shared cache changes), the user's language, and the rows a verdict leaves behind.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import translation
+
+from moderation.models import AllowedTerm, Flag, ScreeningTerm
+from moderation.policy import (
+    PolicySnapshot,
+    ScreeningContext,
+    TermEntry,
+    Verdict,
+    build_snapshot,
+    explain,
+    screen_text,
+)
+from moderation.seeds import load_seed_allow, load_seed_terms
+
+__all__ = ["Verdict", "screen_message", "screen_name", "explain_verdict", "current_snapshot"]
+
+SNAPSHOT_VERSION_KEY = "policy:screening:version"
+# How often a process asks the shared cache whether operators changed a policy.
+_RECHECK_SECONDS = 2.0
+
+_lock = threading.Lock()
+_state: dict[str, object] = {"snapshot": None, "version": None, "checked_at": 0.0}
+
+
+def _load_snapshot(version: object) -> PolicySnapshot:
+    terms: list[TermEntry] = list(load_seed_terms())
+    disabled = set()
+    for row in ScreeningTerm.objects.all():
+        if not row.enabled:
+            disabled.add((row.term.casefold(), row.category))
+            continue
+        terms.append(
+            TermEntry(term=row.term, category=row.category, kind=row.kind, lang=row.lang,
+                      observe_only=row.observe_only)
+        )
+    if disabled:
+        terms = [t for t in terms if (t.term.casefold(), t.category) not in disabled]
+    allow = list(load_seed_allow()) + list(AllowedTerm.objects.values_list("term", flat=True))
+    return build_snapshot(terms=terms, allow=allow, version=str(version))
+
+
+def current_snapshot() -> PolicySnapshot:
+    now = time.monotonic()
+    with _lock:
+        snapshot = _state["snapshot"]
+        if snapshot is not None and now - float(_state["checked_at"]) < _RECHECK_SECONDS:
+            return snapshot  # type: ignore[return-value]
+    version = cache.get(SNAPSHOT_VERSION_KEY, 0)
+    with _lock:
+        if _state["snapshot"] is None or _state["version"] != version:
+            _state["snapshot"] = _load_snapshot(version)
+            _state["version"] = version
+        _state["checked_at"] = now
+        return _state["snapshot"]  # type: ignore[return-value]
+
+
+def bump_policy_version() -> None:
+    """Call after an operator changes a term list so that every process recompiles."""
+    try:
+        cache.incr(SNAPSHOT_VERSION_KEY)
+    except ValueError:
+        cache.set(SNAPSHOT_VERSION_KEY, 1, None)
+    with _lock:
+        _state["snapshot"] = None
+
+
+def screen_message(*, text: str, audience: str, context: str, conversation_accepted: bool) -> Verdict:
+    """Pure CPU once the snapshot is warm: no database read per message."""
+    return screen_text(
+        text,
+        snapshot=current_snapshot(),
+        context=ScreeningContext(audience=audience, context=context, conversation_accepted=conversation_accepted),
+    )
+
+
+def screen_name(name: str, kind: str) -> str | None:
+    """A pseudonym or room name: None if acceptable, else the refusal's reason code.
+
+    Names are seen by everyone, minors included, so they are screened as in minors' spaces.
+    """
+    verdict = screen_text(
+        name,
+        snapshot=current_snapshot(),
+        context=ScreeningContext(audience="minors", context=kind, conversation_accepted=False),
+    )
+    if verdict.decision == "allow":
+        return None
+    return verdict.reasons[0] if verdict.reasons else "name_not_allowed"
+
+
+def explain_verdict(verdict: Verdict) -> str:
+    lang = "fr" if (translation.get_language() or "fr").startswith("fr") else "en"
+    if not verdict.reasons:
+        return explain("blocked_by_policy", lang)
+    return explain(verdict.reasons[0], lang)
+
+
+def _enqueue_triage(flag_id: int) -> None:
+    # Imported here: tasks import services that import chat, which imports this module.
+    from moderation import tasks
+
+    tasks.triage_flag.delay(flag_id)
+
+
+def _file_flag(*, verdict: Verdict, subject_id: int, text: str, message_id: int | None,
+               room_id: int | None, conversation_id: int | None) -> Flag:
+    flag = Flag.objects.create(
+        subject_id=subject_id, subject_id_snapshot=subject_id, text=text,
+        message_id_snapshot=message_id, room_id_snapshot=room_id,
+        conversation_id_snapshot=conversation_id, decision=verdict.decision,
+        reasons=list(verdict.reasons), categories=list(verdict.categories), risk=verdict.risk,
+    )
+    transaction.on_commit(lambda: _enqueue_triage(flag.pk))
+    return flag
+
+
+def record_flag(*, message, verdict: Verdict) -> Flag:
+    """A stored message the gate flagged or held: a row for the moderation queue."""
+    return _file_flag(
+        verdict=verdict, subject_id=message.author_id, text=message.body, message_id=message.pk,
+        room_id=message.room_id, conversation_id=message.conversation_id,
+    )
+
+
+def record_refusal(*, author, text: str, verdict: Verdict, room_id: int | None) -> Flag | None:
+    """A refused message. Only an escalation leaves a row (the evidence a case needs);
+    an ordinary block is the sender's to rephrase and is not kept."""
+    if verdict.decision != "escalate":
+        return None
+    return _file_flag(verdict=verdict, subject_id=author.pk, text=text, message_id=None,
+                      room_id=room_id, conversation_id=None)

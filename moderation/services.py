@@ -1,0 +1,22 @@
+"""Moderation services."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from moderation.models import Flag
+
+
+def triage_flag(*, flag_id: int) -> bool:
+    """Mark a flag triaged. Idempotent: a second run finds it done and changes nothing.
+
+    The moderation queue (cases, priorities, SLA) builds on this step.
+    """
+    with transaction.atomic():
+        flag = Flag.objects.select_for_update().filter(pk=flag_id, triaged_at__isnull=True).first()
+        if flag is None:
+            return False
+        flag.triaged_at = timezone.now()
+        flag.save(update_fields=["triaged_at"])
+    return True

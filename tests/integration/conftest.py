@@ -1,0 +1,194 @@
+"""Real services for integration tests: PostgreSQL, Redis, ASGI server processes, a worker.
+
+Outside CI a missing service skips these tests; in CI (CI=true) it fails them, so they
+can never be skipped silently there.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_ADMIN_URL = os.environ.get("PHARE_TEST_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("PHARE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+SECRET_KEY = "integration-test-secret-key-0123456789-abcdefghijkl"
+
+
+def _unavailable(what: str, error: Exception) -> None:
+    message = f"{what} is not reachable: {error}"
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(message + " (CI must run integration tests against the real services)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REDIS_URL)
+        client.ping()
+        client.flushdb()
+    except Exception as exc:  # any connection failure means the service is not there
+        _unavailable("Redis", exc)
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str]:
+    import psycopg
+
+    name = f"phare_it_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True)
+    except Exception as exc:
+        _unavailable("PostgreSQL", exc)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def service_env(pg_database_url: str, redis_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    env.update(
+        {
+            "SECRET_KEY": SECRET_KEY,
+            "DEBUG": "0",
+            "DATABASE_URL": pg_database_url,
+            "REDIS_URL": redis_url,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_COOKIES": "0",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+    )
+    manage(env, "migrate", "--noinput")
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@dataclass
+class AsgiServer:
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def start_asgi_server(env: dict[str, str], tmp_path: Path) -> AsgiServer:
+    port = free_port()
+    log_path = tmp_path / f"uvicorn-{port}.log"
+    log = open(log_path, "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+         "--port", str(port), "--ws", "websockets-sansio", "--lifespan", "off"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"uvicorn exited: {log_path.read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return AsgiServer(port=port, process=process, log_path=log_path)
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError(f"uvicorn did not start: {log_path.read_text()}")
+
+
+@pytest.fixture
+def asgi_servers(service_env, tmp_path) -> Iterator[list[AsgiServer]]:
+    servers: list[AsgiServer] = []
+    yield_servers = servers
+
+    def start(count: int) -> list[AsgiServer]:
+        for _ in range(count):
+            servers.append(start_asgi_server(service_env, tmp_path))
+        return servers
+
+    yield start  # type: ignore[misc]
+    for server in yield_servers:
+        server.stop()
+        # Shown by pytest when the test failed.
+        print(f"--- uvicorn :{server.port} ---\n" + server.log_path.read_text(errors="replace")[-5000:])
+
+
+@dataclass
+class HttpUser:
+    """A browser-like HTTP session: cookies, CSRF token."""
+
+    base: str
+    jar: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
+
+    def __post_init__(self) -> None:
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def cookie(self, name: str) -> str:
+        for cookie in self.jar:
+            if cookie.name == name:
+                return cookie.value or ""
+        return ""
+
+    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        if not self.cookie("csrftoken"):
+            self.opener.open(self.base + "/api/v1/session").read()
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            self.base + path, data=data, method=method,
+            headers={"Content-Type": "application/json", "X-CSRFToken": self.cookie("csrftoken")},
+        )
+        try:
+            with self.opener.open(request) as response:
+                raw = response.read()
+                return response.status, (json.loads(raw) if raw else {})
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
+
+    def ws_headers(self) -> dict[str, str]:
+        return {"Cookie": f"sessionid={self.cookie('sessionid')}", "Origin": self.base.replace("127.0.0.1", "localhost")}
