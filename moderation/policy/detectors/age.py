@@ -41,13 +41,15 @@ _STATEMENT_RES: tuple[re.Pattern[str], ...] = (
     # "14/f", "15 / m / paris" (asl answers)
     re.compile(rf"(?:^|\s){_NUMBER}\s*/\s*(?:f|m|h)\b"),
 )
-_NEEDS_CHECK_RE = re.compile(r"\d|ans\b|\bi'?m\b|\bi am\b|\bage\b|\bteen|\bdix|\bonze|\bdouze|\btreize|\bquatorze|\bquinze|\bseize|\bvingt|\bten\b|\beleven|\btwelve")
+# Cheap gate before the eight patterns: a number (digits or words) and an age cue must both occur.
+_HAS_NUMBER_RE = re.compile(r"\d|\b(?:dix|onze|douze|treize|quatorze|quinze|seize|vingt|ten|eleven|twelve|\w+teen|twenty)\b")
+_HAS_CUE_RE = re.compile(r"(?<![a-z])(?:ans|yo|y/o|y\.o|yrs?|years?)\b|\bi'?m\b|\bi am\b|\bima\b|\bage\b|/")
 
 
 def stated_ages(text: NormalisedText) -> tuple[int, ...]:
     """Ages the writer states about themself, in order of appearance, deduplicated."""
     folded = text.folded
-    if _NEEDS_CHECK_RE.search(folded) is None:
+    if _HAS_CUE_RE.search(folded) is None or _HAS_NUMBER_RE.search(folded) is None:
         return ()
     ages: list[int] = []
     for pattern in _STATEMENT_RES:

@@ -83,9 +83,12 @@ _SPELLED_EMAIL_RE = re.compile(
 )
 _URL_RE = re.compile(
     r"\b(?:https?://|www\.)\S+"
-    r"|\b[a-z0-9][a-z0-9\-]{1,62}\s?(?:\.|\(dot\)|\[dot\]|\sdot\s|\spoint\s)\s?"
+    r"|\b[a-z0-9][a-z0-9\-]{1,62}\s?\.\s?"
     r"(?:com|fr|net|org|io|gg|me|ly|be|ch|co|xyz|app|tv|info|link|site|online|club|live|uk|de|"
     r"es|it|ru|to|cc|onion)\b(?:/\S*)?"
+    # Spelled-out dots only before the endings people actually spell ("monsite point com"):
+    # "un point de vue" is not a link.
+    r"|\b[a-z0-9][a-z0-9\-]{1,62}\s?(?:\(dot\)|\[dot\]|\sdot\s|\spoint\s)\s?(?:com|fr|net|org)\b"
 )
 
 
@@ -121,11 +124,16 @@ _ADD_ME_RE = re.compile(
     r"\b(?:ajoute|ajouter|ajoutes|rajoute|add|follow|folow|suis|suivez|abonne toi|sub)"
     rf"(?: moi| me| nous| us)? (?:sur|on|en|via|a) (?:mon |my |ma )?(?:{_APPS}|{_WEAK_APPS})\b"
 )
+# Words that describe an account rather than name it ("mon insta c'est nul").
+_NOT_A_HANDLE = (
+    r"(?:nul|nulle|naze|cool|bien|mort|morte|prive|public|pourri|bloque|supprime|vide|ferme|"
+    r"broken|private|dead|down|lame|empty|banned|locked|new|old|pas|plus|quoi|what|trop|so)\b"
+)
 # "mon snap c'est lea_2010", "my insta is @lea", "snap: lea2010": an app followed by something
 # that looks like a handle (has a digit, "_" or "." or "@", or ends the message).
 _MY_HANDLE_RE = re.compile(
     rf"\b(?:mon|ma|my|mn|mes)\s+(?:{_APPS}|{_WEAK_APPS})\s*(?:c\s?'?\s?est|est|is|=|:|->)?\s*"
-    r"(?:@[a-z0-9_.]{2,}|[a-z0-9_.]*[0-9_.][a-z0-9_.]*[a-z0-9]|[a-z][a-z0-9_.]{2,}\s*$)"
+    r"(?:@[a-z0-9_.]{2,}|[a-z0-9_.]*[0-9_.][a-z0-9_.]*[a-z0-9]|(?!" + _NOT_A_HANDLE + r")[a-z][a-z0-9_.]{2,}\s*$)"
 )
 _APP_COLON_HANDLE_RE = re.compile(rf"\b(?:{_APPS}|{_WEAK_APPS})\s*[:=]\s*@?[a-z0-9_.]{{2,}}")
 

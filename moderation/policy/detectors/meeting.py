@@ -49,14 +49,19 @@ _PRECISE_TIME_RE = re.compile(
     r"ce week end|ce weekend|this weekend|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|midi|minuit|noon|midnight)\b"
 )
-# School and online places: classmates meet there every day and it is not an arrangement with
-# a stranger; "sur le serveur" is an online place (handled by the off-platform detector).
-_NOT_A_MEETING_RE = re.compile(
+# School: classmates meet there every day and it is not an arrangement with a stranger. Only
+# suppresses the ordinary invitations ("on se voit à 8h en maths"), not the unambiguous ones.
+_SCHOOL_RE = re.compile(
     r"\b(?:en cours|au lycee|au college|a l ecole|en classe|au bahut|en perm|a la cantine|au self|"
     r"en sport|en eps|at school|in class|in school|au cdi|a la recre|en recre|en maths|en francais|"
-    r"en anglais|en histoire|en svt|en physique|en techno|au club|a l entrainement|at practice|"
-    r"sur le serveur|sur le jeu|en ligne|online|in game|en jeu|sur la partie|on the server|"
-    r"sur fortnite|sur minecraft|sur roblox|dans le salon|in the chat|sur le chat)\b"
+    r"en anglais|en histoire|en svt|en physique|en techno|au club|a l entrainement|at practice)\b"
+)
+# Online places: "rejoins-moi sur le serveur", "meet me in the lobby" are not in person (moving
+# to another app is the off-platform detector's business).
+_ONLINE_RE = re.compile(
+    r"\b(?:sur le serveur|sur le jeu|en ligne|online|in game|en jeu|sur la partie|on the server|"
+    r"sur fortnite|sur minecraft|sur roblox|dans le salon|in the chat|sur le chat|lobby|"
+    r"in the game|dans la partie|en vocal|in voice|in vc|on discord|sur discord)\b"
 )
 
 
@@ -68,10 +73,10 @@ def has_meeting_arrangement(text: NormalisedText) -> bool:
     if has_address(text):
         return True
     words = text.words
+    if _ONLINE_RE.search(words):
+        return False
     if _STRONG_INVITATION_RE.search(words):
         return True
-    if _INVITATION_RE.search(words) is None:
-        return False
-    if _NOT_A_MEETING_RE.search(words):
+    if _INVITATION_RE.search(words) is None or _SCHOOL_RE.search(words):
         return False
     return bool(_PLACE_RE.search(words) or _PRECISE_TIME_RE.search(text.folded))

@@ -117,7 +117,8 @@ def test_links_are_caught(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["ok. merci", "1.5 litres", "M. Dupont", "c'est un point important", "fin."]
+    "text",
+    ["ok. merci", "1.5 litres", "M. Dupont", "c'est un point important", "fin.", "c'est un point de vue"],
 )
 def test_ordinary_dots_are_not_links(text: str) -> None:
     assert not has_url(normalise(text))
@@ -159,6 +160,8 @@ def test_handles_are_caught(text: str) -> None:
         "instagram a encore changé son algo",
         "il y a un signal faible",
         "ajoute moi en ami ici",
+        "mon insta c'est nul",
+        "my snap is private",
     ],
 )
 def test_mentions_of_apps_are_not_handles(text: str) -> None:

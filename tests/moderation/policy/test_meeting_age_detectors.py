@@ -48,6 +48,8 @@ def test_meeting_arrangements_are_caught(text: str) -> None:
         "on se retrouve au lycée lundi",
         "rue de la paix, c'est cher au monopoly",
         "le 12 mai on a eu un contrôle",
+        "meet me in the lobby",
+        "rdv devant le cdi à la récré",
     ],
 )
 def test_everyday_talk_is_not_a_meeting(text: str) -> None:

@@ -87,6 +87,8 @@ CASES = [
             "dis-moi tout",
             "j'ai effacé mon dessin",
             "le secret de la recette",
+            "c'est un point de vue",
+            "c'est un bon film",
             "tell me more",
         ],
     ),
