@@ -183,9 +183,21 @@ def has_handle(text: NormalisedText) -> bool:
     )
 
 
+# Asking for someone's number, address or account: "donne moi ton num", "c koi ton snap".
+_CONTACT_REQUEST_RE = re.compile(
+    r"\b(?:donne|donnes|envoie|envoies|file|passe|tu peux m envoyer|tu me donnes|give|send|"
+    r"what s|whats|wats|c est quoi|cest quoi|c quoi|c koi|ckoi|quel est|t as|ta|tas|tu as|"
+    r"do you have|can i have|can i get|drop)(?: moi| me)?(?: ton| ta| tes| your| ur| un| une| a)? "
+    rf"(?:num|numero|number|phone|tel|telephone|portable|06|07|adresse|address|addy|mail|email|"
+    rf"{_APPS})\b"
+)
+
+
 def has_offplatform_request(text: NormalisedText) -> bool:
-    """A request to continue on another app or in a video call."""
+    """A request to continue on another app or in a video call, or for contact details."""
     words = text.words
+    if _CONTACT_REQUEST_RE.search(words):
+        return True
     if _APP_WORD_RE.search(words) is not None and (
         _HAVE_APP_RE.search(words) or _CONTINUE_ELSEWHERE_RE.search(words)
     ):

@@ -44,9 +44,9 @@ _GIFT_OFFER_RE = re.compile(
 _SECRECY_RE = re.compile(
     r"\b(?:ne (?:le |leur |lui |l )?dis (?:rien|pas|a personne|jamais)|dis (?:le |l )?(?:a personne|rien a)|"
     r"dis rien|le dis pas|n en parle (?:a personne|pas)|en parle a personne|parle (?:en )?a personne|"
-    r"garde (?:ca|le|cela) pour toi|(?:c est|ce sera|ca reste) (?:notre|un) (?:petit )?secret|"
+    r"garde (?:ca|le|cela) pour toi|(?:c est|ce sera|ca reste) (?:notre|un) (?:petit |p tit |ptit )?secret|"
     r"(?:c est|ca reste|ca doit rester) entre nous|"
-    r"notre (?:petit )?secret|our (?:little )?secret|(?:don t|dont|do not|never) tell (?:anyone|anybody|your|ur|no one|nobody|mom|dad|mum)|"
+    r"notre (?:petit |p tit |ptit )?secret|our (?:little )?secret|(?:don t|dont|do not|never) tell (?:anyone|anybody|your|ur|no one|nobody|mom|dad|mum)|"
     r"keep (?:it|this|that) (?:a )?(?:secret|between us|to yourself)|between you and me|"
     r"personne (?:ne )?doit (?:le )?savoir|(?:nobody|no one) (?:needs|has) to know|"
     r"(?:tes|your|ur) parents (?:ne )?(?:doivent|need|should|must) (?:pas |not |never )?(?:le )?(?:savoir|know)|"

@@ -190,6 +190,12 @@ def test_mentions_of_apps_are_not_handles(text: str) -> None:
         "can we video call",
         "wanna cam?",
         "c2c ?",
+        "tu peux m'envoyer ton numéro ?",
+        "donne moi ton num",
+        "c koi ton snap",
+        "what's your snap",
+        "t'as un 06 ?",
+        "envoie moi ton adresse",
     ],
 )
 def test_requests_to_move_elsewhere_are_caught(text: str) -> None:
@@ -205,6 +211,9 @@ def test_requests_to_move_elsewhere_are_caught(text: str) -> None:
         "the camera on this phone is great",
         "mon prof a fait une vidéo",
         "discord est en panne",
+        "t'as vu mon message ?",
+        "tu as un frère ?",
+        "donne moi ton avis",
     ],
 )
 def test_mentions_of_apps_or_video_are_not_requests(text: str) -> None:

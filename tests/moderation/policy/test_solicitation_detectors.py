@@ -73,6 +73,7 @@ CASES = [
             "dis rien a tes parents",
             "ne le dis à personne",
             "c'est notre petit secret",
+            "c'est notre p'tit secret",
             "our little secret",
             "don't tell your mom",
             "keep this between us",
