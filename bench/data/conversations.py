@@ -275,3 +275,104 @@ CONVERSATIONS: list[dict] = [
      "messages": [
          "hi, new here?", "yes", "welcome! where are you from?", "Leeds", "nice, i'm from York"]},
 ]
+
+# Second batch, written after the first measurement to check it (set "B"). Nothing in the
+# detectors or weights was changed after scoring these; their results are reported separately.
+CONVERSATIONS_B: list[dict] = [
+    {"id": "g2-fr-01", "lang": "fr", "label": "grooming",
+     "features": {"age_gap_years": 19, "sender_account_age_days": 5, "first_contact": True},
+     "messages": [
+         "coucou toi", "cc", "tu fais quoi de beau ce soir", "rien, devoirs",
+         "t'es en quelle classe déjà", "5e", "ah tu es grande pour une 5e",
+         "on pourrait parler ailleurs que sur ce site ?", "genre où",
+         "je t'expliquerai, garde ça pour toi"]},
+    {"id": "g2-fr-02", "lang": "fr", "label": "grooming",
+     "features": {"age_gap_years": 14, "sender_account_age_days": 25, "first_contact": False},
+     "messages": [
+         "tu me manques", "ah bon", "j'ai un cadeau pour toi", "c'est quoi",
+         "un nouveau téléphone, comme ça on pourra s'écrire tranquille",
+         "mais tes parents doivent pas le savoir"]},
+    {"id": "g2-fr-03", "lang": "fr", "label": "grooming",
+     "features": {"age_gap_years": 21, "sender_account_age_days": 2, "first_contact": True},
+     "messages": [
+         "salut jolie", "tu as quel âge", "12", "t'as un copain ?", "non",
+         "tu veux qu'on soit amis en secret ?", "tu m'envoies une photo de ton visage ?"]},
+    {"id": "g2-fr-04", "lang": "fr", "label": "grooming",
+     "features": {"age_gap_years": 17, "sender_account_age_days": 70, "first_contact": False},
+     "messages": [
+         "t'as l'air triste aujourd'hui", "oui", "je suis la seule personne qui te comprend",
+         "les autres se moquent de toi", "ouais", "viens me voir samedi, je t'emmène au ciné",
+         "je t'attendrai devant la gare à 14h"]},
+    {"id": "g2-en-01", "lang": "en", "label": "grooming",
+     "features": {"age_gap_years": 19, "sender_account_age_days": 5, "first_contact": True},
+     "messages": [
+         "hey you", "hi", "what are you up to tonight", "homework",
+         "what year are you in", "year 7", "you seem really grown up",
+         "can we chat somewhere other than here?", "where", "i'll tell you, keep it to yourself"]},
+    {"id": "g2-en-02", "lang": "en", "label": "grooming",
+     "features": {"age_gap_years": 14, "sender_account_age_days": 25, "first_contact": False},
+     "messages": [
+         "i miss you", "really?", "i got you a present", "what is it",
+         "a phone, so we can text without anyone seeing", "your parents must never know"]},
+    {"id": "g2-en-03", "lang": "en", "label": "grooming",
+     "features": {"age_gap_years": 21, "sender_account_age_days": 2, "first_contact": True},
+     "messages": [
+         "hi pretty", "how old are you", "12", "do you have a boyfriend?", "no",
+         "want to be secret friends?", "can you send me a picture of your face?"]},
+    {"id": "g2-en-04", "lang": "en", "label": "grooming",
+     "features": {"age_gap_years": 17, "sender_account_age_days": 70, "first_contact": False},
+     "messages": [
+         "you look sad today", "yeah", "i'm the only one who really gets you",
+         "the others make fun of you", "yeah", "come see me saturday, i'll take you to the movies",
+         "i'll wait for you at the station at 2"]},
+    {"id": "b2-fr-01", "lang": "fr", "label": "benign",
+     # two 14-year-olds planning a sleepover, in a minors' space
+     "features": {"age_gap_years": 0, "sender_account_age_days": 400, "first_contact": False},
+     "messages": [
+         "soirée pyjama chez moi samedi ?", "trop bien !! ma mère dit oui",
+         "ramène ton sac de couchage", "et des bonbons"]},
+    {"id": "b2-fr-02", "lang": "fr", "label": "benign",
+     "features": {"age_gap_years": 0, "sender_account_age_days": 60, "first_contact": False},
+     "messages": [
+         "t'as quel âge ton chien ?", "3 ans", "trop mignon, envoie une photo de lui",
+         "voilà", "il est trop beau"]},
+    {"id": "b2-fr-03", "lang": "fr", "label": "benign",
+     "features": {"age_gap_years": 1, "sender_account_age_days": 100, "first_contact": False},
+     "messages": [
+         "c'est un secret mais je crois que j'aime bien Léo", "ahhh je dirai rien promis",
+         "t'es la meilleure", "évidemment"]},
+    {"id": "b2-fr-04", "lang": "fr", "label": "benign",
+     "features": {"age_gap_years": 2, "sender_account_age_days": 200, "first_contact": False},
+     "messages": [
+         "qui vient au ciné vendredi ?", "moi !", "on se retrouve à 18h devant le ciné",
+         "ok je viens avec ma soeur"]},
+    {"id": "b2-fr-05", "lang": "fr", "label": "benign",
+     "features": {"age_gap_years": 1, "sender_account_age_days": 90, "first_contact": False},
+     "messages": [
+         "tu es seule pour le projet ?", "oui mon binôme est malade",
+         "tu veux te mettre avec nous ?", "avec plaisir"]},
+    {"id": "b2-en-01", "lang": "en", "label": "benign",
+     "features": {"age_gap_years": 0, "sender_account_age_days": 400, "first_contact": False},
+     "messages": [
+         "sleepover at mine saturday?", "yesss my mum said ok",
+         "bring your sleeping bag", "and snacks"]},
+    {"id": "b2-en-02", "lang": "en", "label": "benign",
+     "features": {"age_gap_years": 0, "sender_account_age_days": 60, "first_contact": False},
+     "messages": [
+         "how old is your dog?", "3", "so cute, send a pic of him", "here", "he's adorable"]},
+    {"id": "b2-en-03", "lang": "en", "label": "benign",
+     "features": {"age_gap_years": 1, "sender_account_age_days": 100, "first_contact": False},
+     "messages": [
+         "it's a secret but i think i like Leo", "omg i won't tell anyone promise",
+         "you're the best", "obviously"]},
+    {"id": "b2-en-04", "lang": "en", "label": "benign",
+     "features": {"age_gap_years": 2, "sender_account_age_days": 200, "first_contact": False},
+     "messages": [
+         "who's coming to the cinema friday?", "me!", "let's meet at 6pm outside the cinema",
+         "ok i'll bring my sister"]},
+    {"id": "b2-en-05", "lang": "en", "label": "benign",
+     "features": {"age_gap_years": 1, "sender_account_age_days": 90, "first_contact": False},
+     "messages": [
+         "are you alone for the project?", "yes my partner is sick",
+         "want to join our group?", "gladly"]},
+]
