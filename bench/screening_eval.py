@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench" / "data"))
 
-from conversations import CONVERSATIONS  # noqa: E402
+from conversations import CONVERSATIONS, CONVERSATIONS_B  # noqa: E402
 
 from moderation.policy import (  # noqa: E402
     ConversationFeatures,
@@ -161,12 +161,12 @@ def mlma(snapshot) -> list[str]:
     return out
 
 
-def conversations(snapshot) -> list[str]:
+def conversations(snapshot, items: list[dict], title: str) -> list[str]:
     at_hold, at_flag = Counts(), Counts()
     per_lang: dict[str, Counts] = defaultdict(Counts)
     misses: list[str] = []
     false_alarms: list[str] = []
-    for item in CONVERSATIONS:
+    for item in items:
         context = ScreeningContext(audience=item.get("audience", "minors"), context="dm")
         verdict = score_conversation(
             item["messages"],
@@ -183,12 +183,12 @@ def conversations(snapshot) -> list[str]:
             misses.append(f"`{item['id']}` (risk {verdict.risk:.2f})")
         if not truth and verdict.decision != "allow":
             false_alarms.append(f"`{item['id']}` ({verdict.decision}, risk {verdict.risk:.2f})")
-    grooming = sum(1 for c in CONVERSATIONS if c["label"] == "grooming")
+    grooming = sum(1 for c in items if c["label"] == "grooming")
     out = [
-        "### Phare's labelled conversations (grooming vs benign)",
+        f"### {title}",
         "",
-        f"{len(CONVERSATIONS)} conversations ({grooming} grooming, "
-        f"{len(CONVERSATIONS) - grooming} benign that look risky), French and English, in "
+        f"{len(items)} conversations ({grooming} grooming, "
+        f"{len(items) - grooming} benign that look risky), French and English, in "
         "`bench/data/conversations.py`, scored with `score_conversation` and their features.",
         "",
         "| decision counted as positive | precision | recall | F1 |",
@@ -203,7 +203,7 @@ def conversations(snapshot) -> list[str]:
         out.append(f"| hold or escalate, `{lang}` only | {counts.precision()} | {counts.recall()} | {counts.f1()} |")
     out += [
         "",
-        f"Missed grooming conversations: {', '.join(misses) or 'none'}. "
+        f"Grooming conversations not held: {', '.join(misses) or 'none'}. "
         f"Benign conversations flagged or held: {', '.join(false_alarms) or 'none'}.",
     ]
     return out
@@ -236,7 +236,16 @@ def main() -> None:
         "",
         *mlma(snapshot),
         "",
-        *conversations(snapshot),
+        *conversations(
+            snapshot, CONVERSATIONS, "Phare's labelled conversations, set A (written with the detectors)"
+        ),
+        "",
+        *conversations(
+            snapshot,
+            CONVERSATIONS_B,
+            "Phare's labelled conversations, set B (written after the first measurement; "
+            "nothing changed after scoring it)",
+        ),
     ]
     markdown = "\n".join(sections)
     print(markdown)
