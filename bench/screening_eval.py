@@ -140,7 +140,7 @@ def mlma(snapshot) -> list[str]:
     out = [
         "### MLMA, French tweets",
         "",
-        f"{len(rows)} tweets. \"Hostile\" = any label other than `normal` alone; detected = "
+        f'{len(rows)} tweets. "Hostile" = any label other than `normal` alone; detected = '
         "the verdict carries `hate`, `harassment` or `profanity`. MLMA has no non-hostile "
         "counterpart for most tweets (81% carry a hostile label), so precision here mostly "
         "measures agreement with annotators on what is hostile.",
@@ -200,7 +200,10 @@ def conversations(snapshot, items: list[dict], title: str) -> list[str]:
     ]
     for lang in sorted(per_lang):
         counts = per_lang[lang]
-        out.append(f"| hold or escalate, `{lang}` only | {counts.precision()} | {counts.recall()} | {counts.f1()} |")
+        out.append(
+            f"| hold or escalate, `{lang}` only | {counts.precision()} | {counts.recall()} | "
+            f"{counts.f1()} |"
+        )
     out += [
         "",
         f"Grooming conversations not held: {', '.join(misses) or 'none'}. "
@@ -237,7 +240,9 @@ def main() -> None:
         *mlma(snapshot),
         "",
         *conversations(
-            snapshot, CONVERSATIONS, "Phare's labelled conversations, set A (written with the detectors)"
+            snapshot,
+            CONVERSATIONS,
+            "Phare's labelled conversations, set A (written with the detectors)",
         ),
         "",
         *conversations(

@@ -28,7 +28,13 @@ from moderation.policy.normalise import normalise  # noqa: E402
 from moderation.seeds import load_seed_allow, load_seed_terms  # noqa: E402
 
 CATEGORIES = (
-    "sexual", "sexual_minors", "hate", "harassment", "self_harm", "drugs", "profanity",
+    "sexual",
+    "sexual_minors",
+    "hate",
+    "harassment",
+    "self_harm",
+    "drugs",
+    "profanity",
     "contact_offplatform",
 )
 # Typical chat traffic: short sentences, a few with numbers, links or listed words.

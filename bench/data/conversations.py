@@ -6,8 +6,8 @@ moving off-platform, meeting), and benign conversations chosen to *look* risky (
 surprise parties, game trades, consenting adults, coaches and homework). No real person's
 messages. Label "grooming" = a moderator should look at this conversation; "benign" = no.
 
-Each conversation: id, audience ("adults" when marked, else "minors"), lang, label, features (ConversationFeatures fields), messages (both
-sides, in order). Kept as Python data so comments can explain the tricky ones.
+Each conversation: id, audience ("adults" when marked, else "minors"), lang, label, features
+(ConversationFeatures fields), messages (both sides, in order). Kept as Python data so comments can explain the tricky ones.
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ CONVERSATIONS: list[dict] = [
      "features": {"age_gap_years": 20, "sender_account_age_days": 40, "first_contact": False},
      "messages": [
          "tu sais que je pense à toi tout le temps", "c'est gentil",
-         "les garçons de ton âge ne te méritent pas", "j'aimerais tellement te serrer dans mes bras",
+         "les garçons de ton âge ne te méritent pas",
+         "j'aimerais tellement te serrer dans mes bras",
          "un jour on se verra, promis"]},
     {"id": "g-fr-12", "lang": "fr", "label": "grooming",
      "features": {"age_gap_years": 16, "sender_account_age_days": 4, "first_contact": True},

@@ -39,8 +39,15 @@ class PolicyConfig:
     adult_age: int = 18
     # Categories that refuse a pseudonym or room name.
     name_block_categories: tuple[str, ...] = (
-        "sexual", "sexual_minors", "hate", "harassment", "profanity", "drugs", "minor_coded",
-        "suggestive", "contact_offplatform",
+        "sexual",
+        "sexual_minors",
+        "hate",
+        "harassment",
+        "profanity",
+        "drugs",
+        "minor_coded",
+        "suggestive",
+        "contact_offplatform",
     )
     # Categories that only apply to names ("lycéennes" is fine in a sentence, not as a name).
     name_only_categories: tuple[str, ...] = ("minor_coded", "suggestive")
@@ -51,9 +58,14 @@ class PolicyConfig:
         if not 0.0 < self.grooming_flag_threshold <= self.grooming_threshold <= 1.0:
             raise ValueError("need 0 < grooming_flag_threshold <= grooming_threshold <= 1")
         for name in (
-            "hate_decision", "harassment_decision", "drugs_decision", "profanity_decision",
-            "unknown_category_decision", "adult_room_sexual_decision",
-            "adult_room_contact_decision", "adult_dm_contact_decision",
+            "hate_decision",
+            "harassment_decision",
+            "drugs_decision",
+            "profanity_decision",
+            "unknown_category_decision",
+            "adult_room_sexual_decision",
+            "adult_room_contact_decision",
+            "adult_dm_contact_decision",
             "restricted_solicitation_decision",
         ):
             if getattr(self, name) not in DECISIONS:

@@ -54,8 +54,14 @@ _AGE_GAP_YEARS = 4
 # Between adults, swapping numbers and meeting up is ordinary life: these signals count half in
 # adults' spaces, unless someone in the conversation said they are a minor.
 _ORDINARY_BETWEEN_ADULTS = frozenset(
-    {"contact_handle", "contact_phone", "contact_email", "contact_url", "offplatform_request",
-     "meeting_arrangement"}
+    {
+        "contact_handle",
+        "contact_phone",
+        "contact_email",
+        "contact_url",
+        "offplatform_request",
+        "meeting_arrangement",
+    }
 )
 _ADULTS_FACTOR = 0.5
 _NEW_ACCOUNT_DAYS = 7.0

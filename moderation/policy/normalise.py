@@ -30,26 +30,100 @@ from dataclasses import dataclass
 # purpose: the letters people actually use to dodge filters, not Unicode's full confusables table.
 _CONFUSABLES: dict[str, str] = {
     # Cyrillic
-    "а": "a", "в": "b", "г": "r", "е": "e", "ё": "e", "з": "3", "к": "k", "м": "m", "н": "h",
-    "о": "o", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i",
-    "ј": "j", "ԁ": "d", "ӏ": "l", "ԛ": "q", "ԝ": "w", "ь": "b", "п": "n", "л": "n", "и": "u",
+    "а": "a",
+    "в": "b",
+    "г": "r",
+    "е": "e",
+    "ё": "e",
+    "з": "3",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "ѕ": "s",
+    "і": "i",
+    "ї": "i",
+    "ј": "j",
+    "ԁ": "d",
+    "ӏ": "l",
+    "ԛ": "q",
+    "ԝ": "w",
+    "ь": "b",
+    "п": "n",
+    "л": "n",
+    "и": "u",
     # Greek
-    "α": "a", "β": "b", "γ": "y", "δ": "d", "ε": "e", "ζ": "z", "η": "n", "ι": "i", "κ": "k",
-    "μ": "u", "ν": "v", "ο": "o", "ρ": "p", "σ": "o", "ς": "c", "τ": "t", "υ": "u", "χ": "x",
+    "α": "a",
+    "β": "b",
+    "γ": "y",
+    "δ": "d",
+    "ε": "e",
+    "ζ": "z",
+    "η": "n",
+    "ι": "i",
+    "κ": "k",
+    "μ": "u",
+    "ν": "v",
+    "ο": "o",
+    "ρ": "p",
+    "σ": "o",
+    "ς": "c",
+    "τ": "t",
+    "υ": "u",
+    "χ": "x",
     "ω": "w",
     # Latin letters without a decomposition
-    "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ɑ": "a", "ɡ": "g", "ǝ": "e",
-    "æ": "ae", "œ": "oe", "ð": "d", "þ": "th",
+    "ı": "i",
+    "ł": "l",
+    "ø": "o",
+    "đ": "d",
+    "ħ": "h",
+    "ŧ": "t",
+    "ɑ": "a",
+    "ɡ": "g",
+    "ǝ": "e",
+    "æ": "ae",
+    "œ": "oe",
+    "ð": "d",
+    "þ": "th",
     # Typography: apostrophes, dashes
-    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'", "\u2032": "'",
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u02bc": "'",
+    "\u00b4": "'",
+    "`": "'",
+    "\u2032": "'",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
 }
 
 # Leetspeak, applied only inside tokens that also contain a letter, so that numbers stay numbers.
-_LEET = str.maketrans({
-    "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
-    "@": "a", "$": "s", "€": "e", "!": "i", "|": "i",
-})
+_LEET = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "8": "b",
+        "9": "g",
+        "@": "a",
+        "$": "s",
+        "€": "e",
+        "!": "i",
+        "|": "i",
+    }
+)
 
 _TOKEN_RE = re.compile(r"(?:[^\W_]|[@$€!|])+")
 _HAS_LETTER_RE = re.compile(r"[^\W\d_]")
@@ -62,7 +136,9 @@ def _fold_char(char: str) -> str:
         return ""
     text = unicodedata.normalize("NFKC", char).casefold()
     text = "".join(
-        ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) not in ("Mn", "Me")
+        ch
+        for ch in unicodedata.normalize("NFD", text)
+        if unicodedata.category(ch) not in ("Mn", "Me")
     )
     return "".join(_CONFUSABLES.get(ch, ch) for ch in text)
 

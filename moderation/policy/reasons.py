@@ -26,7 +26,7 @@ _EXPLANATIONS: dict[str, tuple[str, str]] = {
     ),
     "contact_handle": (
         "Les pseudos d'autres applications et les « ajoute-moi sur … » ne sont pas autorisés ici.",
-        "Usernames on other apps and \"add me on …\" are not allowed here.",
+        'Usernames on other apps and "add me on …" are not allowed here.',
     ),
     "offplatform_request": (
         "Proposer de continuer sur une autre application ou en appel vidéo n'est pas autorisé ici.",
@@ -121,7 +121,10 @@ _EXPLANATIONS: dict[str, tuple[str, str]] = {
     "sexual_question": ("Questions à caractère sexuel.", "Questions of a sexual nature."),
     "age_gap": ("Écart d'âge important.", "Large age gap."),
     "new_account": ("Compte très récent.", "Very new account."),
-    "first_contact": ("Premier contact entre ces personnes.", "First contact between these people."),
+    "first_contact": (
+        "Premier contact entre ces personnes.",
+        "First contact between these people.",
+    ),
 }
 
 REASON_CODES: frozenset[str] = frozenset(_EXPLANATIONS)

@@ -53,7 +53,11 @@ SIGNAL_CATEGORY: dict[str, str] = {
     "under_minimum_age_statement": "age",
 }
 _CONTACT_SIGNALS = (
-    "contact_phone", "contact_email", "contact_url", "contact_handle", "offplatform_request",
+    "contact_phone",
+    "contact_email",
+    "contact_url",
+    "contact_handle",
+    "offplatform_request",
     "meeting_arrangement",
 )
 _SOLICITATION_SIGNALS = ("photo_request", "gift_offer", "secrecy_request")
@@ -117,7 +121,6 @@ def _message_outcomes(
 
     categories = {hit.category for hit in hits}
     minor_age = any(age < config.adult_age for age in ages)
-    sexual = "sexual" in categories
     for category in sorted(categories):
         if category in config.name_only_categories:
             continue

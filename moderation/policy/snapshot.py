@@ -68,7 +68,9 @@ def build_snapshot(
             continue
         compact = key_form(normalise_term(entry.term.strip("*"))).replace(" ", "")
         if len(compact) >= _NAME_SUBSTRING_MIN:
-            name_automaton.add_word(compact, TermHit(entry.category, entry.term, entry.observe_only))
+            name_automaton.add_word(
+                compact, TermHit(entry.category, entry.term, entry.observe_only)
+            )
             name_keys += 1
     if name_keys:
         name_automaton.make_automaton()

@@ -30,7 +30,8 @@ class TermEntry:
     """One operator-managed entry of a category's list.
 
     ``kind``: "exact" (whole words, after normalisation), "wildcard" (``*`` at the start and/or
-    end only: ``fuck*`` matches "fucking"), "regex" (Python syntax, run on the words form: see the module docstring).
+    end only: ``fuck*`` matches "fucking"), "regex" (Python syntax, run on the words form: see
+    the module docstring).
     ``lang`` is metadata for the admin ("fr", "en", "any"): every enabled entry applies to every
     message because people mix languages. ``observe_only`` entries never change a decision; what
     they would have done is reported in ``Verdict.observed``.
@@ -135,7 +136,9 @@ def compile_terms(terms: Iterable[TermEntry], allow: Iterable[str] = ()) -> Term
             continue
         left_open = entry.kind == "wildcard" and entry.term.startswith("*")
         right_open = entry.kind == "wildcard" and entry.term.endswith("*")
-        words_term = normalise_term(entry.term.strip("*") if entry.kind == "wildcard" else entry.term)
+        words_term = normalise_term(
+            entry.term.strip("*") if entry.kind == "wildcard" else entry.term
+        )
         if not words_term:
             continue  # a term made only of punctuation cannot match a word
         key = key_form(words_term)

@@ -10,7 +10,13 @@ from moderation.policy.config import Decision
 # keep the text from everyone, but a hold also opens a case, which is what an age statement in
 # the wrong space or a risky conversation needs.
 DECISION_RANK: dict[str, int] = {"allow": 0, "flag": 1, "block": 2, "hold": 3, "escalate": 4}
-DECISION_RISK: dict[str, float] = {"allow": 0.0, "flag": 0.4, "block": 0.7, "hold": 0.8, "escalate": 1.0}
+DECISION_RISK: dict[str, float] = {
+    "allow": 0.0,
+    "flag": 0.4,
+    "block": 0.7,
+    "hold": 0.8,
+    "escalate": 1.0,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,9 @@ _SKIP = "-"
 
 def _lines(name: str) -> list[str]:
     text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-    return [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def _ldnoobw_categories() -> tuple[dict[str, str], dict[str, str]]:

@@ -11,14 +11,42 @@ import re
 from moderation.policy.normalise import NormalisedText
 
 _AGE_WORDS: dict[str, int] = {
-    "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16,
-    "dix-sept": 17, "dix sept": 17, "dixsept": 17, "dix-huit": 18, "dix huit": 18, "dixhuit": 18,
-    "dix-neuf": 19, "dix neuf": 19, "vingt": 20,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "dix": 10,
+    "onze": 11,
+    "douze": 12,
+    "treize": 13,
+    "quatorze": 14,
+    "quinze": 15,
+    "seize": 16,
+    "dix-sept": 17,
+    "dix sept": 17,
+    "dixsept": 17,
+    "dix-huit": 18,
+    "dix huit": 18,
+    "dixhuit": 18,
+    "dix-neuf": 19,
+    "dix neuf": 19,
+    "vingt": 20,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
 }
-_NUMBER = r"(\d{1,2}|" + "|".join(sorted((re.escape(w) for w in _AGE_WORDS), key=len, reverse=True)) + r")"
-_FR_QUALIFIER = r"(?:(?:eu|bientot|presque|deja|que|seulement|juste|pas encore|genre|environ|tout juste)\s+)?"
+_NUMBER = (
+    r"(\d{1,2}|"
+    + "|".join(sorted((re.escape(w) for w in _AGE_WORDS), key=len, reverse=True))
+    + r")"
+)
+_FR_QUALIFIER = (
+    r"(?:(?:eu|bientot|presque|deja|que|seulement|juste|pas encore|genre|environ|tout juste)\s+)?"
+)
 _EN_QUALIFIER = r"(?:(?:only|just|almost|nearly|about|turning|barely)\s+)?"
 # What follows a number that makes "I'm 5 …" something else than an age.
 _NOT_AN_AGE = (
@@ -37,13 +65,20 @@ _STATEMENT_RES: tuple[re.Pattern[str], ...] = (
     re.compile(rf"\b(?:i'?m|i am|ima)\s+{_EN_QUALIFIER}{_NUMBER}\b{_NOT_AN_AGE}"),
     re.compile(rf"\bmy age is\s+{_NUMBER}\b|\bage\s*[:=]\s*{_NUMBER}\b"),
     # 13yo, 14 y/o, 14 y.o.  (self-descriptions in profiles and intros)
-    re.compile(rf"\b{_NUMBER}\s*(?:yo|y/o|y\.o\.?|yrs? old|years? old)\b(?!\s+(?:brother|sister|son|daughter|kid|child|cousin|dog|cat))"),
+    re.compile(
+        rf"\b{_NUMBER}\s*(?:yo|y/o|y\.o\.?|yrs? old|years? old)\b(?!\s+(?:brother|"
+        rf"sister|son|daughter|kid|child|cousin|dog|cat))"
+    ),
     # "14/f", "15 / m / paris" (asl answers)
     re.compile(rf"(?:^|\s){_NUMBER}\s*/\s*(?:f|m|h)\b"),
 )
 # Cheap gate before the eight patterns: a number (digits or words) and an age cue must both occur.
-_HAS_NUMBER_RE = re.compile(r"\d|\b(?:dix|onze|douze|treize|quatorze|quinze|seize|vingt|ten|eleven|twelve|\w+teen|twenty)\b")
-_HAS_CUE_RE = re.compile(r"(?<![a-z])(?:ans|yo|y/o|y\.o|yrs?|years?)\b|\bi'?m\b|\bi am\b|\bima\b|\bage\b|/")
+_HAS_NUMBER_RE = re.compile(
+    r"\d|\b(?:dix|onze|douze|treize|quatorze|quinze|seize|vingt|ten|eleven|twelve|\w+teen|twenty)\b"
+)
+_HAS_CUE_RE = re.compile(
+    r"(?<![a-z])(?:ans|yo|y/o|y\.o|yrs?|years?)\b|\bi'?m\b|\bi am\b|\bima\b|\bage\b|/"
+)
 
 
 def stated_ages(text: NormalisedText) -> tuple[int, ...]:

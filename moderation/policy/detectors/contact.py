@@ -60,8 +60,10 @@ def _has_spelled_phone_number(text: NormalisedText) -> bool:
     for run in digit_runs(tokens):
         if run.startswith("0") and len(run) in (10, 11):
             return True
-        if run.startswith(("33", "44", "32", "41", "1")) and 10 <= len(run) <= 13 and (
-            " plus " in text.words or "+" in text.folded
+        if (
+            run.startswith(("33", "44", "32", "41", "1"))
+            and 10 <= len(run) <= 13
+            and (" plus " in text.words or "+" in text.folded)
         ):
             return True
     return False
@@ -74,12 +76,15 @@ _PROVIDERS = (
     r"proton(?:mail)?|gmx|aol|yopmail"
 )
 _TLDS = r"com|fr|net|org|be|ch|ca|co|uk|io|me|eu|de|info"
-_EMAIL_RE = re.compile(r"[a-z0-9][a-z0-9._%+\-]*\s*@\s*[a-z0-9\-]+(?:\s*\.\s*[a-z0-9\-]+)*\s*\.\s*[a-z]{2,}")
+_EMAIL_RE = re.compile(
+    r"[a-z0-9][a-z0-9._%+\-]*\s*@\s*[a-z0-9\-]+(?:\s*\.\s*[a-z0-9\-]+)*\s*\.\s*[a-z]{2,}"
+)
 # "jean at gmail dot com", "jean arobase orange point fr": only with a known provider or a
 # domain followed by a spelled dot and a known ending, so "meet at noon. come" is not an email.
 _SPELLED_EMAIL_RE = re.compile(
     r"[a-z0-9][a-z0-9._%+\-]*\s*(?:\(at\)|\[at\]|\{at\}|\s(?:at|arobase|arrobase|arobaze)\s)\s*"
-    rf"(?:(?:{_PROVIDERS})\b|[a-z0-9\-]+\s*(?:\.|\(dot\)|\[dot\]|\s(?:dot|point)\s)\s*(?:{_TLDS})\b)"
+    rf"(?:(?:{_PROVIDERS})\b|[a-z0-9\-]+\s*(?:\.|\(dot\)|\[dot\]|"
+    rf"\s(?:dot|point)\s)\s*(?:{_TLDS})\b)"
 )
 _URL_RE = re.compile(
     r"\b(?:https?://|www\.)\S+"
@@ -96,14 +101,25 @@ def has_email(text: NormalisedText) -> bool:
     folded = text.folded
     if "@" in folded and _EMAIL_RE.search(folded):
         return True
-    if " at " in folded or "arobas" in folded or "arrobas" in folded or "(at)" in folded or "[at]" in folded:
+    if (
+        " at " in folded
+        or "arobas" in folded
+        or "arrobas" in folded
+        or "(at)" in folded
+        or "[at]" in folded
+    ):
         return _SPELLED_EMAIL_RE.search(folded) is not None
     return False
 
 
 def has_url(text: NormalisedText) -> bool:
     folded = text.folded
-    if "." not in folded and " dot " not in folded and " point " not in folded and "(dot)" not in folded:
+    if (
+        "." not in folded
+        and " dot " not in folded
+        and " point " not in folded
+        and "(dot)" not in folded
+    ):
         return False
     return _URL_RE.search(folded) is not None
 
@@ -133,7 +149,9 @@ _NOT_A_HANDLE = (
 # that looks like a handle (has a digit, "_" or "." or "@", or ends the message).
 _MY_HANDLE_RE = re.compile(
     rf"\b(?:mon|ma|my|mn|mes)\s+(?:{_APPS}|{_WEAK_APPS})\s*(?:c\s?'?\s?est|est|is|=|:|->)?\s*"
-    r"(?:@[a-z0-9_.]{2,}|[a-z0-9_.]*[0-9_.][a-z0-9_.]*[a-z0-9]|(?!" + _NOT_A_HANDLE + r")[a-z][a-z0-9_.]{2,}\s*$)"
+    r"(?:@[a-z0-9_.]{2,}|[a-z0-9_.]*[0-9_.][a-z0-9_.]*[a-z0-9]|(?!"
+    + _NOT_A_HANDLE
+    + r")[a-z][a-z0-9_.]{2,}\s*$)"
 )
 _APP_COLON_HANDLE_RE = re.compile(rf"\b(?:{_APPS}|{_WEAK_APPS})\s*[:=]\s*@?[a-z0-9_.]{{2,}}")
 
@@ -151,7 +169,10 @@ _CONTINUE_ELSEWHERE_RE = re.compile(
     r"(?: moi| me| nous| us)?(?: [a-z0-9]+){0,3}? (?:sur|on|to|en|via|par|over) "
     rf"(?:{_APPS}|{_WEAK_APPS})\b"
 )
-_VIDEO = r"visio|facetime|video call|videocall|video chat|appel video|appel en video|webcam|cam|skype|zoom|live cam"
+_VIDEO = (
+    r"visio|facetime|video call|videocall|video chat|appel video|appel en video|webcam|cam|"
+    r"skype|zoom|live cam"
+)
 _VIDEO_REQUEST_RE = re.compile(
     r"\b(?:on (?:passe|fait|se fait|peut faire|se met|pourrait faire|peut se faire)|passe|passons|"
     r"tu veux|veux tu|tu voudrais|tu peux|t peux|tu pourrais|wanna|want to|do you want to|"

@@ -31,7 +31,8 @@ _TRUST_RE = re.compile(
     r"you re my favou?rite|t es ma preferee?)\b"
 )
 _AGE_QUESTION_RE = re.compile(
-    r"\b(?:t as|tu as|ta|tas|t a|as tu|vous avez) quel age\b|\bquel age (?:t as|tu as|as tu|ta|avez vous|tas)\b"
+    r"\b(?:t as|tu as|ta|tas|t a|as tu|vous avez) quel age\b|\bquel age (?:t as|"
+    r"tu as|as tu|ta|avez vous|tas)\b"
     r"|\bhow old (?:are|r) (?:you|u)\b|\basl\b|\b(?:t es|tu es|tes) en quelle classe\b"
     r"|\bwhat grade (?:are you|r u) in\b|\bt es (?:au college|au lycee|en \d+ ?e(?:me)?)\b"
     r"|\bt es (?:majeure?|mineure?)\b|\bare you (?:18|a minor|over 18|under 18)\b"
@@ -39,7 +40,8 @@ _AGE_QUESTION_RE = re.compile(
 _ALONE_QUESTION_RE = re.compile(
     r"\b(?:t es|tu es|tes|are you|r u|you) (?:toute? )?(?:seule?|alone|by yourself|home alone)\b"
     r"|\b(?:tes|your|ur) parents (?:sont|are) (?:la|home|there|a la maison|around|partis|out)\b"
-    r"|\b(?:il y a|ya) quelqu un (?:avec toi|chez toi)\b|\b(?:is anyone|anyone) (?:with you|home|around)\b"
+    r"|\b(?:il y a|ya) quelqu un (?:avec toi|chez toi)\b|\b(?:is anyone|"
+    r"anyone) (?:with you|home|around)\b"
     r"|\b(?:t habites|tu habites|tu vis|where do you live|where u live|where r u from|t es d ou|"
     r"tu es d ou|ou tu habites|ou t habites|quelle ville)\b"
     r"|\bdans ta chambre\b|\bin your (?:room|bed)\b|\bta porte (?:est )?fermee\b"

@@ -17,16 +17,21 @@ _STREET = (
     r"street|st|road|rd|ave|lane|drive"
 )
 # "12 rue Victor Hugo", "3 bis avenue …", "221b baker street": read on the folded form.
-_ADDRESS_RE = re.compile(rf"\b\d{{1,4}}\s?(?:b|bis|ter)?,?\s+(?:{_STREET})\s+(?:de\s+|du\s+|des\s+|d')?[a-z]")
+_ADDRESS_RE = re.compile(
+    rf"\b\d{{1,4}}\s?(?:b|bis|ter)?,?\s+(?:{_STREET})\s+(?:de\s+|du\s+|des\s+|d')?[a-z]"
+)
 
 _STRONG_INVITATION_RE = re.compile(
     r"\b(?:viens|venez|vient|come) (?:chez moi|me voir|me rejoindre|me chercher|over|to my place|"
     r"to my house|round|and see me|see me|meet me)\b"
     r"|\bje (?:viens|passe|peux venir|peux passer) te (?:chercher|prendre|voir)\b"
-    r"|\bon (?:se voit|se rencontre|se retrouve|se capte|pourrait se voir|peut se voir) (?:en vrai|irl)\b"
+    r"|\bon (?:se voit|se rencontre|se retrouve|se capte|pourrait se voir|"
+    r"peut se voir) (?:en vrai|irl)\b"
     r"|\b(?:meet|see) (?:me |you |each other )?(?:irl|in person|in real life)\b"
     r"|\b(?:i ll|i will|i can|ill|let me) (?:pick you up|come (?:to|and) (?:get|see) you)\b"
-    r"|\b(?:je veux|j aimerais|jaimerais|je voudrais|tu veux|tu voudrais) (?:te voir|te rencontrer|me voir|me rencontrer|qu on se voie|qu on se voit|qu on se rencontre) (?:en vrai|irl|seule?s?)\b"
+    r"|\b(?:je veux|j aimerais|jaimerais|je voudrais|tu veux|tu voudrais) (?:te voir|"
+    r"te rencontrer|me voir|me rencontrer|qu on se voie|qu on se voit|"
+    r"qu on se rencontre) (?:en vrai|irl|seule?s?)\b"
     r"|\bmeet me (?:at|in|outside|behind|near|after)\b"
 )
 _INVITATION_RE = re.compile(

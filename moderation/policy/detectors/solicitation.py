@@ -9,7 +9,9 @@ import re
 
 from moderation.policy.normalise import NormalisedText
 
-_PICTURE = r"photos?|pics?|pix|picture|pictures|selfies?|tofs?|nudes?|noodz|nudez|snaps?|vids?|videos?"
+_PICTURE = (
+    r"photos?|pics?|pix|picture|pictures|selfies?|tofs?|nudes?|noodz|nudez|snaps?|vids?|videos?"
+)
 # "envoie la photo du devoir", "send a pic of the homework": a photo of a thing, not of you.
 _OF_A_THING = (
     r"(?! (?:du|de la|des|d un|d une|de l|of the|of my|of this|of that|from|de mon|de ma|de mes|"
@@ -21,7 +23,8 @@ _PHOTO_REQUEST_RE = re.compile(
     rf"(?: moi| me| nous| us)?(?: [a-z0-9]+){{0,2}}? (?:{_PICTURE})\b{_OF_A_THING}"
     r"|\bmontre (?:toi|moi (?:ton|ta|tes|ce que|comment t es)|nous)\b"
     r"|\bshow (?:me|us) (?:your|ur|yourself|what)\b"
-    rf"|\b(?:une|des|ta|tes|a|some|your|ur|any) (?:{_PICTURE}) (?:de toi|of you|of yourself|en maillot|en sous|sans|in your|en culotte)\b"
+    rf"|\b(?:une|des|ta|tes|a|some|your|ur|any) (?:{_PICTURE}) (?:de toi|"
+    rf"of you|of yourself|en maillot|en sous|sans|in your|en culotte)\b"
     r"|\bwhat do you look like\b|\bt es comment physiquement\b|\bt ressembles a quoi\b"
 )
 
@@ -33,7 +36,8 @@ _OFFER_VERB = (
 )
 _OFFER_OBJECT = (
     r"argent|sous|thune|fric|robux|v ?bucks|carte cadeau|cartes cadeaux|gift ?cards?|skins?|nitro|"
-    r"cadeaux?|money|cash|gifts?|presents?|recharge|forfait|credits?|\d+ ?(?:€|euros?|e|balles|dollars?|\$)"
+    r"cadeaux?|money|cash|gifts?|presents?|recharge|forfait|credits?|"
+    r"\d+ ?(?:€|euros?|e|balles|dollars?|\$)"
 )
 _GIFT_OFFER_RE = re.compile(
     rf"\b(?:{_OFFER_VERB})(?: [a-z0-9]+){{0,3}}? (?:{_OFFER_OBJECT})\b"
@@ -42,20 +46,29 @@ _GIFT_OFFER_RE = re.compile(
 )
 
 _SECRECY_RE = re.compile(
-    r"\b(?:ne (?:le |leur |lui |l )?dis (?:rien|pas|a personne|jamais)|dis (?:le |l )?(?:a personne|rien a)|"
-    r"dis rien|le dis pas|n en parle (?:a personne|pas)|en parle a personne|parle (?:en )?a personne|"
-    r"garde (?:ca|le|cela) pour toi|(?:c est|ce sera|ca reste) (?:notre|un) (?:petit |p tit |ptit )?secret|"
+    r"\b(?:ne (?:le |leur |lui |l )?dis (?:rien|pas|a personne|"
+    r"jamais)|dis (?:le |l )?(?:a personne|rien a)|"
+    r"dis rien|le dis pas|n en parle (?:a personne|pas)|en parle a personne|"
+    r"parle (?:en )?a personne|"
+    r"garde (?:ca|le|cela) pour toi|(?:c est|ce sera|ca reste) (?:notre|"
+    r"un) (?:petit |p tit |ptit )?secret|"
     r"(?:c est|ca reste|ca doit rester) entre nous|"
-    r"notre (?:petit |p tit |ptit )?secret|our (?:little )?secret|(?:don t|dont|do not|never) tell (?:anyone|anybody|your|ur|no one|nobody|mom|dad|mum)|"
+    r"notre (?:petit |p tit |ptit )?secret|our (?:little )?secret|"
+    r"(?:don t|dont|do not|never) tell (?:anyone|anybody|your|"
+    r"ur|no one|nobody|mom|dad|mum)|"
     r"keep (?:it|this|that) (?:a )?(?:secret|between us|to yourself)|between you and me|"
     r"personne (?:ne )?doit (?:le )?savoir|(?:nobody|no one) (?:needs|has) to know|"
-    r"(?:tes|your|ur) parents (?:ne )?(?:doivent|need|should|must) (?:pas |not |never )?(?:le )?(?:savoir|know)|"
-    r"(?:efface|supprime|delete|erase|clear)(?: [a-z]+){0,2}? (?:nos|les|tes|ces|ce|la|notre|our|the|these|your|this|ta) "
+    r"(?:tes|your|ur) parents (?:ne )?(?:doivent|need|should|must) (?:pas |"
+    r"not |never )?(?:le )?(?:savoir|know)|"
+    r"(?:efface|supprime|delete|erase|clear)(?: [a-z]+){0,2}? (?:nos|"
+    r"les|tes|ces|ce|la|notre|our|the|these|your|this|ta) "
     r"(?:messages?|msgs?|conv|convs|conversations?|discussions?|chats?|historique|history|dm|dms)|"
     r"(?:cache|hide) (?:le|ca|it|this|les) (?:a|from) (?:tes|your|ta|ton))\b"
 )
 # A surprise for someone is the one ordinary reason to ask for secrecy.
-_SURPRISE_RE = re.compile(r"\b(?:surprise|anniv|anniversaire|birthday|fete des meres|fete des peres)\b")
+_SURPRISE_RE = re.compile(
+    r"\b(?:surprise|anniv|anniversaire|birthday|fete des meres|fete des peres)\b"
+)
 
 
 def has_photo_request(text: NormalisedText) -> bool:

@@ -16,8 +16,12 @@ def seed_snapshot() -> PolicySnapshot:
 MINORS_ROOM = ScreeningContext(audience="minors", context="room")
 ADULTS_ROOM = ScreeningContext(audience="adults", context="room")
 ADULTS_DM = ScreeningContext(audience="adults", context="dm", conversation_accepted=True)
-ADULTS_DM_UNACCEPTED = ScreeningContext(audience="adults", context="dm", conversation_accepted=False)
-ADULTS_DM_REQUEST = ScreeningContext(audience="adults", context="dm_request", conversation_accepted=False)
+ADULTS_DM_UNACCEPTED = ScreeningContext(
+    audience="adults", context="dm", conversation_accepted=False
+)
+ADULTS_DM_REQUEST = ScreeningContext(
+    audience="adults", context="dm_request", conversation_accepted=False
+)
 MINORS_DM = ScreeningContext(audience="minors", context="dm")
 PSEUDONYM = ScreeningContext(audience="adults", context="pseudonym")
 ROOM_NAME = ScreeningContext(audience="adults", context="room_name")

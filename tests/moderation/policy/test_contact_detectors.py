@@ -118,7 +118,14 @@ def test_links_are_caught(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["ok. merci", "1.5 litres", "M. Dupont", "c'est un point important", "fin.", "c'est un point de vue"],
+    [
+        "ok. merci",
+        "1.5 litres",
+        "M. Dupont",
+        "c'est un point important",
+        "fin.",
+        "c'est un point de vue",
+    ],
 )
 def test_ordinary_dots_are_not_links(text: str) -> None:
     assert not has_url(normalise(text))

@@ -18,34 +18,124 @@ from .conftest import (
 # text, expected decision per context, expected first reason (None when allowed without reason)
 TABLE = [
     # contact details: blocked in minors' spaces and unaccepted conversations
-    ("appelle-moi au 06 12 34 56 78", {MINORS_ROOM: "block", MINORS_DM: "block", ADULTS_DM_REQUEST: "block", ADULTS_DM_UNACCEPTED: "block", ADULTS_ROOM: "flag", ADULTS_DM: "allow"}, "contact_phone"),
-    ("écris-moi: jean.dupont@gmail.com", {MINORS_ROOM: "block", ADULTS_DM_REQUEST: "block", ADULTS_ROOM: "flag", ADULTS_DM: "allow"}, "contact_email"),
-    ("ajoute moi sur snap", {MINORS_ROOM: "block", MINORS_DM: "block", ADULTS_DM_REQUEST: "block", ADULTS_ROOM: "flag", ADULTS_DM: "allow"}, "contact_handle"),
-    ("on passe en visio ?", {MINORS_ROOM: "block", ADULTS_DM_REQUEST: "block", ADULTS_DM: "allow"}, "offplatform_request"),
-    ("on se voit samedi à 15h devant la gare", {MINORS_ROOM: "block", MINORS_DM: "block", ADULTS_DM_REQUEST: "block", ADULTS_ROOM: "flag", ADULTS_DM: "allow"}, "meeting_arrangement"),
+    (
+        "appelle-moi au 06 12 34 56 78",
+        {
+            MINORS_ROOM: "block",
+            MINORS_DM: "block",
+            ADULTS_DM_REQUEST: "block",
+            ADULTS_DM_UNACCEPTED: "block",
+            ADULTS_ROOM: "flag",
+            ADULTS_DM: "allow",
+        },
+        "contact_phone",
+    ),
+    (
+        "écris-moi: jean.dupont@gmail.com",
+        {MINORS_ROOM: "block", ADULTS_DM_REQUEST: "block", ADULTS_ROOM: "flag", ADULTS_DM: "allow"},
+        "contact_email",
+    ),
+    (
+        "ajoute moi sur snap",
+        {
+            MINORS_ROOM: "block",
+            MINORS_DM: "block",
+            ADULTS_DM_REQUEST: "block",
+            ADULTS_ROOM: "flag",
+            ADULTS_DM: "allow",
+        },
+        "contact_handle",
+    ),
+    (
+        "on passe en visio ?",
+        {MINORS_ROOM: "block", ADULTS_DM_REQUEST: "block", ADULTS_DM: "allow"},
+        "offplatform_request",
+    ),
+    (
+        "on se voit samedi à 15h devant la gare",
+        {
+            MINORS_ROOM: "block",
+            MINORS_DM: "block",
+            ADULTS_DM_REQUEST: "block",
+            ADULTS_ROOM: "flag",
+            ADULTS_DM: "allow",
+        },
+        "meeting_arrangement",
+    ),
     # sexual terms: blocked in minors' spaces and DM requests, allowed between consenting adults
-    ("envoie des nudes", {MINORS_ROOM: "block", MINORS_DM: "block", ADULTS_DM_REQUEST: "block", ADULTS_DM_UNACCEPTED: "block"}, None),
-    ("j'ai envie de sexe", {MINORS_ROOM: "block", ADULTS_DM_REQUEST: "block", ADULTS_ROOM: "allow", ADULTS_DM: "allow"}, "sexual_content"),
+    (
+        "envoie des nudes",
+        {
+            MINORS_ROOM: "block",
+            MINORS_DM: "block",
+            ADULTS_DM_REQUEST: "block",
+            ADULTS_DM_UNACCEPTED: "block",
+        },
+        None,
+    ),
+    (
+        "j'ai envie de sexe",
+        {
+            MINORS_ROOM: "block",
+            ADULTS_DM_REQUEST: "block",
+            ADULTS_ROOM: "allow",
+            ADULTS_DM: "allow",
+        },
+        "sexual_content",
+    ),
     # a minor's age in an adults' space: held; an adult's age in a minors' space: held
-    ("j'ai 14 ans", {ADULTS_ROOM: "hold", ADULTS_DM: "hold", ADULTS_DM_REQUEST: "hold", MINORS_ROOM: "allow"}, None),
+    (
+        "j'ai 14 ans",
+        {ADULTS_ROOM: "hold", ADULTS_DM: "hold", ADULTS_DM_REQUEST: "hold", MINORS_ROOM: "allow"},
+        None,
+    ),
     ("I'm 15", {ADULTS_ROOM: "hold"}, "minor_age_statement"),
     ("j'ai 34 ans", {MINORS_ROOM: "hold", MINORS_DM: "hold", ADULTS_ROOM: "allow"}, None),
     ("j'ai 11 ans", {MINORS_ROOM: "flag", ADULTS_ROOM: "hold"}, None),
     # sexual content with a minor's age: escalated everywhere
-    ("j'ai 13 ans et j'aime le sexe", {MINORS_ROOM: "escalate", ADULTS_ROOM: "escalate", ADULTS_DM: "escalate", ADULTS_DM_REQUEST: "escalate"}, "sexual_content_minor"),
+    (
+        "j'ai 13 ans et j'aime le sexe",
+        {
+            MINORS_ROOM: "escalate",
+            ADULTS_ROOM: "escalate",
+            ADULTS_DM: "escalate",
+            ADULTS_DM_REQUEST: "escalate",
+        },
+        "sexual_content_minor",
+    ),
     ("I'm 14, send nudes", {ADULTS_DM: "escalate", MINORS_DM: "escalate"}, "sexual_content_minor"),
-    ("lien pédoporno", {ADULTS_DM: "escalate", MINORS_ROOM: "escalate", ADULTS_ROOM: "escalate"}, "sexual_content_minor"),
+    (
+        "lien pédoporno",
+        {ADULTS_DM: "escalate", MINORS_ROOM: "escalate", ADULTS_ROOM: "escalate"},
+        "sexual_content_minor",
+    ),
     # hate blocks, harassment flags (defaults), self-harm flags with a support reason
-    ("sale bougnoule", {MINORS_ROOM: "block", ADULTS_ROOM: "block", ADULTS_DM: "block"}, "hate_speech"),
+    (
+        "sale bougnoule",
+        {MINORS_ROOM: "block", ADULTS_ROOM: "block", ADULTS_DM: "block"},
+        "hate_speech",
+    ),
     ("je déteste les musulmans", {ADULTS_ROOM: "block"}, "hate_speech"),
     ("t'es qu'une salope", {MINORS_ROOM: "flag", ADULTS_ROOM: "flag"}, "harassment"),
-    ("j'ai envie de mourir", {MINORS_ROOM: "flag", ADULTS_ROOM: "flag", ADULTS_DM: "flag"}, "self_harm_support"),
+    (
+        "j'ai envie de mourir",
+        {MINORS_ROOM: "flag", ADULTS_ROOM: "flag", ADULTS_DM: "flag"},
+        "self_harm_support",
+    ),
     # solicitation: flagged where contact is restricted
-    ("envoie moi une photo de toi", {MINORS_ROOM: "flag", ADULTS_DM_REQUEST: "flag", ADULTS_DM: "allow"}, None),
+    (
+        "envoie moi une photo de toi",
+        {MINORS_ROOM: "flag", ADULTS_DM_REQUEST: "flag", ADULTS_DM: "allow"},
+        None,
+    ),
     ("ne dis rien à tes parents", {MINORS_DM: "flag", ADULTS_DM: "allow"}, None),
     ("je te paie une carte cadeau", {MINORS_DM: "flag", ADULTS_DM: "allow"}, None),
     # benign look-alikes: allowed everywhere
-    ("je te vois demain en cours", {MINORS_ROOM: "allow", MINORS_DM: "allow", ADULTS_DM_REQUEST: "allow"}, None),
+    (
+        "je te vois demain en cours",
+        {MINORS_ROOM: "allow", MINORS_DM: "allow", ADULTS_DM_REQUEST: "allow"},
+        None,
+    ),
     ("le contrôle est le 12/03/2024", {MINORS_ROOM: "allow", ADULTS_DM_REQUEST: "allow"}, None),
     ("j'habite dans le Sussex", {MINORS_ROOM: "allow", ADULTS_DM_REQUEST: "allow"}, None),
     ("le match a fini 3-2 en 2024", {MINORS_ROOM: "allow"}, None),
@@ -62,7 +152,11 @@ TABLE = [
         for text, by_context, reason in TABLE
         for context, decision in by_context.items()
     ],
-    ids=lambda v: f"{v.audience}-{v.context}-{v.conversation_accepted}" if hasattr(v, "audience") else str(v)[:30],
+    ids=lambda v: (
+        f"{v.audience}-{v.context}-{v.conversation_accepted}"
+        if hasattr(v, "audience")
+        else str(v)[:30]
+    ),
 )
 def test_decision_depends_on_context(seed_snapshot, text, context, decision, first_reason) -> None:
     verdict = screen_text(text, snapshot=seed_snapshot, context=context)

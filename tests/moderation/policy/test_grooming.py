@@ -73,17 +73,23 @@ def test_risk_only_grows_as_the_sequence_goes_on(seed_snapshot) -> None:
 
 def test_features_raise_risk_only_when_behaviour_started(seed_snapshot) -> None:
     risky = ConversationFeatures(age_gap_years=20, sender_account_age_days=1, first_contact=True)
-    quiet = score_conversation(["salut ça va"], snapshot=seed_snapshot, context=MINORS_DM, features=risky)
+    quiet = score_conversation(
+        ["salut ça va"], snapshot=seed_snapshot, context=MINORS_DM, features=risky
+    )
     assert (quiet.risk, quiet.decision) == (0.0, "allow")
     base = score_conversation(CLASSIC_FR[:4], snapshot=seed_snapshot, context=MINORS_DM)
-    boosted = score_conversation(CLASSIC_FR[:4], snapshot=seed_snapshot, context=MINORS_DM, features=risky)
+    boosted = score_conversation(
+        CLASSIC_FR[:4], snapshot=seed_snapshot, context=MINORS_DM, features=risky
+    )
     assert boosted.risk > base.risk
     assert {"age_gap", "new_account", "first_contact"} <= set(boosted.reasons)
 
 
 def test_sexual_content_with_a_minor_age_escalates(seed_snapshot) -> None:
     verdict = score_conversation(
-        ["j'ai 14 ans", "t'es vierge ?", "on parle de sexe ?"], snapshot=seed_snapshot, context=MINORS_DM
+        ["j'ai 14 ans", "t'es vierge ?", "on parle de sexe ?"],
+        snapshot=seed_snapshot,
+        context=MINORS_DM,
     )
     assert verdict.decision == "escalate"
     assert verdict.reasons[0] == "sexual_content_minor"
@@ -102,7 +108,9 @@ def test_only_the_recent_window_counts() -> None:
         terms=load_seed_terms(), allow=load_seed_allow(), config=PolicyConfig(conversation_window=3)
     )
     old_risk = CLASSIC_FR[:6]
-    verdict = score_conversation([*old_risk, "ok", "on fait le devoir ?", "oui"], snapshot=snapshot, context=MINORS_DM)
+    verdict = score_conversation(
+        [*old_risk, "ok", "on fait le devoir ?", "oui"], snapshot=snapshot, context=MINORS_DM
+    )
     assert verdict.risk == 0.0
 
 
@@ -111,7 +119,9 @@ def test_threshold_is_the_operator_setting(seed_snapshot) -> None:
         terms=load_seed_terms(),
         config=PolicyConfig(grooming_threshold=0.99, grooming_flag_threshold=0.98),
     )
-    assert score_conversation(CLASSIC_FR, snapshot=seed_snapshot, context=MINORS_DM).decision == "hold"
+    assert (
+        score_conversation(CLASSIC_FR, snapshot=seed_snapshot, context=MINORS_DM).decision == "hold"
+    )
     assert score_conversation(CLASSIC_FR, snapshot=lenient, context=MINORS_DM).decision == "allow"
 
 

@@ -86,5 +86,5 @@ def test_offsets_map_words_back_to_the_original(text: str) -> None:
     words, spans = words_with_offsets(text)
     assert words == normalise(text).words
     assert len(spans) == len(words.split())
-    for (start, end), token in zip(spans, words.split()):
+    for (start, end), token in zip(spans, words.split(), strict=True):
         assert normalise(text[start:end]).words.strip() == token

@@ -45,7 +45,11 @@ def test_dry_run_counts_changed_decisions_with_examples() -> None:
     assert summary.total == 5
     assert summary.changed == 3
     assert summary.transitions == {("allow", "block"): 3}
-    assert summary.examples[("allow", "block")] == ("j'ai un crush", "mon crush m'a répondu", "crush")
+    assert summary.examples[("allow", "block")] == (
+        "j'ai un crush",
+        "mon crush m'a répondu",
+        "crush",
+    )
     assert summary.new_reasons == {"sexual_content": 3}
 
 
@@ -58,5 +62,7 @@ def test_dry_run_of_identical_policies_changes_nothing() -> None:
 def test_dry_run_can_loosen_a_policy_too() -> None:
     current = build_snapshot(terms=[*BASE, TermEntry("con", "harassment")])
     candidate = build_snapshot(terms=[*BASE, TermEntry("con", "harassment")], allow=["con carne"])
-    summary = dry_run(["chili con carne", "quel con"], current=current, candidate=candidate, context=ROOM)
+    summary = dry_run(
+        ["chili con carne", "quel con"], current=current, candidate=candidate, context=ROOM
+    )
     assert summary.transitions == {("flag", "allow"): 1}

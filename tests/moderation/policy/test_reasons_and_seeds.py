@@ -15,8 +15,17 @@ from moderation.seeds import load_seed_allow, load_seed_terms
 
 REPO = Path(__file__).resolve().parents[3]
 PROTOCOL_REPORT_CATEGORIES = {
-    "child_safety", "grooming", "sexual_content", "non_consensual_imagery", "harassment", "hate",
-    "threat", "self_harm", "spam", "impersonation", "other",
+    "child_safety",
+    "grooming",
+    "sexual_content",
+    "non_consensual_imagery",
+    "harassment",
+    "hate",
+    "threat",
+    "self_harm",
+    "spam",
+    "impersonation",
+    "other",
 }
 
 
@@ -29,9 +38,16 @@ def test_every_reason_code_is_explained_in_french_and_english(code: str) -> None
 
 
 def test_every_code_the_engine_emits_is_known() -> None:
-    emitted = set(CATEGORY_REASON.values()) | set(SIGNAL_CATEGORY) | {
-        "name_not_allowed", "grooming_risk", "term_match", "sexual_content_minor",
-    }
+    emitted = (
+        set(CATEGORY_REASON.values())
+        | set(SIGNAL_CATEGORY)
+        | {
+            "name_not_allowed",
+            "grooming_risk",
+            "term_match",
+            "sexual_content_minor",
+        }
+    )
     assert emitted <= REASON_CODES
 
 
@@ -51,11 +67,29 @@ def test_seed_lists_load_with_known_categories_and_compile() -> None:
     terms = load_seed_terms()
     categories = {t.category for t in terms}
     assert categories <= {
-        "sexual", "sexual_minors", "hate", "harassment", "self_harm", "drugs", "violence",
-        "profanity", "contact_offplatform", "minor_coded", "suggestive",
+        "sexual",
+        "sexual_minors",
+        "hate",
+        "harassment",
+        "self_harm",
+        "drugs",
+        "violence",
+        "profanity",
+        "contact_offplatform",
+        "minor_coded",
+        "suggestive",
     }
-    for needed in ("sexual", "sexual_minors", "hate", "harassment", "self_harm", "drugs",
-                   "contact_offplatform", "minor_coded", "suggestive"):
+    for needed in (
+        "sexual",
+        "sexual_minors",
+        "hate",
+        "harassment",
+        "self_harm",
+        "drugs",
+        "contact_offplatform",
+        "minor_coded",
+        "suggestive",
+    ):
         assert {t.lang for t in terms if t.category == needed} >= {"fr", "en"}, needed
     assert len(terms) > 500
     assert "con carne" in load_seed_allow()

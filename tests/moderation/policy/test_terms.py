@@ -115,7 +115,9 @@ def test_too_many_regex_entries_are_refused() -> None:
     terms = [TermEntry(rf"\bword{i}\b", "hate", kind="regex") for i in range(3)]
     with pytest.raises(ValueError):
         build_snapshot(terms=terms, config=PolicyConfig(max_regex_terms=2))
-    assert build_snapshot(terms=terms, config=PolicyConfig(max_regex_terms=3)).matcher.term_count == 3
+    assert (
+        build_snapshot(terms=terms, config=PolicyConfig(max_regex_terms=3)).matcher.term_count == 3
+    )
 
 
 def test_large_lists_still_match_the_right_term() -> None:
