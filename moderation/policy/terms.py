@@ -103,13 +103,18 @@ class TermMatcher:
                         allowed.append((start, end))
                     else:
                         found.append((start, end, compiled))
+            # One check per distinct term, not per occurrence: a message repeating a short
+            # term thousands of times must not rescan itself thousands of times.
+            doubled_ok: dict[int, bool] = {}
             for start, end, compiled in found:
                 if any(a_start <= start and end <= a_end for a_start, a_end in allowed):
                     continue
-                if compiled.doubled_check is not None and not compiled.doubled_check.search(
-                    text.words
-                ):
-                    continue
+                check = compiled.doubled_check
+                if check is not None:
+                    if id(check) not in doubled_ok:
+                        doubled_ok[id(check)] = check.search(text.words) is not None
+                    if not doubled_ok[id(check)]:
+                        continue
                 entry = compiled.entry
                 assert entry is not None
                 hits.append(TermHit(entry.category, entry.term, entry.observe_only))
