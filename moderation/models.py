@@ -86,3 +86,39 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"flag {self.pk} {self.decision} {','.join(self.reasons)}"
+
+
+# --- Audit log ----------------------------------------------------------------------------
+
+class AuditChainHead(models.Model):
+    """The single row every audit append locks: it serialises appends and remembers the last
+    link, so that even deleting the newest entries is detected."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class AuditEntry(models.Model):
+    """One append-only, hash-chained record: every decision, action, policy change and read
+    of evidence. `hash` covers the previous entry's hash, so editing, deleting or reordering
+    any entry breaks the chain (`manage.py verify_audit`). PostgreSQL refuses UPDATE and
+    DELETE on this table (trigger in the migration)."""
+
+    seq = models.BigIntegerField(unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+                              db_constraint=False, related_name="+")
+    actor_label = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    target_type = models.CharField(max_length=32)
+    target_id = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.target_type}:{self.target_id}"

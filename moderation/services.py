@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from moderation.audit import record_audit, verify_chain  # noqa: F401  (the public audit API)
 from moderation.models import Flag
 
 
