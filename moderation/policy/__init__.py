@@ -8,13 +8,14 @@ version) and calls ``screen_text`` for every message, DM request, pseudonym and 
 from moderation.policy.config import PolicyConfig, ScreeningContext
 from moderation.policy.dry_run import DryRunSummary, dry_run, enforcing_observed
 from moderation.policy.grooming import ConversationFeatures, score_conversation
-from moderation.policy.reasons import REASON_CODES, REPORT_CATEGORY, explain
+from moderation.policy.reasons import CRITICAL_REASONS, REASON_CODES, REPORT_CATEGORY, explain
 from moderation.policy.screening import screen_text
 from moderation.policy.snapshot import PolicySnapshot, build_snapshot
 from moderation.policy.terms import TermEntry
 from moderation.policy.verdict import Verdict
 
 __all__ = [
+    "CRITICAL_REASONS",
     "REASON_CODES",
     "REPORT_CATEGORY",
     "ConversationFeatures",

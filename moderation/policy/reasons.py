@@ -169,6 +169,12 @@ REPORT_CATEGORY: dict[str, str] = {
 }
 
 
+# Reasons whose case should be opened at the highest priority (child safety first).
+CRITICAL_REASONS: frozenset[str] = frozenset(
+    {"sexual_content_minor", "minor_age_statement", "adult_age_statement", "grooming_risk"}
+)
+
+
 def explain(reason_code: str, lang: Language) -> str:
     """User-facing explanation of ``reason_code`` in French ("fr") or English ("en").
 

@@ -226,7 +226,7 @@ def screen_normalised(
             dict.fromkeys(
                 o.reason
                 for o in with_observed
-                if o.reason not in enforced_reasons and o.decision != "allow"
+                if o.reason not in enforced_reasons
             )
         )
     return _verdict(enforced, observed)

@@ -31,6 +31,12 @@ def test_observe_only_does_not_hide_an_enforced_reason() -> None:
     assert verdict.observed == ("sexual_content",)
 
 
+def test_observe_only_reports_even_rules_that_would_allow() -> None:
+    snapshot = build_snapshot(terms=[TermEntry("zut", "profanity", observe_only=True)])
+    verdict = screen_text("zut alors", snapshot=snapshot, context=ROOM)
+    assert (verdict.decision, verdict.reasons, verdict.observed) == ("allow", (), ("profanity",))
+
+
 def test_enforcing_observed_turns_the_rule_on() -> None:
     snapshot = build_snapshot(terms=[*BASE, TermEntry("crush", "sexual", observe_only=True)])
     enforced = enforcing_observed(snapshot)

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from moderation.policy import REASON_CODES, REPORT_CATEGORY, build_snapshot, explain
+from moderation.policy import (
+    CRITICAL_REASONS,
+    REASON_CODES,
+    REPORT_CATEGORY,
+    build_snapshot,
+    explain,
+)
 from moderation.policy.screening import CATEGORY_REASON, SIGNAL_CATEGORY
 from moderation.seeds import load_seed_allow, load_seed_terms
 
@@ -35,6 +41,11 @@ def test_every_reason_code_is_explained_in_french_and_english(code: str) -> None
     assert french and english and french != english
     assert re.fullmatch(r"[a-z]+(?:_[a-z]+)*", code)
     assert REPORT_CATEGORY[code] in PROTOCOL_REPORT_CATEGORIES
+
+
+def test_critical_reasons_are_known_codes() -> None:
+    assert CRITICAL_REASONS <= REASON_CODES
+    assert "minor_age_statement" in CRITICAL_REASONS
 
 
 def test_every_code_the_engine_emits_is_known() -> None:
