@@ -201,3 +201,30 @@ def test_invalid_config_is_refused() -> None:
         PolicyConfig(grooming_threshold=0.3, grooming_flag_threshold=0.5)
     with pytest.raises(ValueError):
         PolicyConfig(hate_decision="delete")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ma chatte a eu des chatons",  # she-cat
+        "dogs bite",
+        "a bite to eat",
+        "j'en ai rien à foutre",
+        "jouir de la vie",
+        "gros baisers à tous",
+        "un chat à poil long",
+        "le rouge à lèvres nude",
+        "Molly vient ce soir",
+        "t'es un crack en maths",
+        "je suce des bonbons",
+        "fingering on guitar",
+        "chili con carne",
+    ],
+)
+def test_ordinary_senses_of_listed_words_pass_in_minors_rooms(seed_snapshot, text) -> None:
+    assert screen_text(text, snapshot=seed_snapshot, context=MINORS_ROOM).decision == "allow"
+
+
+@pytest.mark.parametrize("text", ["ta bite", "suce ma bite", "baise moi", "ta chatte"])
+def test_sexual_uses_of_those_words_are_blocked_in_minors_rooms(seed_snapshot, text) -> None:
+    assert screen_text(text, snapshot=seed_snapshot, context=MINORS_ROOM).decision == "block"
