@@ -143,12 +143,18 @@ def _fold_char(char: str) -> str:
     return "".join(_CONFUSABLES.get(ch, ch) for ch in text)
 
 
+# Enough for every script people chat in; a flood of rare code points is folded without caching
+# rather than growing the table without bound.
+_FOLD_TABLE_LIMIT = 65_536
+
+
 class _FoldTable(dict[int, str]):
     """``str.translate`` table filled lazily: each code point is folded once per process."""
 
     def __missing__(self, code_point: int) -> str:
         folded = _fold_char(chr(code_point))
-        self[code_point] = folded
+        if len(self) < _FOLD_TABLE_LIMIT:
+            self[code_point] = folded
         return folded
 
 
