@@ -204,30 +204,30 @@ def _verdict(outcomes: list[Outcome], observed: tuple[str, ...] = ()) -> Verdict
 def screen_normalised(
     text: NormalisedText, *, snapshot: PolicySnapshot, context: ScreeningContext
 ) -> Verdict:
+    """``screen_text`` for an already normalised text (dry runs normalise once, screen twice)."""
     all_hits = snapshot.matcher.find(text)
     if context.is_name:
-        compact = text.key.replace(" ", "")
-        all_hits = all_hits + snapshot.find_name_substrings(compact)
+        all_hits += snapshot.find_name_substrings(text.key.replace(" ", ""))
+        signals: tuple[str, ...] = ()
+        ages: tuple[int, ...] = ()
+    else:
+        signals = detect_signals(text)
+        ages = stated_ages(text)
 
     def outcomes_for(hits: list[TermHit]) -> list[Outcome]:
         if context.is_name:
             return _name_outcomes(text, hits, snapshot)
         return _message_outcomes(hits, signals, ages, snapshot.config, context)
 
-    signals = () if context.is_name else detect_signals(text)
-    ages = () if context.is_name else stated_ages(text)
     enforced_hits = [hit for hit in all_hits if not hit.observe_only]
     enforced = outcomes_for(enforced_hits)
     observed: tuple[str, ...] = ()
     if len(enforced_hits) != len(all_hits):
+        # Observe-only entries: what would the verdict have said with them switched on?
         enforced_reasons = {o.reason for o in enforced}
         with_observed = outcomes_for(all_hits)
         observed = tuple(
-            dict.fromkeys(
-                o.reason
-                for o in with_observed
-                if o.reason not in enforced_reasons
-            )
+            dict.fromkeys(o.reason for o in with_observed if o.reason not in enforced_reasons)
         )
     return _verdict(enforced, observed)
 
