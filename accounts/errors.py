@@ -34,6 +34,7 @@ ERROR_MESSAGES: dict[str, Any] = {
     "invalid_password": _("This password is too weak."),
     "slow_mode": _("This room is in slow mode. Please wait before sending again."),
     "conflict": _("This conflicts with the current state."),
+    "assurance_weaker": _("You already passed a stronger age check."),
 }
 
 HTTP_STATUS: dict[str, int] = {
@@ -55,6 +56,11 @@ HTTP_STATUS: dict[str, int] = {
     "dm_request_pending": 409,
     "pseudonym_taken": 409,
     "conflict": 409,
+    "assurance_weaker": 409,
+    "provider_unknown": 404,
+    "provider_unavailable": 404,
+    "token_nonce_replayed": 409,
+    "token_method_not_allowed": 403,
     "too_large": 413,
     "rate_limited": 429,
     "slow_mode": 429,

@@ -74,6 +74,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     suspended_until = models.DateTimeField(null=True, blank=True)
     banned = models.BooleanField(default=False)
     muted_until = models.DateTimeField(null=True, blank=True)
+    # Re-assurance: signals disagree with the band, so no contact until a stronger check.
+    reassurance_required = models.BooleanField(default=False)
+    reassurance_level = models.CharField(max_length=10, choices=AssuranceLevel.choices, blank=True)
+    reassurance_reason = models.CharField(max_length=64, blank=True)
     date_joined = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
@@ -173,3 +177,65 @@ class ConnectionLog(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     ip = models.GenericIPAddressField(null=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+# --- Throttling policy (accounts/throttling.py reads it; docs/rate-limits.md explains it) ------
+
+class RateLimitRule(models.Model):
+    """An operator's override of one limit; a limit without a row uses its default in code.
+
+    A limit allows `limit` actions at once, refilled evenly over `period_seconds`
+    (a token bucket), so "5 per 3600 s" is a burst of five, then one every twelve minutes.
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    limit = models.PositiveIntegerField()
+    period_seconds = models.PositiveIntegerField()
+    # Accounts younger than AbusePolicy.new_account_hours get this instead; empty = `limit`.
+    new_account_limit = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(limit__gte=1, period_seconds__gte=1),
+                                   name="rate_limit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.limit} / {self.period_seconds} s"
+
+
+class AbusePolicy(models.Model):
+    """The single row of anti-abuse numbers that are not rates. Absent: the defaults below."""
+
+    new_account_hours = models.PositiveIntegerField(
+        default=24,
+        help_text=_("Accounts younger than this may send neither DM requests nor links, get the "
+                    "tighter limits, and count towards join waves."),
+    )
+    join_wave_accounts = models.PositiveIntegerField(
+        default=8, help_text=_("New accounts joining one room within the window that lock it down."),
+    )
+    join_wave_window_seconds = models.PositiveIntegerField(default=120)
+    flood_refusals = models.PositiveIntegerField(
+        default=20, help_text=_("Rate-limited frames within the window that close a socket (4008)."),
+    )
+    flood_window_seconds = models.PositiveIntegerField(default=10)
+    shield_slow_mode_seconds = models.PositiveIntegerField(
+        default=30, help_text=_("Slow mode a room gets when a moderator raises its shield."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "abuse policy"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="abuse_policy_single_row"),
+            models.CheckConstraint(
+                condition=models.Q(join_wave_accounts__gte=1, join_wave_window_seconds__gte=1,
+                                   flood_refusals__gte=1, flood_window_seconds__gte=1),
+                name="abuse_policy_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "abuse policy"

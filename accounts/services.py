@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accounts.errors import PhareError
-from accounts.models import AgeBand, ConnectionLog, DmPolicy, User
+from accounts.age_assurance.base import AssuranceResult
+from accounts.models import ASSURANCE_ORDER, AgeBand, ConnectionLog, DmPolicy, User
 
 PSEUDONYM_RE = re.compile(r"^[\w][\w.\-]{1,30}[\w]$")
 # Names that would let someone pass for staff or the system.
@@ -133,18 +134,101 @@ def update_settings(*, user: User, dm_policy: str) -> User:
     return user
 
 
+def _run_hooks(setting_name: str, **kwargs) -> None:
+    for hook in getattr(settings, setting_name, ()):
+        import_string(hook)(**kwargs)
+
+
+def audit(*, actor: User | None, action: str, target: User, data: dict) -> None:
+    """Write an audit entry through the configured hook (the moderation audit log)."""
+    import_string(settings.PHARE_AUDIT_HOOK)(
+        actor=actor, action=action, target_type="user", target_id=str(target.pk), data=data
+    )
+
+
+def change_age_band(*, user: User, band: str, band_until: dt.date | None, cause: str,
+                    actor: User | None = None) -> None:
+    """Move an account to another band: audited, and the contact matrix re-applied at once
+    (the `PHARE_BAND_CHANGED_HOOKS` leave rooms and close conversations no longer allowed,
+    live sockets included)."""
+    previous = user.age_band
+    user.age_band = band
+    user.band_until = band_until
+    user.save(update_fields=["age_band", "band_until"])
+    if previous != band:
+        audit(actor=actor, action="age_band_changed", target=user,
+              data={"from": previous, "to": band, "cause": cause})
+        _run_hooks("PHARE_BAND_CHANGED_HOOKS", user=user, previous_band=previous)
+
+
 def refresh_age_band(*, user: User, today: dt.date | None = None) -> bool:
     """Move the user into the band their age has reached. Returns True if it changed."""
     today = today or timezone.localdate()
-    changed = False
-    while user.band_until is not None and user.band_until <= today:
-        user.age_band = next_band(user.age_band)
+    band, band_until = user.age_band, user.band_until
+    while band_until is not None and band_until <= today:
+        band = next_band(band)
         # The 16th birthday is two years before the 18th.
-        user.band_until = add_years(user.band_until, 2) if user.age_band == AgeBand.OLDER_TEEN else None
-        changed = True
-    if changed:
-        user.save(update_fields=["age_band", "band_until"])
-    return changed
+        band_until = add_years(band_until, 2) if band == AgeBand.OLDER_TEEN else None
+    if band == user.age_band and band_until == user.band_until:
+        return False
+    with transaction.atomic():
+        change_age_band(user=user, band=band, band_until=band_until, cause="birthday")
+    return True
+
+
+def require_reassurance(*, user: User, reason: str, actor: User | None = None) -> User:
+    """Signals disagree with the account's band: no contact until a stronger check passes.
+
+    Raised by a detector (an age statement from the other side of the line), a report or a
+    moderator. Idempotent. The level needed is the next above the current one.
+    """
+    order = list(ASSURANCE_ORDER)
+    needed = order[min(ASSURANCE_ORDER[user.assurance_level] + 1, len(order) - 1)]
+    if user.reassurance_required and user.reassurance_level == needed:
+        return user
+    with transaction.atomic():
+        user.reassurance_required = True
+        user.reassurance_level = needed
+        user.reassurance_reason = reason[:64]
+        user.save(update_fields=["reassurance_required", "reassurance_level", "reassurance_reason"])
+        audit(actor=actor, action="reassurance_required", target=user,
+              data={"reason": reason, "level": needed})
+        _run_hooks("PHARE_ACCOUNT_RESTRICTED_HOOKS", user=user)
+    return user
+
+
+def apply_assurance(*, user: User, result: AssuranceResult) -> User:
+    """Store an age check's result (band, level, method, provider, date — nothing else).
+
+    A result weaker than what the account already holds is refused (`assurance_weaker`),
+    so a lesser check can never undo a stronger one. Passing the level a re-assurance asked
+    for lifts the restriction. A different band moves the account (see change_age_band).
+    """
+    level = str(result.level)
+    if ASSURANCE_ORDER[level] < ASSURANCE_ORDER[user.assurance_level]:
+        raise PhareError("assurance_weaker", extra={"current": user.assurance_level})
+    with transaction.atomic():
+        user.assurance_level = level
+        user.assurance_method = str(result.method)
+        user.assurance_provider = result.provider
+        user.assured_at = result.assured_at
+        fields = ["assurance_level", "assurance_method", "assurance_provider", "assured_at"]
+        lifted = user.reassurance_required and ASSURANCE_ORDER[level] >= ASSURANCE_ORDER[
+            user.reassurance_level or "estimated"]
+        if lifted:
+            user.reassurance_required = False
+            user.reassurance_level = ""
+            user.reassurance_reason = ""
+            fields += ["reassurance_required", "reassurance_level", "reassurance_reason"]
+        user.save(update_fields=fields)
+        audit(actor=None, action="age_assurance_passed", target=user, data=result.as_dict())
+        band = str(result.age_band)
+        if band != user.age_band:
+            # A provider that does not know the birthday gives no end date: the band then
+            # holds until the next check, which errs on the side of the stricter space.
+            change_age_band(user=user, band=band, band_until=result.band_until, cause="age_assurance")
+        _run_hooks("PHARE_ACCOUNT_RESTRICTED_HOOKS", user=user)
+    return user
 
 
 def advance_age_bands(*, today: dt.date | None = None) -> int:

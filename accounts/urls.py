@@ -9,4 +9,6 @@ urlpatterns = [
     path("accounts/logout", views.logout_view, name="api-logout"),
     path("me", views.me, name="api-me"),
     path("me/settings", views.me_settings, name="api-me-settings"),
+    path("age-assurance/nonce", views.assurance_nonce, name="api-assurance-nonce"),
+    path("age-assurance/<slug:provider>", views.assurance_complete, name="api-assurance-complete"),
 ]

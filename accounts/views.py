@@ -8,7 +8,13 @@ from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from django.core.cache import cache
+
 from accounts import services
+from accounts.age_assurance.base import AssuranceError
+from accounts.age_assurance.flow import complete_assurance
+from accounts.age_assurance.nonces import issue_nonce
+from accounts.age_assurance.registry import get_provider, get_providers
 from accounts.errors import PhareError
 from accounts.http import api_view, client_ip, error_response, json_body, string_field
 from accounts.models import ConnectionLog
@@ -71,6 +77,38 @@ def me(request: HttpRequest) -> HttpResponse:
 def me_settings(request: HttpRequest) -> HttpResponse:
     data = json_body(request)
     user = services.update_settings(user=request.user, dm_policy=string_field(data, "dm_policy", max_length=32))
+    return JsonResponse({"user": own_user(user)})
+
+
+@api_view({"POST"}, login_required=True)
+def assurance_nonce(request: HttpRequest) -> HttpResponse:
+    """A single-use nonce bound to this session, and what each provider needs to start."""
+    if request.session.session_key is None:
+        request.session.save()
+    nonce, expires_at = issue_nonce(store=cache, session_key=request.session.session_key)
+    starts = {}
+    for name, provider in get_providers().items():
+        if provider.available() and not getattr(provider, "signup_only", False):
+            starts[name] = {"level": str(provider.level), "label": str(provider.label),
+                            **provider.start(nonce=nonce)}
+    return JsonResponse({"nonce": nonce, "expires_at": expires_at.isoformat().replace("+00:00", "Z"),
+                         "providers": starts})
+
+
+@api_view({"POST"}, login_required=True)
+def assurance_complete(request: HttpRequest, provider: str) -> HttpResponse:
+    data = json_body(request)
+    if request.session.session_key is None:
+        request.session.save()
+    try:
+        chosen = get_provider(provider)
+        if getattr(chosen, "signup_only", False):
+            raise PhareError("forbidden", extra={"reason": "signup_only"})
+        result = complete_assurance(provider=chosen, payload=data, store=cache,
+                                    session_key=request.session.session_key)
+    except AssuranceError as error:
+        raise PhareError(error.code, str(error.message)) from error
+    user = services.apply_assurance(user=request.user, result=result)
     return JsonResponse({"user": own_user(user)})
 
 

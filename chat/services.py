@@ -15,9 +15,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.age_assurance.registry import providers_satisfying
 from accounts.errors import PhareError
 from accounts.models import ASSURANCE_ORDER, DmPolicy, User, UserBlock
 from accounts.policies import audience_bands, may_contact
+from accounts.services import require_reassurance
 from accounts.representations import public_user
 from chat import events
 from chat.models import Conversation, Membership, Message, Room
@@ -78,16 +80,31 @@ def create_room(
         raise PhareError("conflict", f"A room with slug {slug!r} exists.") from exc
 
 
+def assurance_required(level: str, *, reason: str) -> PhareError:
+    """The refusal that tells the client which checks would open the way."""
+    return PhareError(
+        "assurance_required",
+        extra={"min_assurance": level, "providers": providers_satisfying(level), "reason": reason},
+    )
+
+
 def check_may_enter(*, user: User, room: Room) -> None:
     """Refuse a room the user's band or assurance level does not open."""
     if user.age_band not in audience_bands(room.audience):
         raise PhareError("not_found")
+    if user.reassurance_required:
+        raise assurance_required(user.reassurance_level or "estimated", reason="reassurance")
     if ASSURANCE_ORDER[user.assurance_level] < ASSURANCE_ORDER[room.min_assurance]:
-        raise PhareError("assurance_required", extra={"min_assurance": room.min_assurance})
+        raise assurance_required(room.min_assurance, reason="room_level")
 
 
 def join_room(*, user: User, slug: str) -> tuple[Room, list[dict[str, Any]]]:
-    """Make the user a member; returns the room and its latest messages."""
+    """Make the user a member; returns the room and its latest messages.
+
+    Reads the account afresh: joins are rare, and a band change or restriction must hold
+    even before the socket has processed the event announcing it.
+    """
+    user = User.objects.get(pk=user.pk)
     room = get_visible_room(user=user, slug=slug)
     check_may_enter(user=user, room=room)
     Membership.objects.get_or_create(room=room, user=user)
@@ -122,6 +139,18 @@ def _check_can_speak(user: User, now: dt.datetime) -> None:
     if user.is_muted(now):
         retry = int((user.muted_until - now).total_seconds()) + 1
         raise PhareError("muted", retry_after=retry)
+    if user.reassurance_required:
+        raise assurance_required(user.reassurance_level or "estimated", reason="reassurance")
+
+
+# Age statements from the other side of the line: the author may be in the wrong space.
+WRONG_SPACE_REASONS = frozenset({"minor_age_statement", "adult_age_statement"})
+
+
+def _require_reassurance_if_wrong_space(author: User, verdict: gate.Verdict) -> None:
+    reasons = WRONG_SPACE_REASONS.intersection(verdict.reasons)
+    if reasons:
+        require_reassurance(user=author, reason=sorted(reasons)[0])
 
 
 def _check_slow_mode(*, room: Room, user: User) -> None:
@@ -179,6 +208,7 @@ def post_room_message(*, author: User, room: Room, body: str) -> PostResult:
         message.author = author
         if verdict.decision in ("flag", "hold"):
             gate.record_flag(message=message, verdict=verdict)
+        _require_reassurance_if_wrong_space(author, verdict)
         payload = message_repr(message)
         if not held:
             events.send_to_room(
@@ -361,6 +391,7 @@ def send_direct_message(*, sender: User, conversation_id: str, body: str) -> Pos
         )
         if verdict.decision in ("flag", "hold"):
             gate.record_flag(message=message, verdict=verdict)
+        _require_reassurance_if_wrong_space(sender, verdict)
         payload = message_repr(message)
         if not held:
             for user_id in (conversation.initiator_id, conversation.recipient_id):
@@ -405,6 +436,38 @@ def conversation_history(*, user: User, conversation_id: str, before: int | None
     return [message_repr(m) for m in reversed(rows)]
 
 
+# --- Hooks called by accounts (wired in settings) --------------------------------------------
+
+def reapply_contact_matrix(*, user: User, previous_band: str) -> None:
+    """After a band change: leave rooms of the other audience and close conversations the
+    matrix no longer allows, at once and on live sockets too."""
+    allowed_audience = "minors" if user.is_minor else "adults"
+    stale = Membership.objects.filter(user=user).exclude(room__audience=allowed_audience).select_related("room")
+    for membership in stale:
+        events.control_user(user.pk, {"action": "leave_room", "room": membership.room.slug})
+    stale.delete()
+    live = Conversation.objects.filter(Q(initiator=user) | Q(recipient=user)).filter(
+        state__in=[Conversation.State.REQUESTED, Conversation.State.ACCEPTED]
+    ).select_related("initiator", "recipient")
+    for conversation in live:
+        other = conversation.recipient if conversation.initiator_id == user.pk else conversation.initiator
+        if may_contact(user.age_band, other.age_band):
+            continue
+        conversation.state = Conversation.State.CLOSED
+        conversation.updated_at = timezone.now()
+        conversation.save(update_fields=["state", "updated_at"])
+        _notify_participants(conversation, "dm.declined")
+    refresh_user_sockets(user=user)
+
+
+def refresh_user_sockets(*, user: User) -> None:
+    """Tell the user's live sockets to reload the account (band, sanctions, restrictions)."""
+    events.control_user(user.pk, {"action": "refresh_user"})
+    if user.reassurance_required:
+        for slug in Membership.objects.filter(user=user).values_list("room__slug", flat=True):
+            events.control_user(user.pk, {"action": "leave_room", "room": slug})
+
+
 # --- Account deletion hook -----------------------------------------------------------------
 
 def forget_user_content(*, user: User) -> None:
@@ -417,3 +480,106 @@ def forget_user_content(*, user: User) -> None:
         state=Conversation.State.CLOSED, updated_at=timezone.now()
     )
     Membership.objects.filter(user=user).delete()
+
+
+# --- Moderation hooks (called by moderation.services; chat never calls back) --------------
+
+def _message_scope(message: Message) -> dict[str, Any]:
+    if message.room_id is not None:
+        return {"room": message.room.slug}
+    return {"conversation": str(message.conversation_id)}
+
+
+def _broadcast_message_event(message: Message, payload: dict[str, Any]) -> None:
+    if message.room_id is not None:
+        events.send_to_room(message.room_id, payload)
+    else:
+        conversation = message.conversation
+        for user_id in (conversation.initiator_id, conversation.recipient_id):
+            events.send_to_user(user_id, payload)
+
+
+def set_message_status(*, message_id: int, status: str) -> tuple[Message | None, str | None]:
+    """Take a message out of sight (`removed`, or `held` pending review) or put it back
+    (`visible`). Returns the message and its previous status (None, None if it is gone).
+
+    Side effects after commit: `message.removed` to every client that could see it, or the
+    message delivered again (`room.message` / `dm.message` with `"restored": true`).
+    """
+    with transaction.atomic():
+        message = (Message.objects.select_for_update(of=("self",)).select_related("room", "conversation", "author")
+                   .filter(pk=message_id).first())
+        if message is None or message.status == Message.Status.DELETED:
+            return None, None
+        previous = message.status
+        if previous == status:
+            return message, previous
+        message.status = status
+        message.save(update_fields=["status"])
+        if status == Message.Status.VISIBLE:
+            payload = message_repr(message)
+            if message.room_id is not None:
+                event = {"type": "room.message", "room": message.room.slug, "message": payload, "restored": True}
+            else:
+                event = {"type": "dm.message", "conversation": str(message.conversation_id), "message": payload,
+                         "restored": True}
+            _broadcast_message_event(message, event)
+        elif previous == Message.Status.VISIBLE:
+            _broadcast_message_event(message, {"type": "message.removed", **_message_scope(message),
+                                               "message_id": str(message.pk)})
+    return message, previous
+
+
+def message_context(*, message: Message, before: int, after: int) -> list[Message]:
+    """The message with up to `before` earlier and `after` later ones of its room or conversation."""
+    scope = Q(room_id=message.room_id) if message.room_id else Q(conversation_id=message.conversation_id)
+    older = list(Message.objects.filter(scope, pk__lt=message.pk).select_related("author").order_by("-pk")[:before])
+    newer = list(Message.objects.filter(scope, pk__gt=message.pk).select_related("author").order_by("pk")[:after])
+    return list(reversed(older)) + [message] + newer
+
+
+def update_room_settings(*, room_id: int, **fields: Any) -> tuple[Room, dict[str, Any]]:
+    """Change a room's lock, status or minimum assurance; returns the room and the previous
+    values. Members' sockets reload the room after commit (`room_updated`)."""
+    allowed = {"is_locked", "status", "min_assurance"}
+    if not set(fields) <= allowed:
+        raise PhareError("bad_request")
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=room_id)
+        previous = {name: getattr(room, name) for name in fields}
+        for name, value in fields.items():
+            setattr(room, name, value)
+        room.save(update_fields=list(fields))
+        events.control_room(room.pk, {"action": "room_updated", "room": room.slug})
+    return room, previous
+
+
+def create_room_proposal(*, user: User, slug: str, name: str, description: str, audience: str) -> Room:
+    """A user's proposed room: stored pending review, invisible until a moderator approves it.
+
+    Precondition: the name was screened by the caller (moderation). A proposer may only
+    propose a room for their own audience.
+    """
+    if audience != user.audience:
+        raise PhareError("bad_request", extra={"field": "audience"})
+    room = create_room(slug=slug, name=name, audience=audience, description=description, created_by=user)
+    room.status = Room.Status.PENDING
+    room.save(update_fields=["status"])
+    return room
+
+
+def user_sanction_changed(*, user_id: int, close: bool) -> None:
+    """Tell a user's live sockets their sanctions changed: close them (4003) or reload the user."""
+    if close:
+        events.control_user(user_id, {"action": "close", "code": 4003})
+    else:
+        events.control_user(user_id, {"action": "refresh_user"})
+
+
+def purge_messages(*, before: dt.datetime, keep_ids: set[int]) -> int:
+    """Delete messages older than `before`, except `keep_ids` (legal hold, open cases)."""
+    query = Message.objects.filter(created_at__lt=before)
+    if keep_ids:
+        query = query.exclude(pk__in=keep_ids)
+    deleted, _ = query.delete()
+    return deleted

@@ -7,6 +7,7 @@ alone. With them it uses PostgreSQL and Redis. Nothing else in the code knows th
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -251,3 +252,16 @@ PHARE_DEFAULT_MAX_MESSAGE_LENGTH = 1000
 PHARE_NAME_SCREEN = env_str("PHARE_NAME_SCREEN", "moderation.gate.screen_name")
 # Called with user=… inside the deletion transaction (chat blanks messages, closes DMs).
 PHARE_ACCOUNT_DELETED_HOOKS = ["chat.services.forget_user_content"]
+# Called with user=…, previous_band=… after a band change (birthday, age assurance).
+PHARE_BAND_CHANGED_HOOKS = ["chat.services.reapply_contact_matrix"]
+# Called with user=… when an account's restrictions or assurance change.
+PHARE_ACCOUNT_RESTRICTED_HOOKS = ["chat.services.refresh_user_sockets"]
+# The append-only audit log (accounts does not import moderation; settings wire it in).
+PHARE_AUDIT_HOOK = "moderation.services.record_audit"
+
+# --- Age assurance (docs/age-assurance.md) ------------------------------------------------
+PHARE_AGE_ASSURANCE_PROVIDERS = env_list("PHARE_AGE_ASSURANCE_PROVIDERS", ["declared", "signed-token", "demo"])
+# Issuer → {"keys": [JWK…], "methods": [...], "name": …, "start_url": …}, as JSON.
+PHARE_AGE_TOKEN_ISSUERS = json.loads(env_str("PHARE_AGE_TOKEN_ISSUERS", "{}") or "{}")
+# The audience age tokens must name; choose an opaque value (docs/age-assurance.md).
+PHARE_SERVICE_ID = env_str("PHARE_SERVICE_ID", "phare")
