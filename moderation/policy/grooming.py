@@ -161,8 +161,11 @@ def score_conversation(
     risk = round(1.0 - remaining, 4)
     contributing = tuple(sorted(contributions, key=lambda code: (-contributions[code], code)))
 
-    sexual = "sexual_content" in counts or "sexual_question" in counts
-    if "sexual_content_minor" in counts or (sexual and "minor_age_statement" in counts):
+    # Escalation needs sexual *content* (listed terms), not a question such as "have you ever
+    # kissed anyone?", which two 14-year-olds may well ask each other; questions add to the risk.
+    if "sexual_content_minor" in counts or (
+        "sexual_content" in counts and "minor_age_statement" in counts
+    ):
         return Verdict(
             decision="escalate",
             reasons=("sexual_content_minor", "grooming_risk", *contributing),

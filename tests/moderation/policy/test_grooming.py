@@ -95,6 +95,16 @@ def test_sexual_content_with_a_minor_age_escalates(seed_snapshot) -> None:
     assert verdict.reasons[0] == "sexual_content_minor"
 
 
+def test_a_sexual_question_between_minors_is_not_escalated(seed_snapshot) -> None:
+    verdict = score_conversation(
+        ["j'ai 14 ans", "moi aussi", "t'as déjà embrassé quelqu'un ?"],
+        snapshot=seed_snapshot,
+        context=MINORS_DM,
+    )
+    assert verdict.decision != "escalate"
+    assert "sexual_question" in verdict.reasons
+
+
 def test_adults_meeting_up_is_not_grooming(seed_snapshot) -> None:
     messages = ["drinks friday?", "yes! meet at the station at 7pm", "text me on whatsapp"]
     adults = score_conversation(messages, snapshot=seed_snapshot, context=ADULTS_DM)
