@@ -60,6 +60,9 @@ _STATEMENT_RES: tuple[re.Pattern[str], ...] = (
     re.compile(rf"\bj\s?'?\s?ai\s+{_FR_QUALIFIER}{_NUMBER}\s*ans\b(?!\s*(?:d'|de\b|d\s|que\b))"),
     re.compile(rf"\bje (?:vais avoir|vais sur mes|fete mes|suis age(?:e)? de)\s+{_NUMBER}\s*ans\b"),
     re.compile(rf"\b(?:moi|perso|jsuis|je suis)\s*:?\s*{_NUMBER}\s*ans\b"),
+    # SMS spellings: "g 13 ans" (= j'ai), "moi c 14", "moi c'est 15 ans"
+    re.compile(rf"\bg\s+{_NUMBER}\s*ans\b"),
+    re.compile(rf"\bmoi\s+c(?:'?\s?est)?\s+{_NUMBER}\b(?:\s*ans)?(?!\s*(?:h\b|heures?|min|euros?|€|%))"),
     re.compile(rf"\b{_NUMBER}\s*ans\s*(?:et toi|ici|moi|perso|\(moi\))"),
     # I'm 14, im 14, i am 14 (not "I'm 5 minutes away")
     re.compile(rf"\b(?:i'?m|i am|ima)\s+{_EN_QUALIFIER}{_NUMBER}\b{_NOT_AN_AGE}"),
@@ -77,7 +80,7 @@ _HAS_NUMBER_RE = re.compile(
     r"\d|\b(?:dix|onze|douze|treize|quatorze|quinze|seize|vingt|ten|eleven|twelve|\w+teen|twenty)\b"
 )
 _HAS_CUE_RE = re.compile(
-    r"(?<![a-z])(?:ans|yo|y/o|y\.o|yrs?|years?)\b|\bi'?m\b|\bi am\b|\bima\b|\bage\b|/"
+    r"(?<![a-z])(?:ans|yo|y/o|y\.o|yrs?|years?)\b|\bi'?m\b|\bi am\b|\bima\b|\bage\b|/|\bmoi c\b"
 )
 
 

@@ -86,6 +86,10 @@ def test_address_needs_a_number_and_a_street_word() -> None:
         ("I'm 32", (32,)),
         ("j\u2019ai 13 ans", (13,)),
         ("j'ai 1️⃣3️⃣ ans", (13,)),
+        ("g 13 ans", (13,)),
+        ("moi c 14", (14,)),
+        ("moi c'est 15 ans", (15,)),
+        ("I'm a 15 year old girl", (15,)),
     ],
 )
 def test_age_statements_give_the_stated_age(text: str, ages: tuple[int, ...]) -> None:
@@ -106,6 +110,8 @@ def test_age_statements_give_the_stated_age(text: str, ages: tuple[int, ...]) ->
         "I'm 3rd in line",
         "j'ai 15 points",
         "il y a 14 ans",
+        "moi c 14h la pause",
+        "g 3 trucs à faire",
     ],
 )
 def test_other_numbers_are_not_age_statements(text: str) -> None:
