@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -303,6 +304,7 @@ def open_conversation(*, sender: User, to: str, body: str) -> dict[str, Any]:
             message = Message.objects.create(conversation=conversation, author=sender, body=body, created_at=now)
             if verdict.decision == "flag":
                 gate.record_flag(message=message, verdict=verdict)
+            gate.schedule_grooming_check(conversation_id=conversation.pk, sender_id=sender.pk)
             events.send_to_user(
                 recipient.pk,
                 {
@@ -392,6 +394,7 @@ def send_direct_message(*, sender: User, conversation_id: str, body: str) -> Pos
         if verdict.decision in ("flag", "hold"):
             gate.record_flag(message=message, verdict=verdict)
         _require_reassurance_if_wrong_space(sender, verdict)
+        gate.schedule_grooming_check(conversation_id=conversation.pk, sender_id=sender.pk)
         payload = message_repr(message)
         if not held:
             for user_id in (conversation.initiator_id, conversation.recipient_id):
@@ -434,6 +437,90 @@ def conversation_history(*, user: User, conversation_id: str, before: int | None
         query = query.filter(pk__lt=before)
     rows = list(query.select_related("author").order_by("-pk")[: max(1, min(limit, HISTORY_MAX))])
     return [message_repr(m) for m in reversed(rows)]
+
+
+# --- Selectors for moderation's grooming assessment --------------------------------------------
+
+@dataclass(frozen=True)
+class ScoredMessage:
+    message_id: int
+    author_id: int
+    body: str
+
+
+@dataclass(frozen=True)
+class Participant:
+    user_id: int
+    age_band: str
+    account_age_days: float
+
+
+@dataclass(frozen=True)
+class ConversationExcerpt:
+    initiator_id: int
+    accepted: bool
+    shared_room: bool
+    participants: tuple[Participant, Participant]
+    messages: list[ScoredMessage]
+
+
+@dataclass(frozen=True)
+class FirstContacts:
+    audience: str
+    account_age_days: float
+    messages: list[ScoredMessage]
+
+
+def _participant(user: User, now: dt.datetime) -> Participant:
+    return Participant(user_id=user.pk, age_band=user.age_band,
+                       account_age_days=(now - user.date_joined).total_seconds() / 86400)
+
+
+def conversation_for_scoring(*, conversation_id: int, limit: int) -> ConversationExcerpt | None:
+    """The latest messages of a conversation (held ones included: they are evidence)."""
+    conversation = Conversation.objects.select_related("initiator", "recipient").filter(pk=conversation_id).first()
+    if conversation is None:
+        return None
+    rows = list(
+        conversation.messages.exclude(status=Message.Status.DELETED).order_by("-pk").values_list("pk", "author_id", "body")[:limit]
+    )
+    now = timezone.now()
+    return ConversationExcerpt(
+        initiator_id=conversation.initiator_id,
+        accepted=conversation.state == Conversation.State.ACCEPTED,
+        shared_room=_share_a_room(conversation.initiator, conversation.recipient),
+        participants=(_participant(conversation.initiator, now), _participant(conversation.recipient, now)),
+        messages=[ScoredMessage(message_id=pk, author_id=a, body=b) for pk, a, b in reversed(rows)],
+    )
+
+
+def first_contacts_for_scoring(*, user_id: int, limit: int) -> FirstContacts:
+    """The opening messages of the conversations a user started, newest last."""
+    user = User.objects.get(pk=user_id)
+    openings = []
+    for conversation in Conversation.objects.filter(initiator_id=user_id).order_by("-pk")[:limit]:
+        first = conversation.messages.filter(author_id=user_id).order_by("pk").values_list("pk", "body").first()
+        if first is not None:
+            openings.append(ScoredMessage(message_id=first[0], author_id=user_id, body=first[1]))
+    return FirstContacts(
+        audience=user.audience,
+        account_age_days=(timezone.now() - user.date_joined).total_seconds() / 86400,
+        messages=list(reversed(openings)),
+    )
+
+
+def stored_texts_for_dry_run(*, audience: str, context: str, since: dt.datetime, limit: int):
+    """Message bodies for a policy dry run: room messages of one audience, or DMs between
+    people of that audience (the initiators' messages for `dm_request`). Streams, oldest first."""
+    query = Message.objects.filter(created_at__gte=since).exclude(status=Message.Status.DELETED)
+    if context == "room":
+        query = query.filter(room__audience=audience)
+    else:
+        band_filter = {"conversation__initiator__age_band__in": list(audience_bands(audience))}
+        query = query.filter(conversation__isnull=False, **band_filter)
+    if context == "dm_request":
+        query = query.filter(author=models.F("conversation__initiator"))
+    return query.order_by("pk").values_list("body", flat=True)[:limit].iterator()
 
 
 # --- Hooks called by accounts (wired in settings) --------------------------------------------

@@ -117,7 +117,7 @@ def _enqueue_triage(flag_id: int) -> None:
     tasks.triage_flag.delay(flag_id)
 
 
-def _file_flag(*, verdict: Verdict, subject_id: int, text: str, message_id: int | None,
+def file_flag(*, verdict: Verdict, subject_id: int, text: str, message_id: int | None,
                room_id: int | None, conversation_id: int | None) -> Flag:
     flag = Flag.objects.create(
         subject_id=subject_id, subject_id_snapshot=subject_id, text=text,
@@ -129,9 +129,25 @@ def _file_flag(*, verdict: Verdict, subject_id: int, text: str, message_id: int 
     return flag
 
 
+GROOMING_DEBOUNCE_SECONDS = 30
+
+
+def _enqueue_grooming(conversation_id: int, sender_id: int) -> None:
+    from moderation import tasks
+
+    tasks.assess_grooming_risk.delay(conversation_id, sender_id)
+
+
+def schedule_grooming_check(*, conversation_id: int, sender_id: int) -> None:
+    """After DM traffic: score the conversation off the hot path, at most once per
+    conversation every GROOMING_DEBOUNCE_SECONDS (the task reads the latest messages anyway)."""
+    if cache.add(f"grooming:pending:{conversation_id}", 1, timeout=GROOMING_DEBOUNCE_SECONDS):
+        transaction.on_commit(lambda: _enqueue_grooming(conversation_id, sender_id))
+
+
 def record_flag(*, message, verdict: Verdict) -> Flag:
     """A stored message the gate flagged or held: a row for the moderation queue."""
-    return _file_flag(
+    return file_flag(
         verdict=verdict, subject_id=message.author_id, text=message.body, message_id=message.pk,
         room_id=message.room_id, conversation_id=message.conversation_id,
     )
@@ -142,5 +158,5 @@ def record_refusal(*, author, text: str, verdict: Verdict, room_id: int | None) 
     an ordinary block is the sender's to rephrase and is not kept."""
     if verdict.decision != "escalate":
         return None
-    return _file_flag(verdict=verdict, subject_id=author.pk, text=text, message_id=None,
+    return file_flag(verdict=verdict, subject_id=author.pk, text=text, message_id=None,
                       room_id=room_id, conversation_id=None)

@@ -8,3 +8,17 @@ from moderation import services
 @shared_task(acks_late=True)
 def triage_flag(flag_id: int) -> None:
     services.triage_flag(flag_id=flag_id)
+
+
+@shared_task(acks_late=True)
+def assess_grooming_risk(conversation_id: int, sender_id: int) -> int:
+    """Score a conversation and its sender's recent first contacts; idempotent."""
+    from django.core.cache import cache
+
+    from moderation import grooming
+
+    # Let the next DM schedule a fresh check once this one has read the messages.
+    cache.delete(f"grooming:pending:{conversation_id}")
+    flags = grooming.assess_conversation(conversation_id=conversation_id)
+    sender_flag = grooming.assess_sender(user_id=sender_id)
+    return len(flags) + (1 if sender_flag else 0)

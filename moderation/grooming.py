@@ -1,0 +1,89 @@
+"""Conversation-level grooming risk, off the hot path.
+
+One message is rarely enough to tell grooming from friendliness; a sequence is. After DM
+traffic the gate schedules a Celery task (debounced per conversation) that scores the recent
+messages of each participant, and of the sender across their recent first contacts, with the
+pure `score_conversation`. Above the operator's threshold it files an automatic flag with the
+excerpt, which the moderation queue turns into a case.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from chat import services as chat_services
+from moderation import gate
+from moderation.models import Flag
+from moderation.policy import ConversationFeatures, ScreeningContext, score_conversation
+
+# The lower bound of each band, for the age gap feature.
+BAND_FLOOR = {"13-15": 13, "16-17": 16, "18+": 18}
+EXCERPT_MESSAGES = 20
+
+
+def _already_flagged(*, subject_id: int, last_message_id: int) -> bool:
+    # Idempotent per (subject, last message scored): a task run twice files one flag.
+    return Flag.objects.filter(
+        subject_id_snapshot=subject_id, message_id_snapshot=last_message_id, decision="hold",
+        reasons__icontains="grooming_risk",
+    ).exists()
+
+
+def assess_conversation(*, conversation_id: int) -> list[Flag]:
+    """Score each participant's recent messages in one conversation; flag those above threshold."""
+    window = gate.current_snapshot().config.conversation_window
+    excerpt = chat_services.conversation_for_scoring(conversation_id=conversation_id, limit=window)
+    if excerpt is None:
+        return []
+    flags = []
+    for participant in excerpt.participants:
+        other = next(p for p in excerpt.participants if p.user_id != participant.user_id)
+        own = [m for m in excerpt.messages if m.author_id == participant.user_id]
+        if not own:
+            continue
+        features = ConversationFeatures(
+            age_gap_years=abs(BAND_FLOOR[participant.age_band] - BAND_FLOOR[other.age_band]),
+            sender_account_age_days=participant.account_age_days,
+            first_contact=excerpt.initiator_id == participant.user_id and not excerpt.shared_room,
+        )
+        context = ScreeningContext(
+            audience="minors" if other.age_band != "18+" else "adults", context="dm",
+            conversation_accepted=excerpt.accepted,
+        )
+        verdict = score_conversation([m.body for m in own], snapshot=gate.current_snapshot(),
+                                     context=context, features=features)
+        flag = _flag_if_risky(verdict=verdict, subject_id=participant.user_id,
+                              messages=excerpt.messages, conversation_id=conversation_id)
+        if flag is not None:
+            flags.append(flag)
+    return flags
+
+
+def assess_sender(*, user_id: int) -> Flag | None:
+    """Score what one person wrote in their recent first contacts (DM requests), together:
+    the same approach made to many people is a pattern no single conversation shows."""
+    recent = chat_services.first_contacts_for_scoring(user_id=user_id, limit=EXCERPT_MESSAGES)
+    if len(recent.messages) < 2:
+        return None
+    context = ScreeningContext(audience=recent.audience, context="dm_request", conversation_accepted=False)
+    features = ConversationFeatures(sender_account_age_days=recent.account_age_days, first_contact=True)
+    verdict = score_conversation([m.body for m in recent.messages], snapshot=gate.current_snapshot(),
+                                 context=context, features=features)
+    return _flag_if_risky(verdict=verdict, subject_id=user_id, messages=recent.messages, conversation_id=None)
+
+
+def _flag_if_risky(*, verdict, subject_id: int, messages, conversation_id: int | None) -> Flag | None:
+    threshold = gate.current_snapshot().config.grooming_threshold
+    if verdict.risk < threshold or not messages:
+        return None
+    last_id = max(m.message_id for m in messages)
+    with transaction.atomic():
+        if _already_flagged(subject_id=subject_id, last_message_id=last_id):
+            return None
+        excerpt = "\n".join(f"[{m.author_id}] {m.body}" for m in messages[-EXCERPT_MESSAGES:])
+        return gate.file_flag(
+            verdict=verdict.__class__(decision="hold", reasons=tuple(dict.fromkeys(("grooming_risk", *verdict.reasons))),
+                                      categories=verdict.categories, risk=verdict.risk),
+            subject_id=subject_id, text=excerpt, message_id=last_id, room_id=None,
+            conversation_id=conversation_id,
+        )

@@ -1,0 +1,44 @@
+"""Conversation-level grooming risk is scored off the hot path and files a flag above threshold."""
+
+import pytest
+
+from accounts.models import AgeBand, DmPolicy
+from chat import services as chat_services
+from moderation import grooming
+from moderation.models import Flag
+
+pytestmark = pytest.mark.django_db
+
+
+def accepted_conversation(sender, recipient, messages):
+    recipient.dm_policy = DmPolicy.ANYONE_IN_BAND
+    recipient.save(update_fields=["dm_policy"])
+    conversation = chat_services.open_conversation(sender=sender, to=str(recipient.pk), body=messages[0])
+    chat_services.accept_conversation(user=recipient, conversation_id=conversation["id"])
+    for body in messages[1:]:
+        chat_services.send_direct_message(sender=sender, conversation_id=conversation["id"], body=body)
+    return int(conversation["id"])
+
+
+def test_an_escalating_conversation_files_one_flag_with_the_excerpt(make_user):
+    older, younger = make_user(AgeBand.OLDER_TEEN), make_user(AgeBand.YOUNG_TEEN)
+    conversation_id = accepted_conversation(older, younger, [
+        "salut, tu es trop mignonne", "t'as quel âge ?", "tu es seule chez toi ce soir ?",
+        "c'est notre secret, ne dis rien à tes parents", "envoie une photo de toi",
+    ])
+    flags = [f for f in Flag.objects.filter(conversation_id_snapshot=conversation_id) if "grooming_risk" in f.reasons]
+    assert len(flags) == 1
+    flag = flags[0]
+    assert flag.subject_id == older.pk and flag.decision == "hold"
+    assert "ne dis rien" in flag.text and flag.risk >= 0.7
+    # Scoring again (a task run twice) files nothing more.
+    assert grooming.assess_conversation(conversation_id=conversation_id) == []
+
+
+def test_an_ordinary_conversation_files_nothing(make_user):
+    a, b = make_user(AgeBand.YOUNG_TEEN), make_user(AgeBand.YOUNG_TEEN)
+    conversation_id = accepted_conversation(a, b, [
+        "salut ! tu as fini l'exercice de maths ?", "moi je bloque sur le 3", "on en parle demain en cours",
+    ])
+    assert grooming.assess_conversation(conversation_id=conversation_id) == []
+    assert not Flag.objects.filter(conversation_id_snapshot=conversation_id).exists()
