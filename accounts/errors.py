@@ -35,6 +35,7 @@ ERROR_MESSAGES: dict[str, Any] = {
     "slow_mode": _("This room is in slow mode. Please wait before sending again."),
     "conflict": _("This conflicts with the current state."),
     "assurance_weaker": _("You already passed a stronger age check."),
+    "unavailable": _("This is not available right now. Please try again in a moment."),
 }
 
 HTTP_STATUS: dict[str, int] = {
@@ -64,6 +65,7 @@ HTTP_STATUS: dict[str, int] = {
     "too_large": 413,
     "rate_limited": 429,
     "slow_mode": 429,
+    "unavailable": 503,
 }
 
 

@@ -19,6 +19,7 @@ from accounts.errors import PhareError
 from accounts.http import api_view, client_ip, error_response, json_body, string_field
 from accounts.models import ConnectionLog
 from accounts.representations import own_user
+from accounts.throttling import rate_limit
 
 
 @ensure_csrf_cookie
@@ -29,6 +30,7 @@ def session(request: HttpRequest) -> HttpResponse:
 
 
 @api_view({"POST"})
+@rate_limit("signup", account=None)
 def signup(request: HttpRequest) -> HttpResponse:
     data = json_body(request)
     pseudonym = string_field(data, "pseudonym", max_length=64)
@@ -46,6 +48,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 @api_view({"POST"})
+@rate_limit("login", account="pseudonym", failures_only=True)
 def login_view(request: HttpRequest) -> HttpResponse:
     data = json_body(request)
     user = services.check_credentials(

@@ -16,9 +16,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from accounts import services as account_services
+from accounts import throttling
 from accounts.errors import PhareError
 from accounts.models import ConnectionLog, User
-from chat import events, services
+from chat import events, protection, services
 from chat.models import Room
 from chat.protocol import Frame, ProtocolError, cursor, parse_frame
 from chat.representations import room_repr
@@ -55,6 +56,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.rooms = {}
         self.groups_joined = set()
         self.malformed_times = []
+        self.flood = throttling.FloodMeter()
+        # A socket lives in one process: its own frame bucket needs no sharing.
+        self.frame_bucket = throttling.LocalLimiter()
+        try:
+            self.policy = await database_sync_to_async(protection.admit_connection)(
+                ip=(self.scope.get("client") or (None, None))[0]
+            )
+        except PhareError as error:
+            await self.accept()
+            await self.send_error(None, error)
+            await self.close(code=CLOSE_FLOODING)
+            return
         scope_user = self.scope.get("user")
         user = None
         if scope_user is not None and scope_user.is_authenticated:
@@ -91,7 +104,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # --- Client frames -----------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not hasattr(self, "user"):
+        if not hasattr(self, "user") or self.flood.closed:
             return
         if text_data is None:
             await self._malformed(None, ProtocolError("binary_not_supported"))
@@ -108,11 +121,29 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         handler = getattr(self, "frame_" + frame.type.replace(".", "_"))
         try:
+            self._check_frame_rate()
             answer = await handler(frame)
         except PhareError as error:
             await self.send_error(frame.id, error)
+            if error.code == "rate_limited":
+                await self._note_rate_limited()
             return
         await self.send_json({"type": "ack", "id": frame.id, **answer})
+
+    def _check_frame_rate(self) -> None:
+        rate = self.policy.rate("ws_frames_socket")
+        decision = self.frame_bucket.hit("frames", limit=rate.limit, period=rate.period)
+        if not decision.allowed:
+            raise PhareError("rate_limited", retry_after=decision.retry_after,
+                             extra={"reason": "ws_frames_socket"})
+
+    async def _note_rate_limited(self) -> None:
+        """Sustained flooding (too many refusals within the policy's window) closes 4008."""
+        self.policy = await database_sync_to_async(throttling.current_policy)()
+        if self.flood.refused(policy=self.policy):
+            logger.info("closing a flooding socket of user %s", self.user.pk)
+            self.flood.closed = True
+            await self.close(code=CLOSE_FLOODING)
 
     async def _malformed(self, frame_id: str | None, error: PhareError) -> None:
         now = time.monotonic()

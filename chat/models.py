@@ -40,6 +40,12 @@ class Room(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Lockdown (chat.services: join wave, shield): only established accounts may post until a
+    # moderator lifts it. The shield also raises slow mode; the previous value is kept here.
+    established_only = models.BooleanField(default=False)
+    lockdown_reason = models.CharField(max_length=16, blank=True, default="")
+    lockdown_started_at = models.DateTimeField(null=True, blank=True)
+    shield_previous_slow_mode = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -22,7 +22,7 @@ from accounts.models import ASSURANCE_ORDER, DmPolicy, User, UserBlock
 from accounts.policies import audience_bands, may_contact
 from accounts.services import require_reassurance
 from accounts.representations import public_user
-from chat import events
+from chat import events, protection
 from chat.models import Conversation, Membership, Message, Room
 from chat.representations import conversation_repr, message_repr, room_repr
 from moderation import gate
@@ -108,7 +108,10 @@ def join_room(*, user: User, slug: str) -> tuple[Room, list[dict[str, Any]]]:
     user = User.objects.get(pk=user.pk)
     room = get_visible_room(user=user, slug=slug)
     check_may_enter(user=user, room=room)
-    Membership.objects.get_or_create(room=room, user=user)
+    protection.check_join(user=user)
+    _, joined = Membership.objects.get_or_create(room=room, user=user)
+    if joined:
+        protection.note_join(room=room, user=user)
     return room, latest_messages(room=room, limit=HISTORY_MAX // 2)
 
 
@@ -192,6 +195,7 @@ def post_room_message(*, author: User, room: Room, body: str) -> PostResult:
     if room.is_locked:
         raise PhareError("room_locked")
     _check_length(body, room.max_message_length)
+    protection.check_may_post(author=author, room=room)
     _check_slow_mode(room=room, user=author)
     verdict = gate.screen_message(
         text=body, audience=room.audience, context="room", conversation_accepted=True
@@ -200,6 +204,7 @@ def post_room_message(*, author: User, room: Room, body: str) -> PostResult:
         with transaction.atomic():
             gate.record_refusal(author=author, text=body, verdict=verdict, room_id=room.pk)
         raise _refuse(verdict)
+    protection.check_links(author=author, reasons=verdict.reasons)
     held = verdict.decision == "hold"
     with transaction.atomic():
         message = Message.objects.create(
@@ -274,6 +279,7 @@ def open_conversation(*, sender: User, to: str, body: str) -> dict[str, Any]:
     """
     now = timezone.now()
     _check_can_speak(sender, now)
+    protection.check_first_contact(sender=sender)
     recipient = _find_user(to)
     if recipient is None or recipient.pk == sender.pk:
         raise PhareError("not_found")
@@ -288,6 +294,7 @@ def open_conversation(*, sender: User, to: str, body: str) -> dict[str, Any]:
             raise PhareError("conflict", extra={"conversation": str(existing.pk)})
         # Declined, blocked or closed: the recipient said no; a new request is not allowed.
         raise PhareError("contact_not_allowed")
+    protection.take_dm_request(sender=sender)
     verdict = gate.screen_message(
         text=body, audience=sender.audience, context="dm_request", conversation_accepted=False
     )
@@ -380,11 +387,13 @@ def send_direct_message(*, sender: User, conversation_id: str, body: str) -> Pos
     if not may_contact(sender.age_band, other.age_band):
         raise PhareError("contact_not_allowed")
     _check_length(body, 2000)
+    protection.check_dm_message(sender=sender)
     verdict = gate.screen_message(text=body, audience=sender.audience, context="dm", conversation_accepted=True)
     if verdict.decision in ("block", "escalate"):
         with transaction.atomic():
             gate.record_refusal(author=sender, text=body, verdict=verdict, room_id=None)
         raise _refuse(verdict)
+    protection.check_links(author=sender, reasons=verdict.reasons)
     held = verdict.decision == "hold"
     with transaction.atomic():
         message = Message.objects.create(

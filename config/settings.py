@@ -265,3 +265,20 @@ PHARE_AGE_ASSURANCE_PROVIDERS = env_list("PHARE_AGE_ASSURANCE_PROVIDERS", ["decl
 PHARE_AGE_TOKEN_ISSUERS = json.loads(env_str("PHARE_AGE_TOKEN_ISSUERS", "{}") or "{}")
 # The audience age tokens must name; choose an opaque value (docs/age-assurance.md).
 PHARE_SERVICE_ID = env_str("PHARE_SERVICE_ID", "phare")
+
+# --- Rate limits and anti-abuse (accounts/throttling.py, docs/rate-limits.md) ------------
+# The numbers are operator policy in the admin; these settings only wire the machinery.
+INSTALLED_APPS += ["django_ratelimit"]
+RATELIMIT_USE_CACHE = "default"
+# django-ratelimit lists only django-redis as "supported"; Django's own RedisCache is as
+# atomic (SET NX for add, INCR for incr), so its warning is silenced. Its error about the
+# local-memory cache applies to the embedded default only, which is one process by design.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
+# The token bucket's Redis (WebSocket limits); empty = per-process buckets (embedded default).
+PHARE_RATE_LIMIT_REDIS_URL = env_str("PHARE_RATE_LIMIT_REDIS_URL", REDIS_URL)
+# A dead Redis must cost an action this long at most, then is not retried for RETRY seconds.
+PHARE_RATE_LIMIT_REDIS_TIMEOUT = 0.5
+PHARE_RATE_LIMIT_RETRY_SECONDS = 5
+# Called with actor=, action=, target_type=, target_id=, data= after an operator or a
+# moderator changes a limit, the abuse policy or a room's protection (the audit log).
+PHARE_POLICY_CHANGE_HOOKS = ["moderation.services.audit_policy_change"]

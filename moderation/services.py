@@ -21,3 +21,10 @@ def triage_flag(*, flag_id: int) -> bool:
         flag.triaged_at = timezone.now()
         flag.save(update_fields=["triaged_at"])
     return True
+
+
+def audit_policy_change(*, actor, action: str, target_type: str, target_id: str,
+                        data: dict[str, Any]) -> None:
+    """PHARE_POLICY_CHANGE_HOOKS: rate limits, the abuse policy and rooms' lockdowns and
+    shields are audited here (accounts may not import moderation, so settings wire it)."""
+    record_audit(actor=actor, action=action, target_type=target_type, target_id=target_id, data=data)

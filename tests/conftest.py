@@ -29,7 +29,11 @@ def _plain_http(settings):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from accounts import throttling
+
     cache.clear()
+    # Per-process rate-limit buckets and the cached policy live outside the cache.
+    throttling.reset_local_state()
     yield
     cache.clear()
 
@@ -45,6 +49,9 @@ def birthdate_for_age(years: int, today: dt.date | None = None) -> dt.date:
 def make_user(db):
     def make(band: str = AgeBand.ADULT, pseudonym: str | None = None, **fields: Any) -> User:
         name = pseudonym or f"user{next(_counter)}"
+        # Established accounts unless a test passes date_joined: new accounts may send neither
+        # DM requests nor links (chat/protection.py).
+        fields.setdefault("date_joined", timezone.now() - dt.timedelta(days=30))
         user = sign_up(
             pseudonym=name, password="correct horse battery", birthdate=birthdate_for_age(BIRTH_AGES[band]),
             ip="127.0.0.1",

@@ -1,0 +1,519 @@
+"""Rate limits that hold across server processes, and the anti-abuse numbers around them.
+
+Two mechanisms, one policy:
+
+- WebSocket actions (room messages, DM requests, room joins, connection attempts) go through
+  `check()`: a token bucket kept in Redis and updated by one Lua script (GCRA: one key per
+  bucket holding its "theoretical arrival time"), so every ASGI process shares one count and
+  no two processes can both take the last token. Redis' own clock is used, so skewed server
+  clocks do not matter.
+- HTTP views (sign-up, log-in, reports, appeals, room proposals) use django-ratelimit through
+  `rate_limit()`, on the Django cache (Redis in production: SET NX + INCR, both atomic).
+
+Every number comes from the operators' policy (`RateLimitRule`, `AbusePolicy`) with the
+defaults below when there is no row. The policy is cached in process and reloaded when the
+version key in the shared cache changes (as the contact matrix is).
+
+When Redis is unreachable each limit follows its `outage` rule (docs/rate-limits.md):
+"refuse" (sign-ups, DM requests: the paths that create identities or first contacts answer
+`unavailable`) or "local" (everything else falls back to a per-process bucket, so a limit may
+be exceeded at most N times over with N processes, and the chat keeps working).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+from django_ratelimit.core import get_usage
+
+from accounts.errors import PhareError
+from accounts.models import AbusePolicy, RateLimitRule
+
+logger = logging.getLogger(__name__)
+
+REFUSE = "refuse"
+LOCAL = "local"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`limit` actions at once, refilled evenly over `period` seconds."""
+
+    limit: int
+    period: int
+    new_account_limit: int | None = None
+    # What to do when Redis is unreachable: REFUSE the action, or count it in this process.
+    outage: str = LOCAL
+    label: Any = ""
+
+    def for_account(self, new_account: bool) -> int:
+        if new_account and self.new_account_limit:
+            return self.new_account_limit
+        return self.limit
+
+
+# Safe defaults; operators override any of them in the admin (RateLimitRule).
+DEFAULT_RATES: dict[str, Rate] = {
+    # HTTP (django-ratelimit). Per-IP numbers allow for a school or a mobile carrier's NAT.
+    "signup_ip": Rate(20, 3600, outage=REFUSE, label=_("Sign-ups per IP address")),
+    "login_ip": Rate(30, 600, label=_("Log-in attempts per IP address")),
+    "login_account": Rate(10, 900, label=_("Failed log-ins per pseudonym")),
+    "report_ip": Rate(60, 3600, label=_("Reports per IP address")),
+    "report_account": Rate(20, 3600, 10, label=_("Reports per account")),
+    "appeal_ip": Rate(20, 86400, label=_("Appeals per IP address")),
+    "appeal_account": Rate(5, 86400, label=_("Appeals per account")),
+    "room_proposal_ip": Rate(10, 86400, label=_("Room proposals per IP address")),
+    "room_proposal_account": Rate(3, 86400, 1, label=_("Room proposals per account")),
+    # WebSocket (the Lua token bucket).
+    "room_message_account": Rate(10, 10, 5, label=_("Room messages per account")),
+    "room_message_room": Rate(300, 10, label=_("Messages per room, all authors together")),
+    "dm_message_account": Rate(20, 10, 10, label=_("Direct messages per account")),
+    "dm_request_hour": Rate(5, 3600, outage=REFUSE, label=_("New DM requests per sender per hour")),
+    "dm_request_day": Rate(20, 86400, outage=REFUSE, label=_("New DM requests per sender per day")),
+    "room_join_account": Rate(10, 60, 5, label=_("Room joins per account")),
+    "connect_ip": Rate(120, 60, label=_("WebSocket connection attempts per IP address")),
+    # Any frame on one socket (history, lists…): counted in the socket's own process.
+    "ws_frames_socket": Rate(60, 10, label=_("WebSocket frames per socket")),
+}
+
+
+def rate_choices() -> list[tuple[str, str]]:
+    """For the admin: each limit with its default, so operators see what they override."""
+    return [
+        (name, f"{name} — {rate.label} ({rate.limit} / {rate.period} s)")
+        for name, rate in DEFAULT_RATES.items()
+    ]
+
+
+# --- Policy snapshot --------------------------------------------------------------------------
+
+POLICY_VERSION_KEY = "policy:throttle:version"
+_RECHECK_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Policy:
+    rates: dict[str, Rate]
+    new_account_hours: int
+    join_wave_accounts: int
+    join_wave_window_seconds: int
+    flood_refusals: int
+    flood_window_seconds: int
+    shield_slow_mode_seconds: int
+
+    def rate(self, name: str) -> Rate:
+        return self.rates[name]
+
+
+_policy_lock = threading.Lock()
+_policy_state: dict[str, Any] = {"policy": None, "version": None, "checked_at": 0.0}
+
+
+def _load_policy() -> Policy:
+    rates = dict(DEFAULT_RATES)
+    for rule in RateLimitRule.objects.all():
+        if rule.name in rates:
+            rates[rule.name] = replace(
+                rates[rule.name], limit=rule.limit, period=rule.period_seconds,
+                new_account_limit=rule.new_account_limit,
+            )
+    row = AbusePolicy.objects.filter(pk=1).first() or AbusePolicy(pk=1)
+    return Policy(
+        rates=rates,
+        new_account_hours=row.new_account_hours,
+        join_wave_accounts=row.join_wave_accounts,
+        join_wave_window_seconds=row.join_wave_window_seconds,
+        flood_refusals=row.flood_refusals,
+        flood_window_seconds=row.flood_window_seconds,
+        shield_slow_mode_seconds=row.shield_slow_mode_seconds,
+    )
+
+
+def current_policy() -> Policy:
+    """The operators' numbers; at most a few seconds stale in a process after a change."""
+    now = time.monotonic()
+    with _policy_lock:
+        policy = _policy_state["policy"]
+        if policy is not None and now - _policy_state["checked_at"] < _RECHECK_SECONDS:
+            return policy
+    try:
+        version = cache.get(POLICY_VERSION_KEY, 0)
+    except redis.RedisError:
+        # The cache is down: keep what we have (or read the database) rather than fail.
+        version = _policy_state["version"]
+    with _policy_lock:
+        if _policy_state["policy"] is None or _policy_state["version"] != version:
+            _policy_state["policy"] = _load_policy()
+            _policy_state["version"] = version
+        _policy_state["checked_at"] = now
+        return _policy_state["policy"]
+
+
+def bump_policy_version() -> None:
+    """Make every process reload the policy (call after a change to the rows)."""
+    try:
+        try:
+            cache.incr(POLICY_VERSION_KEY)
+        except ValueError:
+            cache.set(POLICY_VERSION_KEY, 1, None)
+    except redis.RedisError:
+        logger.warning("throttle policy version not bumped: cache unreachable")
+    with _policy_lock:
+        _policy_state["policy"] = None
+
+
+def record_policy_change(
+    *, actor: Any, action: str, target_type: str, target_id: str, data: dict[str, Any]
+) -> None:
+    """Audit a change to anti-abuse policy or a room's protection, and reload the policy.
+
+    accounts does not import moderation: the audit log is plugged in through the
+    PHARE_POLICY_CHANGE_HOOKS setting, each hook called with these keyword arguments.
+    """
+    bump_policy_version()
+    audit_change(actor=actor, action=action, target_type=target_type, target_id=target_id, data=data)
+
+
+def audit_change(
+    *, actor: Any, action: str, target_type: str, target_id: str, data: dict[str, Any]
+) -> None:
+    """Hand a change to the audit hooks (PHARE_POLICY_CHANGE_HOOKS); `actor` None = automatic."""
+    for path in getattr(settings, "PHARE_POLICY_CHANGE_HOOKS", []):
+        import_string(path)(
+            actor=actor, action=action, target_type=target_type, target_id=str(target_id), data=data
+        )
+
+
+def is_new_account(user: Any, *, policy: Policy | None = None) -> bool:
+    """Younger than the policy's age. Staff accounts are never "new"."""
+    if user.is_moderator or user.is_operator or user.is_staff:
+        return False
+    policy = policy or current_policy()
+    if policy.new_account_hours <= 0:
+        return False
+    age = timezone.now() - user.date_joined
+    return age.total_seconds() < policy.new_account_hours * 3600
+
+
+def new_account_wait(user: Any, *, policy: Policy | None = None) -> int:
+    """Seconds until `user` stops being a new account (0 if it is not one)."""
+    policy = policy or current_policy()
+    if not is_new_account(user, policy=policy):
+        return 0
+    age = (timezone.now() - user.date_joined).total_seconds()
+    return max(1, math.ceil(policy.new_account_hours * 3600 - age))
+
+
+# --- The token bucket -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    retry_after: int  # whole seconds, 0 when allowed
+    remaining: int
+    backend: str  # "redis" or "local"
+
+
+class LimiterUnavailable(Exception):
+    """Redis did not answer; the caller applies the limit's outage rule."""
+
+
+# GCRA: the key holds the time (ms) at which the bucket would be full again. An action is
+# allowed if, after adding its cost, that time is no further than `capacity` intervals ahead.
+# One script, so the read and the write are one atomic step for every process.
+_GCRA_LUA = """
+local interval = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local tat = tonumber(redis.call('GET', KEYS[1]))
+if not tat or tat < now then tat = now end
+local new_tat = tat + interval * cost
+local allow_at = new_tat - interval * capacity
+if allow_at > now then
+  return {0, allow_at - now, 0}
+end
+redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now + 1000)
+return {1, 0, math.floor((now - allow_at) / interval)}
+"""
+
+
+def _interval_ms(limit: int, period: float) -> int:
+    return max(1, round(period * 1000 / max(1, limit)))
+
+
+class RedisLimiter:
+    """The shared bucket. Thread-safe (redis-py's pool); one round trip per check."""
+
+    def __init__(self, url: str) -> None:
+        self.client = redis.Redis.from_url(
+            url,
+            # A dead Redis must cost a message milliseconds, not the default seconds.
+            socket_timeout=settings.PHARE_RATE_LIMIT_REDIS_TIMEOUT,
+            socket_connect_timeout=settings.PHARE_RATE_LIMIT_REDIS_TIMEOUT,
+            max_connections=settings.REDIS_MAX_CONNECTIONS,
+        )
+        self.script = self.client.register_script(_GCRA_LUA)
+
+    def hit(self, key: str, *, limit: int, period: float, cost: int = 1) -> Decision:
+        try:
+            allowed, wait_ms, remaining = self.script(
+                keys=[key], args=[_interval_ms(limit, period), limit, cost]
+            )
+        except (redis.RedisError, OSError) as exc:
+            raise LimiterUnavailable(str(exc)) from exc
+        return Decision(
+            allowed=bool(allowed), retry_after=math.ceil(int(wait_ms) / 1000),
+            remaining=int(remaining), backend="redis",
+        )
+
+
+class LocalLimiter:
+    """The same bucket in this process only: the embedded default, and the outage fallback."""
+
+    MAX_KEYS = 100_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tat: dict[str, float] = {}
+
+    def hit(self, key: str, *, limit: int, period: float, cost: int = 1) -> Decision:
+        interval = _interval_ms(limit, period) / 1000
+        now = time.monotonic()
+        with self._lock:
+            if len(self._tat) > self.MAX_KEYS:
+                self._tat = {k: v for k, v in self._tat.items() if v > now}
+            tat = max(self._tat.get(key, now), now)
+            new_tat = tat + interval * cost
+            allow_at = new_tat - interval * limit
+            if allow_at > now + 1e-9:
+                return Decision(False, max(1, math.ceil(allow_at - now)), 0, "local")
+            self._tat[key] = new_tat
+            return Decision(True, 0, int((now - allow_at) / interval), "local")
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tat.clear()
+
+
+_local = LocalLimiter()
+_redis_lock = threading.Lock()
+_redis_limiters: dict[str, RedisLimiter] = {}
+# After a failure, skip Redis for a moment so that an outage does not cost every action a
+# connection timeout. Process-wide on purpose: it describes Redis, not a connection.
+_redis_down_until = {"t": 0.0}
+
+
+def _redis_limiter() -> RedisLimiter | None:
+    url = settings.PHARE_RATE_LIMIT_REDIS_URL
+    if not url:
+        return None
+    with _redis_lock:
+        limiter = _redis_limiters.get(url)
+        if limiter is None:
+            limiter = _redis_limiters[url] = RedisLimiter(url)
+        return limiter
+
+
+def reset_local_state() -> None:
+    """Forget per-process buckets and the outage memory (tests; a process restart does it too)."""
+    _local.clear()
+    _local_recent.clear()
+    _redis_down_until["t"] = 0.0
+    with _policy_lock:
+        _policy_state.update(policy=None, version=None, checked_at=0.0)
+
+
+def _take(key: str, *, limit: int, period: float, outage: str, cost: int = 1) -> Decision:
+    limiter = _redis_limiter()
+    if limiter is not None:
+        if time.monotonic() >= _redis_down_until["t"]:
+            try:
+                return limiter.hit(key, limit=limit, period=period, cost=cost)
+            except LimiterUnavailable:
+                _note_outage(key)
+        if outage == REFUSE:
+            raise PhareError("unavailable", retry_after=settings.PHARE_RATE_LIMIT_RETRY_SECONDS,
+                             extra={"reason": "rate_limiter_unavailable"})
+    return _local.hit(key, limit=limit, period=period, cost=cost)
+
+
+def _note_outage(what: str) -> None:
+    _redis_down_until["t"] = time.monotonic() + settings.PHARE_RATE_LIMIT_RETRY_SECONDS
+    logger.warning("rate limiter: Redis unreachable, applying the outage rule (%s)", what)
+
+
+def hit(name: str, *, subject: str, new_account: bool = False, cost: int = 1) -> Decision:
+    """Take `cost` tokens from the bucket `name` of `subject`. Raises `unavailable` when
+    Redis is unreachable and the limit's outage rule is REFUSE."""
+    rate = current_policy().rate(name)
+    tighter = new_account and rate.new_account_limit
+    key = f"phare:rl:{name}:{'n:' if tighter else ''}{subject}"
+    return _take(key, limit=rate.for_account(new_account), period=rate.period,
+                 outage=rate.outage, cost=cost)
+
+
+# Distinct members seen under a key within the last `window` ms: a sliding log in a sorted
+# set (join waves: how many new accounts joined this room lately).
+_RECENT_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
+redis.call('ZADD', KEYS[1], now, ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return redis.call('ZCARD', KEYS[1])
+"""
+_local_recent: dict[str, dict[str, float]] = {}
+
+
+def count_recent(kind: str, *, subject: str | int, member: str | int, window: int) -> int:
+    """Record `member` under `kind`/`subject`; return how many distinct members were recorded
+    within the last `window` seconds, across processes (per process while Redis is down)."""
+    key = f"phare:recent:{kind}:{subject}"
+    limiter = _redis_limiter()
+    if limiter is not None and time.monotonic() >= _redis_down_until["t"]:
+        try:
+            return int(limiter.client.eval(_RECENT_LUA, 1, key, window * 1000, str(member)))
+        except (redis.RedisError, OSError):
+            _note_outage(key)
+    now = time.monotonic()
+    with _local._lock:
+        seen = {m: t for m, t in _local_recent.get(key, {}).items() if now - t < window}
+        seen[str(member)] = now
+        _local_recent[key] = seen
+        return len(seen)
+
+
+def forget_recent(kind: str, *, subject: str | int) -> None:
+    key = f"phare:recent:{kind}:{subject}"
+    with _local._lock:
+        _local_recent.pop(key, None)
+    limiter = _redis_limiter()
+    if limiter is not None:
+        try:
+            limiter.client.delete(key)
+        except (redis.RedisError, OSError):
+            _note_outage(key)
+
+
+def check(name: str, *, subject: str | int, new_account: bool = False) -> None:
+    """Refuse with `rate_limited` (and `retry_after`, `reason` = the limit's name) when over."""
+    decision = hit(name, subject=str(subject), new_account=new_account)
+    if not decision.allowed:
+        raise PhareError("rate_limited", retry_after=decision.retry_after, extra={"reason": name})
+
+
+# --- Sustained flooding on one socket ---------------------------------------------------------
+
+class FloodMeter:
+    """Refusals on one socket within the policy's window. A socket lives in one process, so
+    this count needs no sharing; the limits it counts are shared."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.closed = False
+
+    def refused(self, *, policy: Policy | None = None) -> bool:
+        """Record a refusal; True when the socket should be closed for flooding."""
+        policy = policy or current_policy()
+        now = time.monotonic()
+        self.times = [t for t in self.times if now - t < policy.flood_window_seconds]
+        self.times.append(now)
+        return len(self.times) >= policy.flood_refusals
+
+
+# --- HTTP views: django-ratelimit -------------------------------------------------------------
+
+def pseudonym_from_body(group: str, request: HttpRequest) -> str:
+    """django-ratelimit key: the pseudonym a log-in is attempted for (casefolded)."""
+    import json
+
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return ""
+    value = data.get("pseudonym") if isinstance(data, dict) else None
+    return value.casefold()[:64] if isinstance(value, str) else ""
+
+
+def account_key(group: str, request: HttpRequest) -> str:
+    return str(request.user.pk) if request.user.is_authenticated else ""
+
+
+def _usage(request: HttpRequest, name: str, key: Any, *, new_account: bool,
+           increment: bool) -> tuple[bool, int]:
+    """(over the limit, seconds to wait) for one django-ratelimit counter."""
+    rate = current_policy().rate(name)
+    limit = rate.for_account(new_account)
+    group = f"phare:{name}"
+    try:
+        usage = get_usage(request, group=group, key=key, rate=(limit, rate.period),
+                          increment=increment)
+    except (redis.RedisError, OSError):
+        if rate.outage == REFUSE:
+            raise PhareError("unavailable", retry_after=settings.PHARE_RATE_LIMIT_RETRY_SECONDS,
+                             extra={"reason": "rate_limiter_unavailable"}) from None
+        logger.warning("rate limiter: cache unreachable, counting %s in this process", name)
+        value = key(group, request) if callable(key) else (
+            request.META.get("REMOTE_ADDR", "") if key == "ip" else str(request.user.pk))
+        decision = _local.hit(f"http:{name}:{value}", limit=limit, period=rate.period,
+                              cost=1 if increment else 0)
+        return (not decision.allowed, decision.retry_after)
+    if usage is None:  # RATELIMIT_ENABLE is off
+        return (False, 0)
+    over = usage["should_limit"] if increment else usage["count"] >= usage["limit"]
+    return (over, max(1, int(usage["time_left"])))
+
+
+def rate_limit(action: str, *, account: str | None = "user", failures_only: bool = False) -> Callable:
+    """Limit an HTTP view by IP (`<action>_ip`) and by account (`<action>_account`).
+
+    `account="user"` keys on the signed-in account, `"pseudonym"` on the pseudonym in the
+    body (log-in), None on IP only (sign-up). With `failures_only`, the account counter is
+    increased only by answers of 400 and up, so that a stranger cannot lock someone out by
+    merely logging in as them too fast (the IP counter still counts every attempt).
+    Goes under `api_view`, which turns the refusal into a 429 with Retry-After.
+    """
+    account_fn = {"user": account_key, "pseudonym": pseudonym_from_body, None: None}[account]
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            new = request.user.is_authenticated and is_new_account(request.user)
+            over, wait = _usage(request, f"{action}_ip", "ip", new_account=False, increment=True)
+            if over:
+                raise PhareError("rate_limited", retry_after=wait, extra={"reason": f"{action}_ip"})
+            if account_fn is not None and account_fn("", request):
+                name = f"{action}_account"
+                over, wait = _usage(request, name, account_fn, new_account=new,
+                                    increment=not failures_only)
+                if over:
+                    raise PhareError("rate_limited", retry_after=wait, extra={"reason": name})
+                if failures_only:
+                    try:
+                        response = view(request, *args, **kwargs)
+                    except PhareError:
+                        _usage(request, name, account_fn, new_account=new, increment=True)
+                        raise
+                    if response.status_code >= 400:
+                        _usage(request, name, account_fn, new_account=new, increment=True)
+                    return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,202 @@
+"""Anti-abuse for the chat: rate limits per action, first-contact rules for new accounts,
+join-wave lockdown and the shield preset.
+
+`chat.services` calls the `check_*` functions on its hot paths; moderators and operators
+call `lift_room_lockdown` and `shield_room` (admin actions, the moderator console). The
+numbers come from `accounts.throttling.current_policy()` (operator policy); every change of a
+room's protection is audited through `accounts.throttling.audit_change`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import throttling
+from accounts.errors import PhareError
+from accounts.models import User
+from chat import events
+from chat.models import Room
+
+JOIN_WAVE = "join_wave"
+SHIELD = "shield"
+# The gate's reason for a link (moderation.policy detectors): new accounts may not send one.
+LINK_REASON = "contact_url"
+
+
+def _is_staff(user: User) -> bool:
+    return bool(user.is_moderator or user.is_operator)
+
+
+# --- Checks on the hot paths --------------------------------------------------------------------
+
+def check_join(*, user: User) -> None:
+    """Room joins per account (tighter for new accounts)."""
+    throttling.check("room_join_account", subject=user.pk, new_account=throttling.is_new_account(user))
+
+
+def check_may_post(*, author: User, room: Room) -> None:
+    """Lockdown first (no token spent on a message that cannot be posted), then the
+    per-account bucket, then the room's bucket shared by all its authors. Moderators are
+    never held back by the room's bucket, so they can always speak in a busy room."""
+    policy = throttling.current_policy()
+    new = throttling.is_new_account(author, policy=policy)
+    if room.established_only and new:
+        raise PhareError(
+            "room_locked", _("Only established accounts may post in this room for now."),
+            extra={"reason": "established_only"},
+        )
+    throttling.check("room_message_account", subject=author.pk, new_account=new)
+    if not _is_staff(author):
+        throttling.check("room_message_room", subject=room.pk)
+
+
+def check_dm_message(*, sender: User) -> None:
+    throttling.check("dm_message_account", subject=sender.pk,
+                     new_account=throttling.is_new_account(sender))
+
+
+def check_first_contact(*, sender: User) -> None:
+    """New accounts may not send DM requests at all. Called before anything else so that a
+    new account cannot even probe who exists."""
+    wait = throttling.new_account_wait(sender)
+    if wait:
+        raise PhareError(
+            "forbidden", _("New accounts cannot send direct message requests yet."),
+            extra={"reason": "new_account", "wait_seconds": wait},
+        )
+
+
+def take_dm_request(*, sender: User) -> None:
+    """The per-sender caps on new DM requests, per day then per hour. Refused outright, not
+    counted in one process, when Redis is unreachable (the outage rule of both limits)."""
+    throttling.check("dm_request_day", subject=sender.pk)
+    throttling.check("dm_request_hour", subject=sender.pk)
+
+
+def check_links(*, author: User, reasons: tuple[str, ...] | list[str]) -> None:
+    """New accounts may not send links (the gate's URL detection decides what a link is)."""
+    if LINK_REASON not in reasons:
+        return
+    wait = throttling.new_account_wait(author)
+    if wait:
+        raise PhareError(
+            "blocked_by_policy", _("New accounts cannot send links yet."),
+            extra={"reasons": ["new_account_link"], "reason": "new_account", "wait_seconds": wait},
+        )
+
+
+# --- Join waves and lockdown ----------------------------------------------------------------
+
+def note_join(*, room: Room, user: User) -> bool:
+    """Count a new account's first join; lock the room down when too many join at once.
+    Returns True if this join started a lockdown."""
+    policy = throttling.current_policy()
+    if room.established_only or not throttling.is_new_account(user, policy=policy):
+        return False
+    joined = throttling.count_recent(
+        JOIN_WAVE, subject=room.pk, member=user.pk, window=policy.join_wave_window_seconds
+    )
+    if joined < policy.join_wave_accounts:
+        return False
+    return lock_down_room(
+        room_id=room.pk, reason=JOIN_WAVE, actor=None,
+        data={"new_accounts": joined, "window_seconds": policy.join_wave_window_seconds},
+    )
+
+
+def _announce(room: Room, kind: str, data: dict[str, Any]) -> None:
+    events.control_room(room.pk, {"action": "room_updated", "room": room.slug})
+    events.send_to_moderators({
+        "type": "moderation.alert", "kind": kind,
+        "room": {"slug": room.slug, "name": room.name},
+        "reason": room.lockdown_reason or None, "at": timezone.now().isoformat(), **data,
+    })
+
+
+def lock_down_room(*, room_id: int, reason: str, actor: User | None, data: dict[str, Any]) -> bool:
+    """Only established accounts may post until a moderator lifts it. Idempotent: returns
+    False if the room was already locked down. Alerts moderators and audits."""
+    now = timezone.now()
+    with transaction.atomic():
+        changed = Room.objects.filter(pk=room_id, established_only=False).update(
+            established_only=True, lockdown_reason=reason, lockdown_started_at=now
+        )
+        if not changed:
+            return False
+        room = Room.objects.get(pk=room_id)
+        _announce(room, "room_lockdown", data)
+        throttling.audit_change(actor=actor, action="room.lockdown", target_type="room",
+                                target_id=str(room.pk), data={"reason": reason, **data})
+    return True
+
+
+def _get_room_for_staff(actor: User, slug: str) -> Room:
+    if not _is_staff(actor):
+        raise PhareError("not_found")
+    room = Room.objects.select_for_update().filter(slug=slug).first()
+    if room is None:
+        raise PhareError("not_found")
+    return room
+
+
+def shield_room(*, actor: User, slug: str) -> Room:
+    """The one-click shield: established accounts only and the policy's slow mode (kept if
+    the room already has a longer one). Lifting it restores the previous slow mode."""
+    policy = throttling.current_policy()
+    with transaction.atomic():
+        room = _get_room_for_staff(actor, slug)
+        if room.shield_previous_slow_mode is None:
+            room.shield_previous_slow_mode = room.slow_mode_seconds
+        room.slow_mode_seconds = max(room.slow_mode_seconds, policy.shield_slow_mode_seconds)
+        room.established_only = True
+        room.lockdown_reason = SHIELD
+        room.lockdown_started_at = room.lockdown_started_at or timezone.now()
+        room.save(update_fields=["shield_previous_slow_mode", "slow_mode_seconds", "established_only",
+                                 "lockdown_reason", "lockdown_started_at"])
+        data = {"slow_mode_seconds": room.slow_mode_seconds}
+        _announce(room, "room_shield", data)
+        throttling.audit_change(actor=actor, action="room.shield", target_type="room",
+                                target_id=str(room.pk), data=data)
+    return room
+
+
+def lift_room_lockdown(*, actor: User, slug: str) -> Room:
+    """End a lockdown or a shield (moderators and operators only; others get `not_found`)."""
+    with transaction.atomic():
+        room = _get_room_for_staff(actor, slug)
+        if not room.established_only:
+            raise PhareError("conflict", extra={"reason": "not_locked_down"})
+        was = room.lockdown_reason
+        fields = ["established_only", "lockdown_reason", "lockdown_started_at"]
+        if room.shield_previous_slow_mode is not None:
+            room.slow_mode_seconds = room.shield_previous_slow_mode
+            room.shield_previous_slow_mode = None
+            fields += ["slow_mode_seconds", "shield_previous_slow_mode"]
+        room.established_only = False
+        room.lockdown_reason = ""
+        room.lockdown_started_at = None
+        room.save(update_fields=fields)
+        # A fresh wave, not the tail of the one a moderator just dealt with, locks it again.
+        throttling.forget_recent(JOIN_WAVE, subject=room.pk)
+        _announce(room, "room_lockdown_lifted", {"was": was})
+        throttling.audit_change(actor=actor, action="room.lockdown_lifted", target_type="room",
+                                target_id=str(room.pk), data={"was": was})
+    return room
+
+
+# --- Connections --------------------------------------------------------------------------------
+
+def admit_connection(*, ip: str | None) -> throttling.Policy:
+    """Connection attempts per IP address (an IPv6 address counts by its /64, as one
+    household or phone does). Returns the policy the socket will use."""
+    subject = ip or "unknown"
+    if ip and ":" in ip:
+        import ipaddress
+
+        subject = str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
+    throttling.check("connect_ip", subject=subject)
+    return throttling.current_policy()
