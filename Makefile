@@ -11,7 +11,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # Only for tests and local trials: never a production key.
 TEST_SECRET_KEY := phare-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz
 
-.PHONY: setup run test test-fast migrate messages bench clean
+.PHONY: setup run test test-fast migrate messages bench clean security reliability
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,18 @@ test: setup
 # Without PostgreSQL or Redis: SQLite, integration tests skipped (never in CI).
 test-fast: setup
 	SECRET_KEY=$(TEST_SECRET_KEY) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Static analysis (bandit, medium severity and above: docs/security.md) and the security tests.
+security: setup
+	$(VENV)/bin/bandit -q -r accounts chat moderation ops config bench manage.py --severity-level medium --confidence-level low
+	SECRET_KEY=$(TEST_SECRET_KEY) DATABASE_URL=$(TEST_DATABASE_URL) PHARE_TEST_REDIS_URL=$(TEST_REDIS_URL) \
+		$(PY) -m pytest -q tests/security $(PYTEST_ARGS)
+
+# Fault injection (private Redis, PostgreSQL, workers and ASGI servers; docs/reliability.md),
+# including the longer runs CI leaves out.
+reliability: setup
+	SECRET_KEY=$(TEST_SECRET_KEY) DATABASE_URL=$(TEST_DATABASE_URL) PHARE_TEST_REDIS_URL=$(TEST_REDIS_URL) \
+		PHARE_RELIABILITY_LONG=1 $(PY) -m pytest -q tests/reliability $(PYTEST_ARGS)
 
 messages: setup
 	DEBUG=1 $(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --ignore=bench

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy (no inline scripts) and Permissions-Policy (docs/security.md).
+    "accounts.security.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
