@@ -20,3 +20,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+# Screening policy: term lists and allow list (docs/screening.md).
+from moderation import policy_admin  # noqa: E402,F401
