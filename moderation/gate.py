@@ -79,13 +79,46 @@ def bump_policy_version() -> None:
         _state["snapshot"] = None
 
 
+OBSERVED_KEY = "observed:{version}:{audience}:{context}:{code}"
+OBSERVED_CONTEXTS = ("room", "dm_request", "dm")
+
+
+def _count_observed(verdict: Verdict, snapshot: PolicySnapshot, audience: str, context: str) -> None:
+    # Observe-only rules on live traffic: counted per policy version in the shared cache, so
+    # operators see what a rule would have done before switching it on (`screen_observed`).
+    for code in verdict.observed:
+        key = OBSERVED_KEY.format(version=snapshot.version, audience=audience, context=context, code=code)
+        if not cache.add(key, 1, timeout=30 * 86400):
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, timeout=30 * 86400)
+
+
+def observed_counts() -> dict[str, int]:
+    """`audience:context:code → count` of observe-only hits under the current policy version."""
+    from moderation.policy import REASON_CODES
+
+    version = current_snapshot().version
+    keys = {
+        OBSERVED_KEY.format(version=version, audience=a, context=c, code=code): f"{a}:{c}:{code}"
+        for a in ("minors", "adults") for c in OBSERVED_CONTEXTS for code in REASON_CODES
+    }
+    found = cache.get_many(list(keys))
+    return {keys[key]: int(value) for key, value in found.items()}
+
+
 def screen_message(*, text: str, audience: str, context: str, conversation_accepted: bool) -> Verdict:
     """Pure CPU once the snapshot is warm: no database read per message."""
-    return screen_text(
+    snapshot = current_snapshot()
+    verdict = screen_text(
         text,
-        snapshot=current_snapshot(),
+        snapshot=snapshot,
         context=ScreeningContext(audience=audience, context=context, conversation_accepted=conversation_accepted),
     )
+    if verdict.observed:
+        _count_observed(verdict, snapshot, audience, context)
+    return verdict
 
 
 def screen_name(name: str, kind: str) -> str | None:

@@ -80,3 +80,18 @@ def test_dry_run_over_stored_messages_reports_what_an_observe_only_rule_would_ch
     assert summary["would_change"] == 2
     assert sum(summary["transitions"].values()) == 2
     assert Message.objects.filter(status="visible").count() == 3  # nothing changed
+
+
+@pytest.mark.django_db
+def test_observe_only_hits_on_live_traffic_are_counted(adult, adults_room):
+    from moderation import gate
+
+    ScreeningTerm.objects.create(term="zorglub", category="drugs", observe_only=True)
+    bump_policy_version()
+    for text in ("du zorglub ?", "zorglub zorglub", "rien à voir"):
+        verdict = gate.screen_message(text=text, audience="adults", context="room", conversation_accepted=True)
+        assert verdict.decision == "allow"
+    out = io.StringIO()
+    call_command("screen_observed", stdout=out)
+    counts = json.loads(out.getvalue())["observed"]
+    assert counts == {"adults:room:drugs": 2}
