@@ -20,6 +20,23 @@ def error_response(error: PhareError) -> JsonResponse:
     return response
 
 
+def storable(value: Any) -> bool:
+    """False for text PostgreSQL or UTF-8 cannot take anywhere in a decoded JSON value: NUL,
+    and lone surrogates (which a JSON "\\ud800" escape decodes to). Refusing them at the
+    edge keeps them from ever reaching a query (a 500) or a socket send."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return "\x00" not in value
+    if isinstance(value, dict):
+        return all(storable(k) and storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(storable(v) for v in value)
+    return True
+
+
 def json_body(request: HttpRequest) -> dict[str, Any]:
     """The request's JSON object. Raises `bad_request` or `too_large`, never a 500."""
     if len(request.body) > MAX_JSON_BODY_BYTES:
@@ -32,6 +49,12 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
         raise PhareError("bad_request", extra={"reason": "invalid_json"}) from exc
     if not isinstance(data, dict):
         raise PhareError("bad_request", extra={"reason": "expected_object"})
+    try:
+        clean = storable(data)
+    except RecursionError:
+        clean = False
+    if not clean:
+        raise PhareError("bad_request", extra={"reason": "invalid_text"})
     return data
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.errors import PhareError
+from accounts.http import storable as _storable
 
 MAX_ID_LENGTH = 64
 
@@ -67,7 +68,8 @@ def _coerce(field: Field, value: Any) -> Any:
     # Ids may arrive as numbers from naive clients; accept them as their string.
     if field.kind is str and isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if field.kind is int and isinstance(value, str) and value.isdigit():
+    # isascii: "²".isdigit() is true but int("²") fails.
+    if field.kind is int and isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     if field.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
         raise TypeError
@@ -88,7 +90,7 @@ def parse_frame(text: str) -> Frame:
     raw_id = data.get("id")
     if isinstance(raw_id, int) and not isinstance(raw_id, bool):
         raw_id = str(raw_id)
-    if not isinstance(raw_id, str) or not raw_id or len(raw_id) > MAX_ID_LENGTH:
+    if not isinstance(raw_id, str) or not raw_id or len(raw_id) > MAX_ID_LENGTH or not _storable(raw_id):
         raise ProtocolError("missing_id")
     frame_type = data.get("type")
     if not isinstance(frame_type, str) or frame_type not in FRAME_FIELDS:
@@ -105,12 +107,18 @@ def parse_frame(text: str) -> Frame:
             raise ProtocolError("wrong_type", frame_id=raw_id, field=field.name) from exc
         except ValueError as exc:
             raise ProtocolError("too_long", frame_id=raw_id, field=field.name) from exc
+        try:
+            storable = _storable(fields[field.name])
+        except RecursionError:
+            storable = False
+        if not storable:
+            raise ProtocolError("invalid_text", frame_id=raw_id, field=field.name)
     return Frame(type=frame_type, id=raw_id, fields=fields)
 
 
 def cursor(value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise PhareError("bad_request", extra={"field": "before"})
     return int(value)

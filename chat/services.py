@@ -228,7 +228,7 @@ def post_room_message(*, author: User, room: Room, body: str) -> PostResult:
 
 def _find_user(to: str) -> User | None:
     query = User.objects.filter(is_active=True, deleted_at__isnull=True)
-    if to.isdigit():
+    if to.isdecimal():
         found = query.filter(pk=int(to)).first()
         if found is not None:
             return found
@@ -260,7 +260,7 @@ def check_contact_allowed(*, sender: User, recipient: User) -> None:
 
 
 def _get_conversation(*, user: User, conversation_id: str, lock: bool = False) -> Conversation:
-    if not str(conversation_id).isdigit():
+    if not str(conversation_id).isdecimal():
         raise PhareError("not_found")
     query = Conversation.objects.select_related("initiator", "recipient")
     if lock:
