@@ -48,6 +48,21 @@ def send_to_user(user_id: int, payload: dict[str, Any], *, author_id: int | None
     transaction.on_commit(lambda: _send_now(user_group(user_id), message))
 
 
+def control_room(room_id: int, control: dict[str, Any]) -> None:
+    """Tell every socket in a room about a change to it (lock, settings) after commit."""
+    message = {"type": "chat.control", **control}
+    transaction.on_commit(lambda: _send_now(room_group(room_id), message))
+
+
+MODERATORS_GROUP = "moderators"
+
+
+def send_to_moderators(payload: dict[str, Any]) -> None:
+    """Live updates for the moderator console (queue, claims, SLA alerts) after commit."""
+    message = _layer_message(payload, None)
+    transaction.on_commit(lambda: _send_now(MODERATORS_GROUP, message))
+
+
 def control_user(user_id: int, control: dict[str, Any]) -> None:
     """Tell a user's sockets about a state change (sanction, band change) after commit."""
     message = {"type": "chat.control", **control}
