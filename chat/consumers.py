@@ -86,6 +86,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Subscribe before accepting: once the client sees the socket open, nothing sent to
         # it (a DM request, a notice) can fall into the gap.
         await self._join_group(events.user_group(user.pk))
+        if user.is_moderator:
+            # Live queue updates and SLA alerts for the moderator console.
+            await self._join_group(events.MODERATORS_GROUP)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
@@ -235,6 +238,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
             limit=frame.fields.get("limit", settings.PHARE_HISTORY_PAGE_SIZE),
         )
         return {"conversation": frame.fields["conversation"], "messages": messages}
+
+    async def frame_report(self, frame: Frame) -> dict[str, Any]:
+        from moderation import services as moderation_services
+
+        report = await database_sync_to_async(moderation_services.file_report)(
+            reporter=self.user, target=frame.fields["target"], category=frame.fields["category"],
+            details=frame.fields.get("details", ""), good_faith=frame.fields.get("good_faith"),
+        )
+        return {"report": {"id": str(report.pk), "status": report.status}}
 
     # --- Channel-layer events ----------------------------------------------------------
 

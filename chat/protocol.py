@@ -40,6 +40,13 @@ FRAME_FIELDS: dict[str, tuple[Field, ...]] = {
     "dm.block": (Field("conversation", str, max_length=20),),
     "dm.send": (Field("conversation", str, max_length=20), Field("body", str)),
     "dm.list": (),
+    # Same body as POST /api/v1/reports (moderation validates target, category, good faith).
+    "report": (
+        Field("target", dict),
+        Field("category", str, max_length=32),
+        Field("details", str, required=False, max_length=2000),
+        Field("good_faith", bool, required=False),
+    ),
     "dm.history": (
         Field("conversation", str, max_length=20),
         Field("before", str, required=False, max_length=20),

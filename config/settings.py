@@ -284,3 +284,23 @@ PHARE_RATE_LIMIT_RETRY_SECONDS = 5
 # Called with actor=, action=, target_type=, target_id=, data= after an operator or a
 # moderator changes a limit, the abuse policy or a room's protection (the audit log).
 PHARE_POLICY_CHANGE_HOOKS = ["moderation.services.audit_policy_change"]
+
+# --- Moderation queue (issue 5) ---------------------------------------------------------
+# Hours to a first decision by priority band; trusted flaggers' cases get a fraction of it.
+PHARE_MODERATION_SLA_HOURS = {"critical": 1, "high": 4, "normal": 24, "low": 72, "trusted_factor": 0.5}
+PHARE_REPORT_CONTEXT_MESSAGES = 5
+PHARE_INTERIM_HIDE_REPORTERS = 3
+PHARE_INTERIM_RESTRICTION_DAYS = 30
+PHARE_APPEAL_DAYS = 183
+PHARE_STRIKE_DAYS = 90
+PHARE_STRIKES_BEFORE_SUSPENSION = 3
+PHARE_UNFOUNDED_REPORTS_BEFORE_SLOWDOWN = 5
+PHARE_SLOW_REPORTER_SECONDS = 600
+PHARE_VISITOR_REPORTS_PER_HOUR = 10
+PHARE_MESSAGE_RETENTION_DAYS = env_int("PHARE_MESSAGE_RETENTION_DAYS", 365)
+PHARE_REFERRAL_DIR = env_str("PHARE_REFERRAL_DIR", "")
+CELERY_BEAT_SCHEDULE.update({
+    "moderation-sweep-untriaged": {"task": "moderation.tasks.sweep_untriaged", "schedule": 60.0},
+    "moderation-sla-alerts": {"task": "moderation.tasks.alert_sla_breaches", "schedule": 60.0},
+    "moderation-purge-retention": {"task": "moderation.tasks.purge_past_retention", "schedule": 3600.0},
+})

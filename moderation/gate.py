@@ -158,6 +158,12 @@ def file_flag(*, verdict: Verdict, subject_id: int, text: str, message_id: int |
         conversation_id_snapshot=conversation_id, decision=verdict.decision,
         reasons=list(verdict.reasons), categories=list(verdict.categories), risk=verdict.risk,
     )
+    if verdict.decision == "escalate":
+        # An escalation restricts the sender at once, inside this transaction, rather than
+        # after the queue: imported here because services import chat, which imports the gate.
+        from moderation import services
+
+        services.on_flag_filed(flag=flag)
     transaction.on_commit(lambda: _enqueue_triage(flag.pk))
     return flag
 

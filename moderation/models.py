@@ -83,6 +83,7 @@ class Flag(models.Model):
     risk = models.FloatField(default=0.0)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     triaged_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    case = models.ForeignKey("Case", null=True, blank=True, on_delete=models.PROTECT, related_name="flags")
 
     def __str__(self) -> str:
         return f"flag {self.pk} {self.decision} {','.join(self.reasons)}"
@@ -122,3 +123,212 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.target_type}:{self.target_id}"
+
+
+# --- Reports, cases, decisions, notices, appeals ----------------------------------------------
+
+class ReportCategory(models.TextChoices):
+    CHILD_SAFETY = "child_safety", _("child safety")
+    GROOMING = "grooming", _("grooming")
+    SEXUAL_CONTENT = "sexual_content", _("sexual content")
+    NON_CONSENSUAL_IMAGERY = "non_consensual_imagery", _("non-consensual imagery")
+    HARASSMENT = "harassment", _("harassment")
+    HATE = "hate", _("hate")
+    THREAT = "threat", _("threat")
+    SELF_HARM = "self_harm", _("self-harm")
+    SPAM = "spam", _("spam")
+    IMPERSONATION = "impersonation", _("impersonation")
+    OTHER = "other", _("other")
+    # Not reportable by users: the kind of case a room proposal opens.
+    ROOM_PROPOSAL = "room_proposal", _("room proposal")
+
+
+class Evidence(models.Model):
+    """What was there when a report was filed: frozen, hashed, never updated.
+
+    `data` holds the message, its context, author and room ids and times; `content_hash`
+    is SHA-256 over its canonical JSON, so any later change shows.
+    """
+
+    data = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    legal_hold = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class Case(models.Model):
+    """Everything about one subject (a message, a user, a room) while it is open."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        CLAIMED = "claimed", _("claimed")
+        DECIDED = "decided", _("decided")
+
+    class SubjectType(models.TextChoices):
+        MESSAGE = "message", _("message")
+        USER = "user", _("user")
+        ROOM = "room", _("room")
+
+    subject_type = models.CharField(max_length=8, choices=SubjectType.choices)
+    subject_id = models.BigIntegerField()
+    # The account the decision would affect (a message's author, the user, a room's proposer).
+    subject_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    room_id_snapshot = models.BigIntegerField(null=True, blank=True)
+    conversation_id_snapshot = models.BigIntegerField(null=True, blank=True)
+    category = models.CharField(max_length=32, choices=ReportCategory.choices, default=ReportCategory.OTHER)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN, db_index=True)
+    priority = models.IntegerField(default=0, db_index=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_alerted_at = models.DateTimeField(null=True, blank=True)
+    minors_involved = models.BooleanField(default=False)
+    trusted_source = models.BooleanField(default=False)
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # Interim measures taken before a human decision, and what they replaced (to undo them).
+    interim_hidden = models.BooleanField(default=False)
+    interim_restricted = models.BooleanField(default=False)
+    interim_data = models.JSONField(default=dict, blank=True)
+    legal_hold = models.BooleanField(default=False)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One open case per subject: reports and flags about it join that case.
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id"], condition=models.Q(status__in=["open", "claimed"]),
+                name="one_open_case_per_subject",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "-priority", "sla_due_at"])]
+
+    def __str__(self) -> str:
+        return f"case {self.pk} {self.subject_type}:{self.subject_id} {self.status}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.OPEN, self.Status.CLAIMED)
+
+
+class Report(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("received")
+        IN_REVIEW = "in_review", _("in review")
+        ACTIONED = "actioned", _("action taken")
+        NO_ACTION = "no_action", _("no action taken")
+
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    # A visitor's report is readable from the session that filed it.
+    visitor_session = models.CharField(max_length=64, blank=True)
+    trusted_flagger = models.BooleanField(default=False)
+    category = models.CharField(max_length=32, choices=ReportCategory.choices)
+    details = models.TextField(blank=True)
+    good_faith = models.BooleanField(default=False)
+    target_type = models.CharField(max_length=8, choices=Case.SubjectType.choices)
+    target_id = models.BigIntegerField()
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reports")
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="reports")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    # Set when the case is decided: did a moderator find the report founded?
+    founded = models.BooleanField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    triaged_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+
+class Decision(models.Model):
+    """A moderator's decision on a case, with what it changed so it can be reversed."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
+    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    action = models.CharField(max_length=32)
+    reason_code = models.CharField(max_length=32)
+    note = models.TextField(blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    automated = models.BooleanField(default=False)
+    own_initiative = models.BooleanField(default=False)
+    # Previous state of whatever the action changed (to reverse it), and strike effects.
+    undo = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    reversed_at = models.DateTimeField(null=True, blank=True)
+
+
+class Strike(models.Model):
+    """A violation on record: warnings first, a suspension once they repeat."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="strikes")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class Notice(models.Model):
+    """A statement of reasons, or a reporter's outcome, sent to one account."""
+
+    class Kind(models.TextChoices):
+        DECISION = "decision", _("decision about you")
+        INTERIM = "interim", _("interim measure")
+        REPORT_OUTCOME = "report_outcome", _("outcome of your report")
+        APPEAL_OUTCOME = "appeal_outcome", _("outcome of your appeal")
+        ROOM_PROPOSAL = "room_proposal", _("your room proposal")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="notices")
+    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="notices")
+    report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="notices")
+    action = models.CharField(max_length=32)
+    reason_code = models.CharField(max_length=32)
+    # The statement of reasons, kept as facts so it renders in the reader's language.
+    scope = models.JSONField(default=dict, blank=True)
+    facts = models.TextField(blank=True)
+    automated = models.BooleanField(default=False)
+    appealable_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class Appeal(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        UPHELD = "upheld", _("decision upheld")
+        REVERSED = "reversed", _("decision reversed")
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="appeals")
+    appellant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decision_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["notice", "appellant"], name="one_appeal_per_notice")]
+
+
+class TrustedFlagger(models.Model):
+    """An account an operator marked as belonging to a trusted-flagger organisation."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trusted_flagger")
+    organisation = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.user_id})"
+
+
+class Referral(models.Model):
+    """A case referred to the authorities: evidence under legal hold, an export package."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    path = models.CharField(max_length=500)
+    manifest_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)

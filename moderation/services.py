@@ -1,27 +1,947 @@
-"""Moderation services."""
+"""Moderation services: reports, cases, triage, claims, decisions, notices, appeals.
+
+Edges (views, the consumer, tasks, commands) parse and call one of these. Every decision,
+action and read of evidence writes an audit entry; every broadcast and task enqueue happens
+after commit. Preconditions and side effects are stated per function.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
+import hashlib
+import json
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.errors import PhareError
+from accounts.models import User
+from chat import events
+from chat import services as chat_services
+from chat.models import Conversation, Message, Room
+from moderation import rules
 from moderation.audit import record_audit, verify_chain  # noqa: F401  (the public audit API)
-from moderation.models import Flag
+from moderation.models import (
+    Appeal,
+    Case,
+    Decision,
+    Evidence,
+    Flag,
+    Notice,
+    Report,
+    Strike,
+    TrustedFlagger,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+def _sla_hours() -> dict[str, float]:
+    return {"critical": 1, "high": 4, "normal": 24, "low": 72, "trusted_factor": 0.5,
+            **_setting("PHARE_MODERATION_SLA_HOURS", {})}
+
+
+def _enqueue(task_name: str, *args: Any) -> None:
+    # Imported late: tasks import this module.
+    from moderation import tasks
+
+    task = getattr(tasks, task_name)
+    transaction.on_commit(lambda: task.delay(*args))
+
+
+def _case_summary(case: Case) -> dict[str, Any]:
+    from moderation.representations import case_summary
+
+    return case_summary(case)
+
+
+def _tell_moderators(case: Case, event: str = "moderation.case") -> None:
+    events.send_to_moderators({"type": event, "case": _case_summary(case)})
+
+
+# --- Evidence ------------------------------------------------------------------------------
+
+def _content_hash(data: dict[str, Any]) -> str:
+    canonical = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _message_snapshot(message: Message) -> dict[str, Any]:
+    return {
+        "id": str(message.pk), "author_id": str(message.author_id), "author": message.author.pseudonym,
+        "body": message.body, "status": message.status, "created_at": message.created_at,
+    }
+
+
+def snapshot_evidence(*, target_type: str, target: Any) -> Evidence:
+    """Freeze what the report is about: a copy, so edits or deletion never change it."""
+    context_n = int(_setting("PHARE_REPORT_CONTEXT_MESSAGES", 5))
+    data: dict[str, Any] = {"captured_at": timezone.now(), "target": {"type": target_type, "id": str(target.pk)}}
+    if target_type == "message":
+        data.update(author_id=str(target.author_id), room_id=target.room_id and str(target.room_id),
+                    room=target.room.slug if target.room_id else None,
+                    conversation_id=target.conversation_id and str(target.conversation_id),
+                    message=_message_snapshot(target),
+                    context=[_message_snapshot(m) for m in chat_services.message_context(
+                        message=target, before=context_n, after=context_n) if m.pk != target.pk])
+    elif target_type == "user":
+        recent = Message.objects.filter(author=target).select_related("author").order_by("-pk")[: context_n * 2]
+        data.update(user={"id": str(target.pk), "pseudonym": target.pseudonym, "age_band": target.age_band,
+                          "date_joined": target.date_joined},
+                    context=[_message_snapshot(m) for m in reversed(list(recent))])
+    else:
+        recent = Message.objects.filter(room=target).select_related("author").order_by("-pk")[: context_n * 2]
+        data.update(room={"id": str(target.pk), "slug": target.slug, "name": target.name,
+                          "description": target.description, "audience": target.audience,
+                          "status": target.status, "created_by": target.created_by_id and str(target.created_by_id)},
+                    context=[_message_snapshot(m) for m in reversed(list(recent))])
+    clean = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return Evidence.objects.create(data=clean, content_hash=_content_hash(clean))
+
+
+def evidence_intact(evidence: Evidence) -> bool:
+    return _content_hash(evidence.data) == evidence.content_hash
+
+
+# --- Cases ---------------------------------------------------------------------------------
+
+def _open_case_for(*, subject_type: str, subject_id: int, defaults: dict[str, Any]) -> Case:
+    """The subject's open case, created if there is none. Safe against concurrent filings:
+    the partial unique index lets only one open case exist; the loser reads the winner's."""
+    for _attempt in range(3):
+        case = (Case.objects.select_for_update()
+                .filter(subject_type=subject_type, subject_id=subject_id, status__in=["open", "claimed"]).first())
+        if case is not None:
+            return case
+        try:
+            with transaction.atomic():
+                return Case.objects.create(subject_type=subject_type, subject_id=subject_id, **defaults)
+        except IntegrityError:
+            continue
+    raise PhareError("conflict")
+
+
+def _resolve_target(*, reporter: User | None, target: Any) -> tuple[str, Any]:
+    """The reported thing, if the reporter may see it; else `not_found`."""
+    if not isinstance(target, dict) or len(target) != 1:
+        raise PhareError("bad_request", extra={"field": "target"})
+    (kind, ref), = target.items()
+    ref = str(ref) if isinstance(ref, (str, int)) and not isinstance(ref, bool) else ""
+    if kind == "message" and ref.isdecimal():
+        message = Message.objects.select_related("room", "conversation", "author").filter(pk=int(ref)).first()
+        if message is None or message.status == Message.Status.DELETED:
+            raise PhareError("not_found")
+        if reporter is not None:
+            if message.room_id is not None:
+                visible = message.room.status == Room.Status.APPROVED and message.room.audience == reporter.audience
+            else:
+                visible = message.conversation.involves(reporter.pk)
+            if not visible:
+                raise PhareError("not_found")
+        return "message", message
+    if kind == "user" and ref:
+        query = User.objects.filter(is_active=True, deleted_at__isnull=True)
+        user = query.filter(pk=int(ref)).first() if ref.isdecimal() else None
+        user = user or query.filter(pseudonym_key=ref.casefold()).first()
+        if user is None or (reporter is not None and user.pk == reporter.pk):
+            raise PhareError("not_found")
+        return "user", user
+    if kind == "room" and ref:
+        query = Room.objects.filter(slug=ref, status=Room.Status.APPROVED)
+        if reporter is not None:
+            query = query.filter(audience=reporter.audience)
+        room = query.first()
+        if room is None:
+            raise PhareError("not_found")
+        return "room", room
+    raise PhareError("bad_request", extra={"field": "target"})
+
+
+def _subject_user_and_scope(target_type: str, target: Any) -> tuple[User | None, int | None, int | None, bool]:
+    """The account a decision would affect, room and conversation ids, and whether minors are involved."""
+    if target_type == "message":
+        minors = target.author.is_minor
+        if target.room_id:
+            minors = minors or target.room.audience == "minors"
+        else:
+            conversation = target.conversation
+            minors = minors or User.objects.filter(
+                pk__in=[conversation.initiator_id, conversation.recipient_id],
+                age_band__in=["13-15", "16-17"]).exists()
+        return target.author, target.room_id, target.conversation_id, minors
+    if target_type == "user":
+        return target, None, None, target.is_minor
+    return target.created_by, target.pk, None, target.audience == "minors"
+
+
+def _check_reporter_pace(reporter: User) -> None:
+    """Reporters whose reports keep being found unfounded are slowed down, never silenced."""
+    window = timezone.now() - dt.timedelta(days=30)
+    unfounded = Report.objects.filter(reporter=reporter, founded=False, created_at__gte=window).count()
+    if unfounded < int(_setting("PHARE_UNFOUNDED_REPORTS_BEFORE_SLOWDOWN", 5)):
+        return
+    founded = Report.objects.filter(reporter=reporter, founded=True, created_at__gte=window).count()
+    if founded >= unfounded:
+        return
+    pause = int(_setting("PHARE_SLOW_REPORTER_SECONDS", 600))
+    if not cache.add(f"report-pace:{reporter.pk}", 1, timeout=pause):
+        raise PhareError("rate_limited", retry_after=pause, extra={"reason": "unfounded_reports"})
+
+
+def _check_visitor_pace(visitor_key: str) -> None:
+    limit = int(_setting("PHARE_VISITOR_REPORTS_PER_HOUR", 10))
+    key = f"visitor-reports:{visitor_key}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        count = 1
+    if count > limit:
+        raise PhareError("rate_limited", retry_after=3600)
+
+
+def file_report(*, reporter: User | None, target: Any, category: str, details: str, good_faith: Any,
+                visitor_session: str = "", visitor_key: str = "") -> Report:
+    """File a report and its evidence snapshot; the report joins its subject's open case.
+
+    Visitors (reporter None) may report only the child-safety categories. A reporter who
+    already reported the same subject in its open case gets that report back.
+    Side effects: Evidence, Report, maybe a Case; triage enqueued after commit; audit entry.
+    """
+    if category not in rules.REPORT_CATEGORIES:
+        raise PhareError("bad_request", extra={"field": "category"})
+    if good_faith is not True:
+        raise PhareError("bad_request", extra={"field": "good_faith"})
+    if not isinstance(details, str) or len(details) > 2000:
+        raise PhareError("bad_request", extra={"field": "details"})
+    if reporter is None:
+        if category not in rules.VISITOR_CATEGORIES:
+            raise PhareError("not_authenticated")
+        _check_visitor_pace(visitor_key or visitor_session or "anonymous")
+    else:
+        if reporter.is_suspended():
+            raise PhareError("suspended")
+        _check_reporter_pace(reporter)
+    target_type, obj = _resolve_target(reporter=reporter, target=target)
+    subject_user, room_id, conversation_id, minors = _subject_user_and_scope(target_type, obj)
+    if reporter is not None and reporter.is_minor:
+        minors = True
+    trusted = reporter is not None and TrustedFlagger.objects.filter(user=reporter, active=True).exists()
+    with transaction.atomic():
+        case = _open_case_for(subject_type=target_type, subject_id=obj.pk, defaults={
+            "subject_user": subject_user, "room_id_snapshot": room_id, "conversation_id_snapshot": conversation_id,
+            "category": category, "minors_involved": minors,
+        })
+        if reporter is not None:
+            existing = Report.objects.filter(case=case, reporter=reporter).first()
+            if existing is not None:
+                return existing
+        evidence = snapshot_evidence(target_type=target_type, target=obj)
+        report = Report.objects.create(
+            reporter=reporter, visitor_session=visitor_session if reporter is None else "",
+            trusted_flagger=trusted, category=category, details=details, good_faith=True,
+            target_type=target_type, target_id=obj.pk, case=case, evidence=evidence,
+        )
+        record_audit(actor=reporter, action="report.filed", target_type="report", target_id=str(report.pk),
+                     data={"case": case.pk, "category": category, "subject": f"{target_type}:{obj.pk}",
+                           "evidence_sha256": evidence.content_hash, "visitor": reporter is None})
+        _enqueue("triage_report", report.pk)
+    return report
+
+
+def get_own_report(*, user: User | None, visitor_session: str, report_id: str) -> Report:
+    """The reporter's own report; anyone else's answers `not_found`."""
+    if not str(report_id).isdecimal():
+        raise PhareError("not_found")
+    report = Report.objects.select_related("case").filter(pk=int(report_id)).first()
+    if report is None:
+        raise PhareError("not_found")
+    if user is not None and report.reporter_id == user.pk:
+        return report
+    if user is None and report.reporter_id is None and visitor_session and report.visitor_session == visitor_session:
+        return report
+    raise PhareError("not_found")
+
+
+# --- Triage --------------------------------------------------------------------------------
+
+def _is_critical_flag(flag: Flag) -> bool:
+    category = rules.case_category_for_flag(flag.categories, flag.reasons)
+    return flag.decision == Flag.Decision.ESCALATE or flag.risk >= 0.9 or category in rules.CHILD_SAFETY_CATEGORIES
+
+
+def _reporter_reliability(reporter_ids: list[int]) -> float:
+    if not reporter_ids:
+        return 1.0
+    rows = (Report.objects.filter(reporter_id__in=reporter_ids, founded__isnull=False)
+            .values("reporter_id").annotate(good=Count("pk", filter=Q(founded=True)), total=Count("pk")))
+    scores = {row["reporter_id"]: (row["good"] + 1) / (row["total"] + 2) for row in rows}
+    # No history yet: a neutral prior a little above one half.
+    return sum(scores.get(rid, 0.75) for rid in reporter_ids) / len(reporter_ids)
+
+
+def _subject_violations(case: Case) -> int:
+    if case.subject_user_id is None:
+        return 0
+    return Decision.objects.filter(
+        case__subject_user_id=case.subject_user_id, reversed_at__isnull=True,
+        action__in=["remove_message", "warn", "mute", "suspend", "ban"],
+    ).exclude(case=case).count()
+
+
+def recompute_case(*, case: Case) -> Case:
+    """Priority, category and SLA from everything attached to the case. Deterministic, so
+    running it again changes nothing. Precondition: `case` is locked by the caller."""
+    reports = list(case.reports.all())
+    flags = list(case.flags.all())
+    category = case.category
+    for report in reports:
+        category = rules.more_severe(report.category, category)
+    for flag in flags:
+        category = rules.more_severe(rules.case_category_for_flag(flag.categories, flag.reasons), category)
+    reporter_ids = sorted({r.reporter_id for r in reports if r.reporter_id is not None})
+    distinct = len(reporter_ids) + len({r.visitor_session for r in reports if r.reporter_id is None})
+    trusted = any(r.trusted_flagger for r in reports)
+    priority = rules.compute_priority(rules.PriorityInputs(
+        category=category, minors_involved=case.minors_involved, distinct_reporters=distinct,
+        reporter_reliability=_reporter_reliability(reporter_ids), subject_violations=_subject_violations(case),
+        trusted_source=trusted, critical_flag=any(_is_critical_flag(f) for f in flags),
+    ))
+    sla = rules.sla_for(priority=priority, trusted_source=trusted, hours=_sla_hours())
+    case.category, case.priority, case.trusted_source = category, priority, trusted
+    case.sla_due_at = case.created_at + sla
+    case.triaged_at = case.triaged_at or timezone.now()
+    case.save(update_fields=["category", "priority", "trusted_source", "sla_due_at", "triaged_at"])
+    return case
+
+
+def _distinct_message_reporters(case: Case) -> int:
+    reports = case.reports.all()
+    return len({r.reporter_id for r in reports if r.reporter_id} | {r.visitor_session for r in reports if not r.reporter_id})
+
+
+def _apply_interim_measures(case: Case) -> None:
+    """Hide a message several people reported or the gate flagged as critical; restrict the
+    subject of a child-safety escalation at once. Idempotent through the case's flags."""
+    critical = any(_is_critical_flag(f) for f in case.flags.all())
+    if case.subject_type == "message" and not case.interim_hidden:
+        threshold = int(_setting("PHARE_INTERIM_HIDE_REPORTERS", 3))
+        if critical or _distinct_message_reporters(case) >= threshold:
+            message, previous = chat_services.set_message_status(message_id=case.subject_id, status=Message.Status.HELD)
+            if message is not None:
+                case.interim_hidden = True
+                case.interim_data = {**case.interim_data, "message_status": previous}
+                case.save(update_fields=["interim_hidden", "interim_data"])
+                record_audit(actor=None, action="interim.hide_message", target_type="case", target_id=str(case.pk),
+                             data={"message": case.subject_id, "previous_status": previous,
+                                   "reason": "critical_flag" if critical else "several_reporters"})
+                if previous == Message.Status.VISIBLE:
+                    _notify(recipient_id=message.author_id, kind=Notice.Kind.INTERIM, case=case,
+                            action="hide_message", reason_code=case.category, automated=True,
+                            scope={"message": str(message.pk)}, facts=message.body[:500])
+    child_safety_escalation = case.category in rules.CHILD_SAFETY_CATEGORIES and (
+        critical or case.trusted_source or _distinct_message_reporters(case) >= 2)
+    if child_safety_escalation:
+        restrict_pending_review(case=case)
+
+
+def restrict_pending_review(*, case: Case) -> None:
+    """Stop the subject from posting until a moderator decides (mute for the review period).
+    Idempotent. Precondition: `case` is locked by the caller."""
+    if case.interim_restricted or case.subject_user_id is None:
+        return
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=case.subject_user_id)
+        hold = dt.timedelta(days=int(_setting("PHARE_INTERIM_RESTRICTION_DAYS", 30)))
+        case.interim_data = {**case.interim_data, "muted_until": user.muted_until and user.muted_until.isoformat()}
+        case.interim_restricted = True
+        case.save(update_fields=["interim_restricted", "interim_data"])
+        user.muted_until = max(user.muted_until or timezone.now(), timezone.now() + hold)
+        user.save(update_fields=["muted_until"])
+        chat_services.user_sanction_changed(user_id=user.pk, close=False)
+        record_audit(actor=None, action="interim.restrict_user", target_type="case", target_id=str(case.pk),
+                     data={"user": user.pk, "until": user.muted_until})
+        _notify(recipient_id=user.pk, kind=Notice.Kind.INTERIM, case=case, action="restrict",
+                reason_code=case.category, automated=True, scope={"until": user.muted_until.isoformat()})
+
+
+def _lift_interim(case: Case, *, restore_message: bool) -> None:
+    if case.interim_restricted and case.subject_user_id:
+        user = User.objects.select_for_update().get(pk=case.subject_user_id)
+        previous = case.interim_data.get("muted_until")
+        user.muted_until = dt.datetime.fromisoformat(previous) if previous else None
+        user.save(update_fields=["muted_until"])
+        chat_services.user_sanction_changed(user_id=user.pk, close=False)
+        case.interim_restricted = False
+    if case.interim_hidden and restore_message:
+        chat_services.set_message_status(message_id=case.subject_id,
+                                         status=case.interim_data.get("message_status", Message.Status.VISIBLE))
+    case.interim_hidden = case.interim_hidden and not restore_message
+    case.save(update_fields=["interim_restricted", "interim_hidden"])
+
+
+def triage_report(*, report_id: int) -> bool:
+    """Triage one report: recompute its case, take interim measures, tell the moderators.
+    Idempotent: a triaged report is left alone and the function returns False."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().filter(pk=report_id, triaged_at__isnull=True).first()
+        if report is None:
+            return False
+        case = Case.objects.select_for_update().get(pk=report.case_id)
+        report.triaged_at = timezone.now()
+        report.status = Report.Status.IN_REVIEW if case.is_open else report.status
+        report.save(update_fields=["triaged_at", "status"])
+        if case.is_open:
+            recompute_case(case=case)
+            _apply_interim_measures(case)
+            record_audit(actor=None, action="case.triaged", target_type="case", target_id=str(case.pk),
+                         data={"report": report.pk, "priority": case.priority, "sla_due_at": case.sla_due_at})
+            _tell_moderators(case)
+    return True
+
+
+def attach_flag(*, flag: Flag) -> Case:
+    """Join a gate flag to its subject's open case (a message, or its author for a refusal)."""
+    if flag.message_id_snapshot is not None and Message.objects.filter(pk=flag.message_id_snapshot).exists():
+        subject_type, subject_id = "message", flag.message_id_snapshot
+    else:
+        subject_type, subject_id = "user", flag.subject_id_snapshot
+    subject = User.objects.filter(pk=flag.subject_id_snapshot).first()
+    minors = bool(subject and subject.is_minor)
+    if flag.room_id_snapshot:
+        minors = minors or Room.objects.filter(pk=flag.room_id_snapshot, audience="minors").exists()
+    if flag.conversation_id_snapshot:
+        conversation = Conversation.objects.filter(pk=flag.conversation_id_snapshot).first()
+        if conversation is not None:
+            minors = minors or User.objects.filter(pk__in=[conversation.initiator_id, conversation.recipient_id],
+                                                   age_band__in=["13-15", "16-17"]).exists()
+    case = _open_case_for(subject_type=subject_type, subject_id=subject_id, defaults={
+        "subject_user_id": flag.subject_id_snapshot if subject else None, "room_id_snapshot": flag.room_id_snapshot,
+        "conversation_id_snapshot": flag.conversation_id_snapshot,
+        "category": rules.case_category_for_flag(flag.categories, flag.reasons), "minors_involved": minors,
+    })
+    flag.case = case
+    flag.save(update_fields=["case"])
+    return case
+
+
+def on_flag_filed(*, flag: Flag) -> None:
+    """Called by the gate inside the filing transaction. An escalation restricts the sender
+    at once (not after the queue): the case is opened now and the restriction applied."""
+    if flag.decision != Flag.Decision.ESCALATE:
+        return
+    case = attach_flag(flag=flag)
+    restrict_pending_review(case=case)
 
 
 def triage_flag(*, flag_id: int) -> bool:
-    """Mark a flag triaged. Idempotent: a second run finds it done and changes nothing.
-
-    The moderation queue (cases, priorities, SLA) builds on this step.
-    """
+    """Triage one automatic flag: join or open its case, recompute, interim measures.
+    Idempotent: a triaged flag is left alone and the function returns False."""
     with transaction.atomic():
         flag = Flag.objects.select_for_update().filter(pk=flag_id, triaged_at__isnull=True).first()
         if flag is None:
             return False
+        case = flag.case if flag.case_id else attach_flag(flag=flag)
+        case = Case.objects.select_for_update().get(pk=case.pk)
         flag.triaged_at = timezone.now()
         flag.save(update_fields=["triaged_at"])
+        if case.is_open:
+            recompute_case(case=case)
+            _apply_interim_measures(case)
+            record_audit(actor=None, action="case.triaged", target_type="case", target_id=str(case.pk),
+                         data={"flag": flag.pk, "priority": case.priority, "sla_due_at": case.sla_due_at})
+            _tell_moderators(case)
     return True
 
+
+def sweep_untriaged(*, older_than_seconds: int = 30) -> int:
+    """Re-enqueue triage for reports and flags still untriaged: a lost task never loses one."""
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
+    from moderation import tasks
+
+    count = 0
+    for report_id in Report.objects.filter(triaged_at__isnull=True, created_at__lt=cutoff).values_list("pk", flat=True)[:1000]:
+        tasks.triage_report.delay(report_id)
+        count += 1
+    for flag_id in Flag.objects.filter(triaged_at__isnull=True, created_at__lt=cutoff).values_list("pk", flat=True)[:1000]:
+        tasks.triage_flag.delay(flag_id)
+        count += 1
+    return count
+
+
+def alert_sla_breaches() -> int:
+    """Tell the moderators about open cases past their SLA, once per case."""
+    now = timezone.now()
+    count = 0
+    with transaction.atomic():
+        for case in (Case.objects.select_for_update(skip_locked=True)
+                     .filter(status__in=["open", "claimed"], sla_due_at__lt=now, sla_alerted_at__isnull=True)[:500]):
+            case.sla_alerted_at = now
+            case.save(update_fields=["sla_alerted_at"])
+            _tell_moderators(case, "moderation.sla_breach")
+            count += 1
+    return count
+
+
+# --- Notices -------------------------------------------------------------------------------
+
+def _appeal_window() -> dt.timedelta:
+    return dt.timedelta(days=int(_setting("PHARE_APPEAL_DAYS", 183)))
+
+
+def _notify(*, recipient_id: int, kind: str, case: Case | None, action: str, reason_code: str,
+            automated: bool, decision: Decision | None = None, report: Report | None = None,
+            scope: dict[str, Any] | None = None, facts: str = "", appealable: bool = True) -> Notice:
+    """Write a notice and push it to the recipient's sockets after commit."""
+    from moderation.representations import notice_repr
+
+    notice = Notice.objects.create(
+        recipient_id=recipient_id, kind=kind, case=case, decision=decision, report=report, action=action,
+        reason_code=reason_code, automated=automated, scope=scope or {}, facts=facts,
+        appealable_until=timezone.now() + _appeal_window() if appealable else None,
+    )
+    events.send_to_user(recipient_id, {"type": "notice", **notice_repr(notice)})
+    return notice
+
+
+def list_notices(*, user: User) -> list[Notice]:
+    return list(Notice.objects.filter(recipient=user).order_by("-created_at", "-pk")[:200])
+
+
+# --- Claims and decisions --------------------------------------------------------------------
+
+def _require_moderator(user: User | None) -> None:
+    # Not a moderator: the moderation API does not exist for you.
+    if user is None or not user.is_authenticated or not user.is_moderator or user.is_suspended():
+        raise PhareError("not_found")
+
+
+def _get_case_locked(case_id: Any) -> Case:
+    if not str(case_id).isdecimal():
+        raise PhareError("not_found")
+    case = Case.objects.select_for_update().filter(pk=int(case_id)).first()
+    if case is None:
+        raise PhareError("not_found")
+    return case
+
+
+def claim_case(*, moderator: User, case_id: Any) -> Case:
+    """Assign an open case to `moderator`. The row lock makes two claims serialise: the
+    second sees the first's assignment and gets `conflict` (409)."""
+    _require_moderator(moderator)
+    with transaction.atomic():
+        case = _get_case_locked(case_id)
+        if case.status == Case.Status.DECIDED:
+            raise PhareError("conflict", extra={"status": case.status})
+        if case.assigned_to_id not in (None, moderator.pk):
+            raise PhareError("conflict", extra={"assigned_to": str(case.assigned_to_id)})
+        if case.assigned_to_id != moderator.pk:
+            case.assigned_to, case.status, case.claimed_at = moderator, Case.Status.CLAIMED, timezone.now()
+            case.save(update_fields=["assigned_to", "status", "claimed_at"])
+            record_audit(actor=moderator, action="case.claimed", target_type="case", target_id=str(case.pk), data={})
+            _tell_moderators(case)
+    return case
+
+
+def release_case(*, moderator: User, case_id: Any) -> Case:
+    _require_moderator(moderator)
+    with transaction.atomic():
+        case = _get_case_locked(case_id)
+        if case.assigned_to_id != moderator.pk or case.status != Case.Status.CLAIMED:
+            raise PhareError("conflict")
+        case.assigned_to, case.status, case.claimed_at = None, Case.Status.OPEN, None
+        case.save(update_fields=["assigned_to", "status", "claimed_at"])
+        record_audit(actor=moderator, action="case.released", target_type="case", target_id=str(case.pk), data={})
+        _tell_moderators(case)
+    return case
+
+
+def _target_message(case: Case) -> Message | None:
+    if case.subject_type != "message":
+        return None
+    return Message.objects.select_related("room", "author").filter(pk=case.subject_id).first()
+
+
+def _target_room_id(case: Case) -> int | None:
+    if case.subject_type == "room":
+        return case.subject_id
+    return case.room_id_snapshot
+
+
+def _apply_action(*, case: Case, action: str, duration: int | None) -> dict[str, Any]:
+    """Carry out one action; returns what is needed to undo it."""
+    now = timezone.now()
+    undo: dict[str, Any] = {}
+    if action == "remove_message":
+        if case.subject_type != "message":
+            raise PhareError("bad_request", extra={"field": "action"})
+        message, previous = chat_services.set_message_status(message_id=case.subject_id, status=Message.Status.REMOVED)
+        if message is None:
+            raise PhareError("conflict", extra={"reason": "message_gone"})
+        # Restoring goes back to what the message was before any interim hiding.
+        undo["message_status"] = case.interim_data.get("message_status", previous) if case.interim_hidden else previous
+    elif action in ("mute", "suspend", "ban", "require_age_assurance"):
+        if case.subject_user_id is None:
+            raise PhareError("bad_request", extra={"field": "action"})
+        user = User.objects.select_for_update().get(pk=case.subject_user_id)
+        if action == "mute":
+            undo["muted_until"] = user.muted_until and user.muted_until.isoformat()
+            user.muted_until = now + dt.timedelta(seconds=duration or rules.DEFAULT_DURATIONS["mute"])
+            user.save(update_fields=["muted_until"])
+        elif action == "suspend":
+            undo["suspended_until"] = user.suspended_until and user.suspended_until.isoformat()
+            user.suspended_until = now + dt.timedelta(seconds=duration or rules.DEFAULT_DURATIONS["suspend"])
+            user.save(update_fields=["suspended_until"])
+        elif action == "ban":
+            undo["banned"] = user.banned
+            user.banned = True
+            user.save(update_fields=["banned"])
+        else:
+            undo["assurance_level"] = user.assurance_level
+            user.assurance_level = "declared"
+            user.save(update_fields=["assurance_level"])
+        chat_services.user_sanction_changed(user_id=user.pk, close=action in ("suspend", "ban"))
+    elif action in ("lock_room", "restrict_to_verified"):
+        room_id = _target_room_id(case)
+        if room_id is None:
+            raise PhareError("bad_request", extra={"field": "action"})
+        fields = {"is_locked": True} if action == "lock_room" else {"min_assurance": "verified"}
+        _room, previous = chat_services.update_room_settings(room_id=room_id, **fields)
+        undo["room"] = {"id": room_id, **previous}
+    elif action in ("approve_room", "reject_room"):
+        if case.subject_type != "room":
+            raise PhareError("bad_request", extra={"field": "action"})
+        status = Room.Status.APPROVED if action == "approve_room" else Room.Status.REJECTED
+        _room, previous = chat_services.update_room_settings(room_id=case.subject_id, status=status)
+        undo["room"] = {"id": case.subject_id, **previous}
+    elif action == "refer":
+        from moderation.referrals import refer_case
+
+        undo["referral"] = refer_case(case=case).pk
+    # "warn" and "dismiss" change nothing but the record and the notices.
+    return undo
+
+
+def _undo_action(decision: Decision) -> None:
+    undo = decision.undo
+    case = decision.case
+    if "message_status" in undo:
+        chat_services.set_message_status(message_id=case.subject_id, status=undo["message_status"])
+    user_fields = [k for k in ("muted_until", "suspended_until", "banned", "assurance_level") if k in undo]
+    if user_fields and case.subject_user_id:
+        user = User.objects.select_for_update().get(pk=case.subject_user_id)
+        for key in user_fields:
+            value = undo[key]
+            if key in ("muted_until", "suspended_until"):
+                value = dt.datetime.fromisoformat(value) if value else None
+            setattr(user, key, value)
+        user.save(update_fields=user_fields)
+        chat_services.user_sanction_changed(user_id=user.pk, close=False)
+    if "room" in undo:
+        fields = {k: v for k, v in undo["room"].items() if k != "id"}
+        chat_services.update_room_settings(room_id=undo["room"]["id"], **fields)
+    if "strike_suspension" in undo and case.subject_user_id:
+        user = User.objects.select_for_update().get(pk=case.subject_user_id)
+        previous = undo["strike_suspension"]
+        user.suspended_until = dt.datetime.fromisoformat(previous) if previous else None
+        user.save(update_fields=["suspended_until"])
+    Strike.objects.filter(decision=decision, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def _record_strike(decision: Decision) -> dict[str, Any]:
+    """A violation on the subject's record. Warnings come first; once violations repeat,
+    the account is suspended (the notice says so). Returns undo data for the suspension."""
+    case = decision.case
+    if case.subject_user_id is None or decision.action not in rules.STRIKE_ACTIONS:
+        return {}
+    now = timezone.now()
+    window = dt.timedelta(days=int(_setting("PHARE_STRIKE_DAYS", 90)))
+    Strike.objects.create(user_id=case.subject_user_id, decision=decision, created_at=now, expires_at=now + window)
+    active = Strike.objects.filter(user_id=case.subject_user_id, revoked_at__isnull=True, expires_at__gt=now).count()
+    if active < int(_setting("PHARE_STRIKES_BEFORE_SUSPENSION", 3)) or decision.action == "suspend":
+        return {"strikes": active}
+    user = User.objects.select_for_update().get(pk=case.subject_user_id)
+    previous = user.suspended_until and user.suspended_until.isoformat()
+    user.suspended_until = max(user.suspended_until or now,
+                               now + dt.timedelta(seconds=int(_setting("PHARE_STRIKE_SUSPENSION_SECONDS", 7 * 24 * 3600))))
+    user.save(update_fields=["suspended_until"])
+    chat_services.user_sanction_changed(user_id=user.pk, close=True)
+    return {"strikes": active, "strike_suspension": previous, "suspended_until": user.suspended_until.isoformat()}
+
+
+def _notices_for_decision(*, case: Case, decision: Decision) -> None:
+    message = _target_message(case)
+    facts = message.body[:500] if message is not None else ""
+    scope: dict[str, Any] = {"subject": case.subject_type}
+    if message is not None:
+        scope["message"] = str(message.pk)
+        if message.room_id:
+            scope["room"] = message.room.slug
+    if decision.duration_seconds:
+        scope["duration_seconds"] = decision.duration_seconds
+    if "suspended_until" in decision.undo:
+        scope["strike_suspension_until"] = decision.undo["suspended_until"]
+    if "strikes" in decision.undo:
+        scope["strikes"] = decision.undo["strikes"]
+    if case.subject_user_id and decision.action not in ("dismiss", "approve_room") and (
+            case.subject_type != "room" or decision.action == "reject_room"):
+        kind = Notice.Kind.ROOM_PROPOSAL if case.category == "room_proposal" else Notice.Kind.DECISION
+        _notify(recipient_id=case.subject_user_id, kind=kind, case=case, decision=decision, action=decision.action,
+                reason_code=decision.reason_code, automated=decision.automated, scope=scope, facts=facts)
+    elif case.subject_user_id and decision.action == "approve_room":
+        _notify(recipient_id=case.subject_user_id, kind=Notice.Kind.ROOM_PROPOSAL, case=case, decision=decision,
+                action=decision.action, reason_code=decision.reason_code, automated=False, scope=scope,
+                appealable=False)
+    founded = decision.action != "dismiss"
+    for report in case.reports.filter(reporter__isnull=False).exclude(status__in=["actioned", "no_action"]):
+        report.status = Report.Status.ACTIONED if founded else Report.Status.NO_ACTION
+        report.founded = founded
+        report.save(update_fields=["status", "founded"])
+        _notify(recipient_id=report.reporter_id, kind=Notice.Kind.REPORT_OUTCOME, case=case, decision=decision,
+                report=report, action=decision.action, reason_code=decision.reason_code,
+                automated=decision.automated, scope={"report": str(report.pk), "subject": case.subject_type})
+    case.reports.filter(reporter__isnull=True).update(
+        status=Report.Status.ACTIONED if founded else Report.Status.NO_ACTION, founded=founded)
+
+
+def decide_case(*, moderator: User, case_id: Any, action: str, reason_code: str, note: str = "",
+                duration_seconds: int | None = None) -> Case:
+    """Decide a case: carry out the action at once (live sockets included), record the
+    decision and strikes, send notices to the affected user and the reporters.
+
+    Precondition: the case is open and unclaimed or claimed by `moderator`.
+    """
+    _require_moderator(moderator)
+    if action not in rules.ACTIONS:
+        raise PhareError("bad_request", extra={"field": "action"})
+    if reason_code not in rules.REASON_CODES:
+        raise PhareError("bad_request", extra={"field": "reason_code"})
+    if duration_seconds is not None and (not isinstance(duration_seconds, int) or isinstance(duration_seconds, bool)
+                                         or not 60 <= duration_seconds <= 10 * 365 * 86400):
+        raise PhareError("bad_request", extra={"field": "duration_seconds"})
+    if not isinstance(note, str) or len(note) > 5000:
+        raise PhareError("bad_request", extra={"field": "note"})
+    with transaction.atomic():
+        case = _get_case_locked(case_id)
+        if not case.is_open:
+            raise PhareError("conflict", extra={"status": case.status})
+        if case.assigned_to_id not in (None, moderator.pk):
+            raise PhareError("conflict", extra={"assigned_to": str(case.assigned_to_id)})
+        if action == "refer" and case.category not in rules.REFERABLE_CATEGORIES:
+            raise PhareError("bad_request", extra={"field": "action", "reason": "not_referable"})
+        # Interim measures end with the decision: its own action replaces them.
+        _lift_interim(case, restore_message=action == "dismiss")
+        undo = _apply_action(case=case, action=action, duration=duration_seconds)
+        decision = Decision.objects.create(
+            case=case, moderator=moderator, action=action, reason_code=reason_code, note=note,
+            duration_seconds=duration_seconds, undo=undo, own_initiative=not case.reports.exists(),
+        )
+        decision.undo = {**undo, **_record_strike(decision)}
+        decision.save(update_fields=["undo"])
+        case.status, case.decided_at, case.assigned_to = Case.Status.DECIDED, timezone.now(), moderator
+        case.save(update_fields=["status", "decided_at", "assigned_to"])
+        record_audit(actor=moderator, action="case.decided", target_type="case", target_id=str(case.pk),
+                     data={"decision": decision.pk, "action": action, "reason_code": reason_code,
+                           "duration_seconds": duration_seconds, "note": note, "undo": decision.undo})
+        _notices_for_decision(case=case, decision=decision)
+        _tell_moderators(case)
+    return case
+
+
+def bulk_decide(*, moderator: User, case_ids: list[Any], action: str, reason_code: str, note: str = "") -> dict[str, Any]:
+    """The same decision on many cases; each is its own transaction, failures are reported."""
+    if not isinstance(case_ids, list) or not case_ids or len(case_ids) > 100:
+        raise PhareError("bad_request", extra={"field": "cases"})
+    done, failed = [], {}
+    for case_id in case_ids:
+        try:
+            decide_case(moderator=moderator, case_id=case_id, action=action, reason_code=reason_code, note=note)
+            done.append(str(case_id))
+        except PhareError as error:
+            if error.code == "not_found" and not moderator.is_moderator:
+                raise
+            failed[str(case_id)] = error.code
+    return {"decided": done, "failed": failed}
+
+
+def read_case(*, moderator: User, case_id: Any) -> Case:
+    """A case with its evidence, for a moderator. Every read is audited."""
+    _require_moderator(moderator)
+    if not str(case_id).isdecimal():
+        raise PhareError("not_found")
+    case = Case.objects.select_related("subject_user", "assigned_to").filter(pk=int(case_id)).first()
+    if case is None:
+        raise PhareError("not_found")
+    record_audit(actor=moderator, action="evidence.read", target_type="case", target_id=str(case.pk), data={})
+    return case
+
+
+# --- Appeals -------------------------------------------------------------------------------
+
+def file_appeal(*, user: User, notice_id: Any, reason: str) -> Appeal:
+    """Appeal a decision within the window: the affected user or a reporter, once per notice."""
+    if not str(notice_id).isdecimal():
+        raise PhareError("not_found")
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 5000:
+        raise PhareError("bad_request", extra={"field": "reason"})
+    with transaction.atomic():
+        notice = Notice.objects.select_related("decision").filter(pk=int(notice_id), recipient=user).first()
+        if notice is None:
+            raise PhareError("not_found")
+        if notice.decision_id is None or notice.kind not in (Notice.Kind.DECISION, Notice.Kind.REPORT_OUTCOME,
+                                                              Notice.Kind.ROOM_PROPOSAL):
+            raise PhareError("bad_request", extra={"reason": "not_appealable"})
+        if notice.appealable_until is None or notice.appealable_until < timezone.now():
+            raise PhareError("forbidden", extra={"reason": "appeal_window_closed"})
+        if notice.decision.reversed_at is not None:
+            raise PhareError("conflict", extra={"reason": "already_reversed"})
+        try:
+            with transaction.atomic():
+                appeal = Appeal.objects.create(notice=notice, appellant=user, reason=reason)
+        except IntegrityError as exc:
+            raise PhareError("conflict", extra={"reason": "already_appealed"}) from exc
+        record_audit(actor=user, action="appeal.filed", target_type="appeal", target_id=str(appeal.pk),
+                     data={"notice": notice.pk, "decision": notice.decision_id})
+        events.send_to_moderators({"type": "moderation.appeal", "appeal": {"id": str(appeal.pk),
+                                   "case": str(notice.case_id), "status": appeal.status}})
+    return appeal
+
+
+def decide_appeal(*, moderator: User, appeal_id: Any, outcome: str, note: str = "") -> Appeal:
+    """A human decision on an appeal, by a moderator other than the one who decided.
+
+    `reversed` undoes what the decision did (restores a removed message, lifts a sanction,
+    revokes strikes). For a reporter's appeal of a dismissal, the case reopens for a new
+    decision instead. Appeals are never decided automatically.
+    """
+    _require_moderator(moderator)
+    if outcome not in ("upheld", "reversed"):
+        raise PhareError("bad_request", extra={"field": "outcome"})
+    if not str(appeal_id).isdecimal():
+        raise PhareError("not_found")
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update().filter(pk=int(appeal_id)).first()
+        if appeal is None:
+            raise PhareError("not_found")
+        if appeal.status != Appeal.Status.PENDING:
+            raise PhareError("conflict", extra={"status": appeal.status})
+        decision = Decision.objects.select_for_update().select_related("case").get(pk=appeal.notice.decision_id)
+        if decision.moderator_id == moderator.pk:
+            raise PhareError("forbidden", extra={"reason": "same_moderator"})
+        case = Case.objects.select_for_update().get(pk=decision.case_id)
+        appeal.status = Appeal.Status.UPHELD if outcome == "upheld" else Appeal.Status.REVERSED
+        appeal.decided_by, appeal.decided_at, appeal.decision_note = moderator, timezone.now(), note
+        appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        if outcome == "reversed" and decision.reversed_at is None:
+            if decision.action == "dismiss":
+                _reopen(case)
+            else:
+                _undo_action(decision)
+                case.reports.update(founded=False)
+            decision.reversed_at = timezone.now()
+            decision.save(update_fields=["reversed_at"])
+        record_audit(actor=moderator, action="appeal.decided", target_type="appeal", target_id=str(appeal.pk),
+                     data={"outcome": outcome, "decision": decision.pk, "note": note})
+        _notify(recipient_id=appeal.appellant_id, kind=Notice.Kind.APPEAL_OUTCOME, case=case, decision=decision,
+                action=outcome, reason_code=decision.reason_code, automated=False,
+                scope={"appeal": str(appeal.pk)}, appealable=False)
+        _tell_moderators(case)
+    return appeal
+
+
+def _reopen(case: Case) -> None:
+    if Case.objects.filter(subject_type=case.subject_type, subject_id=case.subject_id,
+                           status__in=["open", "claimed"]).exclude(pk=case.pk).exists():
+        return
+    case.status, case.assigned_to, case.decided_at, case.sla_alerted_at = Case.Status.OPEN, None, None, None
+    case.save(update_fields=["status", "assigned_to", "decided_at", "sla_alerted_at"])
+    case.reports.update(status=Report.Status.IN_REVIEW, founded=None)
+
+
+# --- Room proposals --------------------------------------------------------------------------
+
+def propose_room(*, user: User, name: Any, description: Any, audience: Any) -> Room:
+    """A user's room proposal: screened name, a pending (invisible) room, a case for the queue.
+    The proposer is told the outcome by a notice when a moderator decides."""
+    from django.utils.text import slugify
+
+    from moderation import gate
+
+    if user.is_suspended():
+        raise PhareError("suspended")
+    if not isinstance(name, str) or not 3 <= len(name.strip()) <= 80:
+        raise PhareError("bad_request", extra={"field": "name"})
+    if not isinstance(description, str) or len(description) > 500:
+        raise PhareError("bad_request", extra={"field": "description"})
+    if audience not in ("minors", "adults"):
+        raise PhareError("bad_request", extra={"field": "audience"})
+    name = name.strip()
+    for text in (name, description):
+        refusal = gate.screen_name(text, "room_name") if text else None
+        if refusal is not None:
+            raise PhareError("blocked_by_policy", extra={"reasons": [refusal]})
+    pace = int(_setting("PHARE_ROOM_PROPOSALS_PER_DAY", 3))
+    since = timezone.now() - dt.timedelta(days=1)
+    if Room.objects.filter(created_by=user, created_at__gte=since).count() >= pace:
+        raise PhareError("rate_limited", retry_after=3600)
+    base = slugify(name)[:50] or "room"
+    slug = base
+    for n in range(2, 50):
+        if not Room.objects.filter(slug=slug).exists():
+            break
+        slug = f"{base}-{n}"
+    with transaction.atomic():
+        room = chat_services.create_room_proposal(user=user, slug=slug, name=name, description=description,
+                                                  audience=audience)
+        case = _open_case_for(subject_type="room", subject_id=room.pk, defaults={
+            "subject_user": user, "room_id_snapshot": room.pk, "category": "room_proposal",
+            "minors_involved": audience == "minors",
+        })
+        recompute_case(case=case)
+        record_audit(actor=user, action="room.proposed", target_type="room", target_id=str(room.pk),
+                     data={"case": case.pk, "name": name, "audience": audience})
+        _tell_moderators(case)
+    return room
+
+
+# --- Retention -------------------------------------------------------------------------------
+
+def purge_past_retention(*, now: dt.datetime | None = None) -> int:
+    """Delete messages past their retention, except those under legal hold or attached to an
+    open case (connection records are purged by accounts). Returns how many were deleted."""
+    now = now or timezone.now()
+    days = int(_setting("PHARE_MESSAGE_RETENTION_DAYS", 365))
+    keep: set[int] = set(Case.objects.filter(subject_type="message").filter(
+        Q(status__in=["open", "claimed"]) | Q(legal_hold=True)).values_list("subject_id", flat=True))
+    for data in Evidence.objects.filter(legal_hold=True).values_list("data", flat=True):
+        for item in [data.get("message") or {}] + list(data.get("context") or []):
+            if str(item.get("id", "")).isdecimal():
+                keep.add(int(item["id"]))
+    deleted = chat_services.purge_messages(before=now - dt.timedelta(days=days), keep_ids=keep)
+    if deleted:
+        record_audit(actor=None, action="retention.purged", target_type="message", target_id="*",
+                     data={"deleted": deleted, "retention_days": days, "kept": len(keep)})
+    return deleted
+
+
+def audit_policy_change(*, actor, action: str, target_type: str, target_id: str,
+                        data: dict[str, Any]) -> None:
+    """PHARE_POLICY_CHANGE_HOOKS: rate limits, the abuse policy and rooms' lockdowns and
+    shields are audited here (accounts may not import moderation, so settings wire it)."""
+    record_audit(actor=actor, action=action, target_type=target_type, target_id=target_id, data=data)
+
+
+# --- Policy changes (wired through settings: accounts may not import moderation) -------------
 
 def audit_policy_change(*, actor, action: str, target_type: str, target_id: str,
                         data: dict[str, Any]) -> None:

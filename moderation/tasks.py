@@ -6,8 +6,28 @@ from moderation import services
 
 
 @shared_task(acks_late=True)
-def triage_flag(flag_id: int) -> None:
-    services.triage_flag(flag_id=flag_id)
+def triage_flag(flag_id: int) -> bool:
+    return services.triage_flag(flag_id=flag_id)
+
+
+@shared_task(acks_late=True)
+def triage_report(report_id: int) -> bool:
+    return services.triage_report(report_id=report_id)
+
+
+@shared_task
+def sweep_untriaged() -> int:
+    return services.sweep_untriaged()
+
+
+@shared_task
+def alert_sla_breaches() -> int:
+    return services.alert_sla_breaches()
+
+
+@shared_task
+def purge_past_retention() -> int:
+    return services.purge_past_retention()
 
 
 @shared_task(acks_late=True)

@@ -1,0 +1,58 @@
+"""The moderator console: server-rendered pages; the static script talks to the API.
+
+Moderators only (the transparency page: operators); anyone else gets a 404, as for the API.
+No inline script: the pages are CSP-ready, user-written text is rendered by the template
+engine (escaped) or set with textContent by the script.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from moderation import rules, selectors, services
+from moderation.representations import case_repr
+
+
+def _moderator(request: HttpRequest):
+    user = request.user
+    if not user.is_authenticated or not user.is_moderator or user.is_suspended():
+        raise Http404
+    return user
+
+
+@ensure_csrf_cookie
+def queue_page(request: HttpRequest) -> HttpResponse:
+    moderator = _moderator(request)
+    status = request.GET.get("status", "open")
+    return render(request, "moderation/queue.html", {
+        "cases": selectors.queue(moderator=moderator, status=status), "status": status,
+        "actions": rules.ACTIONS, "reason_codes": rules.REASON_CODES, "now": timezone.now(),
+        "appeals": selectors.pending_appeals(),
+    })
+
+
+@ensure_csrf_cookie
+def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
+    moderator = _moderator(request)
+    case = services.read_case(moderator=moderator, case_id=case_id)
+    data = case_repr(case)
+    return render(request, "moderation/case.html", {
+        "case": data, "case_obj": case, "actions": rules.ACTIONS, "reason_codes": rules.REASON_CODES,
+    })
+
+
+def transparency_page(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_authenticated or not (user.is_operator or user.is_moderator):
+        raise Http404
+    from moderation import transparency
+
+    today = timezone.now()
+    start = today - dt.timedelta(days=int(request.GET.get("days", "30") or 30) if str(request.GET.get("days", "30")).isdecimal() else 30)
+    report = transparency.build_report(start=start, end=today)
+    return render(request, "moderation/transparency.html", {"report": report, "start": start, "end": today})

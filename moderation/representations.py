@@ -1,0 +1,170 @@
+"""How reports, cases, notices and appeals appear in the protocol (PROTOCOL.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from accounts.representations import public_user
+from chat.representations import iso
+from moderation import rules
+from moderation.models import Appeal, Case, Notice, Report
+
+
+def _iso(value) -> str | None:
+    return iso(value) if value is not None else None
+
+
+def case_subject(case: Case) -> dict[str, Any]:
+    subject: dict[str, Any] = {"type": case.subject_type, "id": str(case.subject_id)}
+    if case.subject_user_id is not None:
+        user = case.subject_user
+        subject["user"] = public_user(user) if user is not None else {"id": str(case.subject_user_id)}
+    if case.room_id_snapshot is not None:
+        subject["room_id"] = str(case.room_id_snapshot)
+    if case.conversation_id_snapshot is not None:
+        subject["conversation_id"] = str(case.conversation_id_snapshot)
+    return subject
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    """The queue's view of a case (also what the moderators' sockets receive)."""
+    return {
+        "id": str(case.pk),
+        "status": case.status,
+        "priority": case.priority,
+        "category": case.category,
+        "subject": case_subject(case),
+        "sla_due_at": _iso(case.sla_due_at),
+        "sla_breached": bool(case.sla_alerted_at) and case.is_open,
+        "assigned_to": str(case.assigned_to_id) if case.assigned_to_id else None,
+        "minors_involved": case.minors_involved,
+        "trusted_source": case.trusted_source,
+        "interim": {"hidden": case.interim_hidden, "restricted": case.interim_restricted},
+        "triaged": case.triaged_at is not None,
+        "created_at": _iso(case.created_at),
+        "reports_count": getattr(case, "reports_count", None),
+    }
+
+
+def case_repr(case: Case) -> dict[str, Any]:
+    """A case in full for a moderator: reports, flags, evidence, decisions."""
+    from moderation.services import evidence_intact
+
+    reports = list(case.reports.select_related("evidence", "reporter").order_by("pk"))
+    data = case_summary(case)
+    data["reports_count"] = len(reports)
+    data["reports"] = [
+        {"id": str(r.pk), "category": r.category, "details": r.details, "created_at": iso(r.created_at),
+         "reporter": public_user(r.reporter) if r.reporter else None, "trusted_flagger": r.trusted_flagger,
+         "status": r.status, "evidence_id": str(r.evidence_id)}
+        for r in reports
+    ]
+    evidence = {}
+    for report in reports:
+        ev = report.evidence
+        evidence[str(ev.pk)] = {"id": str(ev.pk), "sha256": ev.content_hash, "intact": evidence_intact(ev),
+                                "legal_hold": ev.legal_hold, "data": ev.data}
+    data["evidence"] = list(evidence.values())
+    data["flags"] = [
+        {"id": str(f.pk), "decision": f.decision, "reasons": f.reasons, "categories": f.categories,
+         "risk": f.risk, "text": f.text, "created_at": iso(f.created_at),
+         "message_id": str(f.message_id_snapshot) if f.message_id_snapshot else None}
+        for f in case.flags.order_by("pk")
+    ]
+    data["decisions"] = [
+        {"id": str(d.pk), "action": d.action, "reason_code": d.reason_code, "note": d.note,
+         "moderator": str(d.moderator_id) if d.moderator_id else None, "created_at": iso(d.created_at),
+         "reversed_at": _iso(d.reversed_at), "duration_seconds": d.duration_seconds}
+        for d in case.decisions.order_by("pk")
+    ]
+    data["legal_hold"] = case.legal_hold
+    return data
+
+
+def report_repr(report: Report) -> dict[str, Any]:
+    """The reporter's view: no evidence, no moderator, only the status and outcome."""
+    data: dict[str, Any] = {"id": str(report.pk), "status": report.status, "category": report.category,
+                            "created_at": iso(report.created_at)}
+    decision = report.case.decisions.order_by("-pk").first() if report.status in ("actioned", "no_action") else None
+    if decision is not None:
+        data["outcome"] = {"action": decision.action, "reason_code": decision.reason_code,
+                           "decided_at": iso(decision.created_at)}
+    return data
+
+
+def _duration_text(seconds: int) -> str:
+    if seconds % 86400 == 0:
+        return _("%(n)d day(s)") % {"n": seconds // 86400}
+    if seconds % 3600 == 0:
+        return _("%(n)d hour(s)") % {"n": seconds // 3600}
+    return _("%(n)d minute(s)") % {"n": max(1, seconds // 60)}
+
+
+def notice_text(notice: Notice) -> str:
+    """The statement of reasons in the reader's language: what and its scope, the facts,
+    the ground, whether automated means were used, how to appeal."""
+    action = str(rules.ACTION_LABELS.get(notice.action, notice.action))
+    ground = str(rules.REASON_GROUNDS.get(notice.reason_code, rules.REASON_GROUNDS["other"]))
+    parts: list[str] = []
+    if notice.kind == Notice.Kind.REPORT_OUTCOME:
+        parts.append(_("Thank you for your report. Outcome: %(action)s.") % {"action": action})
+    elif notice.kind == Notice.Kind.APPEAL_OUTCOME:
+        parts.append(_("Your appeal was decided: the decision was upheld.") if notice.action == "upheld"
+                     else _("Your appeal was decided: the decision was reversed and its effects undone."))
+    elif notice.kind == Notice.Kind.ROOM_PROPOSAL:
+        parts.append(_("Your room proposal: %(action)s.") % {"action": action})
+    else:
+        parts.append(_("Decision: %(action)s.") % {"action": action})
+        if notice.scope.get("room"):
+            parts.append(_("Where: the room %(room)s.") % {"room": notice.scope["room"]})
+        if notice.scope.get("duration_seconds"):
+            parts.append(_("For: %(duration)s.") % {"duration": _duration_text(int(notice.scope["duration_seconds"]))})
+        if notice.scope.get("until"):
+            parts.append(_("Until a moderator has reviewed it (at the latest %(until)s).")
+                         % {"until": notice.scope["until"]})
+        if notice.scope.get("strike_suspension_until"):
+            parts.append(_("This is a repeated violation: your account is suspended until %(until)s.")
+                         % {"until": notice.scope["strike_suspension_until"]})
+        elif notice.scope.get("strikes") == 1:
+            parts.append(_("This is a warning: repeated violations lead to a suspension."))
+        if notice.facts:
+            parts.append(_("Facts: the content concerned was: “%(facts)s”.") % {"facts": notice.facts})
+    if notice.kind != Notice.Kind.APPEAL_OUTCOME:
+        parts.append(_("Ground: %(ground)s") % {"ground": ground})
+        parts.append(_("Automated means were used to detect this and take this measure.") if notice.automated
+                     else _("This was decided by a person."))
+    if notice.appealable_until is not None:
+        parts.append(_("You can appeal until %(date)s: a different moderator will review it.")
+                     % {"date": notice.appealable_until.date().isoformat()})
+    return " ".join(parts)
+
+
+def notice_repr(notice: Notice) -> dict[str, Any]:
+    return {
+        "id": str(notice.pk),
+        "kind": notice.kind,
+        "action": notice.action,
+        "reason_code": notice.reason_code,
+        "text": notice_text(notice),
+        "automated": notice.automated,
+        "appealable_until": _iso(notice.appealable_until),
+        "scope": notice.scope,
+        "case": str(notice.case_id) if notice.case_id else None,
+        "report": str(notice.report_id) if notice.report_id else None,
+        "created_at": iso(notice.created_at),
+    }
+
+
+def appeal_repr(appeal: Appeal) -> dict[str, Any]:
+    return {
+        "id": str(appeal.pk),
+        "notice": str(appeal.notice_id),
+        "status": appeal.status,
+        "reason": appeal.reason,
+        "created_at": iso(appeal.created_at),
+        "decided_at": _iso(appeal.decided_at),
+        "case": str(appeal.notice.case_id) if appeal.notice.case_id else None,
+        "decision": str(appeal.notice.decision_id) if appeal.notice.decision_id else None,
+    }
