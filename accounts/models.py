@@ -239,3 +239,18 @@ class AbusePolicy(models.Model):
 
     def __str__(self) -> str:
         return "abuse policy"
+
+
+class UserMute(models.Model):
+    """`muter` no longer sees `muted`'s messages in rooms; `muted` is not told.
+
+    Unlike a block, a mute does not end conversations or refuse requests: it is the quiet
+    option for someone who is annoying rather than harmful.
+    """
+
+    muter = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mutes_made")
+    muted = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mutes_received")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["muter", "muted"], name="unique_mute")]

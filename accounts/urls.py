@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import controls_views, views
 
 urlpatterns = [
     path("session", views.session, name="api-session"),
@@ -9,6 +9,11 @@ urlpatterns = [
     path("accounts/logout", views.logout_view, name="api-logout"),
     path("me", views.me, name="api-me"),
     path("me/settings", views.me_settings, name="api-me-settings"),
+    path("me/blocks", controls_views.blocks, name="api-me-blocks"),
+    path("me/blocks/<str:user_id>", controls_views.block_detail, name="api-me-block"),
+    path("me/mutes", controls_views.mutes, name="api-me-mutes"),
+    path("me/mutes/<str:user_id>", controls_views.mute_detail, name="api-me-mute"),
+    path("me/export", controls_views.export, name="api-me-export"),
     path("age-assurance/nonce", views.assurance_nonce, name="api-assurance-nonce"),
     path("age-assurance/<slug:provider>", views.assurance_complete, name="api-assurance-complete"),
 ]

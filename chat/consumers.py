@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from accounts import controls as account_controls
 from accounts import services as account_services
 from accounts import throttling
 from accounts.errors import PhareError
@@ -23,6 +25,8 @@ from chat import events, protection, services
 from chat.models import Room
 from chat.protocol import Frame, ProtocolError, cursor, parse_frame
 from chat.representations import room_repr
+from ops import metrics
+from ops.logs import connection_id_var
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +57,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
     malformed_times: list[float]
 
     async def connect(self) -> None:
+        # An id for this socket in every log line it causes (ops.logs); never its address.
+        self.connection_id = uuid.uuid4().hex
+        connection_id_var.set(self.connection_id)
+        self.hidden_authors: frozenset[int] = frozenset()
+        self.counted = False
         self.rooms = {}
         self.groups_joined = set()
         self.malformed_times = []
@@ -83,6 +92,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_SUSPENDED)
             return
         self.user = user
+        # Muted and blocked authors, held here so that filtering a delivery is a set lookup.
+        self.hidden_authors = await database_sync_to_async(account_controls.hidden_author_ids)(
+            user_id=user.pk
+        )
         # Subscribe before accepting: once the client sees the socket open, nothing sent to
         # it (a DM request, a notice) can fall into the gap.
         await self._join_group(events.user_group(user.pk))
@@ -90,8 +103,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # Live queue updates and SLA alerts for the moderator console.
             await self._join_group(events.MODERATORS_GROUP)
         await self.accept()
+        self.counted = True
+        metrics.CONNECTED_SOCKETS.inc()
+        logger.info("socket opened", extra={"event": "ws.connect", "user_id": user.pk})
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "counted", False):
+            self.counted = False
+            metrics.CONNECTED_SOCKETS.dec()
+            logger.info("socket closed", extra={"event": "ws.disconnect", "user_id": self.user.pk,
+                                                "close_code": code})
         for group in list(getattr(self, "groups_joined", ())):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = set()
@@ -127,6 +148,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self._check_frame_rate()
             answer = await handler(frame)
         except PhareError as error:
+            metrics.count_refusal(channel="ws", code=error.code, reason=error.extra.get("reason"))
             await self.send_error(frame.id, error)
             if error.code == "rate_limited":
                 await self._note_rate_limited()
@@ -168,7 +190,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
         self.rooms[room.slug] = room
         await self._join_group(events.room_group(room.pk))
-        return {"room": room_repr(room), "history": history}
+        return {"room": room_repr(room), "history": self._visible(history)}
 
     async def frame_room_leave(self, frame: Frame) -> dict[str, Any]:
         room = self.rooms.pop(frame.fields["room"], None)
@@ -185,7 +207,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         result = await database_sync_to_async(services.post_room_message)(
             author=self.user, room=room, body=frame.fields["body"]
         )
-        return {"message": {**result.message, "status": result.status}}
+        return {"message": {**result.message, "status": result.status}, **_contact_warning(result)}
 
     async def frame_room_history(self, frame: Frame) -> dict[str, Any]:
         messages = await database_sync_to_async(services.room_history)(
@@ -194,7 +216,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             before=cursor(frame.fields.get("before")),
             limit=frame.fields.get("limit", settings.PHARE_HISTORY_PAGE_SIZE),
         )
-        return {"room": frame.fields["room"], "messages": messages}
+        return {"room": frame.fields["room"], "messages": self._visible(messages)}
 
     async def frame_dm_open(self, frame: Frame) -> dict[str, Any]:
         conversation = await database_sync_to_async(services.open_conversation)(
@@ -224,7 +246,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         result = await database_sync_to_async(services.send_direct_message)(
             sender=self.user, conversation_id=frame.fields["conversation"], body=frame.fields["body"]
         )
-        return {"message": {**result.message, "status": result.status}, "conversation": frame.fields["conversation"]}
+        return {"message": {**result.message, "status": result.status},
+                "conversation": frame.fields["conversation"], **_contact_warning(result)}
 
     async def frame_dm_list(self, frame: Frame) -> dict[str, Any]:
         conversations = await database_sync_to_async(services.list_conversations)(user=self.user)
@@ -248,10 +271,48 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
         return {"report": {"id": str(report.pk), "status": report.status}}
 
+    # --- User controls (accounts.controls) ----------------------------------------------
+
+    def _visible(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """History without the authors this user muted or blocked."""
+        if not self.hidden_authors:
+            return messages
+        hidden = {str(i) for i in self.hidden_authors}
+        return [m for m in messages if m.get("author", {}).get("id") not in hidden]
+
+    async def frame_user_block(self, frame: Frame) -> dict[str, Any]:
+        block, _created = await database_sync_to_async(account_controls.block_user)(
+            user=self.user, target_id=frame.fields["user"]
+        )
+        return {"block": block}
+
+    async def frame_user_unblock(self, frame: Frame) -> dict[str, Any]:
+        await database_sync_to_async(account_controls.unblock_user)(user=self.user, target_id=frame.fields["user"])
+        return {"user": frame.fields["user"]}
+
+    async def frame_user_mute(self, frame: Frame) -> dict[str, Any]:
+        mute, _created = await database_sync_to_async(account_controls.mute_user)(
+            user=self.user, target_id=frame.fields["user"]
+        )
+        return {"mute": mute}
+
+    async def frame_user_unmute(self, frame: Frame) -> dict[str, Any]:
+        await database_sync_to_async(account_controls.unmute_user)(user=self.user, target_id=frame.fields["user"])
+        return {"user": frame.fields["user"]}
+
+    async def frame_user_controls(self, frame: Frame) -> dict[str, Any]:
+        blocks = await database_sync_to_async(account_controls.list_blocks)(user=self.user)
+        mutes = await database_sync_to_async(account_controls.list_mutes)(user=self.user)
+        return {"blocks": blocks, "mutes": mutes}
+
     # --- Channel-layer events ----------------------------------------------------------
 
     async def chat_event(self, event: dict[str, Any]) -> None:
+        if event.get("author_id") in self.hidden_authors:
+            metrics.DELIVERIES_HIDDEN.inc()
+            return
         await self.send(text_data=event["text"])
+        metrics.DELIVERIES.inc()
 
     async def chat_control(self, event: dict[str, Any]) -> None:
         """State changes pushed by moderation and account services."""
@@ -264,6 +325,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.close(code=CLOSE_NOT_SIGNED_IN)
                 return
             self.user = user
+        elif action == "refresh_hidden":
+            self.hidden_authors = await database_sync_to_async(account_controls.hidden_author_ids)(
+                user_id=self.user.pk
+            )
         elif action == "leave_room":
             room = self.rooms.pop(event.get("room", ""), None)
             if room is not None:
@@ -274,3 +339,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 room = await database_sync_to_async(Room.objects.filter(slug=slug).first)()
                 if room is not None:
                     self.rooms[slug] = room
+
+
+def _contact_warning(result: services.PostResult) -> dict[str, Any]:
+    return {"contact_warning": result.contact_warning} if result.contact_warning else {}

@@ -40,6 +40,12 @@ FRAME_FIELDS: dict[str, tuple[Field, ...]] = {
     "dm.block": (Field("conversation", str, max_length=20),),
     "dm.send": (Field("conversation", str, max_length=20), Field("body", str)),
     "dm.list": (),
+    # User controls by account id (docs/protocol.md, Phare's additions).
+    "user.block": (Field("user", str, max_length=20),),
+    "user.unblock": (Field("user", str, max_length=20),),
+    "user.mute": (Field("user", str, max_length=20),),
+    "user.unmute": (Field("user", str, max_length=20),),
+    "user.controls": (),
     # Same body as POST /api/v1/reports (moderation validates target, category, good faith).
     "report": (
         Field("target", dict),

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.age_assurance.registry import providers_satisfying
 from accounts.errors import PhareError
@@ -26,6 +27,7 @@ from chat import events, protection
 from chat.models import Conversation, Membership, Message, Room
 from chat.representations import conversation_repr, message_repr, room_repr
 from moderation import gate
+from ops import metrics
 
 HISTORY_MAX = 100
 
@@ -34,6 +36,8 @@ HISTORY_MAX = 100
 class PostResult:
     message: dict[str, Any]
     status: str  # "delivered" or "held"
+    # Set when the message shares contact details where that is allowed (adults).
+    contact_warning: dict[str, Any] | None = None
 
 
 # --- Rooms ---------------------------------------------------------------------------------
@@ -174,6 +178,13 @@ def _check_length(body: str, max_length: int) -> str:
     return body
 
 
+def _count_screening(context: str, verdict: gate.Verdict) -> None:
+    metrics.count_verdict(context=context, decision=verdict.decision, reasons=verdict.reasons)
+    refused = ("block", "escalate", "hold") if context == "dm_request" else ("block", "escalate")
+    if verdict.decision in refused:
+        metrics.count_message(context=context, outcome="blocked")
+
+
 def _refuse(verdict: gate.Verdict) -> PhareError:
     return PhareError(
         "blocked_by_policy",
@@ -200,6 +211,7 @@ def post_room_message(*, author: User, room: Room, body: str) -> PostResult:
     verdict = gate.screen_message(
         text=body, audience=room.audience, context="room", conversation_accepted=True
     )
+    _count_screening("room", verdict)
     if verdict.decision in ("block", "escalate"):
         with transaction.atomic():
             gate.record_refusal(author=author, text=body, verdict=verdict, room_id=room.pk)
@@ -221,7 +233,9 @@ def post_room_message(*, author: User, room: Room, body: str) -> PostResult:
                 room.pk, {"type": "room.message", "room": room.slug, "message": payload},
                 author_id=author.pk,
             )
-    return PostResult(message=payload, status="held" if held else "delivered")
+    metrics.count_message(context="room", outcome="held" if held else "delivered")
+    return PostResult(message=payload, status="held" if held else "delivered",
+                      contact_warning=contact_warning(verdict))
 
 
 # --- Direct conversations ------------------------------------------------------------------
@@ -298,6 +312,7 @@ def open_conversation(*, sender: User, to: str, body: str) -> dict[str, Any]:
     verdict = gate.screen_message(
         text=body, audience=sender.audience, context="dm_request", conversation_accepted=False
     )
+    _count_screening("dm_request", verdict)
     if verdict.decision in ("block", "escalate", "hold"):
         with transaction.atomic():
             gate.record_refusal(author=sender, text=body, verdict=verdict, room_id=None)
@@ -319,11 +334,13 @@ def open_conversation(*, sender: User, to: str, body: str) -> dict[str, Any]:
                     "conversation": conversation_repr(conversation, viewer_id=recipient.pk, preview=body),
                     "from": public_user(sender),
                     "preview": body,
+                    **first_contact_prompt(recipient=recipient),
                 },
                 author_id=sender.pk,
             )
     except IntegrityError as exc:  # a concurrent request between the same two people
         raise PhareError("dm_request_pending") from exc
+    metrics.count_message(context="dm_request", outcome="delivered")
     return conversation_repr(conversation, viewer_id=sender.pk, preview=body)
 
 
@@ -389,6 +406,7 @@ def send_direct_message(*, sender: User, conversation_id: str, body: str) -> Pos
     _check_length(body, 2000)
     protection.check_dm_message(sender=sender)
     verdict = gate.screen_message(text=body, audience=sender.audience, context="dm", conversation_accepted=True)
+    _count_screening("dm", verdict)
     if verdict.decision in ("block", "escalate"):
         with transaction.atomic():
             gate.record_refusal(author=sender, text=body, verdict=verdict, room_id=None)
@@ -412,7 +430,9 @@ def send_direct_message(*, sender: User, conversation_id: str, body: str) -> Pos
                     {"type": "dm.message", "conversation": str(conversation.pk), "message": payload},
                     author_id=sender.pk,
                 )
-    return PostResult(message=payload, status="held" if held else "delivered")
+    metrics.count_message(context="dm", outcome="held" if held else "delivered")
+    return PostResult(message=payload, status="held" if held else "delivered",
+                      contact_warning=contact_warning(verdict))
 
 
 def list_conversations(*, user: User) -> list[dict[str, Any]]:
@@ -679,3 +699,110 @@ def purge_messages(*, before: dt.datetime, keep_ids: set[int]) -> int:
         query = query.exclude(pk__in=keep_ids)
     deleted, _ = query.delete()
     return deleted
+
+
+# --- User controls and first-contact prompts (accounts.controls, ops) ----------------------
+
+# Reason codes meaning "this message shares a way to reach its author outside Phare".
+CONTACT_REASONS = frozenset(
+    {"contact_phone", "contact_email", "contact_url", "contact_handle", "offplatform_request",
+     "meeting_arrangement"}
+)
+
+
+def contact_warning(verdict: gate.Verdict) -> dict[str, Any] | None:
+    """A prompt for the sender when a message that was let through shares contact details
+    (adults, where the policy allows it): the client shows it before the next such message."""
+    reasons = [r for r in verdict.reasons if r in CONTACT_REASONS]
+    if not reasons or verdict.decision not in ("allow", "flag"):
+        return None
+    return {
+        "code": "contact_details",
+        "reasons": reasons,
+        "message": gettext(
+            "You are sharing contact details. Only share them with people you trust: outside "
+            "Phare, nobody moderates the conversation."
+        ),
+        "safety_url": "/safety/",
+    }
+
+
+def first_contact_prompt(*, recipient: User) -> dict[str, Any]:
+    """The `safety_prompt` a minor's client shows with a DM request, before they answer it."""
+    if not recipient.is_minor:
+        return {}
+    return {
+        "safety_prompt": {
+            "code": "first_contact_minor",
+            "message": gettext(
+                "Someone you may not know wants to talk to you. You can decline or block them, "
+                "and report them if anything feels wrong. Never share your address, your "
+                "school, your number or photos, and never agree to meet."
+            ),
+            "safety_url": "/safety/",
+        }
+    }
+
+
+def _end_conversation_between(*, user: User, other: User) -> None:
+    low, high = sorted([user.pk, other.pk])
+    conversation = (
+        Conversation.objects.select_for_update()
+        .select_related("initiator", "recipient")
+        .filter(user_low_id=low, user_high_id=high)
+        .first()
+    )
+    if conversation is None or conversation.state in (
+        Conversation.State.BLOCKED, Conversation.State.CLOSED
+    ):
+        return
+    conversation.state = Conversation.State.BLOCKED
+    conversation.updated_at = timezone.now()
+    conversation.save(update_fields=["state", "updated_at"])
+    # The blocked person learns only that the conversation ended, not that they were blocked.
+    _notify_participants(conversation, "dm.declined")
+
+
+def apply_user_control(*, user: User, other: User, action: str) -> None:
+    """Hook (PHARE_USER_CONTROL_HOOKS) run inside the transaction of a block/mute change.
+
+    A block ends any conversation between the two; every change makes `user`'s open sockets
+    reload the set of authors they hide.
+    """
+    if action == "block":
+        _end_conversation_between(user=user, other=other)
+    events.control_user(user.pk, {"action": "refresh_hidden"})
+
+
+def export_user_content(*, user: User) -> dict[str, Any]:
+    """Hook (PHARE_PERSONAL_DATA_EXPORTERS): rooms, conversations and messages of `user`."""
+    memberships = Membership.objects.filter(user=user).select_related("room").order_by("joined_at")
+    conversations = (
+        Conversation.objects.filter(Q(initiator=user) | Q(recipient=user))
+        .select_related("initiator", "recipient")
+        .order_by("created_at")
+    )
+    messages = (
+        Message.objects.filter(author=user)
+        .select_related("room")
+        .order_by("created_at")
+        .values("id", "room__slug", "conversation_id", "body", "status", "created_at")
+    )
+    return {
+        "rooms": [
+            {"room": m.room.slug, "name": m.room.name, "joined_at": m.joined_at.isoformat()}
+            for m in memberships
+        ],
+        "conversations": [conversation_repr(c, viewer_id=user.pk) for c in conversations],
+        "messages": [
+            {
+                "id": str(m["id"]),
+                "room": m["room__slug"],
+                "conversation": str(m["conversation_id"]) if m["conversation_id"] else None,
+                "body": m["body"],
+                "status": m["status"],
+                "created_at": m["created_at"].isoformat(),
+            }
+            for m in messages.iterator()
+        ],
+    }

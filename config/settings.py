@@ -74,9 +74,13 @@ INSTALLED_APPS = [
     "accounts",
     "chat",
     "moderation",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First: health and metrics answer before host checks, redirects and sessions (ops).
+    "ops.middleware.HealthCheckMiddleware",
+    "ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -213,7 +217,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     # Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -233,14 +237,45 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Logging: never a message's text, a password or an IP in ordinary logs ----------------
+# JSON lines with request and connection ids; IPs scrubbed on the handler (ops/logs.py).
+# LOG_FORMAT=plain for humans reading a local trial.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "context": {"()": "ops.logs.ContextFilter"},
+        "redact": {"()": "ops.logs.RedactFilter"},
+    },
+    "formatters": {
+        "json": {"()": "ops.logs.JsonFormatter"},
+        "plain": {"()": "ops.logs.PlainFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if env_str("LOG_FORMAT", "json") == "plain" else "json",
+            "filters": ["context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        # uvicorn's loggers bring their own handlers: route them through ours (JSON, scrubbed).
+        # Django's default console handler would print unscrubbed duplicates with DEBUG=1.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        "uvicorn": {"handlers": [], "propagate": True},
+        "uvicorn.error": {"handlers": [], "propagate": True},
+        # uvicorn's access log carries the client address; RequestLogMiddleware replaces it.
+        "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+        "django.channels.server": {"level": "WARNING"},
+        # With DEBUG=1 Django logs SQL with its parameters (message bodies) at DEBUG: never.
+        "django.db.backends": {"level": "INFO"},
+    },
 }
+# Celery keeps the logging above instead of installing its own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /metrics answers only with `Authorization: Bearer <token>` when set (docs/operations.md).
+PHARE_METRICS_TOKEN = env_str("PHARE_METRICS_TOKEN")
 
 # --- Phare policy defaults (operators refine these in the admin) ------------------------
 PHARE_MIN_AGE = 13
@@ -254,6 +289,10 @@ PHARE_DEFAULT_MAX_MESSAGE_LENGTH = 1000
 PHARE_NAME_SCREEN = env_str("PHARE_NAME_SCREEN", "moderation.gate.screen_name")
 # Called with user=… inside the deletion transaction (chat blanks messages, closes DMs).
 PHARE_ACCOUNT_DELETED_HOOKS = ["chat.services.forget_user_content"]
+# Called with user=, other=, action= ("block", "unblock", "mute", "unmute") in the transaction.
+PHARE_USER_CONTROL_HOOKS = ["chat.services.apply_user_control"]
+# Each returns {section: data} for GET /api/v1/me/export (accounts.controls).
+PHARE_PERSONAL_DATA_EXPORTERS = ["chat.services.export_user_content", "ops.personal_data.export_moderation_records"]
 # Called with user=…, previous_band=… after a band change (birthday, age assurance).
 PHARE_BAND_CHANGED_HOOKS = ["chat.services.reapply_contact_matrix"]
 # Called with user=… when an account's restrictions or assurance change.

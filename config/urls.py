@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", include("chat.urls")),
     path("api/v1/", include("moderation.urls")),
     path("moderation/", include("moderation.web_urls")),
+    path("", include("ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(packages=["chat", "moderation"]), name="javascript-catalog"),
     path("", include("chat.web_urls")),

@@ -192,3 +192,50 @@ class HttpUser:
 
     def ws_headers(self) -> dict[str, str]:
         return {"Cookie": f"sessionid={self.cookie('sessionid')}", "Origin": self.base.replace("127.0.0.1", "localhost")}
+
+
+# --- A real Celery worker (moderation queue) -------------------------------------------------
+
+@dataclass
+class CeleryWorker:
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> None:
+        """Start `celery -A config worker` on both queues and wait until it is ready."""
+        assert self.process is None or self.process.poll() is not None
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "moderation,housekeeping",
+             "--pool", "solo", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
+             "--hostname", f"it-{uuid.uuid4().hex[:8]}@%h"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"celery worker exited: {self.log_path.read_text(errors='replace')[-3000:]}")
+            if " ready." in self.log_path.read_text(errors="replace"):
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"celery worker not ready: {self.log_path.read_text(errors='replace')[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+@pytest.fixture
+def celery_worker(service_env, tmp_path) -> Iterator[CeleryWorker]:
+    """A worker against the test PostgreSQL and Redis, NOT started: call `.start()`."""
+    worker = CeleryWorker(env=dict(service_env), log_path=tmp_path / "celery.log")
+    yield worker
+    worker.stop()
+    print("--- celery worker ---\n" + (worker.log_path.read_text(errors="replace")[-5000:]
+                                       if worker.log_path.exists() else ""))

@@ -1,0 +1,163 @@
+"""User controls: blocks, mutes, and a copy of one's personal data.
+
+Services (verb-first, keyword-only). What other apps must do when a control changes (end a
+conversation, tell the user's open sockets) is plugged in through settings hooks, because
+`accounts` depends on no other app of ours:
+- `PHARE_USER_CONTROL_HOOKS`: called with `user=`, `other=`, `action=` ("block", "unblock",
+  "mute", "unmute") inside the transaction;
+- `PHARE_PERSONAL_DATA_EXPORTERS`: called with `user=`, each returns `{section: data}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from accounts.errors import PhareError
+from accounts.models import ConnectionLog, User, UserBlock, UserMute
+from accounts.representations import own_user, public_user
+
+
+def _iso(value) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def _other_user(*, user: User, target_id: str | int, active_only: bool = True) -> User:
+    """The account a control is about; `not_found` for oneself or an unknown id."""
+    text = str(target_id).strip()
+    if not text.isdecimal() or int(text) == user.pk:
+        raise PhareError("not_found")
+    query = User.objects.filter(pk=int(text))
+    if active_only:
+        query = query.filter(is_active=True, deleted_at__isnull=True)
+    other = query.first()
+    if other is None:
+        raise PhareError("not_found")
+    return other
+
+
+def _run_hooks(*, user: User, other: User, action: str) -> None:
+    for hook in settings.PHARE_USER_CONTROL_HOOKS:
+        import_string(hook)(user=user, other=other, action=action)
+
+
+def block_user(*, user: User, target_id: str | int) -> tuple[dict[str, Any], bool]:
+    """Block another account: ends any conversation with them, refuses their requests
+    forever (until unblocked), hides their messages from `user` everywhere.
+
+    Returns (the block, created). Idempotent: blocking twice changes nothing more.
+    """
+    other = _other_user(user=user, target_id=target_id)
+    with transaction.atomic():
+        block, created = UserBlock.objects.get_or_create(blocker=user, blocked=other)
+        _run_hooks(user=user, other=other, action="block")
+    return {"user": public_user(other), "created_at": _iso(block.created_at)}, created
+
+
+def unblock_user(*, user: User, target_id: str | int) -> None:
+    """Remove a block. A conversation the block ended stays ended."""
+    other = _other_user(user=user, target_id=target_id, active_only=False)
+    with transaction.atomic():
+        deleted, _ = UserBlock.objects.filter(blocker=user, blocked=other).delete()
+        if not deleted:
+            raise PhareError("not_found")
+        _run_hooks(user=user, other=other, action="unblock")
+
+
+def mute_user(*, user: User, target_id: str | int) -> tuple[dict[str, Any], bool]:
+    """Mute another account: their room messages are hidden for `user`; they are not told."""
+    other = _other_user(user=user, target_id=target_id)
+    with transaction.atomic():
+        mute, created = UserMute.objects.get_or_create(muter=user, muted=other)
+        _run_hooks(user=user, other=other, action="mute")
+    return {"user": public_user(other), "created_at": _iso(mute.created_at)}, created
+
+
+def unmute_user(*, user: User, target_id: str | int) -> None:
+    other = _other_user(user=user, target_id=target_id, active_only=False)
+    with transaction.atomic():
+        deleted, _ = UserMute.objects.filter(muter=user, muted=other).delete()
+        if not deleted:
+            raise PhareError("not_found")
+        _run_hooks(user=user, other=other, action="unmute")
+
+
+def list_blocks(*, user: User) -> list[dict[str, Any]]:
+    rows = UserBlock.objects.filter(blocker=user).select_related("blocked").order_by("-created_at")
+    return [{"user": public_user(b.blocked), "created_at": _iso(b.created_at)} for b in rows]
+
+
+def list_mutes(*, user: User) -> list[dict[str, Any]]:
+    rows = UserMute.objects.filter(muter=user).select_related("muted").order_by("-created_at")
+    return [{"user": public_user(m.muted), "created_at": _iso(m.created_at)} for m in rows]
+
+
+def hidden_author_ids(*, user_id: int) -> frozenset[int]:
+    """Authors whose messages `user_id`'s sockets must not show: muted or blocked by them.
+
+    Read once per connection and on each control change, so that filtering a delivery is a
+    set lookup, not a query.
+    """
+    muted = UserMute.objects.filter(muter_id=user_id).values_list("muted_id", flat=True)
+    blocked = UserBlock.objects.filter(blocker_id=user_id).values_list("blocked_id", flat=True)
+    return frozenset(muted) | frozenset(blocked)
+
+
+# What stays after an account is deleted, and why (docs/operations.md, "Personal data").
+RETAINED_AFTER_DELETION = [
+    {
+        "what": "connection_records",
+        "why": "legal_retention",
+        "detail": "Time and network address of sign-ups, sign-ins and connections, kept for "
+                  "the legal retention period and readable only by the legal role.",
+    },
+    {
+        "what": "report_evidence",
+        "why": "open_cases",
+        "detail": "Copies of reported content saved as evidence, kept until the moderation "
+                  "case and any appeal are closed, or longer under a legal hold.",
+    },
+    {
+        "what": "moderation_decisions",
+        "why": "legal_retention",
+        "detail": "Decisions, statements of reasons and the audit log, which record that a "
+                  "decision was taken (the account appears as its tombstone id).",
+    },
+]
+
+
+def export_personal_data(*, user: User) -> dict[str, Any]:
+    """Everything Phare holds about `user`, as JSON-ready data (GDPR art. 15 and 20).
+
+    Connection records are listed with their time and kind; their network addresses are
+    given only on a request to the operator, checked by the legal role, because a stolen
+    session must not be enough to read someone's address history.
+    """
+    connections = ConnectionLog.objects.filter(user_id_snapshot=user.pk).order_by("-created_at")
+    data: dict[str, Any] = {
+        "format": "phare-export-1",
+        "account": {
+            **own_user(user),
+            "created_at": _iso(user.date_joined),
+            "age_band_until": user.band_until.isoformat() if user.band_until else None,
+            "assurance_method": user.assurance_method,
+            "assurance_provider": user.assurance_provider,
+            "assured_at": _iso(user.assured_at),
+            "muted_until": _iso(user.muted_until),
+            "suspended_until": _iso(user.suspended_until),
+            "banned": user.banned,
+        },
+        "blocks": list_blocks(user=user),
+        "mutes": list_mutes(user=user),
+        "connection_records": [
+            {"kind": c.kind, "at": _iso(c.created_at)} for c in connections[:10_000]
+        ],
+        "connection_records_retention_days": settings.PHARE_CONNECTION_LOG_RETENTION_DAYS,
+        "retained_after_deletion": RETAINED_AFTER_DELETION,
+    }
+    for exporter in settings.PHARE_PERSONAL_DATA_EXPORTERS:
+        data.update(import_string(exporter)(user=user))
+    return data

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    name = "ops"
+    verbose_name = "Operations"
+
+    def ready(self) -> None:
+        # Celery task timings and failures are recorded from Celery's own signals: the tasks
+        # stay free of instrumentation code.
+        from ops import tasks_instrumentation
+
+        tasks_instrumentation.connect()

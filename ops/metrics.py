@@ -1,0 +1,122 @@
+"""Prometheus metrics: the counters and gauges every process updates, and the scrape.
+
+Several ASGI and worker processes run side by side. With PROMETHEUS_MULTIPROC_DIR set (before
+the process starts), prometheus-client keeps each process's values in files in that directory
+and a scrape of any process reads them all (its "multiprocess mode"). Without it, each process
+exposes its own values only, and Prometheus must scrape every process (docs/operations.md).
+
+This module is a leaf: it imports nothing of Phare's, so any app may count through it, the way
+it logs through `logging`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client import multiprocess
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+CONNECTED_SOCKETS = Gauge(
+    "phare_connected_sockets", "WebSocket connections open now.", multiprocess_mode="livesum"
+)
+DELIVERIES = Counter("phare_deliveries_total", "Events written to a client socket.")
+DELIVERIES_HIDDEN = Counter(
+    "phare_deliveries_hidden_total",
+    "Events not written to a socket because its user muted or blocked the author.",
+)
+MESSAGES = Counter(
+    "phare_messages_total",
+    "Messages posted, by where and what became of them.",
+    ["context", "outcome"],  # outcome: delivered, held, blocked
+)
+VERDICTS = Counter(
+    "phare_verdicts_total", "Safety gate verdicts by decision.", ["context", "decision"]
+)
+VERDICT_REASONS = Counter(
+    "phare_verdict_reasons_total",
+    "Reason codes given by the safety gate (a verdict with two reasons counts twice).",
+    ["context", "decision", "reason"],
+)
+RATE_LIMITED = Counter(
+    "phare_rate_limited_total", "Requests or frames refused as too fast.", ["channel", "reason"]
+)
+REFUSALS = Counter(
+    "phare_refusals_total", "Refusals sent to clients, by stable error code.", ["channel", "code"]
+)
+HTTP_RESPONSES = Counter(
+    "phare_http_responses_total", "HTTP responses by method and status.", ["method", "status"]
+)
+HTTP_DURATION = Histogram(
+    "phare_http_request_duration_seconds", "Time to answer an HTTP request.", ["method"]
+)
+TASK_DURATION = Histogram(
+    "phare_task_duration_seconds",
+    "Celery task run time.",
+    ["task"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+TASK_QUEUE_WAIT = Histogram(
+    "phare_task_queue_wait_seconds",
+    "Time a Celery task waited in its queue before a worker started it.",
+    ["queue"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600),
+)
+TASK_FAILURES = Counter("phare_task_failures_total", "Celery tasks that raised.", ["task"])
+
+
+def count_message(*, context: str, outcome: str) -> None:
+    MESSAGES.labels(context, outcome).inc()
+
+
+def count_verdict(*, context: str, decision: str, reasons: Iterable[str]) -> None:
+    VERDICTS.labels(context, decision).inc()
+    for reason in reasons:
+        VERDICT_REASONS.labels(context, decision, reason).inc()
+
+
+def count_refusal(*, channel: str, code: str, reason: str | None = None) -> None:
+    REFUSALS.labels(channel, code).inc()
+    if code == "rate_limited":
+        RATE_LIMITED.labels(channel, reason or "rate_limited").inc()
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.environ.get("prometheus_multiproc_dir")
+
+
+def render(extra_collectors: Iterable[object] = ()) -> bytes:
+    """The exposition text: every process's metrics in multiprocess mode, else this one's."""
+    if multiprocess_dir():
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = CollectorRegistry()
+        registry.register(_DefaultRegistryView())
+    for collector in extra_collectors:
+        registry.register(collector)  # type: ignore[arg-type]
+    return generate_latest(registry)
+
+
+class _DefaultRegistryView:
+    """The process's default registry, wrapped so that scrape-time collectors can join it
+    without being registered globally (they query the database; only a scrape should)."""
+
+    def collect(self):
+        return REGISTRY.collect()
+
+
+def mark_this_process_dead() -> None:
+    """Drop this process's live gauges (connected sockets) from the shared directory."""
+    if multiprocess_dir():
+        multiprocess.mark_process_dead(os.getpid())

@@ -1,0 +1,269 @@
+"""Public terms generated from the policies actually enabled (DSA art. 14), and the safety
+centre's content.
+
+Every automated measure is listed with what it looks for and what it does where, and the
+"what it does" column is computed by the safety gate's own decision code under the current
+policy (`moderation.policy.screening`), so the terms cannot drift from the behaviour. A measure
+backed by term lists is listed only while at least one of its terms is enabled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from moderation import gate
+from moderation.policy import REASON_CODES, ScreeningContext
+from moderation.policy.screening import CATEGORY_REASON, SIGNAL_CATEGORY, _message_outcomes
+from moderation.policy.terms import TermHit
+
+# Where a measure may apply, as the columns of the terms' table.
+CONTEXTS: dict[str, tuple[Any, ScreeningContext]] = {
+    "minors": (_("Minors' rooms and conversations"), ScreeningContext("minors", "room")),
+    "adults_room": (_("Adults' rooms"), ScreeningContext("adults", "room")),
+    "dm_request": (_("Direct message requests"), ScreeningContext("adults", "dm_request", False)),
+    "adults_dm": (_("Adults' accepted conversations"), ScreeningContext("adults", "dm", True)),
+}
+
+DECISION_LABELS = {
+    "allow": _("allowed"),
+    "flag": _("delivered, and sent to a moderator"),
+    "hold": _("held until a moderator reviews it"),
+    "block": _("not sent; you are told why"),
+    "escalate": _("not sent; urgent review, account restricted meanwhile"),
+}
+SIMPLE_DECISION_LABELS = {
+    "allow": _("OK"),
+    "flag": _("sent, and a moderator checks it"),
+    "hold": _("waits until a moderator checks it"),
+    "block": _("not sent"),
+    "escalate": _("not sent, and a moderator checks it right away"),
+}
+
+# code -> (title, what it looks for, the same for a 13-year-old)
+DESCRIPTIONS: dict[str, tuple[Any, Any, Any]] = {
+    "contact_phone": (_("Phone numbers"), _("Phone numbers, including spelled-out or disguised digits."),
+                      _("We spot phone numbers, even written in words.")),
+    "contact_email": (_("Email addresses"), _("Email addresses, including disguised ones (\"at\", \"dot\")."),
+                      _("We spot email addresses.")),
+    "contact_url": (_("Links"), _("Web links and web addresses."), _("We spot links to websites.")),
+    "contact_handle": (_("Usernames on other apps"), _("Usernames on other apps and \"add me on …\"."),
+                       _("We spot usernames for other apps, like \"add me on …\".")),
+    "offplatform_request": (_("Moving the conversation elsewhere"),
+                            _("Requests to continue on another app, a video call, or to share a number or address."),
+                            _("We spot when someone asks you to talk on another app or on video.")),
+    "meeting_arrangement": (_("Meeting in person"), _("Arrangements to meet in person, and home addresses."),
+                            _("We spot when someone wants to meet you in real life or asks where you live.")),
+    "photo_request": (_("Requests for photos"), _("Requests for photos or videos of someone."),
+                      _("We spot when someone asks for photos of you.")),
+    "gift_offer": (_("Offers of money or gifts"), _("Offers of money, gifts, game credits or top-ups."),
+                   _("We spot when someone offers you money or gifts.")),
+    "secrecy_request": (_("Requests for secrecy"), _("Asking someone to keep the conversation secret."),
+                        _("We spot when someone asks you to keep a secret from your parents or friends.")),
+    "sexual_content": (_("Sexual content"), _("Sexual words and phrases from the sexual term list."),
+                       _("We spot sexual words.")),
+    "sexual_content_minor": (_("Sexual content involving minors"),
+                             _("Sexual content involving minors, or sexual content next to the statement of a minor's age."),
+                             _("We spot sexual messages about young people. They are stopped and checked right away.")),
+    "minor_age_statement": (_("A minor's age in an adults' space"), _("Someone saying they are under 18 in an adults' space."),
+                            _("If someone says they are under 18 in an adults' space, a moderator checks.")),
+    "adult_age_statement": (_("An adult's age in a minors' space"), _("Someone saying they are 18 or over in a minors' space."),
+                            _("If someone says they are an adult in a young people's space, a moderator checks.")),
+    "under_minimum_age_statement": (_("Under 13"), _("Someone saying they are under 13, the minimum age."),
+                                    _("If someone says they are under 13, a moderator checks.")),
+    "hate_speech": (_("Hate speech"), _("Words from the hate term list, aimed at groups of people."),
+                    _("We spot hateful words about groups of people.")),
+    "harassment": (_("Insults and harassment"), _("Words from the harassment term list."),
+                   _("We spot insults and bullying words.")),
+    "self_harm_support": (_("Self-harm"), _("Mentions of self-harm or suicide: the writer is shown where to find help, never silenced."),
+                          _("If you write that you want to hurt yourself, we show you where to find help.")),
+    "drugs": (_("Drugs"), _("Words from the drugs term list."), _("We spot words about drugs.")),
+    "profanity": (_("Profanity"), _("Swear words."), _("We spot swear words.")),
+    "term_match": (_("Other listed terms"), _("Terms the operators listed in other categories (for example violence)."),
+                   _("We spot other words the team has listed.")),
+    "name_not_allowed": (_("Pseudonyms and room names"),
+                         _("Names are checked like messages in minors' spaces, and also refused when sexualised, suggesting an age or a minor, or carrying contact details."),
+                         _("Names cannot be sexual, say an age, or give contact details.")),
+    "grooming_risk": (_("Risky conversations (grooming)"),
+                      _("A score over a whole conversation, not one message, from the signals below."),
+                      _("We look at whole conversations for signs that someone is trying to trick or pressure you.")),
+    "compliment": (_("Insistent compliments"), _("Part of the conversation score."), _("Lots of compliments.")),
+    "trust_building": (_("Building trust or exclusivity"), _("Part of the conversation score."),
+                       _("\"You can trust only me\".")),
+    "age_question": (_("Questions about age or school year"), _("Part of the conversation score."),
+                     _("Questions about your age or class.")),
+    "isolation_question": (_("Questions about being alone or where someone lives"), _("Part of the conversation score."),
+                           _("Questions about whether you are alone or where you live.")),
+    "sexual_question": (_("Sexual questions"), _("Part of the conversation score."), _("Sexual questions.")),
+    "age_gap": (_("A large age gap"), _("Part of the conversation score."), _("A big difference in age.")),
+    "new_account": (_("A very new account"), _("Part of the conversation score."), _("An account created very recently.")),
+    "first_contact": (_("First contact"), _("Part of the conversation score."), _("The first time two people talk.")),
+}
+
+# Signals that only feed the conversation score; listed under it, not as measures of their own.
+GROOMING_SIGNALS = ("compliment", "trust_building", "age_question", "isolation_question",
+                    "sexual_question", "age_gap", "new_account", "first_contact")
+# Ages that make each age detector fire, to compute its decision per context.
+_AGE_SAMPLES = {"minor_age_statement": (15,), "adult_age_statement": (25,), "under_minimum_age_statement": (11,)}
+_REASON_CATEGORY = {reason: category for category, reason in CATEGORY_REASON.items()}
+
+
+@dataclass
+class Measure:
+    code: str
+    title: Any
+    description: Any
+    simple: Any
+    decisions: dict[str, str] = field(default_factory=dict)  # context -> decision
+    signals: list["Measure"] = field(default_factory=list)
+    note: Any = ""
+    cells: list[Any] = field(default_factory=list)  # decision text per context, for the page
+    minors_text: Any = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "title": str(self.title), "description": str(self.description),
+                "decisions": self.decisions, "signals": [s.code for s in self.signals]}
+
+
+def _decisions_for(code: str, snapshot) -> dict[str, str]:
+    config = snapshot.config
+    result: dict[str, str] = {}
+    for key, (_label, context) in CONTEXTS.items():
+        if code in SIGNAL_CATEGORY and code not in _AGE_SAMPLES:
+            outcomes = _message_outcomes([], (code,), (), config, context)
+        elif code in _AGE_SAMPLES:
+            outcomes = _message_outcomes([], (), _AGE_SAMPLES[code], config, context)
+        elif code == "sexual_content_minor":
+            outcomes = _message_outcomes([TermHit("sexual_minors", "", False)], (), (), config, context)
+        elif code == "term_match":
+            outcomes = _message_outcomes([TermHit("violence", "", False)], (), (), config, context)
+        else:
+            outcomes = _message_outcomes([TermHit(_REASON_CATEGORY[code], "", False)], (), (), config, context)
+        matching = [o.decision for o in outcomes if o.reason == code]
+        result[key] = matching[0] if matching else "allow"
+    return result
+
+
+def enabled_term_categories(snapshot) -> set[str]:
+    return {t.category for t in snapshot.terms if t.enabled and not t.observe_only}
+
+
+def enabled_reason_codes(snapshot) -> list[str]:
+    """Reason codes the gate can give under the current policy, in the terms' order."""
+    categories = enabled_term_categories(snapshot)
+    name_only = set(snapshot.config.name_only_categories)
+    codes: list[str] = list(SIGNAL_CATEGORY)  # the detectors in code always run
+    for category, reason in CATEGORY_REASON.items():
+        if category in categories and reason not in codes:
+            codes.append(reason)
+    if "sexual_minors" in categories or "sexual" in categories:
+        codes.append("sexual_content_minor")
+    if categories - set(CATEGORY_REASON) - name_only - {"sexual_minors"}:
+        codes.append("term_match")
+    codes += ["name_not_allowed", "grooming_risk"]
+    return list(dict.fromkeys(codes))
+
+
+def automated_measures() -> list[Measure]:
+    snapshot = gate.current_snapshot()
+    config = snapshot.config
+    measures: list[Measure] = []
+    for code in enabled_reason_codes(snapshot):
+        title, description, simple = DESCRIPTIONS[code]
+        measure = Measure(code=code, title=title, description=description, simple=simple)
+        if code == "name_not_allowed":
+            measure.note = _("Applies to pseudonyms and room names: a name that fails is refused.")
+        elif code == "grooming_risk":
+            measure.note = _(
+                "From a score of %(flag)s a moderator looks at the conversation; from %(hold)s "
+                "it is held and a case is opened."
+            ) % {"flag": config.grooming_flag_threshold, "hold": config.grooming_threshold}
+            measure.signals = [Measure(s, *DESCRIPTIONS[s]) for s in GROOMING_SIGNALS]
+        else:
+            measure.decisions = _decisions_for(code, snapshot)
+        measures.append(measure)
+    return measures
+
+
+REVIEW_STEPS = [
+    _("Every report, and every automatic flag or held message, opens a case for the moderation team; the queue is ordered by urgency (child safety first) with a deadline per priority."),
+    _("A human moderator reviews the case and the saved evidence, and decides: no action, remove a message, warn, mute, suspend, ban, restrict, ask for an age check, lock a room, or refer to the authorities."),
+    _("The person concerned receives a statement of reasons: what was decided, why, on which rule, whether automated means were used, and how to appeal. The reporter is told the outcome."),
+    _("An appeal is decided by a different moderator than the one who took the decision."),
+    _("Automated measures never ban anyone on their own: a blocked message is refused with its reason, and anything stronger is a human's decision."),
+]
+SIMPLE_REVIEW_STEPS = [
+    _("When you report something, a real person from the moderation team looks at it."),
+    _("The most serious things, like danger for young people, are checked first."),
+    _("If we decide something about you, we tell you why, and you can ask another moderator to look again."),
+    _("A computer can stop a message, but only a person can suspend or ban an account."),
+]
+
+
+def terms_context(*, simple: bool) -> dict[str, Any]:
+    snapshot = gate.current_snapshot()
+    labels = SIMPLE_DECISION_LABELS if simple else DECISION_LABELS
+    measures = automated_measures()
+    for measure in measures:
+        measure.cells = [labels[measure.decisions[key]] for key in CONTEXTS] if measure.decisions else []
+        measure.minors_text = labels[measure.decisions["minors"]] if measure.decisions else ""
+    return {
+        "version": snapshot.version,
+        "measures": measures,
+        "contexts": [(key, label) for key, (label, _ctx) in CONTEXTS.items()],
+        "decision_labels": SIMPLE_DECISION_LABELS if simple else DECISION_LABELS,
+        "review_steps": SIMPLE_REVIEW_STEPS if simple else REVIEW_STEPS,
+        "helplines": helplines(),
+    }
+
+
+@dataclass(frozen=True)
+class Helpline:
+    name: Any
+    contact: str
+    href: str
+    description: Any
+    for_minors: bool = False
+
+
+def helplines() -> list[Helpline]:
+    """Help outside Phare (France). Ordered with what a minor most needs first."""
+    return [
+        Helpline(_("3018 — online harassment and cyberbullying"), "3018", "tel:3018",
+                 _("Free, anonymous and confidential, for young people and their parents. Also on the 3018 app and at e-enfance.org/3018."),
+                 True),
+        Helpline(_("119 — children in danger"), "119", "tel:119",
+                 _("Free, 24 hours a day, every day: for a child or teenager in danger or at risk, or anyone worried about one."),
+                 True),
+        Helpline(_("PHAROS — report illegal content to the authorities"), "internet-signalement.gouv.fr",
+                 "https://www.internet-signalement.gouv.fr/",
+                 _("The French authorities' platform for reporting illegal content online.")),
+        Helpline(_("3114 — suicide prevention"), "3114", "tel:3114",
+                 _("Free, 24 hours a day, for anyone thinking about suicide or worried about someone.")),
+        Helpline(pgettext_lazy("emergency number", "17 or 112 — emergency"), "112", "tel:112",
+                 _("If someone is in immediate danger, call the police (17) or the European emergency number (112).")),
+    ]
+
+
+def report_categories() -> list[tuple[str, Any]]:
+    return [
+        ("child_safety", _("A young person in danger")),
+        ("grooming", _("Someone trying to trick or pressure a young person")),
+        ("sexual_content", _("Sexual content")),
+        ("non_consensual_imagery", _("Intimate images shared without consent")),
+        ("harassment", _("Harassment or bullying")),
+        ("hate", _("Hate")),
+        ("threat", _("Threats")),
+        ("self_harm", _("Self-harm or suicide")),
+        ("spam", _("Spam")),
+        ("impersonation", _("Someone pretending to be someone else")),
+        ("other", _("Something else")),
+    ]
+
+
+def undescribed_reason_codes() -> set[str]:
+    """Codes the gate knows that these terms cannot describe (must be empty)."""
+    return set(REASON_CODES) - set(DESCRIPTIONS)
