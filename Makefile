@@ -11,7 +11,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # Only for tests and local trials: never a production key.
 TEST_SECRET_KEY := phare-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz
 
-.PHONY: setup run test test-fast migrate messages bench clean security reliability
+.PHONY: setup run test test-fast migrate messages bench clean security reliability browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,18 @@ run: setup
 	DEBUG=1 $(PY) manage.py seed_demo
 	DEBUG=1 $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --lifespan off
 
-test: setup
+# The browser tests (tests/e2e) drive Debian's Chromium: Playwright's own browser download
+# cannot work here, so it is never used. Installed when missing and when we may (CI is root).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	  else \
+	    echo "Chromium is missing: install Debian's chromium and chromium-driver to run tests/e2e"; \
+	  fi; \
+	fi
+
+test: setup browser
 	SECRET_KEY=$(TEST_SECRET_KEY) DATABASE_URL=$(TEST_DATABASE_URL) PHARE_TEST_REDIS_URL=$(TEST_REDIS_URL) \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -49,7 +60,7 @@ reliability: setup
 		PHARE_RELIABILITY_LONG=1 $(PY) -m pytest -q tests/reliability $(PYTEST_ARGS)
 
 messages: setup
-	DEBUG=1 $(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --ignore=bench
+	DEBUG=1 $(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=chat/locale
 	cd chat && DEBUG=1 ../$(PY) ../manage.py makemessages -d djangojs -l fr -l en
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 

@@ -4,7 +4,8 @@
 "use strict";
 
 (function () {
-  const t = (s) => (window.gettext ? window.gettext(s) : s);
+  // Strings are gettext() calls on literals, so that `make messages` extracts them.
+  const gettext = window.gettext || ((s) => s);
 
   function csrfToken() {
     const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -20,7 +21,7 @@
     });
     let data = {};
     try { data = await response.json(); } catch (e) { data = {}; }
-    if (!response.ok) throw data.error || { message: t("Something went wrong. Please try again.") };
+    if (!response.ok) throw data.error || { message: gettext("Something went wrong. Please try again.") };
     return data;
   }
 
@@ -42,18 +43,18 @@
   }
 
   function levelText(level) {
-    return { estimated: t("an age estimation"), verified: t("an age verification") }[level] || level;
+    return { estimated: gettext("an age estimation"), verified: gettext("an age verification") }[level] || level;
   }
 
   async function start(error, onDone) {
     const box = dialog();
-    box.append(element("h2", { id: "assurance-title" }, t("Confirm your age")));
+    box.append(element("h2", { id: "assurance-title" }, gettext("Confirm your age")));
     const intro = error && error.reason === "reassurance"
-      ? t("Something suggests your account may not be in the right age space. Until a stronger age check, you cannot contact anyone.")
-      : t("This space needs a stronger age check.");
+      ? gettext("Something suggests your account may not be in the right age space. Until a stronger age check, you cannot contact anyone.")
+      : gettext("This space needs a stronger age check.");
     box.append(element("p", {}, intro));
-    box.append(element("p", { class: "hint" }, t("Needed:") + " " + levelText((error && error.min_assurance) || "estimated") + ". " +
-      t("Phare keeps only the result (age band, level, method and date), never a document or a photo.")));
+    box.append(element("p", { class: "hint" }, gettext("Needed:") + " " + levelText((error && error.min_assurance) || "estimated") + ". " +
+      gettext("Phare keeps only the result (age band, level, method and date), never a document or a photo.")));
     const status = element("p", { role: "status", "aria-live": "polite" });
     let offer;
     try { offer = await post("age-assurance/nonce"); }
@@ -68,7 +69,7 @@
       const form = element("form");
       if (name === "demo") {
         const id = "assurance-demo-band";
-        form.append(element("label", { for: id }, t("Age band to simulate")));
+        form.append(element("label", { for: id }, gettext("Age band to simulate")));
         const select = element("select", { id, name: "age_band" });
         for (const band of ["13-15", "16-17", "18+"]) select.append(element("option", { value: band }, band));
         form.append(select);
@@ -77,15 +78,15 @@
           for (const issuer of provider.issuers) {
             if (issuer.start_url) {
               const link = element("a", { href: issuer.start_url, rel: "noreferrer noopener", target: "_blank" }, issuer.name || issuer.issuer || issuer.start_url);
-              section.append(element("p", {}, t("Get a token from:") + " "), link);
+              section.append(element("p", {}, gettext("Get a token from:") + " "), link);
             }
           }
         }
         const id = "assurance-token-" + name;
-        form.append(element("label", { for: id }, t("Paste the token you received")));
+        form.append(element("label", { for: id }, gettext("Paste the token you received")));
         form.append(element("textarea", { id, name: "token", rows: "3", required: "" }));
       }
-      form.append(element("button", { type: "submit" }, t("Confirm")));
+      form.append(element("button", { type: "submit" }, gettext("Confirm")));
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
         const body = Object.fromEntries(new FormData(form).entries());
@@ -102,8 +103,8 @@
       section.append(form);
       list.append(section);
     }
-    if (!list.childElementCount) list.append(element("p", {}, t("No age check is available on this server yet. Please contact its operators.")));
-    const close = element("button", { type: "button", class: "secondary" }, t("Not now"));
+    if (!list.childElementCount) list.append(element("p", {}, gettext("No age check is available on this server yet. Please contact its operators.")));
+    const close = element("button", { type: "button", class: "secondary" }, gettext("Not now"));
     close.addEventListener("click", () => box.close());
     box.append(list, status, close);
     box.showModal();

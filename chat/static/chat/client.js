@@ -1,9 +1,12 @@
-/* Phare browser client. Everything people wrote is rendered with textContent, never as HTML. */
+/* Phare browser client. Everything people wrote is rendered with textContent, never as HTML.
+ * Strings are gettext() calls on string literals so that `make messages` finds them. */
 "use strict";
 
 (function () {
-  const t = (s) => (window.gettext ? window.gettext(s) : s);
-  const fmt = (s, obj) => (window.interpolate ? window.interpolate(t(s), obj, true) : s);
+  const gettext = window.gettext || ((s) => s);
+  const ngettext = window.ngettext || ((s, p, n) => (n === 1 ? s : p));
+  const interpolate = window.interpolate || ((s, args) => s.replace(/%s/g, () => String(args.shift())));
+  const fmt = (translated, args) => interpolate(translated, args.slice(), false);
   const $ = (id) => document.getElementById(id);
 
   const state = {
@@ -13,41 +16,145 @@
     pending: new Map(),
     rooms: [],
     conversations: [],
-    current: null, // {kind: "room", slug} | {kind: "dm", id}
-    joined: new Set(),
+    notices: [],
+    current: null, // {kind: "room", slug} | {kind: "dm", id} | {kind: "notice", id}
     reconnectDelay: 500,
+    waitUntil: 0, // rate limit: no sending before this time (ms)
+    waitTimer: null,
+    reportTarget: null,
   };
 
+  // --- Human texts for the protocol's codes ------------------------------------------------
+  // The client says these itself (in the page's language) rather than showing the server's
+  // text, so that a refusal always reads the same and never shows anything technical.
+  const ERROR_TEXT = {
+    bad_request: gettext("That did not work: please check what you typed."),
+    not_authenticated: gettext("Please log in first."),
+    forbidden: gettext("You are not allowed to do that."),
+    not_found: gettext("Not found. It may not exist, or it is not open to you."),
+    rate_limited: gettext("You are going too fast."),
+    age_below_minimum: gettext("You must be at least 13 years old to use Phare."),
+    assurance_required: gettext("This room needs a stronger age check than the one on your account."),
+    contact_not_allowed: gettext("You cannot contact this person."),
+    dm_request_pending: gettext("Your request is waiting for an answer."),
+    blocked_by_policy: gettext("This message was not sent because it breaks the rules."),
+    muted: gettext("You are muted for now: you can read but not write."),
+    suspended: gettext("Your account is suspended."),
+    room_locked: gettext("This room is locked by the moderators for now."),
+    not_member: gettext("Join the room first."),
+    too_large: gettext("This message is too long."),
+    pseudonym_taken: gettext("This pseudonym is already taken. Try another one."),
+    pseudonym_not_allowed: gettext("This pseudonym is not allowed. Choose a neutral pseudonym, not your real name."),
+    invalid_credentials: gettext("Wrong pseudonym or password."),
+    invalid_password: gettext("This password is too weak: use at least 8 characters, not only digits, not a common password."),
+    conflict: gettext("This was already done."),
+    disconnected: gettext("Connection lost. Reconnecting…"),
+    server_error: gettext("Something went wrong. Please try again."),
+  };
+
+  // Why the safety gate refused a message (moderation/policy/reasons.py codes).
+  const REASON_TEXT = {
+    contact_phone: gettext("Phone numbers cannot be shared here."),
+    contact_email: gettext("Email addresses cannot be shared here."),
+    contact_url: gettext("Links are not allowed here."),
+    contact_handle: gettext("Usernames on other apps and \"add me on …\" are not allowed here."),
+    offplatform_request: gettext("Asking to continue on another app or on a video call is not allowed here."),
+    meeting_arrangement: gettext("Arranging to meet in person or giving an address is not allowed here."),
+    photo_request: gettext("Asking for photos is not allowed here."),
+    gift_offer: gettext("Offering money or gifts is not allowed here."),
+    secrecy_request: gettext("Asking someone to keep a secret is not allowed here."),
+    sexual_content: gettext("Sexual content is not allowed here."),
+    sexual_content_minor: gettext("This message was blocked and sent to the moderation team: sexual content involving minors is forbidden."),
+    hate_speech: gettext("Hateful speech against a group of people is not allowed."),
+    harassment: gettext("Insults and harassment are not allowed."),
+    self_harm_support: gettext("If you are going through a hard time, you are not alone: contact a local helpline (in France, 3114, free, 24/7). A moderator can also point you to help."),
+    profanity: gettext("Your message contains profanity."),
+    term_match: gettext("Your message contains a term filtered by this space's rules."),
+    name_not_allowed: gettext("This name is not allowed: no sexualised names, no names suggesting an age or a minor, no contact details."),
+  };
+
+  const FIELD_TEXT = {
+    pseudonym: gettext("Pseudonym"),
+    password: gettext("Password"),
+    birthdate: gettext("Birthdate"),
+    body: gettext("Message"),
+  };
+
+  function secondsText(seconds) {
+    return fmt(ngettext("%s second", "%s seconds", seconds), [seconds]);
+  }
+
+  function durationText(seconds) {
+    if (seconds >= 5400) { const h = Math.round(seconds / 3600); return fmt(ngettext("%s hour", "%s hours", h), [h]); }
+    if (seconds >= 90) { const m = Math.round(seconds / 60); return fmt(ngettext("%s minute", "%s minutes", m), [m]); }
+    return secondsText(Math.max(1, Math.ceil(seconds)));
+  }
+
+  function errorText(error) {
+    const code = (error && error.code) || "server_error";
+    if (error && error.reason === "new_account") {
+      const kind = code === "blocked_by_policy" ? gettext("New accounts cannot send links yet.") : gettext("New accounts cannot send private message requests yet.");
+      return error.wait_seconds ? kind + " " + fmt(gettext("You can in %s."), [durationText(error.wait_seconds)]) : kind;
+    }
+    if (code === "room_locked" && error.reason === "established_only") return gettext("Only established accounts may post in this room for now.");
+    if (code === "blocked_by_policy" && Array.isArray(error.reasons)) {
+      const known = error.reasons.find((r) => REASON_TEXT[r]);
+      if (known) return REASON_TEXT[known];
+    }
+    if (code === "rate_limited" && error.retry_after) {
+      const wait = secondsText(Math.ceil(error.retry_after));
+      if (error.reason === "slow_mode") return fmt(gettext("This room is in slow mode: you can send your next message in %s."), [wait]);
+      return fmt(gettext("You are going too fast: please wait %s."), [durationText(error.retry_after)]);
+    }
+    if (code === "muted" && error.retry_after) {
+      return fmt(gettext("You are muted for now: you can write again in %s."), [durationText(error.retry_after)]);
+    }
+    let text = ERROR_TEXT[code] || ERROR_TEXT.server_error;
+    if (code === "bad_request" && error.field && FIELD_TEXT[error.field]) {
+      text = fmt(gettext("Please check this field: %s."), [FIELD_TEXT[error.field]]);
+    }
+    return text;
+  }
+
+  // --- Status banner -----------------------------------------------------------------------
+  function showStatus(text, kind) {
+    const el = $("status");
+    $("status-text").textContent = text || "";
+    el.classList.toggle("error", kind === "error");
+    el.classList.toggle("ok", kind === "ok");
+    el.setAttribute("role", kind === "error" ? "alert" : "status");
+    el.hidden = !text;
+  }
+
+  function showError(error) { showStatus(errorText(error), "error"); }
+
+  // --- HTTP --------------------------------------------------------------------------------
   function csrfToken() {
     const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
     return match ? decodeURIComponent(match[1]) : "";
   }
 
   async function api(method, path, body) {
-    const response = await fetch("/api/v1/" + path, {
-      method,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let response;
+    try {
+      response = await fetch("/api/v1/" + path, {
+        method,
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw { code: "disconnected" };
+    }
     if (response.status === 204) return {};
-    let data = {};
-    try { data = await response.json(); } catch (e) { data = { error: { code: "server_error", message: t("Something went wrong. Please try again.") } }; }
-    if (!response.ok) throw data.error || { code: "server_error", message: t("Something went wrong. Please try again.") };
+    let data = null;
+    try { data = await response.json(); } catch (e) { data = null; }
+    if (!response.ok || !data) {
+      const error = (data && data.error) || { code: response.status === 404 ? "not_found" : "server_error" };
+      error.status = response.status;
+      throw error;
+    }
     return data;
-  }
-
-  function showStatus(text, isError) {
-    const el = $("status");
-    el.textContent = text;
-    el.classList.toggle("error", Boolean(isError));
-    el.hidden = !text;
-  }
-
-  function showError(error) {
-    let text = (error && error.message) || t("Something went wrong. Please try again.");
-    if (error && error.retry_after) text += " " + fmt("Try again in %s s.", [error.retry_after]);
-    showStatus(text, true);
   }
 
   // --- WebSocket ---------------------------------------------------------------------------
@@ -57,10 +164,12 @@
     state.socket = socket;
     socket.addEventListener("open", async () => {
       state.reconnectDelay = 500;
-      showStatus("");
-      state.joined.clear();
+      document.body.dataset.connected = "true";
+      if ($("status").classList.contains("error") && $("status-text").textContent === ERROR_TEXT.disconnected) showStatus("");
       await refreshConversations();
-      if (state.current && state.current.kind === "room") openRoom(state.current.slug);
+      const cur = state.current;
+      if (cur && cur.kind === "room") openRoom(cur.slug, { keepFocus: true });
+      else if (cur && cur.kind === "dm") openConversation(cur.id, { keepFocus: true });
     });
     socket.addEventListener("message", (event) => {
       let frame;
@@ -69,7 +178,7 @@
         const waiter = state.pending.get(frame.id);
         if (waiter) {
           state.pending.delete(frame.id);
-          if (frame.type === "ack") waiter.resolve(frame); else waiter.reject(frame.error);
+          if (frame.type === "ack") waiter.resolve(frame); else waiter.reject(frame.error || {});
         }
         return;
       }
@@ -77,11 +186,13 @@
       onEvent(frame);
     });
     socket.addEventListener("close", (event) => {
-      for (const waiter of state.pending.values()) waiter.reject({ code: "disconnected", message: t("Connection lost. Reconnecting…") });
+      document.body.dataset.connected = "false";
+      for (const waiter of state.pending.values()) waiter.reject({ code: "disconnected" });
       state.pending.clear();
+      if (state.socket !== socket) return;
       if (event.code === 4001) { showAuth(); return; }
-      if (event.code === 4003) { showStatus(t("Your account is suspended."), true); return; }
-      showStatus(t("Connection lost. Reconnecting…"), true);
+      if (event.code === 4003) { showStatus(ERROR_TEXT.suspended, "error"); return; }
+      showStatus(ERROR_TEXT.disconnected, "error");
       setTimeout(connect, state.reconnectDelay);
       state.reconnectDelay = Math.min(state.reconnectDelay * 2, 10000);
     });
@@ -90,7 +201,7 @@
   function request(type, fields) {
     return new Promise((resolve, reject) => {
       if (!state.socket || state.socket.readyState !== WebSocket.OPEN) {
-        reject({ code: "disconnected", message: t("Connection lost. Reconnecting…") });
+        reject({ code: "disconnected" });
         return;
       }
       const id = "c" + state.nextId++;
@@ -101,76 +212,137 @@
 
   // --- Rendering ---------------------------------------------------------------------------
   function timeText(iso) {
-    try { return new Date(iso).toLocaleTimeString(document.body.dataset.lang || undefined, { hour: "2-digit", minute: "2-digit" }); }
+    try { return new Date(iso).toLocaleTimeString(document.documentElement.lang || undefined, { hour: "2-digit", minute: "2-digit" }); }
     catch (e) { return ""; }
+  }
+
+  function dateText(iso) {
+    try { return new Date(iso).toLocaleString(document.documentElement.lang || undefined, { dateStyle: "medium", timeStyle: "short" }); }
+    catch (e) { return ""; }
+  }
+
+  function isMine(message) {
+    return Boolean(state.user && message.author && String(message.author.id) === String(state.user.id));
   }
 
   function messageItem(message, options) {
     const li = document.createElement("li");
-    li.dataset.id = message.id;
-    const author = document.createElement("button");
-    author.type = "button";
-    author.className = "author";
-    author.textContent = message.author.pseudonym;
-    if (state.user && message.author.id === state.user.id) {
-      author.classList.add("me");
-      author.disabled = true;
+    li.dataset.id = String(message.id);
+    li.className = "message";
+    const head = document.createElement("div");
+    head.className = "message-head";
+    const mine = isMine(message);
+    let author;
+    if (mine || (state.current && state.current.kind === "dm")) {
+      author = document.createElement("span");
+      if (mine) author.classList.add("me");
     } else {
-      author.title = t("Send a private message");
+      author = document.createElement("button");
+      author.type = "button";
+      author.title = gettext("Send a private message");
+      author.setAttribute("aria-label", fmt(gettext("Send a private message to %s"), [message.author.pseudonym]));
       author.addEventListener("click", () => openDmDialog(message.author));
     }
-    const body = document.createElement("span");
-    body.className = "body";
-    body.textContent = message.body;
+    author.classList.add("author");
+    author.textContent = message.author.pseudonym;
     const time = document.createElement("time");
     time.className = "time";
     time.dateTime = message.created_at;
     time.textContent = timeText(message.created_at);
-    li.append(author, body, time);
-    if (options && options.held) {
-      const note = document.createElement("span");
-      note.className = "held";
-      note.textContent = " " + t("(held for review: only you can see it for now)");
+    head.append(author, time);
+    if (!mine) {
+      const report = document.createElement("button");
+      report.type = "button";
+      report.className = "report link";
+      report.textContent = gettext("Report");
+      report.setAttribute("aria-label", fmt(gettext("Report the message from %s"), [message.author.pseudonym]));
+      report.addEventListener("click", () => openReportDialog(message, report));
+      head.append(report);
+    }
+    const body = document.createElement("p");
+    body.className = "body";
+    body.textContent = message.body;
+    li.append(head, body);
+    if ((options && options.held) || message.status === "held") {
+      li.classList.add("held");
+      const note = document.createElement("p");
+      note.className = "held-note";
+      note.textContent = gettext("Held for review: only you can see it for now. A moderator will check it.");
       li.append(note);
     }
     return li;
   }
 
+  function scrollToEnd() {
+    const list = $("messages");
+    list.scrollTop = list.scrollHeight;
+  }
+
   function appendMessage(message, options) {
     const list = $("messages");
-    if (list.querySelector('[data-id="' + CSS.escape(message.id) + '"]')) return;
+    if (list.querySelector('[data-id="' + CSS.escape(String(message.id)) + '"]')) return;
     list.append(messageItem(message, options));
-    list.scrollTop = list.scrollHeight;
+    scrollToEnd();
   }
 
   function renderMessages(messages) {
     const list = $("messages");
     list.replaceChildren(...messages.map((m) => messageItem(m)));
-    list.scrollTop = list.scrollHeight;
+    list.dataset.empty = messages.length ? "false" : "true";
+    scrollToEnd();
   }
 
-  function listButton(label, current, onClick) {
+  function listButton(label, current, onClick, extra) {
     const li = document.createElement("li");
     const button = document.createElement("button");
     button.type = "button";
-    button.textContent = label;
-    if (current) button.setAttribute("aria-current", "true");
+    const name = document.createElement("span");
+    name.className = "label";
+    name.textContent = label;
+    button.append(name);
+    if (extra) {
+      const small = document.createElement("span");
+      small.className = "sub";
+      small.textContent = extra;
+      button.append(small);
+    }
+    if (current) button.setAttribute("aria-current", "page");
     button.addEventListener("click", onClick);
     li.append(button);
     return li;
   }
 
+  const ASSURANCE_RANK = { declared: 0, estimated: 1, verified: 2 };
+
+  function roomNeedsCheck(room) {
+    return state.user && (ASSURANCE_RANK[room.min_assurance] || 0) > (ASSURANCE_RANK[state.user.assurance] || 0);
+  }
+
+  function roomExtra(room) {
+    const bits = [];
+    if (room.locked) bits.push(gettext("locked"));
+    if (roomNeedsCheck(room)) bits.push(gettext("age check needed"));
+    if (room.slow_mode_seconds > 0) bits.push(fmt(gettext("slow mode: one message every %s"), [secondsText(room.slow_mode_seconds)]));
+    return bits.join(" · ");
+  }
+
   function renderSidebar() {
     const cur = state.current || {};
     $("room-list").replaceChildren(...state.rooms.map((room) =>
-      listButton(room.name, cur.kind === "room" && cur.slug === room.slug, () => openRoom(room.slug))));
+      listButton(room.name, cur.kind === "room" && cur.slug === room.slug, () => openRoom(room.slug), roomExtra(room))));
     const requests = state.conversations.filter((c) => c.state === "requested");
     const accepted = state.conversations.filter((c) => c.state === "accepted");
     $("request-list").replaceChildren(...requests.map((c) =>
-      listButton(c.initiated_by_me ? fmt("To %s (pending)", [c.with.pseudonym]) : fmt("From %s", [c.with.pseudonym]),
-        cur.kind === "dm" && cur.id === c.id, () => openConversation(c.id))));
+      listButton(c.initiated_by_me ? fmt(gettext("To %s"), [c.with.pseudonym]) : fmt(gettext("From %s"), [c.with.pseudonym]),
+        cur.kind === "dm" && cur.id === c.id, () => openConversation(c.id),
+        c.initiated_by_me ? gettext("waiting for their answer") : gettext("waiting for your answer"))));
+    $("request-empty").hidden = requests.length > 0;
     $("dm-list").replaceChildren(...accepted.map((c) =>
       listButton(c.with.pseudonym, cur.kind === "dm" && cur.id === c.id, () => openConversation(c.id))));
+    $("notice-list").replaceChildren(...state.notices.map((n) =>
+      listButton(noticeTitle(n), cur.kind === "notice" && String(cur.id) === String(n.id), () => openNotice(n.id),
+        n.created_at ? dateText(n.created_at) : "")));
+    $("notice-empty").hidden = state.notices.length > 0;
   }
 
   // --- Screens -----------------------------------------------------------------------------
@@ -187,58 +359,183 @@
     $("auth").hidden = true;
     $("app").hidden = false;
     $("logout").hidden = false;
-    $("whoami").textContent = fmt("Signed in as %s", [user.pseudonym]);
+    $("whoami").textContent = fmt(gettext("Signed in as %s"), [user.pseudonym]);
     try {
       state.rooms = (await api("GET", "rooms")).rooms;
     } catch (error) { showError(error); }
     renderSidebar();
+    loadNotices();
     if (!state.socket || state.socket.readyState > WebSocket.OPEN) connect();
   }
 
-  async function openRoom(slug) {
+  function resetPane(title, description) {
+    $("pane-title").textContent = title;
+    $("pane-description").textContent = description || "";
+    $("welcome").hidden = true;
+    for (const id of ["request-panel", "pending-panel", "notice-panel"]) $(id).hidden = true;
+    $("composer").hidden = true;
+    $("messages").hidden = false;
+    setFeedback("");
+  }
+
+  function showWelcome() {
+    state.current = null;
+    resetPane(gettext("Choose a room"));
+    $("welcome").hidden = false;
+    $("messages").replaceChildren();
+    renderSidebar();
+  }
+
+  async function openRoom(slug, options) {
     state.current = { kind: "room", slug };
     const room = state.rooms.find((r) => r.slug === slug);
-    $("pane-title").textContent = room ? room.name : slug;
-    $("request-panel").hidden = true;
-    $("composer").hidden = false;
-    $("composer-input").maxLength = room ? room.max_message_length : 1000;
+    resetPane(room ? room.name : slug, room ? room.description : "");
+    $("messages").replaceChildren();
+    $("composer-input").maxLength = room && room.max_message_length ? room.max_message_length : 1000;
     renderSidebar();
     try {
       const ack = await request("room.join", { room: slug });
-      state.joined.add(slug);
-      if (state.current.kind === "room" && state.current.slug === slug) renderMessages(ack.history);
-    } catch (error) { showError(error); }
+      if (!state.current || state.current.kind !== "room" || state.current.slug !== slug) return;
+      renderMessages(ack.history || []);
+      $("composer").hidden = false;
+      updateSendButton();
+      if (!(options && options.keepFocus)) $("composer-input").focus();
+    } catch (error) {
+      if (state.current && state.current.slug === slug) {
+        $("pending-text").textContent = errorText(error);
+        $("pending-panel").hidden = false;
+        if (error.code === "assurance_required") offerAgeCheck(error, () => openRoom(slug));
+      }
+    }
   }
 
-  async function openConversation(id) {
-    state.current = { kind: "dm", id };
+  async function openConversation(id, options) {
     const conversation = state.conversations.find((c) => c.id === id);
-    if (!conversation) return;
-    $("pane-title").textContent = conversation.with.pseudonym;
+    if (!conversation) { showWelcome(); return; }
+    state.current = { kind: "dm", id };
+    resetPane(conversation.with.pseudonym, gettext("Private conversation"));
+    $("messages").replaceChildren();
     const incoming = conversation.state === "requested" && !conversation.initiated_by_me;
-    $("request-panel").hidden = !incoming;
-    if (incoming) $("request-text").textContent = fmt("%s wants to talk with you. Nothing more reaches you unless you accept.", [conversation.with.pseudonym]);
+    const outgoing = conversation.state === "requested" && conversation.initiated_by_me;
+    if (incoming) {
+      $("request-text").textContent = fmt(gettext("%s wants to talk with you. Nothing more reaches you unless you accept. You can decline, or block them so that they can never write to you again."), [conversation.with.pseudonym]);
+      $("request-panel").hidden = false;
+    }
+    if (outgoing) {
+      $("pending-text").textContent = fmt(gettext("Your request to %s is waiting for an answer. You can write more once they accept."), [conversation.with.pseudonym]);
+      $("pending-panel").hidden = false;
+    }
     $("composer").hidden = conversation.state !== "accepted";
     renderSidebar();
     try {
       const ack = await request("dm.history", { conversation: id });
-      if (state.current.kind === "dm" && state.current.id === id) renderMessages(ack.messages);
-      if (conversation.state === "requested" && conversation.initiated_by_me) showStatus(t("Your request is waiting for an answer."));
+      if (state.current && state.current.kind === "dm" && state.current.id === id) renderMessages(ack.messages || []);
+      if (conversation.state === "accepted" && !(options && options.keepFocus)) $("composer-input").focus();
+      else if (incoming && !(options && options.keepFocus)) $("request-accept").focus();
     } catch (error) { showError(error); }
   }
 
   async function refreshConversations() {
     try {
-      state.conversations = (await request("dm.list")).conversations;
+      state.conversations = (await request("dm.list")).conversations || [];
       renderSidebar();
-    } catch (error) { showError(error); }
+    } catch (error) { if (error.code !== "disconnected") showError(error); }
   }
 
-  function openDmDialog(author) {
-    $("dm-dialog-title").textContent = fmt("Private message to %s", [author.pseudonym]);
+  // An age check opens the way (assurance.js); afterwards the account's level is fresh.
+  function offerAgeCheck(error, retry) {
+    if (!window.PhareAssurance) return;
+    window.PhareAssurance.start(error, (user) => {
+      if (user) { state.user = user; renderSidebar(); }
+      retry();
+    });
+  }
+
+  // --- Direct messages ---------------------------------------------------------------------
+  function openDmDialog(person) {
+    const dialog = $("dm-dialog");
+    $("dm-error").hidden = true;
     $("dm-body").value = "";
-    $("dm-dialog").dataset.to = author.id;
-    $("dm-dialog").showModal();
+    if (person) {
+      $("dm-dialog-title").textContent = fmt(gettext("Private message to %s"), [person.pseudonym]);
+      dialog.dataset.to = String(person.id);
+      $("dm-to-row").hidden = true;
+      $("dm-to").required = false;
+    } else {
+      $("dm-dialog-title").textContent = gettext("New private message");
+      dialog.dataset.to = "";
+      $("dm-to").value = "";
+      $("dm-to-row").hidden = false;
+      $("dm-to").required = true;
+    }
+    dialog.showModal();
+    (person ? $("dm-body") : $("dm-to")).focus();
+  }
+
+  // --- Reports -----------------------------------------------------------------------------
+  function openReportDialog(message, opener) {
+    state.reportTarget = { message, opener };
+    $("report-quote").textContent = fmt(gettext("%s wrote: %s"), [message.author.pseudonym, message.body]);
+    $("report-details").value = "";
+    $("report-good-faith").checked = false;
+    $("report-error").hidden = true;
+    $("report-dialog").showModal();
+    $("report-category").focus();
+  }
+
+  // --- Notices and appeals -----------------------------------------------------------------
+  const ACTION_TEXT = {
+    remove_message: gettext("A message of yours was removed"),
+    warn: gettext("You received a warning"),
+    mute: gettext("You are muted for a while"),
+    suspend: gettext("Your account is suspended"),
+    ban: gettext("Your account is closed"),
+    dismiss: gettext("Your report was looked at"),
+    restrict_to_verified: gettext("Your account needs a stronger age check"),
+    require_age_assurance: gettext("Your account needs an age check"),
+    lock_room: gettext("A room was locked"),
+  };
+
+  function noticeTitle(notice) {
+    if (notice.kind === "reporter" || notice.kind === "report") return gettext("About your report");
+    return ACTION_TEXT[notice.action] || gettext("A moderation decision");
+  }
+
+  async function loadNotices() {
+    try {
+      state.notices = (await api("GET", "notices")).notices || [];
+    } catch (error) {
+      state.notices = []; // Notices may not exist on this server yet: nothing to show.
+    }
+    renderSidebar();
+  }
+
+  function addNotice(notice) {
+    state.notices = [notice].concat(state.notices.filter((n) => String(n.id) !== String(notice.id)));
+    renderSidebar();
+  }
+
+  function openNotice(id) {
+    const notice = state.notices.find((n) => String(n.id) === String(id));
+    if (!notice) return;
+    state.current = { kind: "notice", id: notice.id };
+    resetPane(gettext("Notice"));
+    $("messages").hidden = true;
+    $("notice-title").textContent = noticeTitle(notice);
+    $("notice-text").textContent = notice.text || "";
+    const meta = [];
+    if (notice.automated) meta.push(gettext("This decision was taken with the help of automated tools."));
+    const appealable = notice.appealable_until && new Date(notice.appealable_until) > new Date();
+    if (appealable) meta.push(fmt(gettext("You can appeal until %s. A different moderator will look at it."), [dateText(notice.appealable_until)]));
+    $("notice-meta").textContent = meta.join(" ");
+    $("appeal-form").hidden = !appealable || notice.appealed;
+    $("appeal-reason").value = "";
+    $("appeal-done").hidden = !notice.appealed;
+    $("appeal-done").textContent = gettext("Your appeal was sent. You will get a notice with the answer.");
+    $("notice-panel").hidden = false;
+    renderSidebar();
+    $("notice-title").setAttribute("tabindex", "-1");
+    $("notice-title").focus();
   }
 
   function onEvent(event) {
@@ -251,25 +548,69 @@
         if (cur.kind === "dm" && cur.id === event.conversation) appendMessage(event.message);
         break;
       case "dm.request":
-        showStatus(fmt("%s sent you a message request.", [event.from.pseudonym]));
+        showStatus(fmt(gettext("%s sent you a message request. Open it under Requests."), [event.from.pseudonym]), "info");
         refreshConversations();
         break;
       case "dm.accepted":
-      case "dm.declined":
-        refreshConversations().then(() => { if (cur.kind === "dm" && cur.id === event.conversation.id) openConversation(cur.id); });
-        if (event.type === "dm.declined" && event.conversation.initiated_by_me) showStatus(fmt("%s did not accept your request.", [event.conversation.with.pseudonym]));
+      case "dm.declined": {
+        const conversation = event.conversation || {};
+        const id = conversation.id || event.conversation;
+        refreshConversations().then(() => {
+          if (cur.kind === "dm" && cur.id === id) openConversation(id, { keepFocus: true });
+        });
+        if (conversation.with && conversation.initiated_by_me) {
+          if (event.type === "dm.declined") showStatus(fmt(gettext("%s did not accept your request."), [conversation.with.pseudonym]), "info");
+          else showStatus(fmt(gettext("%s accepted your request."), [conversation.with.pseudonym]), "ok");
+        }
         break;
+      }
       case "message.removed": {
         const li = $("messages").querySelector('[data-id="' + CSS.escape(String(event.message_id)) + '"]');
-        if (li) li.remove();
+        if (li) {
+          const gone = document.createElement("p");
+          gone.className = "removed";
+          gone.textContent = gettext("This message was removed by the moderators.");
+          li.classList.add("is-removed");
+          li.replaceChildren(gone);
+        }
         break;
       }
       case "notice":
-        showStatus(event.text || t("You have a new notice about a moderation decision."), true);
+        addNotice(event.notice || event);
+        showStatus(gettext("You have a new notice about a moderation decision. Open it under Notices."), "info");
         break;
       default:
         break;
     }
+  }
+
+  // --- Composer feedback: blocked reasons, slow mode countdown ------------------------------
+  function setFeedback(text, kind) {
+    const el = $("composer-feedback");
+    el.textContent = text || "";
+    el.className = "composer-feedback" + (kind ? " " + kind : "");
+    el.hidden = !text;
+  }
+
+  function updateSendButton() {
+    const button = $("composer-send");
+    const left = Math.ceil((state.waitUntil - Date.now()) / 1000);
+    if (left > 0) {
+      button.disabled = true;
+      button.textContent = fmt(gettext("Wait %s s"), [left]);
+      setFeedback(fmt(gettext("Slow mode: you can send your next message in %s."), [secondsText(left)]), "wait");
+      return;
+    }
+    button.disabled = false;
+    button.textContent = gettext("Send");
+    if ($("composer-feedback").classList.contains("wait")) setFeedback("");
+    if (state.waitTimer) { clearInterval(state.waitTimer); state.waitTimer = null; }
+  }
+
+  function startWait(seconds) {
+    state.waitUntil = Date.now() + seconds * 1000;
+    if (!state.waitTimer) state.waitTimer = setInterval(updateSendButton, 1000);
+    updateSendButton();
   }
 
   // --- Wiring ------------------------------------------------------------------------------
@@ -277,59 +618,142 @@
     return Object.fromEntries(new FormData(form).entries());
   }
 
+  function formError(id, error) {
+    const el = $(id);
+    el.textContent = errorText(error);
+    el.hidden = false;
+  }
+
+  function requireFields(form, errorId) {
+    for (const input of form.querySelectorAll("[required]")) {
+      if (!input.value.trim()) {
+        const label = form.querySelector('label[for="' + input.id + '"]');
+        $(errorId).textContent = fmt(gettext("Please fill in: %s."), [label ? label.textContent : input.name]);
+        $(errorId).hidden = false;
+        input.focus();
+        return false;
+      }
+    }
+    $(errorId).hidden = true;
+    return true;
+  }
+
   document.addEventListener("DOMContentLoaded", async () => {
+    $("status-close").addEventListener("click", () => showStatus(""));
     $("signup-form").addEventListener("submit", async (e) => {
       e.preventDefault();
+      if (!requireFields(e.target, "signup-error")) return;
       try { showStatus(""); await showApp((await api("POST", "accounts/signup", formData(e.target))).user); }
-      catch (error) { showError(error); }
+      catch (error) { formError("signup-error", error); }
     });
     $("login-form").addEventListener("submit", async (e) => {
       e.preventDefault();
+      if (!requireFields(e.target, "login-error")) return;
       try { showStatus(""); await showApp((await api("POST", "accounts/login", formData(e.target))).user); }
-      catch (error) { showError(error); }
+      catch (error) { formError("login-error", error); }
     });
     $("logout").addEventListener("click", async () => {
       try { await api("POST", "accounts/logout"); } catch (error) { /* signed out either way */ }
-      if (state.socket) { state.socket.onclose = null; state.socket.close(); }
+      const socket = state.socket;
+      state.socket = null;
+      if (socket) socket.close();
       location.reload();
     });
     $("composer").addEventListener("submit", async (e) => {
       e.preventDefault();
       const input = $("composer-input");
       const body = input.value;
-      if (!body.trim() || !state.current) return;
+      if (!body.trim() || !state.current || Date.now() < state.waitUntil) return;
+      const slowRoom = state.current.kind === "room" && (state.rooms.find((r) => r.slug === state.current.slug) || {}).slow_mode_seconds;
       try {
         let ack;
         if (state.current.kind === "room") ack = await request("room.send", { room: state.current.slug, body });
         else ack = await request("dm.send", { conversation: state.current.id, body });
         input.value = "";
-        showStatus("");
-        if (ack.message.status === "held") appendMessage(ack.message, { held: true });
-      } catch (error) { showError(error); }
+        setFeedback("");
+        appendMessage(ack.message, { held: ack.message.status === "held" });
+        if (ack.message.status === "held") setFeedback(gettext("Your message is held for review: only you can see it until a moderator checks it."), "held");
+        if (slowRoom) startWait(slowRoom);
+      } catch (error) {
+        if (error.code === "rate_limited" && error.retry_after) { startWait(Math.ceil(error.retry_after)); return; }
+        const kind = error.code === "blocked_by_policy" ? "blocked" : "error";
+        setFeedback(errorText(error), kind);
+        if (error.code === "assurance_required") offerAgeCheck(error, () => {});
+      }
     });
     $("composer-input").addEventListener("keydown", (e) => {
-      if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("composer").requestSubmit(); }
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); $("composer").requestSubmit(); }
     });
     for (const [id, type] of [["request-accept", "dm.accept"], ["request-decline", "dm.decline"], ["request-block", "dm.block"]]) {
       $(id).addEventListener("click", async () => {
         if (!state.current || state.current.kind !== "dm") return;
+        const conversation = state.conversations.find((c) => c.id === state.current.id);
         try {
           await request(type, { conversation: state.current.id });
           await refreshConversations();
-          if (type === "dm.accept") openConversation(state.current.id);
-          else { state.current = null; $("messages").replaceChildren(); $("request-panel").hidden = true; $("pane-title").textContent = t("Choose a room"); renderSidebar(); }
+          if (type === "dm.accept") { openConversation(state.current.id); return; }
+          showWelcome();
+          const who = conversation ? conversation.with.pseudonym : "";
+          showStatus(type === "dm.block"
+            ? fmt(gettext("You blocked %s. They cannot write to you any more."), [who])
+            : fmt(gettext("You declined the request from %s."), [who]), "ok");
+          $("room-list").querySelector("button") ? $("room-list").querySelector("button").focus() : null;
         } catch (error) { showError(error); }
       });
     }
+    $("new-dm").addEventListener("click", () => openDmDialog(null));
     $("dm-cancel").addEventListener("click", () => $("dm-dialog").close());
     $("dm-form").addEventListener("submit", async (e) => {
       e.preventDefault();
       const dialog = $("dm-dialog");
+      if (!requireFields(e.target, "dm-error")) return;
+      const to = dialog.dataset.to || $("dm-to").value.trim();
       try {
-        await request("dm.open", { to: dialog.dataset.to, body: $("dm-body").value });
+        const ack = await request("dm.open", { to, body: $("dm-body").value });
         dialog.close();
-        showStatus(t("Request sent. Nothing more is delivered until they accept."));
-        refreshConversations();
+        await refreshConversations();
+        if (ack.conversation && ack.conversation.id) openConversation(ack.conversation.id);
+        showStatus(gettext("Request sent. Nothing more is delivered until they accept."), "ok");
+      } catch (error) { formError("dm-error", error); }
+    });
+    $("report-cancel").addEventListener("click", () => $("report-dialog").close());
+    $("report-dialog").addEventListener("close", () => {
+      const target = state.reportTarget;
+      if (target && target.opener && target.opener.isConnected) target.opener.focus();
+    });
+    $("report-form").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const target = state.reportTarget;
+      if (!target) return;
+      if (!$("report-good-faith").checked) {
+        $("report-error").textContent = gettext("Please confirm that you are reporting in good faith.");
+        $("report-error").hidden = false;
+        $("report-good-faith").focus();
+        return;
+      }
+      try {
+        await request("report", {
+          target: { message: String(target.message.id) },
+          category: $("report-category").value,
+          details: $("report-details").value,
+          good_faith: true,
+        });
+        $("report-dialog").close();
+        showStatus(gettext("Thank you. Your report was received: a moderator will look at it, and you will get a notice with the outcome."), "ok");
+      } catch (error) { formError("report-error", error); }
+    });
+    $("appeal-form").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const cur = state.current;
+      if (!cur || cur.kind !== "notice") return;
+      if (!$("appeal-reason").value.trim()) { $("appeal-reason").focus(); return; }
+      try {
+        await api("POST", "appeals", { notice: String(cur.id), reason: $("appeal-reason").value });
+        const notice = state.notices.find((n) => String(n.id) === String(cur.id));
+        if (notice) notice.appealed = true;
+        $("appeal-form").hidden = true;
+        $("appeal-done").hidden = false;
+        $("appeal-done").focus();
       } catch (error) { showError(error); }
     });
 
@@ -337,5 +761,6 @@
       const session = await api("GET", "session");
       if (session.authenticated) await showApp(session.user); else showAuth();
     } catch (error) { showAuth(); showError(error); }
+    document.body.dataset.ready = "true";
   });
 })();
