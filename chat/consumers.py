@@ -170,6 +170,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.flood.closed = True
             await self.close(code=CLOSE_FLOODING)
 
+    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None,
+                   close: bool = False) -> None:
+        # Once closed for flooding, answers and events still queued for this socket are
+        # dropped: the server may not send on a socket it closed.
+        if getattr(self, "flood", None) is not None and self.flood.closed:
+            return
+        await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+
     async def _malformed(self, frame_id: str | None, error: PhareError) -> None:
         now = time.monotonic()
         self.malformed_times = [t for t in self.malformed_times if now - t < MALFORMED_WINDOW_SECONDS]
