@@ -41,6 +41,13 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     moderator = _moderator(request)
     case = services.read_case(moderator=moderator, case_id=case_id)
     data = case_repr(case)
+    for evidence in data["evidence"]:
+        # One thread, oldest first, with the reported message marked.
+        message = evidence["data"].get("message")
+        items = [dict(m, reported=False) for m in evidence["data"].get("context", [])]
+        if message:
+            items.append(dict(message, reported=True))
+        evidence["thread"] = sorted(items, key=lambda m: int(m["id"]))
     return render(request, "moderation/case.html", {
         "case": data, "case_obj": case, "actions": rules.ACTIONS, "reason_codes": rules.REASON_CODES,
     })
@@ -53,6 +60,7 @@ def transparency_page(request: HttpRequest) -> HttpResponse:
     from moderation import transparency
 
     today = timezone.now()
-    start = today - dt.timedelta(days=int(request.GET.get("days", "30") or 30) if str(request.GET.get("days", "30")).isdecimal() else 30)
+    days = request.GET.get("days", "30")
+    start = today - dt.timedelta(days=min(int(days), 3660) if days.isdecimal() and days.isascii() else 30)
     report = transparency.build_report(start=start, end=today)
     return render(request, "moderation/transparency.html", {"report": report, "start": start, "end": today})

@@ -77,10 +77,16 @@ def _content_hash(data: dict[str, Any]) -> str:
 
 
 def _message_snapshot(message: Message) -> dict[str, Any]:
-    return {
+    data = {
         "id": str(message.pk), "author_id": str(message.author_id), "author": message.author.pseudonym,
         "body": message.body, "status": message.status, "created_at": message.created_at,
     }
+    if getattr(message, "image_id", None) is not None:
+        # The image's identity, not its bytes: the bytes stay in quarantine storage (chat.media).
+        image = chat_services.message_repr(message).get("image") or {}
+        data["image"] = {"id": str(message.image_id), "url": image.get("url"),
+                         "width": image.get("width"), "height": image.get("height")}
+    return data
 
 
 def snapshot_evidence(*, target_type: str, target: Any) -> Evidence:

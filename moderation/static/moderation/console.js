@@ -1,0 +1,232 @@
+/* Phare moderator console. No build step, no inline script (CSP: script-src 'self').
+ * Every user-written string is set with textContent, never as HTML. */
+(function () {
+  "use strict";
+  var _ = typeof window.gettext === "function" ? window.gettext : function (s) { return s; };
+  var body = document.body;
+  var API = body.dataset.api;
+  var alerted = {};
+
+  function cookie(name) {
+    var match = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function call(method, path, payload) {
+    return fetch(path, {
+      method: method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": cookie("csrftoken") },
+      body: payload === undefined ? undefined : JSON.stringify(payload)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) {
+          var error = (data && data.error) || { code: String(response.status), message: "" };
+          throw error;
+        }
+        return data;
+      });
+    });
+  }
+
+  function alertBox(text) {
+    var p = document.createElement("p");
+    p.textContent = text;
+    document.getElementById("alerts").appendChild(p);
+  }
+
+  function showError(error) {
+    alertBox(_("Refused") + ": " + (error.message || error.code || "?") + " (" + (error.code || "") + ")");
+  }
+
+  function cell(row, cls, text) {
+    var td = row.querySelector("td." + cls);
+    if (td) { td.textContent = text; }
+  }
+
+  /* --- Queue rows -------------------------------------------------------------------- */
+
+  function rowFor(caseData) {
+    var table = document.querySelector("#queue tbody");
+    if (!table) { return null; }
+    var row = table.querySelector('tr[data-case="' + caseData.id + '"]');
+    if (row) { return row; }
+    var empty = table.querySelector("tr.empty");
+    if (empty) { empty.remove(); }
+    row = document.createElement("tr");
+    row.dataset.case = caseData.id;
+    ["select", "priority", "category", "subject", "reports", "due", "status", "assigned", "links"].forEach(function (cls) {
+      var td = document.createElement("td");
+      td.className = cls;
+      row.appendChild(td);
+    });
+    var box = document.createElement("input");
+    box.type = "checkbox"; box.name = "case"; box.value = caseData.id;
+    row.querySelector("td.select").appendChild(box);
+    var claim = document.createElement("button");
+    claim.type = "button"; claim.className = "claim"; claim.dataset.case = caseData.id;
+    claim.textContent = _("Claim");
+    var open = document.createElement("a");
+    open.href = "/moderation/cases/" + encodeURIComponent(caseData.id) + "/";
+    open.textContent = _("Open");
+    row.querySelector("td.links").append(claim, " ", open);
+    table.appendChild(row);
+    return row;
+  }
+
+  function sortQueue() {
+    var table = document.querySelector("#queue tbody");
+    if (!table) { return; }
+    var rows = Array.prototype.slice.call(table.querySelectorAll("tr[data-case]"));
+    rows.sort(function (a, b) {
+      var pa = Number(a.querySelector("td.priority").textContent) || 0;
+      var pb = Number(b.querySelector("td.priority").textContent) || 0;
+      if (pa !== pb) { return pb - pa; }
+      return (a.dataset.due || "~").localeCompare(b.dataset.due || "~");
+    });
+    rows.forEach(function (row) { table.appendChild(row); });
+  }
+
+  function updateCase(caseData) {
+    var detail = document.getElementById("case");
+    if (detail && detail.dataset.case === caseData.id) {
+      var status = detail.querySelector(".status");
+      if (status) { status.textContent = caseData.status; }
+      var assigned = detail.querySelector(".assigned");
+      if (assigned) { assigned.textContent = caseData.assigned_to || "–"; }
+    }
+    var row = rowFor(caseData);
+    if (!row) { return; }
+    if (caseData.status === "decided" && body.dataset.page === "queue" && !/status=(decided|all)/.test(location.search)) {
+      row.remove();
+      return;
+    }
+    row.dataset.due = caseData.sla_due_at || "";
+    cell(row, "priority", String(caseData.priority));
+    cell(row, "category", caseData.category + (caseData.minors_involved ? " · " + _("minors") : ""));
+    var subject = caseData.subject || {};
+    cell(row, "subject", subject.type + " " + subject.id + (subject.user ? " · " + subject.user.pseudonym : ""));
+    cell(row, "due", caseData.sla_due_at || "–");
+    cell(row, "status", caseData.status);
+    cell(row, "assigned", caseData.assigned_to || "–");
+    if (caseData.reports_count !== null && caseData.reports_count !== undefined) {
+      cell(row, "reports", String(caseData.reports_count));
+    }
+    row.classList.add("fresh");
+    setTimeout(function () { row.classList.remove("fresh"); }, 3000);
+    sortQueue();
+  }
+
+  /* --- SLA ------------------------------------------------------------------------- */
+
+  function breach(caseId) {
+    var row = document.querySelector('#queue tr[data-case="' + caseId + '"]');
+    if (row) { row.classList.add("breached"); }
+    if (!alerted[caseId]) {
+      alerted[caseId] = true;
+      alertBox(_("SLA breached for case") + " " + caseId);
+    }
+  }
+
+  function checkDue() {
+    var now = Date.now();
+    document.querySelectorAll("#queue tr[data-case]").forEach(function (row) {
+      var due = Date.parse(row.dataset.due || "");
+      var status = row.querySelector("td.status");
+      if (due && due < now && status && status.textContent !== "decided") { breach(row.dataset.case); }
+    });
+  }
+
+  /* --- Live updates ------------------------------------------------------------------- */
+
+  function connect() {
+    var live = document.getElementById("live");
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + location.host + "/ws/");
+    socket.addEventListener("open", function () { live.dataset.state = "on"; live.textContent = _("live: on"); });
+    socket.addEventListener("close", function () {
+      live.dataset.state = "off"; live.textContent = _("live: off");
+      setTimeout(connect, 3000);
+    });
+    socket.addEventListener("message", function (event) {
+      var data;
+      try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (data.type === "moderation.case") { updateCase(data.case); }
+      else if (data.type === "moderation.sla_breach") { updateCase(data.case); breach(data.case.id); }
+      else if (data.type === "moderation.appeal") { alertBox(_("New appeal on case") + " " + data.appeal.case); }
+    });
+  }
+
+  /* --- Actions ------------------------------------------------------------------------ */
+
+  function decide(caseId, payload) {
+    return call("POST", API + "/cases/" + encodeURIComponent(caseId) + "/decide", payload).then(function (data) {
+      updateCase(data.case);
+      var out = document.getElementById("decide-result");
+      if (out) { out.textContent = _("Decided") + ": " + payload.action; }
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!(target instanceof HTMLElement)) { return; }
+    if (target.classList.contains("claim")) {
+      call("POST", API + "/cases/" + encodeURIComponent(target.dataset.case) + "/claim")
+        .then(function (data) { updateCase(data.case); }, showError);
+    } else if (target.classList.contains("release")) {
+      call("POST", API + "/cases/" + encodeURIComponent(target.dataset.case) + "/release")
+        .then(function (data) { updateCase(data.case); }, showError);
+    } else if (target.classList.contains("quick-decide")) {
+      var payload = { action: target.dataset.action, reason_code: target.dataset.reason };
+      if (target.dataset.duration) { payload.duration_seconds = Number(target.dataset.duration); }
+      decide(document.getElementById("case").dataset.case, payload).catch(showError);
+    } else if (target.classList.contains("appeal")) {
+      call("POST", API + "/appeals/" + encodeURIComponent(target.dataset.appeal) + "/decide",
+           { outcome: target.dataset.outcome })
+        .then(function () { var li = target.closest("li"); if (li) { li.remove(); } }, showError);
+    } else if (target.classList.contains("reveal")) {
+      var img = target.parentElement.querySelector("img");
+      if (img) { img.classList.toggle("blurred"); }
+    } else if (target.id === "select-all") {
+      document.querySelectorAll('#queue input[name="case"]').forEach(function (box) { box.checked = target.checked; });
+    }
+  });
+
+  var decideForm = document.getElementById("decide");
+  if (decideForm) {
+    decideForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var form = new FormData(decideForm);
+      var payload = { action: form.get("action"), reason_code: form.get("reason_code"), note: form.get("note") || "" };
+      if (form.get("duration_seconds")) { payload.duration_seconds = Number(form.get("duration_seconds")); }
+      decide(document.getElementById("case").dataset.case, payload).catch(showError);
+    });
+  }
+
+  var bulkForm = document.getElementById("bulk");
+  if (bulkForm) {
+    bulkForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var form = new FormData(bulkForm);
+      var ids = Array.prototype.map.call(document.querySelectorAll('#queue input[name="case"]:checked'),
+                                         function (box) { return box.value; });
+      if (!ids.length) { return; }
+      call("POST", API + "/cases/bulk", { cases: ids, action: form.get("action"),
+                                          reason_code: form.get("reason_code"), note: form.get("note") || "" })
+        .then(function (result) {
+          document.getElementById("bulk-result").textContent =
+            _("Decided") + ": " + result.decided.length + " · " + _("Failed") + ": " + Object.keys(result.failed).length;
+          result.decided.forEach(function (id) {
+            var row = document.querySelector('#queue tr[data-case="' + id + '"]');
+            if (row) { row.remove(); }
+          });
+        }, showError);
+    });
+  }
+
+  if (body.dataset.page === "queue" || body.dataset.page === "case") {
+    connect();
+    checkDue();
+    setInterval(checkDue, 30000);
+  }
+}());
