@@ -35,6 +35,8 @@ ERROR_MESSAGES: dict[str, Any] = {
     "slow_mode": _("This room is in slow mode. Please wait before sending again."),
     "conflict": _("This conflicts with the current state."),
     "assurance_weaker": _("You already passed a stronger age check."),
+    "media_not_allowed": _("Images are not allowed here."),
+    "unsupported_media": _("This file is not an image Phare accepts (JPEG, PNG, WebP or GIF)."),
     "unavailable": _("This is not available right now. Please try again in a moment."),
 }
 
@@ -63,6 +65,8 @@ HTTP_STATUS: dict[str, int] = {
     "token_nonce_replayed": 409,
     "token_method_not_allowed": 403,
     "too_large": 413,
+    "unsupported_media": 415,
+    "media_not_allowed": 403,
     "rate_limited": 429,
     "slow_mode": 429,
     "unavailable": 503,

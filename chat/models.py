@@ -118,6 +118,10 @@ class Message(models.Model):
     body = models.TextField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
     created_at = models.DateTimeField(default=timezone.now)
+    # A cleared image (chat.media); the message exists only once the image passed its scan.
+    image = models.OneToOneField(
+        "Upload", null=True, blank=True, on_delete=models.SET_NULL, related_name="message"
+    )
 
     class Meta:
         indexes = [
@@ -132,3 +136,58 @@ class Message(models.Model):
                 name="message_in_room_xor_conversation",
             )
         ]
+
+
+# --- Images (chat.media, docs/images.md) ----------------------------------------------------
+
+class Upload(models.Model):
+    """An image sent to a room or a conversation. It waits in quarantine (`scanning`) until
+    the scan task re-encodes it, hashes it and matches it against the hash banks; only a
+    `cleared` image becomes a message. The original bytes stay in quarantine storage: they
+    are the evidence when a scan blocks the image (`legal_hold`), and are deleted otherwise.
+    """
+
+    class Status(models.TextChoices):
+        SCANNING = "scanning", _("scanning")
+        CLEARED = "cleared", _("cleared")
+        BLOCKED = "blocked", _("blocked (hash match)")
+        REJECTED = "rejected", _("rejected")
+
+    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploads")
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.CASCADE, related_name="uploads")
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="uploads"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCANNING, db_index=True)
+    # Why a scan rejected it (a protocol code: unsupported_media, too_large, media_not_allowed…).
+    reason = models.CharField(max_length=32, blank=True, default="")
+    # Storage names: the original bytes as received, and the re-encoded copy served to people.
+    quarantine_name = models.CharField(max_length=255, blank=True, default="")
+    storage_name = models.CharField(max_length=255, blank=True, default="")
+    original_size = models.PositiveIntegerField(default=0)
+    declared_format = models.CharField(max_length=8, blank=True, default="")
+    content_type = models.CharField(max_length=32, blank=True, default="")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    # SHA-256 of the bytes as received (what hash programmes share), hex.
+    sha256 = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    # PDQ perceptual hash (256 bits, hex) of the decoded image, and its quality (0-100).
+    pdq_hash = models.CharField(max_length=64, blank=True, default="")
+    pdq_quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The bank entry it matched, as facts (bank, source, hash type, distance).
+    match = models.JSONField(default=dict, blank=True)
+    legal_hold = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    scanned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(room__isnull=False, conversation__isnull=True)
+                | Q(room__isnull=True, conversation__isnull=False),
+                name="upload_in_room_xor_conversation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"upload {self.pk} {self.status}"

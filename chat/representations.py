@@ -27,12 +27,17 @@ def room_repr(room: Room) -> dict[str, Any]:
 
 
 def message_repr(message: Message) -> dict[str, Any]:
-    return {
+    data = {
         "id": str(message.pk),
         "author": public_user(message.author),
         "body": message.body,
         "created_at": iso(message.created_at),
     }
+    if message.image_id is not None:
+        from chat.media import image_repr  # media imports this module
+
+        data["image"] = image_repr(message.image)
+    return data
 
 
 def conversation_repr(conversation: Conversation, *, viewer_id: int, preview: str | None = None) -> dict[str, Any]:

@@ -129,7 +129,7 @@ def latest_messages(*, room: Room, before: int | None = None, limit: int = 50) -
     query = Message.objects.filter(room=room, status=Message.Status.VISIBLE)
     if before is not None:
         query = query.filter(pk__lt=before)
-    rows = list(query.select_related("author").order_by("-pk")[: max(1, min(limit, HISTORY_MAX))])
+    rows = list(query.select_related("author", "image").order_by("-pk")[: max(1, min(limit, HISTORY_MAX))])
     return [message_repr(m) for m in reversed(rows)]
 
 
@@ -464,7 +464,7 @@ def conversation_history(*, user: User, conversation_id: str, before: int | None
         return [message_repr(m) for m in query.select_related("author")]
     if before is not None:
         query = query.filter(pk__lt=before)
-    rows = list(query.select_related("author").order_by("-pk")[: max(1, min(limit, HISTORY_MAX))])
+    rows = list(query.select_related("author", "image").order_by("-pk")[: max(1, min(limit, HISTORY_MAX))])
     return [message_repr(m) for m in reversed(rows)]
 
 

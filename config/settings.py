@@ -343,3 +343,31 @@ CELERY_BEAT_SCHEDULE.update({
     "moderation-sla-alerts": {"task": "moderation.tasks.alert_sla_breaches", "schedule": 60.0},
     "moderation-purge-retention": {"task": "moderation.tasks.purge_past_retention", "schedule": 3600.0},
 })
+
+# --- Images (chat.media, docs/images.md) -------------------------------------------------
+# Uploads live in Django's default storage (STORAGES["default"]): local files under
+# MEDIA_ROOT unless an operator configures an S3-compatible backend. Nothing serves
+# MEDIA_ROOT directly: images are streamed by views that check who may see them.
+MEDIA_ROOT = Path(env_str("PHARE_MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_URL = "/media-not-served/"
+if STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
+    # Only the server's own user may read quarantined and delivered images on disk.
+    STORAGES["default"].setdefault("OPTIONS", {}).update(
+        {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700}
+    )
+PHARE_UPLOAD_MAX_BYTES = env_int("PHARE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+PHARE_UPLOAD_MAX_PIXELS = env_int("PHARE_UPLOAD_MAX_PIXELS", 40_000_000)
+PHARE_UPLOAD_MAX_SIDE = env_int("PHARE_UPLOAD_MAX_SIDE", 10_000)
+# Delivered copies are scaled down to fit this (pixels per side).
+PHARE_IMAGE_OUTPUT_MAX_SIDE = env_int("PHARE_IMAGE_OUTPUT_MAX_SIDE", 2048)
+PHARE_UPLOADS_PER_HOUR = env_int("PHARE_UPLOADS_PER_HOUR", 30)
+# PDQ match threshold (Hamming distance out of 256 bits; 31 is the published default) and
+# the PDQ quality below which a perceptual match is not trusted (flat, featureless images).
+PHARE_PDQ_MATCH_DISTANCE = env_int("PHARE_PDQ_MATCH_DISTANCE", 31)
+PHARE_PDQ_MIN_QUALITY = env_int("PHARE_PDQ_MIN_QUALITY", 50)
+# The bank moderators add removed images to (created on first use).
+PHARE_LOCAL_HASH_BANK = env_str("PHARE_LOCAL_HASH_BANK", "phare-removed")
+# Scans gate delivery, so they run with the moderation queue, never behind housekeeping.
+CELERY_TASK_ROUTES["chat.tasks.scan_upload"] = {"queue": "moderation"}
+CELERY_BEAT_SCHEDULE["sweep-unscanned-uploads"] = {"task": "chat.tasks.sweep_unscanned_uploads",
+                                                   "schedule": 120.0}

@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/v1/", include("accounts.urls")),
     path("api/v1/", include("chat.urls")),
     path("api/v1/", include("moderation.urls")),
+    path("api/v1/", include("moderation.hashbank_urls")),
     path("moderation/", include("moderation.web_urls")),
     path("", include("ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

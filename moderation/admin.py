@@ -21,5 +21,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+# Hash banks and image uploads (docs/images.md).
+from moderation import hashbanks_admin  # noqa: E402,F401
 # Screening policy: term lists and allow list (docs/screening.md).
 from moderation import policy_admin  # noqa: E402,F401

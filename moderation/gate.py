@@ -199,3 +199,21 @@ def record_refusal(*, author, text: str, verdict: Verdict, room_id: int | None) 
         return None
     return file_flag(verdict=verdict, subject_id=author.pk, text=text, message_id=None,
                       room_id=room_id, conversation_id=None)
+
+
+# --- Images (chat.media): hash banks live in moderation.hashbanks ----------------------------
+
+def match_image_hashes(*, sha256: str, pdq: str | None, pdq_quality: int | None):
+    """The hash-bank entry an image matches (`hashbanks.ImageMatch`), or None."""
+    from moderation import hashbanks  # NumPy and the bank index load only when images are used
+
+    return hashbanks.match_image(sha256=sha256, pdq=pdq, pdq_quality=pdq_quality)
+
+
+def escalate_image_match(*, upload_id: int, uploader_id: int, room_id: int | None,
+                         conversation_id: int | None, match, facts: dict) -> int:
+    """A blocked image: critical case under legal hold, uploader restricted. Returns the flag id."""
+    from moderation import hashbanks
+
+    return hashbanks.file_image_match(upload_id=upload_id, uploader_id=uploader_id, room_id=room_id,
+                                      conversation_id=conversation_id, match=match, facts=facts)

@@ -332,3 +332,55 @@ class Referral(models.Model):
     path = models.CharField(max_length=500)
     manifest_sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
+
+
+# --- Hash banks (moderation.hashbanks, docs/images.md) -----------------------------------------
+
+class HashBank(models.Model):
+    """A list of hashes of known abusive images: imported from a hash programme (child
+    protection, non-consensual imagery…) or filled by moderators with removed images."""
+
+    class Category(models.TextChoices):
+        CHILD_SAFETY = "child_safety", _("child sexual abuse material")
+        NON_CONSENSUAL_IMAGERY = "non_consensual_imagery", _("non-consensual intimate imagery")
+        TERRORISM = "terrorism", _("terrorist or violent extremist content")
+        OTHER = "other", _("other removed images")
+
+    name = models.SlugField(max_length=64, unique=True)
+    category = models.CharField(max_length=32, choices=Category.choices, default=Category.OTHER)
+    description = models.CharField(max_length=500, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BankedHash(models.Model):
+    """One hash in a bank. PDQ values match within a Hamming distance; SHA-256 exactly."""
+
+    class HashType(models.TextChoices):
+        PDQ = "pdq", "PDQ"
+        SHA256 = "sha256", "SHA-256"
+
+    bank = models.ForeignKey(HashBank, on_delete=models.CASCADE, related_name="hashes")
+    hash_type = models.CharField(max_length=8, choices=HashType.choices)
+    # Lower-case hex, 64 characters for both types.
+    value = models.CharField(max_length=64)
+    # The programme the hash came from (e.g. "ncmec", "stopncii", "phare-moderation").
+    source = models.CharField(max_length=64, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    # The upload a moderator banked, if any (an id: the upload may be purged later).
+    upload_id_snapshot = models.BigIntegerField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "hash_type", "value"], name="unique_banked_hash")
+        ]
+        indexes = [models.Index(fields=["hash_type", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.hash_type}:{self.value[:16]}… ({self.bank_id})"

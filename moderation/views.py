@@ -6,6 +6,7 @@ from django.http import HttpRequest, JsonResponse
 
 from accounts.errors import PhareError
 from accounts.http import api_view, client_ip, json_body, string_field
+from accounts.throttling import rate_limit
 from chat.representations import room_repr
 from moderation import selectors, services
 from moderation.representations import appeal_repr, case_repr, notice_repr, report_repr
@@ -23,6 +24,7 @@ def _user(request: HttpRequest):
 
 
 @api_view({"POST"})
+@rate_limit("report")
 def reports(request: HttpRequest) -> JsonResponse:
     data = json_body(request)
     user = _user(request)
@@ -49,6 +51,7 @@ def notices(request: HttpRequest) -> JsonResponse:
 
 
 @api_view({"POST"}, login_required=True)
+@rate_limit("appeal")
 def appeals(request: HttpRequest) -> JsonResponse:
     data = json_body(request)
     appeal = services.file_appeal(user=request.user, notice_id=data.get("notice"),
@@ -57,6 +60,7 @@ def appeals(request: HttpRequest) -> JsonResponse:
 
 
 @api_view({"POST"}, login_required=True)
+@rate_limit("room_proposal")
 def room_proposals(request: HttpRequest) -> JsonResponse:
     data = json_body(request)
     room = services.propose_room(user=request.user, name=data.get("name"), description=data.get("description") or "",

@@ -352,3 +352,34 @@ async def test_connection_attempts_per_ip_are_limited(make_user):
     assert (await third.receive_output(timeout=3))["code"] == 4008
     for communicator in (first, second):
         await communicator.disconnect()
+
+
+# --- Admin and live sockets ------------------------------------------------------------------
+
+def test_the_shield_is_one_click_in_the_admin_and_lifts_the_same_way(make_user, adults_room):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(make_user(is_operator=True, is_staff=True))
+    response = client.post("/admin/chat/room/", {"action": "raise_shield", "_selected_action": [adults_room.pk]})
+    assert response.status_code == 302
+    room = Room.objects.get(pk=adults_room.pk)
+    assert room.established_only and room.lockdown_reason == "shield" and room.slow_mode_seconds > 0
+    client.post("/admin/chat/room/", {"action": "lift_lockdown", "_selected_action": [adults_room.pk]})
+    room = Room.objects.get(pk=adults_room.pk)
+    assert not room.established_only and room.slow_mode_seconds == 0
+
+
+async def test_sockets_in_the_room_learn_of_a_lockdown_at_once(new_user, adults_room, ws_client):
+    newcomer = await sync_to_async(new_user)()
+    client = await ws_client(newcomer)
+    await client.request("room.join", room="cafe")
+    assert (await client.request("room.send", room="cafe", body="avant"))["type"] == "ack"
+    await sync_to_async(protection.lock_down_room)(room_id=adults_room.pk, reason="join_wave", actor=None, data={})
+    answer = None
+    for _ in range(20):  # the room_updated event reaches the socket asynchronously
+        answer = await client.request("room.send", room="cafe", body="après")
+        if answer["type"] == "error":
+            break
+    assert answer["error"]["code"] == "room_locked"
+    await client.close()

@@ -1,0 +1,275 @@
+"""Hash banks: lists of hashes of known abusive images, and matching uploads against them.
+
+Operators import banks from hash programmes (`manage.py import_hashes`); moderators add the
+hashes of images they removed (`add_image_to_bank`). The image scan (chat.media) asks
+`match_image` through `moderation.gate`; a match is escalated by `file_image_match`.
+
+PDQ values are compared by Hamming distance against every active PDQ hash at once (a NumPy
+array kept in process, reloaded when the bank version key in the shared cache changes);
+SHA-256 values are an indexed exact lookup. See docs/images.md for sizes and limits.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from accounts.errors import PhareError
+from accounts.models import User
+from moderation.audit import record_audit
+from moderation.models import BankedHash, HashBank
+
+logger = logging.getLogger(__name__)
+
+BANK_VERSION_KEY = "hashbanks:version"
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+# Bits set in each byte value: popcount of XORed hashes without unpacking them.
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+_lock = threading.Lock()
+_index: dict[str, Any] = {"version": None, "hashes": np.zeros((0, 32), dtype=np.uint8), "ids": []}
+
+
+@dataclass(frozen=True)
+class ImageMatch:
+    banked_hash_id: int
+    bank: str
+    category: str
+    source: str
+    hash_type: str
+    distance: int
+
+    def as_facts(self) -> dict[str, Any]:
+        return {"banked_hash": self.banked_hash_id, "bank": self.bank, "category": self.category,
+                "source": self.source, "hash_type": self.hash_type, "distance": self.distance}
+
+
+def normalise_hash(value: str, hash_type: str) -> str:
+    """Lower-case 64-hex-digit value, or `bad_request`."""
+    if hash_type not in BankedHash.HashType.values:
+        raise PhareError("bad_request", extra={"field": "type", "reason": "unknown_hash_type"})
+    clean = (value or "").strip().lower()
+    if not HEX64.match(clean):
+        raise PhareError("bad_request", extra={"field": "hash", "reason": "not_64_hex_digits"})
+    return clean
+
+
+def pdq_distance(a: str, b: str) -> int:
+    """Hamming distance between two PDQ hashes in hex (0-256)."""
+    return int(bin(int(a, 16) ^ int(b, 16)).count("1"))
+
+
+def bump_bank_version() -> None:
+    """Every process reloads its PDQ index at its next match (after commit)."""
+    transaction.on_commit(lambda: cache.set(BANK_VERSION_KEY, uuid.uuid4().hex, None))
+
+
+def _current_version() -> str:
+    version = cache.get(BANK_VERSION_KEY)
+    if version is None:
+        # First use, or a cleared cache: a fresh token forces every process to reload once.
+        cache.add(BANK_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(BANK_VERSION_KEY)
+    return str(version)
+
+
+def _pdq_index() -> tuple[np.ndarray, list[int]]:
+    version = _current_version()
+    with _lock:
+        if _index["version"] == version:
+            return _index["hashes"], _index["ids"]
+    rows = list(
+        BankedHash.objects.filter(hash_type=BankedHash.HashType.PDQ, bank__active=True).values_list("pk", "value")
+    )
+    hashes = np.frombuffer(b"".join(bytes.fromhex(v) for _pk, v in rows), dtype=np.uint8).reshape(len(rows), 32)
+    ids = [pk for pk, _v in rows]
+    with _lock:
+        _index.update(version=version, hashes=hashes, ids=ids)
+    return hashes, ids
+
+
+def _match_from_row(row: BankedHash, distance: int) -> ImageMatch:
+    return ImageMatch(banked_hash_id=row.pk, bank=row.bank.name, category=row.bank.category,
+                      source=row.source, hash_type=row.hash_type, distance=distance)
+
+
+def match_image(*, sha256: str, pdq: str | None, pdq_quality: int | None) -> ImageMatch | None:
+    """The bank entry an image matches: an exact SHA-256, else the nearest PDQ hash within
+    PHARE_PDQ_MATCH_DISTANCE (only for a PDQ of at least PHARE_PDQ_MIN_QUALITY). None if none."""
+    exact = (BankedHash.objects.select_related("bank")
+             .filter(hash_type=BankedHash.HashType.SHA256, value=sha256.lower(), bank__active=True).first())
+    if exact is not None:
+        return _match_from_row(exact, 0)
+    if not pdq or pdq_quality is None or pdq_quality < settings.PHARE_PDQ_MIN_QUALITY:
+        return None
+    hashes, ids = _pdq_index()
+    if not ids:
+        return None
+    probe = np.frombuffer(bytes.fromhex(pdq), dtype=np.uint8)
+    distances = _POPCOUNT[np.bitwise_xor(hashes, probe)].sum(axis=1, dtype=np.int32)
+    best = int(np.argmin(distances))
+    distance = int(distances[best])
+    if distance > settings.PHARE_PDQ_MATCH_DISTANCE:
+        return None
+    row = BankedHash.objects.select_related("bank").filter(pk=ids[best]).first()
+    if row is None:  # removed since the index was loaded
+        return None
+    return _match_from_row(row, distance)
+
+
+# --- Filling banks ---------------------------------------------------------------------------
+
+@dataclass
+class ImportResult:
+    added: int = 0
+    already_present: int = 0
+    invalid_lines: list[int] | None = None
+
+
+def parse_bank_lines(lines: Iterable[str], default_type: str | None,
+                      default_source: str) -> Iterable[tuple[int, str, str, str] | tuple[int, None, None, None]]:
+    """(line number, value, type, source) per entry; (n, None, None, None) for an invalid line."""
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "," in line:
+            cells = [c.strip() for c in next(csv.reader(io.StringIO(line)))]
+            if number == 1 and cells and cells[0].lower() == "hash":
+                continue  # header row
+            value = cells[0]
+            hash_type = (cells[1].lower() if len(cells) > 1 and cells[1] else default_type)
+            source = cells[2] if len(cells) > 2 and cells[2] else default_source
+        else:
+            value, hash_type, source = line, default_type, default_source
+        if hash_type is None:
+            yield number, None, None, None
+            continue
+        try:
+            yield number, normalise_hash(value, hash_type), hash_type, source
+        except PhareError:
+            yield number, None, None, None
+
+
+def import_hashes(*, lines: Iterable[str], bank_name: str, category: str | None = None,
+                  default_type: str | None = None, default_source: str = "", note: str = "",
+                  actor: User | None = None) -> ImportResult:
+    """Add a bank file's hashes to `bank_name` (created if new). A line is one hash (its type
+    from `default_type`) or CSV `hash,type,source`. Invalid lines are skipped and reported by
+    number; the rest is imported. Idempotent: hashes already in the bank are counted, not
+    duplicated. Side effects: one audit entry, the PDQ index reloaded after commit."""
+    if category is not None and category not in HashBank.Category.values:
+        raise PhareError("bad_request", extra={"field": "category"})
+    result = ImportResult(invalid_lines=[])
+    with transaction.atomic():
+        bank, created = HashBank.objects.get_or_create(
+            name=bank_name, defaults={"category": category or HashBank.Category.OTHER})
+        if not created and category is not None and bank.category != category:
+            bank.category = category
+            bank.save(update_fields=["category"])
+        batch: list[BankedHash] = []
+        seen: set[tuple[str, str]] = set()
+        for number, value, hash_type, source in parse_bank_lines(lines, default_type, default_source):
+            if value is None:
+                result.invalid_lines.append(number)
+                continue
+            if (hash_type, value) in seen:
+                result.already_present += 1
+                continue
+            seen.add((hash_type, value))
+            batch.append(BankedHash(bank=bank, hash_type=hash_type, value=value, source=source[:64],
+                                    note=note[:500], added_by=actor))
+        existing = set(BankedHash.objects.filter(bank=bank).values_list("hash_type", "value"))
+        fresh = [b for b in batch if (b.hash_type, b.value) not in existing]
+        result.already_present += len(batch) - len(fresh)
+        BankedHash.objects.bulk_create(fresh, batch_size=5000, ignore_conflicts=True)
+        result.added = len(fresh)
+        record_audit(actor=actor, action="hashbank.import", target_type="hash_bank", target_id=str(bank.pk),
+                     data={"bank": bank.name, "added": result.added, "already_present": result.already_present,
+                           "invalid_lines": len(result.invalid_lines)})
+        bump_bank_version()
+    logger.info("hash bank %s: %d added, %d already present, %d invalid lines",
+                bank.name, result.added, result.already_present, len(result.invalid_lines))
+    return result
+
+
+def add_image_to_bank(*, upload_id: Any, bank: str | None = None, actor: User, note: str = "") -> list[BankedHash]:
+    """Add an upload's SHA-256 and PDQ hash to a bank (by default PHARE_LOCAL_HASH_BANK), so
+    that re-uploads, resized or re-compressed copies included, are caught.
+
+    Precondition: `actor` is a moderator or an operator (others get `not_found`).
+    Idempotent. Side effects: an audit entry; the PDQ index reloaded after commit.
+    """
+    from chat.models import Upload  # moderation reads chat's rows; chat never imports this module
+
+    if actor is None or not (actor.is_moderator or actor.is_operator or actor.is_superuser):
+        raise PhareError("not_found")
+    if not str(upload_id).isdecimal():
+        raise PhareError("not_found")
+    upload = Upload.objects.filter(pk=int(upload_id)).first()
+    if upload is None:
+        raise PhareError("not_found")
+    if not upload.sha256:
+        raise PhareError("bad_request", extra={"reason": "not_scanned"})
+    bank_name = bank or settings.PHARE_LOCAL_HASH_BANK
+    rows: list[BankedHash] = []
+    with transaction.atomic():
+        hash_bank, _created = HashBank.objects.get_or_create(
+            name=bank_name, defaults={"category": HashBank.Category.OTHER,
+                                      "description": "Images removed by Phare's moderators"})
+        values = [(BankedHash.HashType.SHA256, upload.sha256)]
+        if upload.pdq_hash:
+            values.append((BankedHash.HashType.PDQ, upload.pdq_hash))
+        for hash_type, value in values:
+            row, _new = BankedHash.objects.get_or_create(
+                bank=hash_bank, hash_type=hash_type, value=value,
+                defaults={"source": "phare-moderation", "added_by": actor, "upload_id_snapshot": upload.pk,
+                          "note": note[:500]})
+            rows.append(row)
+        record_audit(actor=actor, action="hashbank.add_image", target_type="upload", target_id=str(upload.pk),
+                     data={"bank": hash_bank.name, "hashes": [r.pk for r in rows]})
+        bump_bank_version()
+    return rows
+
+
+# --- A match -------------------------------------------------------------------------------
+
+# Bank categories as the gate's categories, so that the case gets the right report category.
+_GATE_CATEGORY = {"child_safety": "sexual_minors", "non_consensual_imagery": "non_consensual_imagery",
+                  "terrorism": "threat", "other": "image_hash_match"}
+
+
+def file_image_match(*, upload_id: int, uploader_id: int, room_id: int | None, conversation_id: int | None,
+                     match: ImageMatch, facts: dict[str, Any]) -> int:
+    """Escalate a blocked image: an automatic flag with decision `escalate` and reason
+    `image_hash_match`, which opens a critical case and restricts the uploader pending review;
+    the case is put under legal hold. Returns the flag's id.
+
+    Precondition: inside the transaction that marks the upload blocked.
+    """
+    from moderation import gate, services  # gate imports this module
+
+    verdict = gate.Verdict(decision="escalate", reasons=("image_hash_match",),
+                           categories=(_GATE_CATEGORY.get(match.category, "image_hash_match"),), risk=1.0)
+    text = (f"[image upload {upload_id}] blocked: {match.hash_type} match in bank {match.bank} "
+            f"({match.category}, distance {match.distance}); sha256 {facts.get('sha256', '')}")
+    flag = gate.file_flag(verdict=verdict, subject_id=uploader_id, text=text, message_id=None,
+                          room_id=room_id, conversation_id=conversation_id)
+    case = flag.case if flag.case_id else services.attach_flag(flag=flag)
+    case.legal_hold = True
+    case.save(update_fields=["legal_hold"])
+    services.restrict_pending_review(case=case)
+    record_audit(actor=None, action="image.blocked", target_type="case", target_id=str(case.pk),
+                 data={"upload": upload_id, "match": match.as_facts(), **facts})
+    return flag.pk
