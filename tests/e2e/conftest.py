@@ -1,5 +1,9 @@
 """Browser journeys: a real uvicorn server, a real Celery worker and Debian's Chromium.
 
+Everything here lives for the tests/e2e package only (scope="package"): the server and the
+worker share the test Redis with tests/integration, and must be gone before those start, or
+this worker would take their tasks.
+
 The server runs as in production (DEBUG off, PostgreSQL, Redis, collected static files) on a
 free port with its own database. Outside CI a missing service, Chromium or Playwright skips
 these tests; in CI (CI=true) it fails them, as for tests/integration.
@@ -56,7 +60,7 @@ def unique(prefix: str) -> str:
 
 # --- Services -----------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def e2e_redis_url() -> str:
     import redis
 
@@ -70,7 +74,7 @@ def e2e_redis_url() -> str:
     return url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def e2e_database_url() -> Iterator[str]:
     """A database of its own, named after the run's DATABASE_URL so parallel runs differ."""
     import psycopg
@@ -92,7 +96,7 @@ def e2e_database_url() -> Iterator[str]:
         admin.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def e2e_env(e2e_database_url: str, e2e_redis_url: str, tmp_path_factory) -> dict[str, str]:
     static_root = tmp_path_factory.mktemp("static")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
@@ -169,7 +173,7 @@ class LiveServer:
         return manage(self.env, *args)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def phare_server(e2e_env, tmp_path_factory) -> Iterator[LiveServer]:
     import socket
 
@@ -197,7 +201,7 @@ def phare_server(e2e_env, tmp_path_factory) -> Iterator[LiveServer]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def celery_worker(e2e_env, tmp_path_factory) -> Iterator[Process]:
     """One real worker on both queues, started only by the journeys that need one."""
     log_path = tmp_path_factory.mktemp("worker") / "celery.log"
@@ -228,7 +232,7 @@ def _show_logs_on_failure(request) -> Iterator[None]:
 
 # --- Browser ------------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     try:
         from playwright.sync_api import sync_playwright

@@ -285,6 +285,13 @@
     scrollToEnd();
   }
 
+  // A message put back by a moderator (an appeal upheld) takes the place of its tombstone.
+  function showMessage(message, restored) {
+    const old = $("messages").querySelector('[data-id="' + CSS.escape(String(message.id)) + '"]');
+    if (old && restored) { old.replaceWith(messageItem(message)); return; }
+    appendMessage(message);
+  }
+
   function renderMessages(messages) {
     const list = $("messages");
     list.replaceChildren(...messages.map((m) => messageItem(m)));
@@ -497,7 +504,10 @@
   };
 
   function noticeTitle(notice) {
-    if (notice.kind === "reporter" || notice.kind === "report") return gettext("About your report");
+    if (notice.kind === "report_outcome") return gettext("About your report");
+    if (notice.kind === "appeal_outcome") return gettext("About your appeal");
+    if (notice.kind === "room_proposal") return gettext("About your room proposal");
+    if (notice.kind === "interim") return gettext("A temporary measure while a moderator looks");
     return ACTION_TEXT[notice.action] || gettext("A moderation decision");
   }
 
@@ -505,7 +515,7 @@
     try {
       state.notices = (await api("GET", "notices")).notices || [];
     } catch (error) {
-      state.notices = []; // Notices may not exist on this server yet: nothing to show.
+      // Keep what we have (events already received); shown again at the next load.
     }
     renderSidebar();
   }
@@ -542,10 +552,10 @@
     const cur = state.current || {};
     switch (event.type) {
       case "room.message":
-        if (cur.kind === "room" && cur.slug === event.room) appendMessage(event.message);
+        if (cur.kind === "room" && cur.slug === event.room) showMessage(event.message, event.restored);
         break;
       case "dm.message":
-        if (cur.kind === "dm" && cur.id === event.conversation) appendMessage(event.message);
+        if (cur.kind === "dm" && cur.id === event.conversation) showMessage(event.message, event.restored);
         break;
       case "dm.request":
         showStatus(fmt(gettext("%s sent you a message request. Open it under Requests."), [event.from.pseudonym]), "info");
@@ -577,6 +587,11 @@
       }
       case "notice":
         addNotice(event.notice || event);
+        // The list over HTTP is written in the page's language; the event may not be.
+        loadNotices().then(() => {
+          const open = state.current && state.current.kind === "notice" && state.notices.find((n) => String(n.id) === String(state.current.id));
+          if (open) $("notice-text").textContent = open.text || "";
+        });
         showStatus(gettext("You have a new notice about a moderation decision. Open it under Notices."), "info");
         break;
       default:
