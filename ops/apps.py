@@ -1,3 +1,5 @@
+import logging
+
 from django.apps import AppConfig
 
 
@@ -6,6 +8,8 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
+        # Python warnings go through the logging handlers too (JSON, scrubbed), not raw stderr.
+        logging.captureWarnings(True)
         # Celery task timings and failures are recorded from Celery's own signals: the tasks
         # stay free of instrumentation code.
         from ops import tasks_instrumentation

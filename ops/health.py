@@ -57,17 +57,25 @@ async def _check_redis() -> bool:
 
 
 async def _check_channel_layer() -> None:
-    """A message round trip through the layer every socket's fan-out depends on."""
+    """A message round trip through a group, the path every room message takes."""
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-    # An ordinary (not process-local "!") channel: a direct push and pop in Redis, which does
-    # not touch the layer's shared receive loop used by the sockets.
-    channel = f"phare.readyz.{uuid.uuid4().hex}"
-    await layer.send(channel, {"type": "readyz.ping"})
-    message = await layer.receive(channel)
-    if message.get("type") != "readyz.ping":
-        raise RuntimeError("channel layer returned another message")
+    group = f"phare.readyz.{uuid.uuid4().hex}"
+    channel = await layer.new_channel("readyz")
+    try:
+        await layer.group_add(group, channel)
+        await layer.group_send(group, {"type": "readyz.ping"})
+        message = await layer.receive(channel)
+        if message.get("type") != "readyz.ping":
+            raise RuntimeError("channel layer returned another message")
+    finally:
+        try:
+            await layer.group_discard(group, channel)
+        finally:
+            forget = getattr(layer, "forget", None)  # layers that keep per-channel state
+            if forget is not None:
+                forget(channel)
 
 
 async def _run(name: str, check) -> tuple[str, str]:

@@ -1,0 +1,101 @@
+"""Public terms generated from the enabled policies, and the safety centre."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from moderation import gate
+from moderation.models import ScreeningTerm
+from moderation.policy import REASON_CODES
+from moderation.policy.screening import CATEGORY_REASON, SIGNAL_CATEGORY
+from moderation.seeds import load_seed_terms
+from ops import terms
+
+pytestmark = [pytest.mark.django_db]
+
+
+def codes_on(path: str) -> set[str]:
+    html = Client().get(path).content.decode()
+    return set(re.findall(r'data-code="([a-z_]+)"', html))
+
+
+def enabled_detectors() -> set[str]:
+    """Computed here from the gate itself, not from ops.terms, so that the test can fail."""
+    snapshot = gate.current_snapshot()
+    categories = {t.category for t in snapshot.terms if t.enabled and not t.observe_only}
+    codes = set(SIGNAL_CATEGORY)  # detectors in code: contact, meeting, solicitation, ages
+    codes |= {reason for category, reason in CATEGORY_REASON.items() if category in categories}
+    codes |= {"name_not_allowed", "grooming_risk"}
+    return codes
+
+
+@pytest.mark.parametrize("path", ["/terms/", "/terms/simple/"])
+def test_every_enabled_detector_is_listed_in_the_terms(path):
+    listed = codes_on(path)
+    missing = enabled_detectors() - listed
+    assert not missing, f"enabled detectors missing from {path}: {sorted(missing)}"
+    # The conversation score's own signals are listed under it.
+    assert set(terms.GROOMING_SIGNALS) <= listed
+
+
+def test_every_reason_code_of_the_gate_has_a_public_description():
+    assert terms.undescribed_reason_codes() == set()
+    assert set(terms.DESCRIPTIONS) <= set(REASON_CODES), "terms describe codes the gate lost"
+
+
+def test_a_term_category_switched_off_by_operators_leaves_the_terms():
+    assert "drugs" in codes_on("/terms/")
+    for entry in load_seed_terms():
+        if entry.category == "drugs":
+            ScreeningTerm.objects.get_or_create(term=entry.term, category="drugs", kind=entry.kind,
+                                                defaults={"enabled": False})
+    gate.bump_policy_version()
+    assert "drugs" not in codes_on("/terms/")
+    assert "drugs" not in codes_on("/terms/simple/")
+
+
+def test_terms_state_what_each_measure_does_where_from_the_gates_decisions():
+    measures = {m.code: m for m in terms.automated_measures()}
+    phone = measures["contact_phone"].decisions
+    assert phone["minors"] == "block" and phone["dm_request"] == "block"
+    assert phone["adults_dm"] == "allow"
+    assert measures["sexual_content_minor"].decisions["adults_room"] == "escalate"
+    api = Client().get("/api/v1/terms").json()
+    assert {m["code"] for m in api["automated_measures"]} == set(measures)
+    assert len(api["human_review"]) >= 4
+
+
+def test_terms_list_the_human_review_steps_and_appeals():
+    html = Client(HTTP_ACCEPT_LANGUAGE="en").get("/terms/", HTTP_COOKIE="django_language=en").content.decode()
+    assert 'id="human-review"' in html
+    assert "different moderator" in html
+
+
+def test_safety_centre_shows_helplines_first_and_prominently_to_minors(make_user):
+    from accounts.models import AgeBand
+
+    client = Client()
+    client.force_login(make_user(AgeBand.YOUNG_TEEN, "tom_k"))
+    html = client.get("/safety/").content.decode()
+    for number in ("3018", "119", "internet-signalement.gouv.fr"):
+        assert number in html
+    assert "helplines prominent" in html
+    assert html.index('id="help"') < html.index('id="report"')
+
+
+def test_safety_centre_for_adults_has_the_helplines_after_the_reporting_guide(make_user):
+    client = Client()
+    client.force_login(make_user(pseudonym="alice"))
+    html = client.get("/safety/").content.decode()
+    assert html.index('id="report"') < html.index('id="help"') and "3018" in html
+    assert 'data-category="child_safety"' in html and 'id="next"' in html
+
+
+def test_safety_centre_is_in_french_by_default_and_in_english_on_request():
+    french = Client().get("/safety/").content.decode()
+    assert "Signaler" in french or "signaler" in french
+    english = Client(HTTP_COOKIE="django_language=en").get("/safety/")
+    english = Client()
+    english.cookies["django_language"] = "en"
+    assert "How to report" in english.get("/safety/").content.decode()
