@@ -9,7 +9,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PASSWORD, birthdate, sign_up, unique
+from tests.e2e.conftest import PASSWORD, sign_up, unique
 from tests.e2e.test_chat_journeys import message_in, open_room, send
 
 pytestmark = pytest.mark.e2e
@@ -25,29 +25,28 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.25):
     raise AssertionError("condition not met in time")
 
 
-def moderator_account(server) -> tuple[object, str]:
-    pseudonym = unique("mod")
-    moderator = server.api_user()
-    status, body = moderator.call("POST", "/api/v1/accounts/signup",
-                                  {"pseudonym": pseudonym, "password": PASSWORD, "birthdate": birthdate(40)})
-    assert status == 201, body
-    server.manage("grantrole", pseudonym, "moderator")
-    return moderator, pseudonym
-
-
 def test_report_removal_notice_and_appeal(open_browser, phare_server, celery_worker):
     author = open_browser(unique("paul"))
     reader = open_browser(unique("rose"))
     sign_up(author, age=33)
     sign_up(reader, age=29)
+
+    # The moderator works in the console, which updates live over the moderators' socket.
+    moderator = open_browser(unique("mod"))
+    sign_up(moderator, age=40)
+    phare_server.manage("grantrole", moderator.pseudonym, "moderator")
+    moderator.page.goto(phare_server.url + "/moderation/")
+    expect(moderator.page.locator("#live")).to_have_attribute("data-state", "on")
+
     open_room(author.page, "Cinéma")
     open_room(reader.page, "Cinéma")
     text = "Ton avis sur le cinéma ne vaut rien, arrête de parler"
     send(author.page, text)
     expect(message_in(reader.page, text)).to_be_visible()
 
-    # The reader reports it from the message itself, by keyboard-friendly controls.
+    # The reader reports it from the message itself.
     item = reader.page.locator("#messages .message").filter(has_text=text)
+    message_id = item.get_attribute("data-id")
     item.get_by_role("button", name=f"Report the message from {author.pseudonym}").click()
     dialog = reader.page.locator("#report-dialog")
     expect(dialog).to_be_visible()
@@ -64,25 +63,27 @@ def test_report_removal_notice_and_appeal(open_browser, phare_server, celery_wor
     expect(reader.page.locator("#status-text")).to_contain_text("Thank you. Your report was received")
     reader.shot("report-acknowledged")
 
-    # The worker triages the case; the moderator finds it in the queue, claims it, removes.
-    moderator, _ = moderator_account(phare_server)
-    message_id = item.get_attribute("data-id")
+    # The case arrives in the open queue without a reload, and the worker triages it.
+    row = moderator.page.locator("#queue tr[data-case]").filter(has_text=re.compile(rf"message {message_id}\b"))
+    expect(row).to_be_visible()
+    expect(row.locator("td.category")).to_contain_text("harassment")
+    case_id = row.get_attribute("data-case")
+    api = phare_server.api_user()
+    assert api.call("POST", "/api/v1/accounts/login",
+                    {"pseudonym": moderator.pseudonym, "password": PASSWORD})[0] == 200
+    wait_for(lambda: api.call("GET", f"/api/v1/moderation/cases/{case_id}")[1]["case"]["triaged"])
+    moderator.shot("console-case-arrived")
 
-    def triaged_case():
-        status, body = moderator.call("GET", "/api/v1/moderation/cases?status=open")
-        assert status == 200, body
-        found = [c for c in body["cases"] if str(c["subject"].get("id")) == message_id]
-        return found[0] if found and found[0]["triaged"] else None
+    row.get_by_role("button", name="Claim").click()
+    expect(row.locator("td.assigned")).not_to_have_text("–")
+    row.get_by_role("link", name="Open").click()
+    expect(moderator.page.locator("#case")).to_have_attribute("data-case", case_id)
+    expect(moderator.page.locator("#case .thread")).to_contain_text(text)
+    moderator.page.get_by_role("button", name="Remove message").click()
+    expect(moderator.page.locator("#decide-result")).to_contain_text("remove_message")
+    moderator.shot("console-case-decided")
 
-    case = wait_for(triaged_case)
-    assert case["category"] == "harassment"
-    assert moderator.call("POST", f"/api/v1/moderation/cases/{case['id']}/claim")[0] == 200
-    status, body = moderator.call("POST", f"/api/v1/moderation/cases/{case['id']}/decide",
-                                  {"action": "remove_message", "reason_code": "harassment",
-                                   "note": "insulte"})
-    assert status == 200, body
-
-    # Both windows see it vanish, without reloading.
+    # Both chat windows see it vanish, without reloading.
     for person in (author, reader):
         expect(message_in(person.page, text)).to_have_count(0)
         expect(person.page.locator(f'#messages [data-id="{message_id}"]')).to_have_text(
@@ -106,7 +107,8 @@ def test_report_removal_notice_and_appeal(open_browser, phare_server, celery_wor
     expect(panel.get_by_role("button", name="Send my appeal")).to_be_hidden()
     author.shot("appeal-sent")
 
-    status, body = moderator.call("GET", "/api/v1/moderation/appeals")
-    assert status == 200, body
-    assert any(a["case"] == case["id"] for a in body["appeals"]), body
-    assert author.page_errors == [] and reader.page_errors == []
+    # The appeal reaches the console's list of pending appeals.
+    moderator.page.goto(phare_server.url + "/moderation/")
+    expect(moderator.page.locator("#appeals li").filter(has_text="ironie entre amis")).to_be_visible()
+    moderator.shot("console-appeal-pending")
+    assert author.page_errors == [] and reader.page_errors == [] and moderator.page_errors == []
