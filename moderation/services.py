@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.errors import PhareError
@@ -84,7 +85,10 @@ def _message_snapshot(message: Message) -> dict[str, Any]:
     if getattr(message, "image_id", None) is not None:
         # The image's identity, not its bytes: the bytes stay in quarantine storage (chat.media).
         image = chat_services.message_repr(message).get("image") or {}
-        data["image"] = {"id": str(message.image_id), "url": image.get("url"),
+        # Moderators read images through their own endpoint: blurred greyscale by default,
+        # `?rendition=original` on a deliberate reveal, every read audited (docs/images.md).
+        data["image"] = {"id": str(message.image_id),
+                         "url": reverse("api-moderation-upload-image", args=[message.image_id]),
                          "width": image.get("width"), "height": image.get("height")}
     return data
 

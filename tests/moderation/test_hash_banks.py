@@ -21,6 +21,7 @@ from tests.chat.media_fixtures import (  # noqa: F401  (fixtures)
     client_for,
     media_root,
     member,
+    other_member,
     photo_room,
     sent,
     upload_and_scan,
@@ -242,3 +243,18 @@ def test_pdq_hex_follows_the_reference_bit_order():
     bits[255] = 1
     assert media._bits_to_hex(bits) == "8" + "0" * 62 + "1"
     assert hashbanks.pdq_distance("8" + "0" * 63, "0" * 64) == 1
+
+
+def test_a_reported_image_reaches_the_moderator_through_the_safe_rendition(
+        member, other_member, moderator, django_capture_on_commit_callbacks):
+    from moderation import services as moderation_services
+
+    upload = upload_and_scan(member, ORIGINAL, django_capture_on_commit_callbacks, room="photos")
+    message = Message.objects.get(image=upload)
+    report = moderation_services.file_report(reporter=other_member, target={"message": str(message.pk)},
+                                             category="non_consensual_imagery", details="", good_faith=True)
+    url = report.evidence.data["message"]["image"]["url"]
+    assert url == f"/api/v1/moderation/uploads/{upload.pk}/image"
+    response = client_for(moderator).get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert client_for(other_member).get(url).status_code == 404
