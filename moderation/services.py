@@ -598,8 +598,9 @@ def _apply_action(*, case: Case, action: str, duration: int | None) -> dict[str,
         message, previous = chat_services.set_message_status(message_id=case.subject_id, status=Message.Status.REMOVED)
         if message is None:
             raise PhareError("conflict", extra={"reason": "message_gone"})
-        # Restoring goes back to what the message was before any interim hiding.
-        undo["message_status"] = case.interim_data.get("message_status", previous) if case.interim_hidden else previous
+        # A reversal restores the message to sight, whether it was visible, hidden in the
+        # interim or held by the gate (a hold the reversal shows was wrong).
+        undo["message_status"] = Message.Status.VISIBLE
     elif action in ("mute", "suspend", "ban", "require_age_assurance"):
         if case.subject_user_id is None:
             raise PhareError("bad_request", extra={"field": "action"})
@@ -638,7 +639,13 @@ def _apply_action(*, case: Case, action: str, duration: int | None) -> dict[str,
         from moderation.referrals import refer_case
 
         undo["referral"] = refer_case(case=case).pk
-    # "warn" and "dismiss" change nothing but the record and the notices.
+    elif action == "dismiss" and case.subject_type == "message":
+        # A message the gate held is released (delivered) once a moderator finds nothing wrong.
+        message = Message.objects.filter(pk=case.subject_id).only("status").first()
+        if message is not None and message.status == Message.Status.HELD:
+            chat_services.set_message_status(message_id=case.subject_id, status=Message.Status.VISIBLE)
+            undo["message_status"] = Message.Status.HELD
+    # "warn" changes nothing but the record and the notices.
     return undo
 
 

@@ -191,3 +191,27 @@ def test_refer_is_only_for_threats_and_child_exploitation(api, moderator, make_u
     case, *_ = _case_for_message(make_user, adults_room, post, "rep_spam_ref", "spam")
     assert api(moderator).post(f"/api/v1/moderation/cases/{case.pk}/decide",
                                {"action": "refer", "reason_code": "spam"}).status_code == 400
+
+
+def test_dismissing_a_gate_held_message_delivers_it_and_removal_reversal_shows_it(
+        api, moderator, make_user, adults_room):
+    from moderation.models import Flag
+
+    author = make_user(pseudonym="held_author")
+    for action in ("dismiss", "remove_message"):
+        message = Message.objects.create(room=adults_room, author=author, body=f"retenu {action}",
+                                         status=Message.Status.HELD)
+        flag = Flag.objects.create(subject=author, subject_id_snapshot=author.pk, text=message.body,
+                                   message_id_snapshot=message.pk, room_id_snapshot=adults_room.pk,
+                                   decision="hold", reasons=["contact_phone"], categories=["contact_offplatform"],
+                                   risk=0.5)
+        services.triage_flag(flag_id=flag.pk)
+        case = Case.objects.get(subject_type="message", subject_id=message.pk)
+        assert api(moderator).post(f"/api/v1/moderation/cases/{case.pk}/decide",
+                                   {"action": action, "reason_code": "no_violation" if action == "dismiss" else "spam"}
+                                   ).status_code == 200
+        message.refresh_from_db()
+        assert message.status == (Message.Status.VISIBLE if action == "dismiss" else Message.Status.REMOVED)
+    decision = case.decisions.get()
+    assert decision.undo["message_status"] == Message.Status.VISIBLE
+    assert case.decisions.get().own_initiative is True

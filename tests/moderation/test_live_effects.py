@@ -98,3 +98,21 @@ async def test_ordinary_users_do_not_receive_moderation_events(make_user, adult,
     await _user_report(make_user, "rep_quiet", {"user": str(subject.pk)})
     assert await ws.no_event(timeout=0.5)
     await ws.close()
+
+
+async def test_locked_room_refuses_the_next_message_on_live_sockets(make_user, adults_room, moderator, ws_client):
+    member = await sync_to_async(make_user)(pseudonym="in_room")
+    ws = await ws_client(member)
+    await ws.request("room.join", room="cafe")
+    report = await _user_report(make_user, "rep_lock", {"room": "cafe"}, "other")
+    await sync_to_async(services.decide_case)(moderator=moderator, case_id=report.case_id, action="lock_room",
+                                              reason_code="other")
+    for _attempt in range(20):
+        answer = await ws.request("room.send", room="cafe", body="encore là ?")
+        if answer["type"] == "error":
+            break
+        import asyncio
+
+        await asyncio.sleep(0.1)
+    assert answer["type"] == "error" and answer["error"]["code"] == "room_locked"
+    await ws.close()
