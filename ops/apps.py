@@ -1,3 +1,4 @@
+import atexit
 import logging
 
 from django.apps import AppConfig
@@ -12,6 +13,8 @@ class OpsConfig(AppConfig):
         logging.captureWarnings(True)
         # Celery task timings and failures are recorded from Celery's own signals: the tasks
         # stay free of instrumentation code.
-        from ops import tasks_instrumentation
+        from ops import metrics, tasks_instrumentation
 
         tasks_instrumentation.connect()
+        # A stopped process's live gauges (connected sockets) leave the shared directory.
+        atexit.register(metrics.mark_this_process_dead)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from celery import signals
@@ -61,7 +62,32 @@ def _on_failure(sender=None, task_id=None, exception=None, **kwargs) -> None:
     )
 
 
+def _start_worker_exporter(sender=None, **kwargs) -> None:
+    """Workers have no HTTP server: with PHARE_WORKER_METRICS_PORT set, the worker's main
+    process serves /metrics for itself and its pool processes (multiprocess mode)."""
+    port = os.environ.get("PHARE_WORKER_METRICS_PORT")
+    if not port:
+        return
+    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client import multiprocess
+
+    registry = None
+    if metrics.multiprocess_dir():
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    start_http_server(int(port), addr=os.environ.get("PHARE_WORKER_METRICS_ADDR", "0.0.0.0"),
+                      **({"registry": registry} if registry is not None else {}))
+    logger.info("worker metrics served", extra={"event": "worker.metrics", "port": int(port)})
+
+
+def _on_process_shutdown(**kwargs) -> None:
+    metrics.mark_this_process_dead()
+
+
 def connect() -> None:
+    signals.worker_ready.connect(_start_worker_exporter, weak=False, dispatch_uid="phare-ops-exporter")
+    signals.worker_process_shutdown.connect(_on_process_shutdown, weak=False,
+                                            dispatch_uid="phare-ops-process-shutdown")
     signals.before_task_publish.connect(_on_publish, weak=False, dispatch_uid="phare-ops-publish")
     signals.task_prerun.connect(_on_prerun, weak=False, dispatch_uid="phare-ops-prerun")
     signals.task_postrun.connect(_on_postrun, weak=False, dispatch_uid="phare-ops-postrun")
