@@ -1,5 +1,7 @@
 """Conversation-level grooming risk is scored off the hot path and files a flag above threshold."""
 
+from unittest import mock
+
 import pytest
 
 from accounts.models import AgeBand, DmPolicy
@@ -20,12 +22,23 @@ def accepted_conversation(sender, recipient, messages):
     return int(conversation["id"])
 
 
+def test_dm_traffic_schedules_one_assessment_after_commit(make_user, django_capture_on_commit_callbacks):
+    a, b = make_user(AgeBand.ADULT), make_user(AgeBand.ADULT)
+    with mock.patch("moderation.tasks.assess_grooming_risk.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            conversation_id = accepted_conversation(a, b, ["bonjour", "ça va ?", "bonne soirée"])
+    # Debounced: three messages within the window, one task.
+    delay.assert_called_once_with(conversation_id, a.pk)
+
+
 def test_an_escalating_conversation_files_one_flag_with_the_excerpt(make_user):
     older, younger = make_user(AgeBand.OLDER_TEEN), make_user(AgeBand.YOUNG_TEEN)
     conversation_id = accepted_conversation(older, younger, [
         "salut, tu es trop mignonne", "t'as quel âge ?", "tu es seule chez toi ce soir ?",
         "c'est notre secret, ne dis rien à tes parents", "envoie une photo de toi",
     ])
+    # What the task does (on_commit callbacks do not run inside a test transaction).
+    grooming.assess_conversation(conversation_id=conversation_id)
     flags = [f for f in Flag.objects.filter(conversation_id_snapshot=conversation_id) if "grooming_risk" in f.reasons]
     assert len(flags) == 1
     flag = flags[0]
