@@ -60,6 +60,10 @@ if not SECRET_KEY:
 elif not DEBUG and (SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 40):
     raise ImproperlyConfigured("SECRET_KEY is too short or a development key (need 40+ chars).")
 
+# Rotation (docs/operations.md): the previous key(s), still accepted for existing sessions and
+# signatures while new ones use SECRET_KEY. Comma-separated; drop them after a session lifetime.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
