@@ -157,7 +157,8 @@ def test_rate_limited_user_sees_the_wait(open_browser):
     send_button = person.page.locator("#composer-send")
     expect(send_button).to_be_disabled()
     expect(send_button).to_have_text(re.compile(r"^Wait (2\d|30) s$"))
-    expect(person.page.locator("#composer-feedback")).to_contain_text("Slow mode: you can send your next message in")
+    expect(person.page.locator("#composer-wait")).to_contain_text("Slow mode: you can send your next message in")
+    expect(person.page.locator("#announcer")).to_contain_text("Slow mode: you can send your next message in")
     person.shot("slow-mode-wait-phone")
 
     # A fresh page knows nothing of the wait: the server refuses, and the client shows how long.
@@ -165,7 +166,7 @@ def test_rate_limited_user_sees_the_wait(open_browser):
     open_room(person.page, "Slow room")
     send(person.page, "Deuxième message")
     expect(send_button).to_be_disabled()
-    expect(person.page.locator("#composer-feedback")).to_have_text(re.compile(r"Slow mode: you can send your next message in \d+ seconds?\."))
+    expect(person.page.locator("#composer-wait")).to_have_text(re.compile(r"Slow mode: you can send your next message in \d+ seconds?\."))
     expect(message_in(person.page, "Deuxième message")).to_have_count(0)
     assert person.page.locator("#composer").get_by_label("Message").input_value() == "Deuxième message"
     person.shot("slow-mode-refused-phone")

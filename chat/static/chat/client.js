@@ -19,7 +19,7 @@
     notices: [],
     current: null, // {kind: "room", slug} | {kind: "dm", id} | {kind: "notice", id}
     reconnectDelay: 500,
-    waitUntil: 0, // rate limit: no sending before this time (ms)
+    waits: {}, // room slug -> no sending there before this time (ms): slow mode is per room
     waitTimer: null,
     reportTarget: null,
   };
@@ -433,6 +433,7 @@
       $("pending-panel").hidden = false;
     }
     $("composer").hidden = conversation.state !== "accepted";
+    updateSendButton();
     renderSidebar();
     try {
       const ack = await request("dm.history", { conversation: id });
@@ -607,25 +608,43 @@
     el.hidden = !text;
   }
 
+  // The countdown is shown, not spoken every second: one announcement when the wait starts.
   function updateSendButton() {
     const button = $("composer-send");
-    const left = Math.ceil((state.waitUntil - Date.now()) / 1000);
+    const wait = $("composer-wait");
+    const left = Math.ceil((waitUntil() - Date.now()) / 1000);
     if (left > 0) {
       button.disabled = true;
       button.textContent = fmt(gettext("Wait %s s"), [left]);
-      setFeedback(fmt(gettext("Slow mode: you can send your next message in %s."), [secondsText(left)]), "wait");
+      wait.textContent = fmt(gettext("Slow mode: you can send your next message in %s."), [secondsText(left)]);
+      wait.hidden = false;
       return;
     }
     button.disabled = false;
     button.textContent = gettext("Send");
-    if ($("composer-feedback").classList.contains("wait")) setFeedback("");
+    wait.hidden = true;
+    wait.textContent = "";
     if (state.waitTimer) { clearInterval(state.waitTimer); state.waitTimer = null; }
   }
 
+  function waitUntil() {
+    const cur = state.current;
+    return cur && cur.kind === "room" ? state.waits[cur.slug] || 0 : 0;
+  }
+
   function startWait(seconds) {
-    state.waitUntil = Date.now() + seconds * 1000;
+    if (!state.current || state.current.kind !== "room") return;
+    state.waits[state.current.slug] = Date.now() + seconds * 1000;
     if (!state.waitTimer) state.waitTimer = setInterval(updateSendButton, 1000);
     updateSendButton();
+    announce($("composer-wait").textContent);
+  }
+
+  function announce(text) {
+    const el = $("announcer");
+    el.textContent = "";
+    // A new text node in a live region is what screen readers announce.
+    setTimeout(() => { el.textContent = text; }, 50);
   }
 
   // --- Wiring ------------------------------------------------------------------------------
@@ -678,7 +697,7 @@
       e.preventDefault();
       const input = $("composer-input");
       const body = input.value;
-      if (!body.trim() || !state.current || Date.now() < state.waitUntil) return;
+      if (!body.trim() || !state.current || Date.now() < waitUntil()) return;
       const slowRoom = state.current.kind === "room" && (state.rooms.find((r) => r.slug === state.current.slug) || {}).slow_mode_seconds;
       try {
         let ack;
