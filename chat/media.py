@@ -34,6 +34,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -402,6 +403,26 @@ def sweep_unscanned_uploads(*, older_than_seconds: int = 120) -> int:
     for upload_id in ids:
         _enqueue_scan(upload_id)
     return len(ids)
+
+
+def purge_unreferenced_images(*, older_than_hours: int = 24, limit: int = 1000) -> int:
+    """Delete the files and rows of images nobody can see any more: cleared images whose
+    message was purged or deleted with its author's account, and rejected uploads. Never
+    an upload under legal hold. Returns how many were purged."""
+    cutoff = timezone.now() - dt.timedelta(hours=older_than_hours)
+    stale = (Upload.objects.filter(legal_hold=False, created_at__lt=cutoff)
+             .filter(Q(status=Upload.Status.CLEARED, message__isnull=True)
+                     | Q(status=Upload.Status.CLEARED, message__status=Message.Status.DELETED)
+                     | Q(status=Upload.Status.REJECTED))
+             .order_by("pk")[:limit])
+    purged = 0
+    for upload in stale:
+        for name in (upload.storage_name, upload.quarantine_name):
+            if name:
+                default_storage.delete(name)
+        upload.delete()
+        purged += 1
+    return purged
 
 
 def _delete_after_commit(name: str) -> None:

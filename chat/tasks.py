@@ -13,3 +13,8 @@ def scan_upload(upload_id: int) -> str:
 @shared_task
 def sweep_unscanned_uploads() -> int:
     return media.sweep_unscanned_uploads()
+
+
+@shared_task
+def purge_unreferenced_images() -> int:
+    return media.purge_unreferenced_images()

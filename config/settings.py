@@ -378,3 +378,5 @@ PHARE_LOCAL_HASH_BANK = env_str("PHARE_LOCAL_HASH_BANK", "phare-removed")
 CELERY_TASK_ROUTES["chat.tasks.scan_upload"] = {"queue": "moderation"}
 CELERY_BEAT_SCHEDULE["sweep-unscanned-uploads"] = {"task": "chat.tasks.sweep_unscanned_uploads",
                                                    "schedule": 120.0}
+CELERY_BEAT_SCHEDULE["purge-unreferenced-images"] = {"task": "chat.tasks.purge_unreferenced_images",
+                                                     "schedule": 3600.0}

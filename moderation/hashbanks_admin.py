@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.errors import PhareError
 from chat.models import Upload
 from moderation import hashbanks
+from moderation.audit import record_audit
 from moderation.models import BankedHash, HashBank
 
 
@@ -48,7 +49,8 @@ class UploadAdmin(admin.ModelAdmin):
                     "evidence")
     list_filter = ("status", "legal_hold")
     search_fields = ("sha256", "pdq_hash")
-    readonly_fields = [f.name for f in Upload._meta.fields] + ["evidence"]
+    # Only the legal hold is editable (an operator releasing evidence), and that is audited.
+    readonly_fields = [f.name for f in Upload._meta.fields if f.name != "legal_hold"] + ["evidence"]
     actions = ["add_to_local_bank"]
 
     @admin.display(description=_("evidence"))
@@ -62,6 +64,12 @@ class UploadAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "legal_hold" in form.changed_data:
+            record_audit(actor=request.user, action="upload.legal_hold", target_type="upload",
+                         target_id=str(obj.pk), data={"legal_hold": obj.legal_hold})
 
     @admin.action(description=_("Add the images' hashes to the bank of removed images"))
     def add_to_local_bank(self, request, queryset):

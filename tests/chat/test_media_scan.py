@@ -216,3 +216,24 @@ def test_stuck_uploads_are_swept_back_to_the_scan(member, django_capture_on_comm
     enqueued = []
     monkeypatch.setattr(media, "_enqueue_scan", enqueued.append)
     assert media.sweep_unscanned_uploads() == 1 and enqueued == [upload_id]
+
+
+def test_images_nobody_can_see_are_purged_but_never_evidence(member, media_root,
+                                                             django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    kept = upload_and_scan(member, encode(photo(25, (100, 100)), "JPEG"), django_capture_on_commit_callbacks,
+                           room="photos")
+    gone = upload_and_scan(member, encode(photo(26, (100, 100)), "JPEG"), django_capture_on_commit_callbacks,
+                           room="photos")
+    held = upload_and_scan(member, encode(photo(27, (100, 100)), "JPEG"), django_capture_on_commit_callbacks,
+                           room="photos")
+    Message.objects.filter(image__in=[gone, held]).delete()  # purged by message retention
+    Upload.objects.filter(pk=held.pk).update(legal_hold=True)
+    Upload.objects.update(created_at=timezone.now() - dt.timedelta(days=2))
+    assert media.purge_unreferenced_images() == 1
+    assert set(Upload.objects.values_list("pk", flat=True)) == {kept.pk, held.pk}
+    assert not (media_root / gone.storage_name).exists()
+    assert (media_root / kept.storage_name).exists() and (media_root / held.storage_name).exists()
