@@ -1,0 +1,132 @@
+"""Images on real processes: uvicorn, a Celery worker, PostgreSQL and Redis. An image with
+GPS data is delivered live without it; once banked, a resized copy is blocked by the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+import websockets
+from PIL import ExifTags, Image
+
+from tests.chat.media_images import jpeg_with_metadata, photo, resized_recompressed
+from tests.integration.conftest import CeleryWorker, HttpUser, manage, start_asgi_server
+
+pytestmark = pytest.mark.integration
+
+
+def signup(base: str, pseudonym: str) -> tuple[HttpUser, str]:
+    user = HttpUser(base)
+    birthdate = (dt.date.today() - dt.timedelta(days=30 * 365)).isoformat()
+    status, body = user.call("POST", "/api/v1/accounts/signup",
+                             {"pseudonym": pseudonym, "password": "correct horse battery", "birthdate": birthdate})
+    assert status == 201, body
+    return user, body["user"]["id"]
+
+
+def moderator(env: dict[str, str], base: str, pseudonym: str) -> HttpUser:
+    user, _ = signup(base, pseudonym)
+    manage(env, "grantrole", pseudonym, "moderator")
+    return user
+
+
+async def _request(ws, frame: dict) -> dict:
+    await ws.send(json.dumps(frame))
+    while True:
+        answer = json.loads(await asyncio.wait_for(ws.recv(), timeout=15))
+        if answer.get("id") == frame["id"]:
+            return answer
+
+
+async def _event(ws, kind: str, timeout: float = 30, where=lambda e: True) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"no {kind} event")
+        event = json.loads(await asyncio.wait_for(ws.recv(), timeout=remaining))
+        if event.get("type") == kind and where(event):
+            return event
+
+
+def post_image(user: HttpUser, data: bytes, room: str) -> tuple[int, dict]:
+    if not user.cookie("csrftoken"):
+        user.opener.open(user.base + "/api/v1/session").read()
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"room\"\r\n\r\n{room}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"p.jpg\"\r\n"
+            f"Content-Type: image/jpeg\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(user.base + "/api/v1/uploads", data=body, method="POST", headers={
+        "Content-Type": f"multipart/form-data; boundary={boundary}", "X-CSRFToken": user.cookie("csrftoken")})
+    try:
+        with user.opener.open(request) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def get_bytes(user: HttpUser, path: str) -> tuple[int, bytes]:
+    try:
+        with user.opener.open(user.base + path) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, b""
+
+
+@pytest.fixture
+def media_env(service_env, tmp_path) -> dict[str, str]:
+    return {**service_env, "PHARE_MEDIA_ROOT": str(tmp_path / "media")}
+
+
+def test_image_scanned_by_the_worker_is_delivered_clean_then_its_banked_copy_is_blocked(media_env, tmp_path):
+    server = start_asgi_server(media_env, tmp_path)
+    worker = CeleryWorker(env=media_env, log_path=tmp_path / "celery.log")
+    try:
+        worker.start()
+        manage(media_env, "createroom", "--slug", "pics-it", "--name", "Pics", "--audience", "adults", "--media")
+        ann, _ann_id = signup(server.http, "ann_img_it")
+        ben, _ben_id = signup(server.http, "ben_img_it")
+        mod = moderator(media_env, server.http, "mod_img_it")
+        original = jpeg_with_metadata(photo(7, (640, 480)))
+
+        async def scenario() -> None:
+            async with websockets.connect(server.ws, additional_headers=ann.ws_headers()) as a, \
+                    websockets.connect(server.ws, additional_headers=ben.ws_headers()) as b:
+                for ws in (a, b):
+                    assert (await _request(ws, {"type": "room.join", "id": "j", "room": "pics-it"}))["type"] == "ack"
+                status, body = await asyncio.to_thread(post_image, ann, original, "pics-it")
+                assert status == 202 and body["upload"]["status"] == "scanning", body
+                event = await _event(b, "room.message", where=lambda e: "image" in e["message"])
+                image = event["message"]["image"]
+                assert image["blurred_by_default"] is True and (image["width"], image["height"]) == (640, 480)
+                status, data = await asyncio.to_thread(get_bytes, ben, image["url"])
+                assert status == 200
+                delivered = Image.open(io.BytesIO(data))
+                assert len(delivered.getexif()) == 0 and b"PhareCam" not in data
+                assert delivered.getexif().get_ifd(ExifTags.IFD.GPSInfo) == {}
+
+                status, banked = await asyncio.to_thread(
+                    mod.call, "POST", f"/api/v1/moderation/uploads/{image['id']}/bank", {"note": "it"})
+                assert status == 201, banked
+                status, body = await asyncio.to_thread(post_image, ann, resized_recompressed(original), "pics-it")
+                assert status == 202
+                failed = await _event(a, "upload.failed")
+                assert failed["upload"]["status"] == "blocked"
+                assert failed["upload"]["error"]["code"] == "blocked_by_policy"
+                # Ben never receives the copy.
+                with pytest.raises((asyncio.TimeoutError, TimeoutError)):
+                    await _event(b, "room.message", timeout=2, where=lambda e: "image" in e["message"])
+
+        asyncio.run(scenario())
+        cases = mod.call("GET", "/api/v1/moderation/cases?status=open")[1]["cases"]
+        assert any(c["subject"]["id"] == _ann_id for c in cases), cases
+    finally:
+        worker.stop()
+        server.stop()
