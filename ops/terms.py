@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -185,7 +186,40 @@ def automated_measures() -> list[Measure]:
         else:
             measure.decisions = _decisions_for(code, snapshot)
         measures.append(measure)
+    image = image_measure()
+    if image is not None:
+        measures.append(image)
     return measures
+
+
+# Images are screened by the image pipeline (chat.uploads, moderation.hashbanks), not the text
+# gate; its reason code is its own.
+IMAGE_MATCH_CODE = "image_hash_match"
+IMAGE_DESCRIPTION = (
+    _("Known abusive images"),
+    _("Every uploaded image is compared with banks of fingerprints (perceptual and exact hashes) of known abusive images and of images moderators removed. A match is not shown, and is sent at once to moderators. Images are shown blurred until the person chooses to see them."),
+    _("Pictures are checked against a list of known bad pictures. Pictures are blurred until you choose to see them."),
+)
+
+
+def image_measure() -> Measure | None:
+    """The image-matching measure, while the image pipeline is installed."""
+    try:
+        HashBank = apps.get_model("moderation", "HashBank")
+    except LookupError:
+        return None
+    title, description, simple = IMAGE_DESCRIPTION
+    categories = sorted(set(HashBank.objects.filter(active=True).values_list("category", flat=True)))
+    labels = ", ".join(str(HashBank.Category(c).label) for c in categories if c in HashBank.Category.values)
+    measure = Measure(
+        code=IMAGE_MATCH_CODE, title=title, description=description, simple=simple,
+        # Images are refused outright in minors' spaces and in requests (media_not_allowed).
+        decisions={"minors": "block", "adults_room": "escalate", "dm_request": "block",
+                   "adults_dm": "escalate"},
+    )
+    if labels:
+        measure.note = _("Fingerprint banks in use: %(banks)s.") % {"banks": labels}
+    return measure
 
 
 REVIEW_STEPS = [

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.apps import apps
 from django.test import Client
 
 from moderation import gate
@@ -27,6 +28,11 @@ def enabled_detectors() -> set[str]:
     codes = set(SIGNAL_CATEGORY)  # detectors in code: contact, meeting, solicitation, ages
     codes |= {reason for category, reason in CATEGORY_REASON.items() if category in categories}
     codes |= {"name_not_allowed", "grooming_risk"}
+    try:  # the image pipeline, when installed, matches every upload against hash banks
+        apps.get_model("moderation", "HashBank")
+        codes.add("image_hash_match")
+    except LookupError:
+        pass
     return codes
 
 
@@ -42,6 +48,15 @@ def test_every_enabled_detector_is_listed_in_the_terms(path):
 def test_every_reason_code_of_the_gate_has_a_public_description():
     assert terms.undescribed_reason_codes() == set()
     assert set(terms.DESCRIPTIONS) <= set(REASON_CODES), "terms describe codes the gate lost"
+
+
+def test_image_matching_names_the_active_fingerprint_banks():
+    HashBank = apps.get_model("moderation", "HashBank")
+    HashBank.objects.create(name="csam-programme", category="child_safety")
+    HashBank.objects.create(name="old-bank", category="terrorism", active=False)
+    image = {m.code: m for m in terms.automated_measures()}["image_hash_match"]
+    assert str(HashBank.Category("child_safety").label) in str(image.note)
+    assert str(HashBank.Category("terrorism").label) not in str(image.note)
 
 
 def test_a_term_category_switched_off_by_operators_leaves_the_terms():
