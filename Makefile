@@ -64,5 +64,11 @@ messages: setup
 	cd chat && DEBUG=1 ../$(PY) ../manage.py makemessages -d djangojs -l fr -l en
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
+# Fan-out benchmark: S0 raw websockets, S1 plain Channels, S2 Phare, over loopback against
+# PostgreSQL (BENCH_DATABASE_URL) and Redis (db 7 and 8); rewrites docs/benchmarks.md.
+# BENCH_ARGS=--quick for a short trial; BENCH_NOTE="…" is printed next to the figures.
+bench: setup
+	$(PY) bench/fanout.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -6,9 +6,11 @@ message needs no query for membership; moderation events update it through `chat
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 import uuid
 from typing import Any
 
@@ -22,6 +24,7 @@ from accounts import throttling
 from accounts.errors import PhareError
 from accounts.models import ConnectionLog, User
 from chat import events, protection, services
+from chat.fanout import DirectWriter
 from chat.models import Room
 from chat.protocol import Frame, ProtocolError, cursor, parse_frame
 from chat.representations import room_repr
@@ -34,7 +37,27 @@ CLOSE_NOT_SIGNED_IN = 4001
 CLOSE_SUSPENDED = 4003
 CLOSE_FLOODING = 4008
 CLOSE_MALFORMED = 4400
+# Standard WebSocket code "try again later": the socket fell too far behind its events.
+CLOSE_TOO_SLOW = 1013
 MALFORMED_WINDOW_SECONDS = 60.0
+
+
+_post_pool: ThreadPoolExecutor | None = None
+
+
+def _posting(func):
+    """Run a message-posting service in the posting pool rather than the one database thread.
+
+    Posting a message spends most of its time waiting: on PostgreSQL's commit and on Redis for
+    the rate-limit buckets. In the single thread-sensitive database thread those waits queue
+    one behind another across every socket of the process; a small pool lets them overlap
+    (docs/benchmarks.md). The service is self-contained (its own transactions), and each
+    socket still handles one frame at a time, so a sender's messages keep their order.
+    """
+    global _post_pool
+    if _post_pool is None:
+        _post_pool = ThreadPoolExecutor(max_workers=settings.PHARE_POST_THREADS, thread_name_prefix="phare-post")
+    return database_sync_to_async(func, thread_sensitive=False, executor=_post_pool)
 
 
 def _refresh_user(user_id: int) -> User | None:
@@ -96,6 +119,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.hidden_authors = await database_sync_to_async(account_controls.hidden_author_ids)(
             user_id=user.pk
         )
+        self._attach_direct_delivery()
         # Subscribe before accepting: once the client sees the socket open, nothing sent to
         # it (a DM request, a notice) can fall into the gap.
         await self._join_group(events.user_group(user.pk))
@@ -108,6 +132,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         logger.info("socket opened", extra={"event": "ws.connect", "user_id": user.pk})
 
     async def disconnect(self, code: int) -> None:
+        self._detach_direct_delivery()
         if getattr(self, "counted", False):
             self.counted = False
             metrics.CONNECTED_SOCKETS.dec()
@@ -212,7 +237,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         room = self.rooms.get(frame.fields["room"])
         if room is None:
             raise PhareError("not_member")
-        result = await database_sync_to_async(services.post_room_message)(
+        result = await _posting(services.post_room_message)(
             author=self.user, room=room, body=frame.fields["body"]
         )
         return {"message": {**result.message, "status": result.status}, **_contact_warning(result)}
@@ -251,7 +276,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return {"conversation": conversation}
 
     async def frame_dm_send(self, frame: Frame) -> dict[str, Any]:
-        result = await database_sync_to_async(services.send_direct_message)(
+        result = await _posting(services.send_direct_message)(
             sender=self.user, conversation_id=frame.fields["conversation"], body=frame.fields["body"]
         )
         return {"message": {**result.message, "status": result.status},
@@ -315,12 +340,60 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # --- Channel-layer events ----------------------------------------------------------
 
+    def _attach_direct_delivery(self) -> None:
+        """With Phare's layer (chat.fanout), events skip the receive loop: the layer hands
+        them to `_deliver_direct`, which writes their text straight to the socket."""
+        attach = getattr(self.channel_layer, "attach", None)
+        if attach is None:
+            return
+        self.writer = DirectWriter(
+            self.base_send,
+            is_member=self.groups_joined.__contains__,
+            on_overflow=lambda: asyncio.ensure_future(self.close(code=CLOSE_TOO_SLOW)),
+        )
+        attach(self.channel_name, self._deliver_direct)
+
+    def _detach_direct_delivery(self) -> None:
+        writer = getattr(self, "writer", None)
+        if writer is not None:
+            writer.close()
+            self.channel_layer.forget(self.channel_name)
+
+    def _deliver_direct(self, group: str, message: dict[str, Any]) -> bool:
+        """Layer sink: True when the message was handled here (an event), False to queue it
+        for `dispatch` (a control). Events that follow a control wait until it is handled."""
+        if message.get("type") != "chat.event":
+            if message.get("action") == "close":
+                self.writer.close()  # nothing more reaches a socket being closed by moderation
+            self.writer.hold()
+            return False
+        text = self._event_text(message)
+        if text is not None:
+            self.writer.write(group, text)
+        return True
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        try:
+            await super().dispatch(message)
+        finally:
+            writer = getattr(self, "writer", None)
+            if writer is not None and not message.get("type", "").startswith("websocket."):
+                writer.release()
+
+
     async def chat_event(self, event: dict[str, Any]) -> None:
+        text = self._event_text(event)
+        if text is not None:
+            await self.send(text_data=text)
+
+    def _event_text(self, event: dict[str, Any]) -> str | None:
+        """The text to write for an event, or None when this user hides its author.
+        Both delivery paths (`chat_event`, `_deliver_direct`) go through here."""
         if event.get("author_id") in self.hidden_authors:
             metrics.DELIVERIES_HIDDEN.inc()
-            return
-        await self.send(text_data=event["text"])
+            return None
         metrics.DELIVERIES.inc()
+        return event["text"]
 
     async def chat_control(self, event: dict[str, Any]) -> None:
         """State changes pushed by moderation and account services."""

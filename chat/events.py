@@ -32,7 +32,13 @@ def _layer_message(payload: dict[str, Any], author_id: int | None) -> dict[str, 
 
 def _send_now(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
-    if layer is not None:
+    if layer is None:
+        return
+    # Phare's layer (chat.fanout) publishes without a round trip through the event loop.
+    send = getattr(layer, "group_send_threadsafe", None)
+    if send is not None:
+        send(group, message)
+    else:
         async_to_sync(layer.group_send)(group, message)
 
 

@@ -178,6 +178,27 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Fan-out (chat/fanout.py; figures in docs/benchmarks.md): Phare's layer appends each event once
+# to a Redis stream that every server process reads with one XREAD, and writes it straight to
+# its local sockets. Without REDIS_URL it is in process only. CHANNEL_LAYER=redis selects
+# channels_redis's layer configured above instead (about ten times slower per process).
+CHANNEL_LAYER = env_str("CHANNEL_LAYER", "fanout")
+if CHANNEL_LAYER == "fanout":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "chat.fanout.FanoutLayer",
+            "CONFIG": {
+                "redis_url": REDIS_URL,
+                "stream": "phare:fanout",
+                # Entries kept: a process that falls further behind loses entries (detected, logged).
+                "maxlen": env_int("FANOUT_STREAM_MAXLEN", 50000),
+                "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1000),
+            },
+        }
+    }
+elif CHANNEL_LAYER != "redis":
+    raise ImproperlyConfigured("CHANNEL_LAYER must be fanout or redis")
+
 # --- Celery ----------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL.startswith(("redis", "amqp", "rediss")))
@@ -380,3 +401,8 @@ CELERY_BEAT_SCHEDULE["sweep-unscanned-uploads"] = {"task": "chat.tasks.sweep_uns
                                                    "schedule": 120.0}
 CELERY_BEAT_SCHEDULE["purge-unreferenced-images"] = {"task": "chat.tasks.purge_unreferenced_images",
                                                      "schedule": 3600.0}
+
+# --- Hot path (chat/consumers.py, docs/benchmarks.md) -------------------------------------
+# Threads per server process that post messages (screen, store, publish after commit), each
+# with its own database connection: the waits on commit and on Redis overlap across sockets.
+PHARE_POST_THREADS = env_int("PHARE_POST_THREADS", 8)
