@@ -1,0 +1,16 @@
+"""Settings of S1, the plain Channels chat: Phare's own channel layer, nothing else.
+
+The channel layer is taken from config.settings itself, so S1 always runs on exactly the layer
+flavour and tuning that Phare is configured with (REDIS_URL set: the Redis-backed one).
+"""
+
+from config import settings as phare
+
+SECRET_KEY = phare.SECRET_KEY
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = ["channels"]
+DATABASES: dict = {}
+USE_TZ = True
+CHANNEL_LAYERS = phare.CHANNEL_LAYERS
+LOGGING = phare.LOGGING

@@ -1,0 +1,483 @@
+"""Phare's channel layer: one Redis stream read once per process, fanned out in process.
+
+Why (docs/benchmarks.md, docs/decisions.md "Fan-out"): with the stock layers every delivery
+costs a Redis round trip per socket (`RedisChannelLayer`) or a pass through the consumer's
+receive loop, which with Channels 4 also hops to the database thread to close old connections.
+That caps a process near 3,000 deliveries per second. Here:
+
+- `group_send` appends the message once to a Redis stream (`XADD`, batched: one round trip per
+  batch of messages); every server process reads that stream with one blocking `XREAD`;
+- group membership is a dict in the process that owns the sockets: it only describes live
+  sockets, which die with the process, so nothing that matters after a restart lives there
+  (memberships are rows; clients re-join on reconnect);
+- a consumer may attach a *sink* to its channel: the reader hands each message to it
+  synchronously, and the sink writes pre-serialised text straight to the socket
+  (`DirectWriter`) instead of queueing it for the consumer's receive loop;
+- loss is never silent: every stream entry carries a sequence number from one Redis counter;
+  a reader that finds a hole (Redis trimmed entries it had not read, or a publish failed)
+  logs it and counts it in `STATS`; a socket that cannot keep up is closed (1013) rather than
+  silently skipped, so its client reconnects and fetches history.
+
+Without a Redis URL (embedded default, tests) the layer is purely in process: same code path
+from the group registry on, no stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import os
+import threading
+import uuid
+from typing import Any, Callable
+
+import msgpack
+from channels.layers import BaseChannelLayer
+
+logger = logging.getLogger(__name__)
+
+# Counters for operators and the benchmark (process-wide, monotonic).
+STATS: dict[str, int] = collections.defaultdict(int)
+
+# KEYS: stream, sequence counter. ARGV: maxlen, then (group, channel, payload) triples.
+# One script call appends a whole batch and numbers it from one counter, so a reader can tell a
+# hole from a quiet period.
+_PUBLISH_LUA = """
+local count = (#ARGV - 1) / 3
+local n = redis.call('INCRBY', KEYS[2], count) - count
+for i = 2, #ARGV, 3 do
+  n = n + 1
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'n', n, 'g', ARGV[i], 'c', ARGV[i + 1], 'd', ARGV[i + 2])
+end
+return n
+"""
+
+Sink = Callable[[str, dict[str, Any]], bool]
+
+
+class FanoutLayer(BaseChannelLayer):
+    """A Channels layer (groups, flush extensions) built for fan-out to many sockets.
+
+    CONFIG: `redis_url` (empty: in process only), `stream`, `maxlen` (entries kept in the
+    stream; a reader more than that far behind loses entries, detected), `capacity` (per
+    channel queue), `block_ms`, `batch` (entries per XREAD).
+    """
+
+    extensions = ["groups", "flush"]
+
+    def __init__(
+        self,
+        redis_url: str = "",
+        stream: str = "phare:fanout",
+        maxlen: int = 50_000,
+        capacity: int = 1000,
+        expiry: int = 60,
+        block_ms: int = 5000,
+        batch: int = 1000,
+        redis_options: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(expiry=expiry, capacity=capacity, **kwargs)
+        self.redis_url = redis_url
+        self.stream = stream
+        self.seq_key = stream + ":seq"
+        self.maxlen = maxlen
+        self.block_ms = block_ms
+        self.batch = batch
+        self.redis_options = redis_options or {}
+        self.prefix = f"fan.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+        self.queues: dict[str, asyncio.Queue] = {}
+        self.groups: dict[str, set[str]] = {}
+        self.sinks: dict[str, Sink] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+        self._reader: asyncio.Task | None = None
+        self._ready: asyncio.Event | None = None
+        self._outbox: list[tuple[str, str, bytes, asyncio.Future | None]] = []
+        self._flushing = False
+        self._sync_client = None
+        self._sync_lock = threading.Lock()
+        self._last_n: int | None = None
+
+    # --- loop binding -------------------------------------------------------------------
+    def _bind_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            # A new event loop (tests run one per test): per-loop machinery starts afresh.
+            self._loop = loop
+            self._loop_thread = threading.get_ident()
+            self._reader = None
+            self._ready = None
+            self._outbox = []
+            self._flushing = False
+            self._async_client = None
+            self._reader_client = None
+            self._script = None
+
+    def _redis(self):
+        import redis.asyncio as aioredis
+
+        if self._async_client is None:
+            options = {"socket_connect_timeout": 5, "socket_timeout": 10, **self.redis_options}
+            self._async_client = aioredis.Redis.from_url(self.redis_url, **options)
+            self._script = self._async_client.register_script(_PUBLISH_LUA)
+        return self._async_client
+
+    # --- channels ---------------------------------------------------------------------
+    async def new_channel(self, prefix: str = "specific") -> str:
+        self._bind_loop()
+        name = f"{prefix}.{self.prefix}!{uuid.uuid4().hex}"
+        self.queues[name] = asyncio.Queue(maxsize=self.capacity)
+        if self.redis_url:
+            await self._ensure_reader()
+        return name
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        queue = self.queues.get(channel)
+        if queue is None:
+            self.require_valid_channel_name(channel)
+            queue = self.queues[channel] = asyncio.Queue(maxsize=self.capacity)
+        return await queue.get()
+
+    async def send(self, channel: str, message: dict[str, Any]) -> None:
+        self.require_valid_channel_name(channel)
+        if channel in self.queues or not self.redis_url:
+            self._deliver_channel(channel, "", message)
+        else:
+            await self._publish("", channel, message)
+
+    def attach(self, channel: str, sink: Sink) -> None:
+        """Route messages for `channel` to `sink(group, message)` first; it returns True
+        when it took the message, False to have it queued for the consumer as usual."""
+        self.sinks[channel] = sink
+
+    def forget(self, channel: str) -> None:
+        """Drop every trace of a channel whose socket is gone."""
+        self.sinks.pop(channel, None)
+        self.queues.pop(channel, None)
+        for group in [g for g, members in self.groups.items() if channel in members]:
+            self._discard(group, channel)
+
+    # --- groups -------------------------------------------------------------------------
+    async def group_add(self, group: str, channel: str) -> None:
+        self.require_valid_group_name(group)
+        self.require_valid_channel_name(channel)
+        if self.redis_url:
+            await self._ensure_reader()
+        self.groups.setdefault(group, set()).add(channel)
+
+    async def group_discard(self, group: str, channel: str) -> None:
+        self._discard(group, channel)
+
+    def _discard(self, group: str, channel: str) -> None:
+        members = self.groups.get(group)
+        if members is not None:
+            members.discard(channel)
+            if not members:
+                del self.groups[group]
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        self.require_valid_group_name(group)
+        if not self.redis_url:
+            self._deliver_group(group, message)
+            return
+        self._bind_loop()
+        await self._publish(group, "", message)
+
+    def group_send_threadsafe(self, group: str, message: dict[str, Any]) -> None:
+        """`group_send` for synchronous code in any thread (`transaction.on_commit`).
+
+        In a server process the message is handed to the event loop, which batches it with
+        others into one Redis round trip; elsewhere (a Celery worker, a command) it is
+        published synchronously.
+        """
+        loop = self._loop
+        running = loop is not None and loop.is_running() and not loop.is_closed()
+        if not self.redis_url:
+            if running:
+                self._call_in_loop(loop, self._deliver_group, group, message)
+            return  # no event loop: no socket in this process to deliver to
+        if running:
+            self._call_in_loop(loop, self._enqueue, group, "", message, None)
+        else:
+            self._publish_sync(group, message)
+
+    def _call_in_loop(self, loop, func, *args) -> None:
+        if threading.get_ident() == self._loop_thread:
+            func(*args)
+        else:
+            loop.call_soon_threadsafe(func, *args)
+
+    async def flush(self) -> None:
+        self.queues.clear()
+        self.groups.clear()
+        self.sinks.clear()
+        if self.redis_url:
+            self._bind_loop()
+            await self._redis().delete(self.stream, self.seq_key)
+            self._last_n = None
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+
+    # --- local delivery -----------------------------------------------------------------
+    def _deliver_group(self, group: str, message: dict[str, Any]) -> None:
+        members = self.groups.get(group)
+        if not members:
+            return
+        sinks = self.sinks
+        for channel in tuple(members):
+            sink = sinks.get(channel)
+            if sink is not None and sink(group, message):
+                STATS["delivered_direct"] += 1
+                continue
+            self._queue(channel, message)
+
+    def _deliver_channel(self, channel: str, group: str, message: dict[str, Any]) -> None:
+        sink = self.sinks.get(channel)
+        if sink is not None and sink(group, message):
+            return
+        self._queue(channel, message)
+
+    def _queue(self, channel: str, message: dict[str, Any]) -> None:
+        queue = self.queues.get(channel)
+        if queue is None:
+            return
+        try:
+            queue.put_nowait(message)
+            STATS["queued"] += 1
+        except asyncio.QueueFull:
+            STATS["dropped_channel_full"] += 1
+            logger.error("fanout: channel %s full (%s messages), message dropped", channel, self.capacity)
+
+    # --- publishing ---------------------------------------------------------------------
+    async def _publish(self, group: str, channel: str, message: dict[str, Any]) -> None:
+        waiter = asyncio.get_running_loop().create_future()
+        self._enqueue(group, channel, message, waiter)
+        await waiter
+
+    def _enqueue(self, group: str, channel: str, message: dict[str, Any], waiter) -> None:
+        self._outbox.append((group, channel, msgpack.packb(message, use_bin_type=True), waiter))
+        if not self._flushing:
+            self._flushing = True
+            asyncio.ensure_future(self._flush_outbox())
+
+    async def _flush_outbox(self) -> None:
+        # One call in flight at a time: what arrives meanwhile forms the next batch.
+        try:
+            while self._outbox:
+                batch, self._outbox = self._outbox, []
+                args: list[Any] = [self.maxlen]
+                for group, channel, payload, _ in batch:
+                    args += [group, channel, payload]
+                self._redis()
+                try:
+                    await self._script(keys=[self.stream, self.seq_key], args=args)
+                except Exception as exc:  # noqa: BLE001 - any Redis failure: counted, logged, told to waiters
+                    STATS["publish_failed"] += len(batch)
+                    logger.error("fanout: publishing %s messages failed: %r", len(batch), exc)
+                    for *_, waiter in batch:
+                        if waiter is not None and not waiter.done():
+                            waiter.set_exception(exc)
+                    continue
+                STATS["published"] += len(batch)
+                for *_, waiter in batch:
+                    if waiter is not None and not waiter.done():
+                        waiter.set_result(None)
+        finally:
+            self._flushing = False
+
+    def _publish_sync(self, group: str, message: dict[str, Any]) -> None:
+        import redis
+
+        with self._sync_lock:
+            if self._sync_client is None:
+                client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=5, socket_timeout=10)
+                self._sync_client = (client, client.register_script(_PUBLISH_LUA))
+            _, script = self._sync_client
+            script(keys=[self.stream, self.seq_key],
+                   args=[self.maxlen, group, "", msgpack.packb(message, use_bin_type=True)])
+        STATS["published"] += 1
+
+    # --- reading ------------------------------------------------------------------------
+    async def _ensure_reader(self) -> None:
+        self._bind_loop()
+        if self._reader is None or self._reader.done():
+            self._ready = asyncio.Event()
+            self._reader = asyncio.ensure_future(self._read_loop(self._ready))
+        if not self._ready.is_set():
+            await self._ready.wait()
+
+    async def _start_position(self, client) -> str:
+        last = await client.xrevrange(self.stream, count=1)
+        if last:
+            entry_id, fields = last[0]
+            self._last_n = int(fields[b"n"])
+            return entry_id.decode()
+        self._last_n = None
+        return "0-0"
+
+    async def _read_loop(self, ready: asyncio.Event) -> None:
+        import redis.asyncio as aioredis
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        options = {"socket_connect_timeout": 5, **self.redis_options}
+        # The blocking read needs a socket timeout longer than the block (channels_redis#422).
+        options["socket_timeout"] = self.block_ms / 1000 + 10
+        client = aioredis.Redis.from_url(self.redis_url, **options)
+        position = None
+        try:
+            while True:
+                try:
+                    if position is None:
+                        position = await self._start_position(client)
+                        ready.set()
+                    answer = await client.xread({self.stream: position}, count=self.batch, block=self.block_ms)
+                except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+                    STATS["reader_errors"] += 1
+                    logger.warning("fanout: reading the stream failed (%r); retrying", exc)
+                    await asyncio.sleep(0.5)
+                    continue
+                for _stream, entries in answer or ():
+                    for entry_id, fields in entries:
+                        position = entry_id
+                        self._on_entry(fields)
+        finally:
+            await client.aclose()
+
+    def _on_entry(self, fields: dict[bytes, bytes]) -> None:
+        n = int(fields[b"n"])
+        if self._last_n is not None and n != self._last_n + 1:
+            missing = n - self._last_n - 1
+            if missing > 0:
+                STATS["gaps"] += 1
+                STATS["gap_messages"] += missing
+                logger.error("fanout: %s stream entries were lost before this process read them", missing)
+        self._last_n = n
+        STATS["received"] += 1
+        message = msgpack.unpackb(fields[b"d"], raw=False)
+        group = fields[b"g"].decode()
+        if group:
+            self._deliver_group(group, message)
+        else:
+            channel = fields[b"c"].decode()
+            if channel in self.queues:
+                self._deliver_channel(channel, "", message)
+
+
+class _Resume:
+    """Finish a coroutine that was started by hand and suspended on `first`."""
+
+    __slots__ = ("coro", "first")
+
+    def __init__(self, coro, first) -> None:
+        self.coro = coro
+        self.first = first
+
+    def __await__(self):
+        value = self.first
+        while True:
+            try:
+                yield value
+            except BaseException as exc:  # cancellation: pass it into the coroutine
+                try:
+                    value = self.coro.throw(exc)
+                except StopIteration:
+                    return
+                continue
+            try:
+                value = self.coro.send(None)
+            except StopIteration:
+                return
+
+
+class DirectWriter:
+    """Writes event text straight to one socket, in order, without a task per message.
+
+    `deliver` runs in the reader's stack. The ASGI `send` normally completes without
+    suspending (uvicorn writes to the transport); it only waits when the socket's write buffer
+    is full. So each send is started by hand: if it finishes at once nothing more is needed;
+    if it suspends, a task finishes it and later text waits in a backlog behind it. A message
+    that is not an event (a `chat.control`) is queued for the consumer, and events published
+    after it wait until the consumer has handled it (`release`): a socket never sees a message
+    sent after the control that removed it from the room or closed it.
+    """
+
+    def __init__(self, send, is_member: Callable[[str], bool], on_overflow: Callable[[], None],
+                 limit: int = 1000) -> None:
+        self.send = send
+        self.is_member = is_member
+        self.on_overflow = on_overflow
+        self.limit = limit
+        self.backlog: collections.deque[tuple[str, str]] = collections.deque()
+        self.held = 0
+        self.busy = False  # a send is suspended or the backlog is being drained
+        self.closed = False
+
+    def write(self, group: str, text: str) -> None:
+        if self.closed:
+            return
+        if self.busy or self.held or self.backlog:
+            if len(self.backlog) >= self.limit:
+                self._overflow()
+                return
+            self.backlog.append((group, text))
+            return
+        self._start(text)
+
+    def hold(self) -> None:
+        self.held += 1
+
+    def release(self) -> None:
+        if self.held:
+            self.held -= 1
+        if not self.held and not self.busy and self.backlog and not self.closed:
+            self.busy = True
+            asyncio.ensure_future(self._drain(None))
+
+    def close(self) -> None:
+        self.closed = True
+        self.backlog.clear()
+
+    def _start(self, text: str) -> None:
+        coro = self.send({"type": "websocket.send", "text": text})
+        try:
+            first = coro.send(None)
+        except StopIteration:
+            STATS["written"] += 1
+            return
+        except (OSError, RuntimeError):  # the socket is closing (ClientDisconnected, sent close)
+            coro.close()
+            self.close()
+            return
+        self.busy = True
+        asyncio.ensure_future(self._drain(_Resume(coro, first)))
+
+    async def _drain(self, pending) -> None:
+        try:
+            if pending is not None:
+                await pending
+                STATS["written"] += 1
+            while self.backlog and not self.held and not self.closed:
+                group, text = self.backlog.popleft()
+                if group and not self.is_member(group):
+                    continue  # left the room (a control handled meanwhile)
+                await self.send({"type": "websocket.send", "text": text})
+                STATS["written"] += 1
+        except (OSError, RuntimeError):
+            self.close()
+        finally:
+            self.busy = False
+        if self.backlog and not self.held and not self.closed:
+            self.busy = True
+            asyncio.ensure_future(self._drain(None))
+
+    def _overflow(self) -> None:
+        STATS["slow_sockets_closed"] += 1
+        STATS["dropped_slow_socket"] += len(self.backlog)
+        logger.warning("fanout: a socket fell %s messages behind; closing it (1013)", len(self.backlog))
+        self.close()
+        self.on_overflow()

@@ -1,0 +1,147 @@
+"""Phare's channel layer in process (chat.fanout): groups, direct delivery, order, slow sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from chat.fanout import STATS, DirectWriter, FanoutLayer
+
+pytestmark = pytest.mark.asyncio
+
+
+class FakeSocket:
+    """An ASGI send that can be made to block, like uvicorn's when a socket's buffer is full."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.writable = asyncio.Event()
+        self.writable.set()
+
+    async def send(self, message: dict) -> None:
+        await self.writable.wait()
+        self.texts.append(message["text"])
+
+
+def make_writer(socket: FakeSocket, groups: set[str] | None = None, limit: int = 1000):
+    overflowed: list[bool] = []
+    writer = DirectWriter(socket.send, is_member=(groups if groups is not None else {"g"}).__contains__,
+                          on_overflow=lambda: overflowed.append(True), limit=limit)
+    return writer, overflowed
+
+
+async def test_group_send_reaches_each_member_once_and_not_others():
+    layer = FanoutLayer()
+    a, b, c = [await layer.new_channel() for _ in range(3)]
+    await layer.group_add("room.1", a)
+    await layer.group_add("room.1", b)
+    await layer.group_add("room.2", c)
+    await layer.group_send("room.1", {"type": "chat.event", "text": "hi"})
+    assert await asyncio.wait_for(layer.receive(a), 1) == {"type": "chat.event", "text": "hi"}
+    assert await asyncio.wait_for(layer.receive(b), 1) == {"type": "chat.event", "text": "hi"}
+    assert layer.queues[a].empty() and layer.queues[b].empty() and layer.queues[c].empty()
+
+
+async def test_discarded_channel_gets_nothing_more():
+    layer = FanoutLayer()
+    a = await layer.new_channel()
+    await layer.group_add("room.1", a)
+    await layer.group_discard("room.1", a)
+    await layer.group_send("room.1", {"type": "chat.event", "text": "late"})
+    assert layer.queues[a].empty()
+    assert "room.1" not in layer.groups
+
+
+async def test_sink_writes_events_directly_and_leaves_controls_to_the_consumer():
+    layer = FanoutLayer()
+    channel = await layer.new_channel()
+    socket = FakeSocket()
+    writer, _ = make_writer(socket, {"room.1"})
+
+    def sink(group, message):
+        if message["type"] != "chat.event":
+            writer.hold()
+            return False
+        writer.write(group, message["text"])
+        return True
+
+    layer.attach(channel, sink)
+    await layer.group_add("room.1", channel)
+    await layer.group_send("room.1", {"type": "chat.event", "text": "one"})
+    assert socket.texts == ["one"]  # written synchronously, no task, nothing queued
+    await layer.group_send("room.1", {"type": "chat.control", "action": "leave_room"})
+    assert (await asyncio.wait_for(layer.receive(channel), 1))["type"] == "chat.control"
+    layer.forget(channel)
+    assert channel not in layer.queues and "room.1" not in layer.groups
+
+
+async def test_writer_keeps_order_when_a_socket_blocks_and_resumes():
+    socket = FakeSocket()
+    writer, _ = make_writer(socket)
+    writer.write("g", "1")
+    socket.writable.clear()  # the client stopped reading
+    writer.write("g", "2")
+    writer.write("g", "3")
+    assert socket.texts == ["1"] and writer.busy
+    socket.writable.set()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert socket.texts == ["1", "2", "3"]
+    writer.write("g", "4")
+    assert socket.texts == ["1", "2", "3", "4"] and not writer.busy
+
+
+async def test_events_after_a_control_wait_for_it_and_skip_a_room_it_left():
+    socket = FakeSocket()
+    groups = {"room.1", "room.2"}
+    writer, _ = make_writer(socket, groups)
+    writer.hold()  # a control (leave room.1) is queued for the consumer
+    writer.write("room.1", "after-leave")
+    writer.write("room.2", "other-room")
+    assert socket.texts == []
+    groups.discard("room.1")  # the consumer handled the control
+    writer.release()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert socket.texts == ["other-room"]
+
+
+async def test_a_socket_too_far_behind_is_closed_not_silently_skipped():
+    socket = FakeSocket()
+    writer, overflowed = make_writer(socket, limit=3)
+    socket.writable.clear()
+    before = STATS["slow_sockets_closed"]
+    for i in range(6):
+        writer.write("g", str(i))
+    assert overflowed == [True]
+    assert STATS["slow_sockets_closed"] == before + 1
+    assert writer.closed
+    writer.write("g", "after")
+    assert socket.texts == []
+
+
+async def test_closed_socket_stops_the_writer():
+    async def send(message):
+        raise OSError("client disconnected")
+
+    writer = DirectWriter(send, is_member=lambda g: True, on_overflow=lambda: None)
+    writer.write("g", "x")
+    assert writer.closed
+
+
+async def test_group_send_threadsafe_from_a_worker_thread_is_delivered_in_order():
+    layer = FanoutLayer()
+    channel = await layer.new_channel()
+    await layer.group_add("user.7", channel)
+
+    def worker():
+        for i in range(50):
+            layer.group_send_threadsafe("user.7", {"type": "chat.event", "text": str(i)})
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    await asyncio.get_running_loop().run_in_executor(None, thread.join)
+    texts = [(await asyncio.wait_for(layer.receive(channel), 1))["text"] for _ in range(50)]
+    assert texts == [str(i) for i in range(50)]
