@@ -674,6 +674,12 @@
 
   document.addEventListener("DOMContentLoaded", async () => {
     $("status-close").addEventListener("click", () => showStatus(""));
+    // Signing in rotates the CSRF token: the switcher must post the current one, not the
+    // one the page was rendered with, or changing language after sign-up is refused.
+    $("lang-form").addEventListener("submit", (e) => {
+      const input = e.target.querySelector('input[name="csrfmiddlewaretoken"]');
+      if (input && csrfToken()) input.value = csrfToken();
+    });
     $("signup-form").addEventListener("submit", async (e) => {
       e.preventDefault();
       if (!requireFields(e.target, "signup-error")) return;
