@@ -517,7 +517,8 @@ def render_for_moderator(*, moderator: User, upload_id: str, rendition: str = "s
         image.thumbnail((settings.PHARE_IMAGE_OUTPUT_MAX_SIDE,) * 2)
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="JPEG", quality=85)
-    from moderation.services import record_audit  # the audit log API; chat may use moderation.services
+    # Imported here: moderation.services imports chat.services; chat may use it (DESIGN.md).
+    from moderation.services import record_audit
 
     record_audit(actor=moderator, action="evidence.read_image", target_type="upload", target_id=str(upload.pk),
                  data={"rendition": rendition, "status": upload.status})

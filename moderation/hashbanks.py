@@ -17,8 +17,9 @@ import logging
 import re
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -35,7 +36,7 @@ logger = logging.getLogger(__name__)
 BANK_VERSION_KEY = "hashbanks:version"
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # Bits set in each byte value: popcount of XORed hashes without unpacking them.
-_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+_POPCOUNT = np.array([i.bit_count() for i in range(256)], dtype=np.uint8)
 
 _lock = threading.Lock()
 _index: dict[str, Any] = {"version": None, "hashes": np.zeros((0, 32), dtype=np.uint8), "ids": []}
@@ -67,7 +68,7 @@ def normalise_hash(value: str, hash_type: str) -> str:
 
 def pdq_distance(a: str, b: str) -> int:
     """Hamming distance between two PDQ hashes in hex (0-256)."""
-    return int(bin(int(a, 16) ^ int(b, 16)).count("1"))
+    return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
 def bump_bank_version() -> None:

@@ -1,5 +1,8 @@
 """Who may send an image where, and what the upload endpoint refuses (before any scan)."""
 
+# Fixtures are imported from tests/chat/media_fixtures.py; pytest injects them by name.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import datetime as dt

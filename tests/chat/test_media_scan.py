@@ -1,5 +1,8 @@
 """The scan: metadata stripped, images delivered as messages, served only to those allowed."""
 
+# Fixtures are imported from tests/chat/media_fixtures.py; pytest injects them by name.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import io

@@ -1,6 +1,9 @@
 """Hash banks: a banked image is caught again, resized and re-compressed; others pass; a
 match blocks delivery, opens a critical case under legal hold and restricts the uploader."""
 
+# Fixtures are imported from tests/chat/media_fixtures.py; pytest injects them by name.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import io

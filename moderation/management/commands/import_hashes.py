@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.errors import PhareError
@@ -26,14 +28,14 @@ class Command(BaseCommand):
         parser.add_argument("--strict", action="store_true", help="fail if any line is invalid")
 
     def handle(self, *args, **options):
-        import sys
-
-        try:
-            handle = sys.stdin if options["file"] == "-" else open(options["file"], encoding="utf-8-sig")
-        except OSError as exc:
-            raise CommandError(f"cannot read {options['file']}: {exc}") from exc
-        with handle:
-            lines = handle.readlines()
+        if options["file"] == "-":
+            lines = sys.stdin.readlines()
+        else:
+            try:
+                with open(options["file"], encoding="utf-8-sig") as handle:
+                    lines = handle.readlines()
+            except OSError as exc:
+                raise CommandError(f"cannot read {options['file']}: {exc}") from exc
         if options["strict"]:
             bad = [n for n, value, _t, _s in hashbanks.parse_bank_lines(lines, options["hash_type"], "")
                    if value is None]
