@@ -241,10 +241,16 @@ def test_an_inactive_bank_matches_nothing(banked, member, django_capture_on_comm
 
 
 def test_pdq_hex_follows_the_reference_bit_order():
-    bits = np.zeros(256, dtype=int)
-    bits[0] = 1  # the most significant bit comes first in pdqhash's vector
-    bits[255] = 1
-    assert media._bits_to_hex(bits) == "8" + "0" * 62 + "1"
+    # Meta's reference prints a hash as its sixteen 16-bit words from w[15] down to w[0]
+    # (Hash256::format, "%04hx" x 16); pdqhash's own word-to-bits conversion must round-trip
+    # to exactly that text, so that hashes imported from PDQ programmes compare directly.
+    from pdqhash import bindings
+
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        words = [int(w) for w in rng.integers(0, 65536, size=16)]
+        reference_hex = "".join(f"{words[i]:04x}" for i in range(15, -1, -1))
+        assert media._bits_to_hex(bindings.hash_to_vector(words)) == reference_hex
     assert hashbanks.pdq_distance("8" + "0" * 63, "0" * 64) == 1
 
 
