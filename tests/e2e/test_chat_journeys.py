@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.a11y import audit
 from tests.e2e.conftest import PASSWORD, PHONE, birthdate, make_established, sign_up, unique
 
 pytestmark = pytest.mark.e2e
@@ -95,6 +96,7 @@ def test_teenager_signs_up_sees_only_minors_rooms_chats_and_declines_a_request(o
     expect(message_in(teen.page, "Tu en es où")).to_be_visible()
     expect(teen.page.locator("#composer")).to_be_hidden()
     teen.shot("teen-dm-request-phone")
+    assert audit(teen.page) == [], "request panel at phone width"
     teen.page.get_by_role("button", name="Decline").click()
     expect(teen.page.locator("#request-list button")).to_have_count(0)
     expect(teen.page.locator("#status-text")).to_contain_text(f"You declined the request from {friend.pseudonym}")

@@ -9,6 +9,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.a11y import audit
 from tests.e2e.conftest import PASSWORD, sign_up, unique
 from tests.e2e.test_chat_journeys import message_in, open_room, send
 
@@ -82,6 +83,7 @@ def test_report_removal_notice_and_appeal(open_browser, phare_server, celery_wor
     moderator.page.get_by_role("button", name="Remove message").click()
     expect(moderator.page.locator("#decide-result")).to_contain_text("remove_message")
     moderator.shot("console-case-decided")
+    assert audit(moderator.page) == [], "console: case page"
 
     # Both chat windows see it vanish, without reloading.
     for person in (author, reader):
@@ -101,6 +103,7 @@ def test_report_removal_notice_and_appeal(open_browser, phare_server, celery_wor
     expect(panel.locator("#notice-text")).to_contain_text(text)
     expect(panel.locator("#notice-meta")).to_contain_text("You can appeal until")
     author.shot("notice-removed")
+    assert audit(author.page) == [], "notice and appeal form"
     panel.get_by_label("Why do you think this decision is wrong?").fill("C'était de l'ironie entre amis.")
     panel.get_by_role("button", name="Send my appeal").click()
     expect(panel.locator("#appeal-done")).to_have_text("Your appeal was sent. You will get a notice with the answer.")
@@ -111,4 +114,5 @@ def test_report_removal_notice_and_appeal(open_browser, phare_server, celery_wor
     moderator.page.goto(phare_server.url + "/moderation/")
     expect(moderator.page.locator("#appeals li").filter(has_text="ironie entre amis")).to_be_visible()
     moderator.shot("console-appeal-pending")
+    assert audit(moderator.page) == [], "console: queue and appeals"
     assert author.page_errors == [] and reader.page_errors == [] and moderator.page_errors == []
