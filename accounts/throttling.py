@@ -291,7 +291,9 @@ class LocalLimiter:
         self._lock = threading.Lock()
         self._tat: dict[str, float] = {}
 
-    def hit(self, key: str, *, limit: int, period: float, cost: int = 1) -> Decision:
+    def hit(self, key: str, *, limit: int, period: float, cost: int = 1,
+            dry_run: bool = False) -> Decision:
+        """`dry_run`: would `cost` tokens be granted? Nothing is taken."""
         interval = _interval_ms(limit, period) / 1000
         now = time.monotonic()
         with self._lock:
@@ -302,7 +304,8 @@ class LocalLimiter:
             allow_at = new_tat - interval * limit
             if allow_at > now + 1e-9:
                 return Decision(False, max(1, math.ceil(allow_at - now)), 0, "local")
-            self._tat[key] = new_tat
+            if not dry_run:
+                self._tat[key] = new_tat
             return Decision(True, 0, int((now - allow_at) / interval), "local")
 
     def clear(self) -> None:
@@ -471,7 +474,7 @@ def _usage(request: HttpRequest, name: str, key: Any, *, new_account: bool,
         value = key(group, request) if callable(key) else (
             request.META.get("REMOTE_ADDR", "") if key == "ip" else str(request.user.pk))
         decision = _local.hit(f"http:{name}:{value}", limit=limit, period=rate.period,
-                              cost=1 if increment else 0)
+                              dry_run=not increment)
         return (not decision.allowed, decision.retry_after)
     if usage is None:  # RATELIMIT_ENABLE is off
         return (False, 0)

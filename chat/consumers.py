@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 import uuid
@@ -91,6 +92,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.flood = throttling.FloodMeter()
         # A socket lives in one process: its own frame bucket needs no sharing.
         self.frame_bucket = throttling.LocalLimiter()
+        self.told_to_wait: dict[tuple[str, str], float] = {}
         try:
             self.policy = await database_sync_to_async(protection.admit_connection)(
                 ip=(self.scope.get("client") or (None, None))[0]
@@ -171,7 +173,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         handler = getattr(self, "frame_" + frame.type.replace(".", "_"))
         try:
             self._check_frame_rate()
-            answer = await handler(frame)
+            self._check_told_to_wait(frame)
+            try:
+                answer = await handler(frame)
+            except PhareError as error:
+                self._remember_wait(frame, error)
+                raise
         except PhareError as error:
             metrics.count_refusal(channel="ws", code=error.code, reason=error.extra.get("reason"))
             await self.send_error(frame.id, error)
@@ -179,6 +186,34 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self._note_rate_limited()
             return
         await self.send_json({"type": "ack", "id": frame.id, **answer})
+
+    # Limits whose refusal says when the next try can succeed at the earliest: until then the
+    # same frame is refused here, without a trip through the database thread, so a flood
+    # costs the server almost nothing and cannot delay other people's messages.
+    @staticmethod
+    def _wait_keys(frame: Frame) -> list[tuple[str, str]]:
+        room = str(frame.fields.get("room", ""))
+        return {
+            "room.send": [("room_message_account", ""), ("room_message_room", room), ("slow_mode", room)],
+            "dm.send": [("dm_message_account", "")],
+            "dm.open": [("dm_request_hour", ""), ("dm_request_day", "")],
+            "room.join": [("room_join_account", "")],
+        }.get(frame.type, [])
+
+    def _check_told_to_wait(self, frame: Frame) -> None:
+        now = time.monotonic()
+        for key in self._wait_keys(frame):
+            until = self.told_to_wait.get(key, 0.0)
+            if until > now:
+                raise PhareError("rate_limited", retry_after=max(1, math.ceil(until - now)),
+                                 extra={"reason": key[0]})
+
+    def _remember_wait(self, frame: Frame, error: PhareError) -> None:
+        if error.code != "rate_limited" or not error.retry_after:
+            return
+        for key in self._wait_keys(frame):
+            if key[0] == error.extra.get("reason"):
+                self.told_to_wait[key] = time.monotonic() + error.retry_after
 
     def _check_frame_rate(self) -> None:
         rate = self.policy.rate("ws_frames_socket")
@@ -189,7 +224,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _note_rate_limited(self) -> None:
         """Sustained flooding (too many refusals within the policy's window) closes 4008."""
-        self.policy = await database_sync_to_async(throttling.current_policy)()
+        # The socket's policy is the one read when it opened: no database trip while flooded.
         if self.flood.refused(policy=self.policy):
             logger.info("closing a flooding socket of user %s", self.user.pk)
             self.flood.closed = True

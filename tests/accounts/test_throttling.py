@@ -48,6 +48,13 @@ def test_bucket_allows_a_burst_then_one_per_interval(monkeypatch):
     assert not bucket.hit("k", limit=3, period=30).allowed
 
 
+def test_a_dry_run_tells_without_taking():
+    bucket = throttling.LocalLimiter()
+    assert bucket.hit("k", limit=1, period=60, dry_run=True).allowed
+    assert bucket.hit("k", limit=1, period=60).allowed
+    assert not bucket.hit("k", limit=1, period=60, dry_run=True).allowed
+
+
 def test_buckets_are_separate_per_key():
     bucket = throttling.LocalLimiter()
     assert bucket.hit("a", limit=1, period=60).allowed

@@ -59,6 +59,10 @@ def test_dm_request_crosses_processes_and_waits_for_consent(asgi_servers, servic
                             {"pseudonym": "ben_it", "password": "correct horse battery", "birthdate": adult_birthdate()})
     assert status == 201
     ben_id = body["user"]["id"]
+    # New accounts may not send DM requests (docs/rate-limits.md): make ann an established one.
+    manage(service_env, "shell", "-c", "import datetime as dt; from django.utils import timezone; "
+           "from accounts.models import User; User.objects.filter(pseudonym_key='ann_it')"
+           ".update(date_joined=timezone.now() - dt.timedelta(days=30))")
 
     async def scenario() -> list[dict]:
         async with websockets.connect(first.ws, additional_headers=ann.ws_headers()) as a, \

@@ -69,3 +69,13 @@ def policy(service_env):
 
 def ws_headers(server, session: str) -> dict[str, str]:
     return {"Cookie": f"sessionid={session}", "Origin": server.http.replace("127.0.0.1", "localhost")}
+
+
+# Fault injection (private Redis and PostgreSQL, workers, figures for docs/reliability.md).
+from tests.reliability.faults import (  # noqa: E402,F401  (fixtures re-exported)
+    private_postgres,
+    private_redis,
+    processes,
+    reliability_figures,
+    shared_pg_database,
+)
