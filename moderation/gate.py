@@ -164,7 +164,8 @@ def file_flag(*, verdict: Verdict, subject_id: int, text: str, message_id: int |
         from moderation import services
 
         services.on_flag_filed(flag=flag)
-    transaction.on_commit(lambda: _enqueue_triage(flag.pk))
+    # robust: the flag is committed; a broker outage leaves it to the sweeper (no 500, no lost message).
+    transaction.on_commit(lambda: _enqueue_triage(flag.pk), robust=True)
     return flag
 
 
@@ -181,7 +182,7 @@ def schedule_grooming_check(*, conversation_id: int, sender_id: int) -> None:
     """After DM traffic: score the conversation off the hot path, at most once per
     conversation every GROOMING_DEBOUNCE_SECONDS (the task reads the latest messages anyway)."""
     if cache.add(f"grooming:pending:{conversation_id}", 1, timeout=GROOMING_DEBOUNCE_SECONDS):
-        transaction.on_commit(lambda: _enqueue_grooming(conversation_id, sender_id))
+        transaction.on_commit(lambda: _enqueue_grooming(conversation_id, sender_id), robust=True)
 
 
 def record_flag(*, message, verdict: Verdict) -> Flag:

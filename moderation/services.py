@@ -57,7 +57,9 @@ def _enqueue(task_name: str, *args: Any) -> None:
     from moderation import tasks
 
     task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(*args))
+    # robust: the row is committed; if the broker is down the sweeper re-enqueues it, and the
+    # caller gets its answer instead of a 500 for something that was in fact saved.
+    transaction.on_commit(lambda: task.delay(*args), robust=True)
 
 
 def _case_summary(case: Case) -> dict[str, Any]:

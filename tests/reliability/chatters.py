@@ -1,0 +1,138 @@
+"""Clients that keep chatting through a fault: they send, count what was acknowledged,
+reconnect (to the next server when there are several) and resync the room's history."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import websockets
+
+from tests.integration.conftest import HttpUser
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class ChatterLog:
+    name: str
+    sent: list[str] = field(default_factory=list)                 # bodies sent
+    acked: dict[str, str] = field(default_factory=dict)           # body → message id
+    refused: list[tuple[float, str]] = field(default_factory=list)  # (time, error code)
+    unanswered: list[str] = field(default_factory=list)           # sent, connection lost before an answer
+    received: Counter = field(default_factory=Counter)            # message ids received live
+    connects: list[tuple[float, str]] = field(default_factory=list)  # (time, server url)
+    disconnects: list[float] = field(default_factory=list)
+    ack_times: list[float] = field(default_factory=list)
+
+
+class Retry(Exception):
+    pass
+
+
+async def _request(ws, pending: dict, frame: dict[str, Any], timeout: float) -> dict[str, Any]:
+    future = asyncio.get_running_loop().create_future()
+    pending[frame["id"]] = future
+    await ws.send(json.dumps(frame))
+    try:
+        return await asyncio.wait_for(future, timeout)
+    finally:
+        pending.pop(frame["id"], None)
+
+
+async def _reader(ws, pending: dict, log: ChatterLog) -> None:
+    async for raw in ws:
+        frame = json.loads(raw)
+        if frame.get("type") == "room.message":
+            log.received[str(frame["message"]["id"])] += 1
+        elif "id" in frame and frame["id"] in pending:
+            future = pending[frame["id"]]
+            if not future.done():
+                future.set_result(frame)
+
+
+async def chatter(user: HttpUser, ws_urls: list[str], room: str, stop: asyncio.Event, log: ChatterLog, *,
+                  interval: float = 0.2, answer_timeout: float = 5.0) -> None:
+    """Send `name-N` every `interval` until `stop`; on any failure reconnect (rotating servers)."""
+    attempt = 0
+    while not stop.is_set():
+        url = ws_urls[attempt % len(ws_urls)]
+        attempt += 1
+        pending: dict[str, asyncio.Future] = {}
+        reader = None
+        try:
+            async with websockets.connect(url, additional_headers=user.ws_headers(), open_timeout=3,
+                                          close_timeout=1) as ws:
+                reader = asyncio.create_task(_reader(ws, pending, log))
+                joined = await _request(ws, pending, {"type": "room.join", "id": f"j{next(_ids)}", "room": room},
+                                        answer_timeout)
+                if joined.get("type") != "ack":
+                    raise Retry(joined.get("error", {}).get("code"))
+                log.connects.append((time.monotonic(), url))
+                while not stop.is_set():
+                    if reader.done():
+                        raise Retry("reader ended")
+                    body = f"{log.name}-{len(log.sent)}"
+                    log.sent.append(body)
+                    try:
+                        answer = await _request(ws, pending, {"type": "room.send", "id": f"s{next(_ids)}",
+                                                              "room": room, "body": body}, answer_timeout)
+                    except (asyncio.TimeoutError, websockets.ConnectionClosed):
+                        log.unanswered.append(body)
+                        raise
+                    if answer.get("type") == "ack":
+                        log.acked[body] = str(answer["message"]["id"])
+                        log.ack_times.append(time.monotonic())
+                    else:
+                        log.refused.append((time.monotonic(), answer.get("error", {}).get("code", "?")))
+                    await asyncio.sleep(interval)
+        except (OSError, asyncio.TimeoutError, websockets.WebSocketException, Retry):
+            log.disconnects.append(time.monotonic())
+            await asyncio.sleep(0.2)
+        finally:
+            if reader is not None:
+                reader.cancel()
+
+
+async def room_history(user: HttpUser, ws_url: str, room: str, *, page: int = 100) -> list[dict[str, Any]]:
+    """Every visible message of the room, oldest first, read page by page as a client would."""
+    messages: list[dict[str, Any]] = []
+    async with websockets.connect(ws_url, additional_headers=user.ws_headers(), open_timeout=5) as ws:
+        pending: dict[str, asyncio.Future] = {}
+        log = ChatterLog("history")
+        reader = asyncio.create_task(_reader(ws, pending, log))
+        try:
+            await _request(ws, pending, {"type": "room.join", "id": "hj", "room": room}, 10)
+            before = None
+            while True:
+                frame = {"type": "room.history", "id": f"h{next(_ids)}", "room": room, "limit": page}
+                if before:
+                    frame["before"] = before
+                answer = await _request(ws, pending, frame, 10)
+                assert answer["type"] == "ack", answer
+                batch = answer["messages"]
+                if not batch:
+                    break
+                messages = batch + messages
+                before = str(min(int(m["id"]) for m in batch))
+                if len(batch) < page:
+                    break
+        finally:
+            reader.cancel()
+    return sorted(messages, key=lambda m: int(m["id"]))
+
+
+def first_ack_after(logs: list[ChatterLog], moment: float) -> float | None:
+    """Seconds from `moment` until every client had an acknowledged message again."""
+    latest = 0.0
+    for log in logs:
+        after = [t for t in log.ack_times if t > moment]
+        if not after:
+            return None
+        latest = max(latest, after[0] - moment)
+    return latest
