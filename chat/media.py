@@ -43,7 +43,7 @@ from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from accounts.errors import PhareError
 from accounts.models import User
 from accounts.policies import may_contact
-from chat import events
+from chat import events, protection
 from chat.models import Conversation, Membership, Message, Room, Upload
 from moderation import gate
 
@@ -125,6 +125,11 @@ def _decode(data: bytes) -> Image.Image:
     try:
         if getattr(image, "n_frames", 1) > 1:
             image.seek(0)
+        if image.format == "JPEG":
+            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers the delivered
+            # size: a 40-megapixel photo then costs a fraction of the memory and time.
+            side = settings.PHARE_IMAGE_OUTPUT_MAX_SIDE
+            image.draft("RGB", (side, side))
         image.load()
         # The orientation tag goes with the rest of EXIF: apply it to the pixels first.
         image = ImageOps.exif_transpose(image)
@@ -260,6 +265,11 @@ def accept_upload(*, user: User, data: bytes, room_slug: str = "", conversation_
     user = User.objects.get(pk=user.pk)  # sanctions and band as they are now
     _check_can_speak(user)
     room, conversation = _resolve_target(user=user, room_slug=room_slug, conversation_id=conversation_id)
+    # An image is a message for the rate limits and the room's lockdown (chat.protection).
+    if room is not None:
+        protection.check_may_post(author=user, room=room)
+    else:
+        protection.check_dm_message(sender=user)
     if len(data) > settings.PHARE_UPLOAD_MAX_BYTES:
         raise PhareError("too_large", _("This image is too big."),
                          extra={"reason": "bytes", "max_bytes": settings.PHARE_UPLOAD_MAX_BYTES})

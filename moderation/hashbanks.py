@@ -25,6 +25,7 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.errors import PhareError
 from accounts.models import User
@@ -263,8 +264,10 @@ def file_image_match(*, upload_id: int, uploader_id: int, room_id: int | None, c
 
     verdict = gate.Verdict(decision="escalate", reasons=("image_hash_match",),
                            categories=(_GATE_CATEGORY.get(match.category, "image_hash_match"),), risk=1.0)
+    evidence_url = reverse("api-moderation-upload-image", args=[upload_id])
     text = (f"[image upload {upload_id}] blocked: {match.hash_type} match in bank {match.bank} "
-            f"({match.category}, distance {match.distance}); sha256 {facts.get('sha256', '')}")
+            f"({match.category}, distance {match.distance}); sha256 {facts.get('sha256', '')}; "
+            f"evidence (blurred, greyscale): {evidence_url}")
     flag = gate.file_flag(verdict=verdict, subject_id=uploader_id, text=text, message_id=None,
                           room_id=room_id, conversation_id=conversation_id)
     case = flag.case if flag.case_id else services.attach_flag(flag=flag)

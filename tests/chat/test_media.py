@@ -187,3 +187,14 @@ def test_status_is_readable_by_the_uploader_only(member, make_user):
     mine = client_for(member).get(f"/api/v1/uploads/{upload_id}")
     assert mine.status_code == 200 and mine.json()["upload"] == {"id": upload_id, "status": "scanning"}
     assert client_for(make_user(AgeBand.ADULT)).get(f"/api/v1/uploads/{upload_id}").status_code == 404
+
+
+def test_a_room_in_lockdown_refuses_images_from_new_accounts(member, photo_room):
+    photo_room.established_only = True
+    photo_room.save(update_fields=["established_only"])
+    assert post_image(member, JPEG, room="photos").status_code == 202  # established: still posts
+    member.date_joined = timezone.now()
+    member.save(update_fields=["date_joined"])
+    response = post_image(member, JPEG, room="photos")
+    assert response.status_code == 403 and error_of(response) == "room_locked"
+    assert response.json()["error"]["reason"] == "established_only"
