@@ -46,7 +46,18 @@
     return { estimated: gettext("an age estimation"), verified: gettext("an age verification") }[level] || level;
   }
 
+  // One walk-through at a time: two refusals in a row (a join retried on reconnection, say)
+  // must not stack two dialogs.
+  let busy = false;
+
   async function start(error, onDone) {
+    const open = document.getElementById("assurance-dialog");
+    if (busy || (open && open.open)) return;
+    busy = true;
+    try { await show(error, onDone); } finally { busy = false; }
+  }
+
+  async function show(error, onDone) {
     const box = dialog();
     box.append(element("h2", { id: "assurance-title" }, gettext("Confirm your age")));
     const intro = error && error.reason === "reassurance"

@@ -19,6 +19,9 @@
     notices: [],
     current: null, // {kind: "room", slug} | {kind: "dm", id} | {kind: "notice", id}
     reconnectDelay: 500,
+    joined: new Set(),
+    joining: new Set(),
+    focusAfterJoin: null,
     waits: {}, // room slug -> no sending there before this time (ms): slow mode is per room
     waitTimer: null,
     reportTarget: null,
@@ -166,9 +169,11 @@
       state.reconnectDelay = 500;
       document.body.dataset.connected = "true";
       if ($("status").classList.contains("error") && $("status-text").textContent === ERROR_TEXT.disconnected) showStatus("");
+      state.joined = new Set(); // memberships of this socket
       await refreshConversations();
       const cur = state.current;
-      if (cur && cur.kind === "room") openRoom(cur.slug, { keepFocus: true });
+      // Re-join after a reconnection, or a room clicked before the socket was open.
+      if (cur && cur.kind === "room" && !state.joined.has(cur.slug) && !state.joining.has(cur.slug)) openRoom(cur.slug, { keepFocus: true });
       else if (cur && cur.kind === "dm") openConversation(cur.id, { keepFocus: true });
     });
     socket.addEventListener("message", (event) => {
@@ -400,19 +405,29 @@
     $("messages").replaceChildren();
     $("composer-input").maxLength = room && room.max_message_length ? room.max_message_length : 1000;
     renderSidebar();
+    state.joining.add(slug);
     try {
       const ack = await request("room.join", { room: slug });
+      state.joined.add(slug);
       if (!state.current || state.current.kind !== "room" || state.current.slug !== slug) return;
       renderMessages(ack.history || []);
       $("composer").hidden = false;
       updateSendButton();
-      if (!(options && options.keepFocus)) $("composer-input").focus();
+      if (!(options && options.keepFocus) || state.focusAfterJoin === slug) $("composer-input").focus();
+      state.focusAfterJoin = null;
     } catch (error) {
+      if (error.code === "disconnected") {
+        // Opened before the socket was up: joined (and focused) as soon as it opens.
+        if (!(options && options.keepFocus)) state.focusAfterJoin = slug;
+        return;
+      }
       if (state.current && state.current.slug === slug) {
         $("pending-text").textContent = errorText(error);
         $("pending-panel").hidden = false;
         if (error.code === "assurance_required") offerAgeCheck(error, () => openRoom(slug));
       }
+    } finally {
+      state.joining.delete(slug);
     }
   }
 
