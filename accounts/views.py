@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
+from django import db
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -124,4 +126,8 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its `except`: a database that is down or restarting is an
+    # outage to retry (503 `unavailable`), not a bug; CONN_HEALTH_CHECKS reconnects by itself.
+    if isinstance(sys.exc_info()[1], (db.OperationalError, db.InterfaceError)):
+        return error_response(PhareError("unavailable", retry_after=5, extra={"reason": "database"}))
     return JsonResponse({"error": {"code": "server_error", "message": "Internal error."}}, status=500)

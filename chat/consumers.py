@@ -18,6 +18,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import DatabaseError
 
 from accounts import controls as account_controls
 from accounts import services as account_services
@@ -184,6 +185,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send_error(frame.id, error)
             if error.code == "rate_limited":
                 await self._note_rate_limited()
+            return
+        except DatabaseError:
+            # PostgreSQL down or restarting: an error frame the client may retry, not a dead
+            # socket (docs/reliability.md). The connection is re-established on the next frame.
+            logger.warning("database unavailable for a %s frame", frame.type)
+            await self.send_error(frame.id, PhareError("unavailable", retry_after=5, extra={"reason": "database"}))
             return
         await self.send_json({"type": "ack", "id": frame.id, **answer})
 
