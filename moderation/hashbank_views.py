@@ -15,6 +15,7 @@ def bank_upload(request: HttpRequest, upload_id: str) -> HttpResponse:
         upload_id=upload_id, actor=request.user,
         bank=string_field(data, "bank", max_length=64, required=False) or None,
         note=string_field(data, "note", max_length=500, required=False),
+        category=string_field(data, "category", max_length=32, required=False) or None,
     )
     return JsonResponse({"banked": [{"id": str(r.pk), "bank": r.bank.name, "type": r.hash_type, "value": r.value}
                                     for r in rows]}, status=201)

@@ -206,9 +206,12 @@ def import_hashes(*, lines: Iterable[str], bank_name: str, category: str | None 
     return result
 
 
-def add_image_to_bank(*, upload_id: Any, bank: str | None = None, actor: User, note: str = "") -> list[BankedHash]:
+def add_image_to_bank(*, upload_id: Any, bank: str | None = None, actor: User, note: str = "",
+                      category: str | None = None) -> list[BankedHash]:
     """Add an upload's SHA-256 and PDQ hash to a bank (by default PHARE_LOCAL_HASH_BANK), so
-    that re-uploads, resized or re-compressed copies included, are caught.
+    that re-uploads, resized or re-compressed copies included, are caught. `category` is used
+    when the bank is new (default: non-consensual imagery, what removed images in adults'
+    rooms mostly are; child sexual abuse material goes to a `child_safety` bank).
 
     Precondition: `actor` is a moderator or an operator (others get `not_found`).
     Idempotent. Side effects: an audit entry; the PDQ index reloaded after commit.
@@ -225,10 +228,12 @@ def add_image_to_bank(*, upload_id: Any, bank: str | None = None, actor: User, n
     if not upload.sha256:
         raise PhareError("bad_request", extra={"reason": "not_scanned"})
     bank_name = bank or settings.PHARE_LOCAL_HASH_BANK
+    if category is not None and category not in HashBank.Category.values:
+        raise PhareError("bad_request", extra={"field": "category"})
     rows: list[BankedHash] = []
     with transaction.atomic():
         hash_bank, _created = HashBank.objects.get_or_create(
-            name=bank_name, defaults={"category": HashBank.Category.OTHER,
+            name=bank_name, defaults={"category": category or HashBank.Category.NON_CONSENSUAL_IMAGERY,
                                       "description": "Images removed by Phare's moderators"})
         values = [(BankedHash.HashType.SHA256, upload.sha256)]
         if upload.pdq_hash:
@@ -250,6 +255,9 @@ def add_image_to_bank(*, upload_id: Any, bank: str | None = None, actor: User, n
 # Bank categories as the gate's categories, so that the case gets the right report category.
 _GATE_CATEGORY = {"child_safety": "sexual_minors", "non_consensual_imagery": "non_consensual_imagery",
                   "terrorism": "threat", "other": "image_hash_match"}
+# Bank categories as report categories (moderation.rules.SEVERITY).
+_CASE_CATEGORY = {"child_safety": "child_safety", "non_consensual_imagery": "non_consensual_imagery",
+                  "terrorism": "threat"}
 
 
 def file_image_match(*, upload_id: int, uploader_id: int, room_id: int | None, conversation_id: int | None,
@@ -260,7 +268,7 @@ def file_image_match(*, upload_id: int, uploader_id: int, room_id: int | None, c
 
     Precondition: inside the transaction that marks the upload blocked.
     """
-    from moderation import gate, services  # gate imports this module
+    from moderation import gate, rules, services  # gate imports this module
 
     verdict = gate.Verdict(decision="escalate", reasons=("image_hash_match",),
                            categories=(_GATE_CATEGORY.get(match.category, "image_hash_match"),), risk=1.0)
@@ -271,8 +279,12 @@ def file_image_match(*, upload_id: int, uploader_id: int, room_id: int | None, c
     flag = gate.file_flag(verdict=verdict, subject_id=uploader_id, text=text, message_id=None,
                           room_id=room_id, conversation_id=conversation_id)
     case = flag.case if flag.case_id else services.attach_flag(flag=flag)
+    # The case takes the bank's category, so that triage ranks it critical (severity of the
+    # category plus the escalation); a more severe category already on the case stays.
+    category = _CASE_CATEGORY.get(match.category, case.category)
+    case.category = rules.more_severe(category, case.category)
     case.legal_hold = True
-    case.save(update_fields=["legal_hold"])
+    case.save(update_fields=["category", "legal_hold"])
     services.restrict_pending_review(case=case)
     record_audit(actor=None, action="image.blocked", target_type="case", target_id=str(case.pk),
                  data={"upload": upload_id, "match": match.as_facts(), **facts})

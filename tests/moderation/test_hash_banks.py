@@ -6,6 +6,7 @@ match blocks delivery, opens a critical case under legal hold and restricts the 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import numpy as np
@@ -78,6 +79,9 @@ def test_resized_and_recompressed_copy_of_a_banked_image_is_blocked(
     assert flag.decision == "escalate" and flag.reasons == ["image_hash_match"]
     case = Case.objects.get(pk=flag.case_id)
     assert case.legal_hold and case.is_open and case.subject_user_id == copier.pk
+    # Critical: triaged at the top of the queue with the shortest SLA (1 hour by default).
+    assert case.category == "non_consensual_imagery" and case.priority >= 120
+    assert case.sla_due_at - case.created_at <= dt.timedelta(hours=1)
     # The uploader is restricted pending review, and told only that it was not delivered.
     copier.refresh_from_db()
     assert copier.muted_until is not None and copier.muted_until > timezone.now()
