@@ -46,14 +46,20 @@ async def _request(ws, pending: dict, frame: dict[str, Any], timeout: float) -> 
 
 
 async def _reader(ws, pending: dict, log: ChatterLog) -> None:
-    async for raw in ws:
-        frame = json.loads(raw)
-        if frame.get("type") == "room.message":
-            log.received[str(frame["message"]["id"])] += 1
-        elif "id" in frame and frame["id"] in pending:
-            future = pending[frame["id"]]
+    try:
+        async for raw in ws:
+            frame = json.loads(raw)
+            if frame.get("type") == "room.message":
+                log.received[str(frame["message"]["id"])] += 1
+            elif "id" in frame and frame["id"] in pending:
+                future = pending[frame["id"]]
+                if not future.done():
+                    future.set_result(frame)
+    finally:
+        # The socket is gone: whoever waits for an answer learns it now, not at its timeout.
+        for future in pending.values():
             if not future.done():
-                future.set_result(frame)
+                future.set_exception(websockets.ConnectionClosedError(None, None))
 
 
 async def chatter(user: HttpUser, ws_urls: list[str], room: str, stop: asyncio.Event, log: ChatterLog, *,
