@@ -64,3 +64,16 @@ def test_room_proposals_per_account_are_limited(make_user):
     assert response.status_code == 429
     assert response.json()["error"]["reason"] == "room_proposal_account"
     assert response.json()["error"]["retry_after"] >= 1
+
+
+@pytest.mark.parametrize("path, body, name", [
+    ("/api/v1/appeals", {"notice": "999999", "reason": "r"}, "appeal_ip"),
+    ("/api/v1/rooms/proposals", {"name": "", "description": "", "audience": "adults"}, "room_proposal_ip"),
+])
+def test_appeals_and_proposals_per_ip_are_limited(make_user, path, body, name):
+    set_rate(name, 2, 86400)
+    for _ in range(2):
+        assert post(signed_in(make_user()), path, body).status_code != 429
+    response = post(signed_in(make_user()), path, body)
+    assert response.status_code == 429 and response.json()["error"]["reason"] == name
+    assert post(signed_in(make_user()), path, body, ip="203.0.113.50").status_code != 429
