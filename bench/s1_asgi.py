@@ -5,6 +5,10 @@ textbook Channels chat (a consumer per socket, `group_add` per room, one `group_
 message, a handler that forwards the pre-serialised text), speaking Phare's JSON frames, so the
 difference between S1 and S2 is what Phare's safety and persistence cost.
 
+On Phare's layer (chat.fanout) it takes the layer's direct delivery the way Phare's consumer
+does (three lines in `connect`), because that is how any Channels app uses this layer.
+S1_DIRECT=0 keeps the textbook receive loop for every event (`S1-textbook` in bench/fanout.py).
+
     DJANGO_SETTINGS_MODULE=bench.s1_settings uvicorn bench.s1_asgi:application ...
 """
 
@@ -26,6 +30,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from chat.fanout import DirectWriter  # noqa: E402
+
+DIRECT = os.environ.get("S1_DIRECT", "1") == "1"
+
 _ids = itertools.count(1)
 
 
@@ -38,6 +46,10 @@ class PlainChatConsumer(AsyncWebsocketConsumer):
         query = parse_qs(self.scope.get("query_string", b"").decode())
         self.user = query.get("user", ["0"])[0]
         self.joined: set[str] = set()
+        if DIRECT and hasattr(self.channel_layer, "attach"):
+            self.writer = DirectWriter(self.base_send, is_member=self.joined.__contains__,
+                                       on_overflow=lambda: None)
+            self.channel_layer.attach(self.channel_name, self._direct)
         await self._add("user." + self.user)
         await self.accept()
 
@@ -46,6 +58,8 @@ class PlainChatConsumer(AsyncWebsocketConsumer):
         self.joined.add(group)
 
     async def disconnect(self, code: int) -> None:
+        if hasattr(self.channel_layer, "forget"):
+            self.channel_layer.forget(self.channel_name)
         for group in self.joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -83,6 +97,12 @@ class PlainChatConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=encode({"type": "error", "id": frame_id, "error": {"code": "bad_request"}}))
             return
         await self.send(text_data=encode({"type": "ack", "id": frame_id, **answer}))
+
+    def _direct(self, group: str, message: dict) -> bool:
+        if message["type"] != "chat.event":
+            return False
+        self.writer.write(group, message["text"])
+        return True
 
     async def chat_event(self, event: dict) -> None:
         await self.send(text_data=event["text"])

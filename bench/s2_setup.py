@@ -31,7 +31,7 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from chat import services as chat_services  # noqa: E402
-from chat.models import Room  # noqa: E402
+from chat.models import Conversation, Message, Room  # noqa: E402
 
 
 def ensure_users(prefix: str, count: int, band: str) -> list[User]:
@@ -88,6 +88,12 @@ def main() -> None:
     for room in spec["rooms"]:
         if not Room.objects.filter(slug=room["slug"]).exists():
             chat_services.create_room(slug=room["slug"], name=room["slug"], audience=room["audience"])
+    # Every run starts from the same state: empty bench rooms (join answers carry history) and
+    # no conversation between bench accounts (a second dm.open would answer `conflict`).
+    slugs = [room["slug"] for room in spec["rooms"]]
+    Message.objects.filter(room__slug__in=slugs).delete()
+    Conversation.objects.filter(initiator__pseudonym__startswith="bench_",
+                                recipient__pseudonym__startswith="bench_").delete()
     User.objects.filter(pseudonym__startswith="bench_").update(date_joined=timezone.now() - dt.timedelta(days=60))
     open_the_limits([room["slug"] for room in spec["rooms"]])
     out = {

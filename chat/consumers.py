@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import uuid
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -415,8 +416,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return True
 
     async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' own dispatch first hops to the database thread to close stale connections,
+        # for every frame and event. Every database call here goes through
+        # database_sync_to_async, which already does that in the thread that runs it, so the
+        # hop only added a thread round trip (and a wait behind that one thread) per frame.
         try:
-            await super().dispatch(message)
+            handler = getattr(self, get_handler_name(message), None)
+            if handler is None:
+                raise ValueError(f"No handler for message type {message['type']}")
+            await handler(message)
         finally:
             writer = getattr(self, "writer", None)
             if writer is not None and not message.get("type", "").startswith("websocket."):

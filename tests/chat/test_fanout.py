@@ -145,3 +145,48 @@ async def test_group_send_threadsafe_from_a_worker_thread_is_delivered_in_order(
     await asyncio.get_running_loop().run_in_executor(None, thread.join)
     texts = [(await asyncio.wait_for(layer.receive(channel), 1))["text"] for _ in range(50)]
     assert texts == [str(i) for i in range(50)]
+
+
+# --- Through the chat consumer -----------------------------------------------------------------
+
+def _control_then_message(*, user_id: int, control: dict, room, author_id: int, body: str) -> None:
+    from django.db import transaction
+
+    from chat import events
+
+    with transaction.atomic():
+        events.control_user(user_id, control)
+        events.send_to_room(room.pk, {"type": "room.message", "room": room.slug,
+                                      "message": {"id": "1", "body": body}}, author_id=author_id)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_message_published_after_a_leave_control_never_reaches_the_socket(make_user, adults_room, ws_client):
+    from asgiref.sync import sync_to_async
+
+    alice, bob = await sync_to_async(make_user)(pseudonym="alice_f"), await sync_to_async(make_user)(pseudonym="bob_f")
+    a, b = await ws_client(alice), await ws_client(bob)
+    assert (await a.request("room.join", room="cafe"))["type"] == "ack"
+    assert (await b.request("room.join", room="cafe"))["type"] == "ack"
+    await sync_to_async(_control_then_message)(
+        user_id=bob.pk, control={"action": "leave_room", "room": "cafe"}, room=adults_room,
+        author_id=alice.pk, body="after bob left",
+    )
+    assert (await a.next_event())["message"]["body"] == "after bob left"
+    assert await b.no_event(timeout=0.5)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_socket_closed_by_moderation_receives_nothing_after_the_close(make_user, adults_room, ws_client):
+    from asgiref.sync import sync_to_async
+
+    alice, bob = await sync_to_async(make_user)(pseudonym="alice_g"), await sync_to_async(make_user)(pseudonym="bob_g")
+    a, b = await ws_client(alice), await ws_client(bob)
+    assert (await a.request("room.join", room="cafe"))["type"] == "ack"
+    assert (await b.request("room.join", room="cafe"))["type"] == "ack"
+    await sync_to_async(_control_then_message)(
+        user_id=bob.pk, control={"action": "close", "code": 4003}, room=adults_room,
+        author_id=alice.pk, body="after the ban",
+    )
+    assert (await a.next_event())["message"]["body"] == "after the ban"
+    assert await b.communicator.receive_output(timeout=3) == {"type": "websocket.close", "code": 4003}
