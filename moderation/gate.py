@@ -15,8 +15,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import translation
 
-from moderation.models import AllowedTerm, Flag, ScreeningTerm
+from moderation.models import AllowedTerm, Flag, ScreeningPolicy, ScreeningTerm
 from moderation.policy import (
+    PolicyConfig,
     PolicySnapshot,
     ScreeningContext,
     TermEntry,
@@ -51,7 +52,15 @@ def _load_snapshot(version: object) -> PolicySnapshot:
     if disabled:
         terms = [t for t in terms if (t.term.casefold(), t.category) not in disabled]
     allow = list(load_seed_allow()) + list(AllowedTerm.objects.values_list("term", flat=True))
-    return build_snapshot(terms=terms, allow=allow, version=str(version))
+    return build_snapshot(terms=terms, allow=allow, config=_load_config(), version=str(version))
+
+
+def _load_config() -> PolicyConfig:
+    """The operator's screening rules, or the safe defaults when none were saved."""
+    row = ScreeningPolicy.objects.filter(pk=1).first()
+    if row is None:
+        return PolicyConfig()
+    return PolicyConfig(**{name: getattr(row, name) for name in ScreeningPolicy.CONFIG_FIELDS})
 
 
 def current_snapshot() -> PolicySnapshot:

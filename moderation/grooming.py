@@ -73,8 +73,8 @@ def assess_sender(*, user_id: int) -> Flag | None:
 
 
 def _flag_if_risky(*, verdict, subject_id: int, messages, conversation_id: int | None) -> Flag | None:
-    threshold = gate.current_snapshot().config.grooming_threshold
-    if verdict.risk < threshold or not messages:
+    # score_conversation holds at the operator's threshold and flags at the lower one.
+    if verdict.decision not in ("flag", "hold", "escalate") or not messages:
         return None
     last_id = max(m.message_id for m in messages)
     with transaction.atomic():
@@ -82,8 +82,7 @@ def _flag_if_risky(*, verdict, subject_id: int, messages, conversation_id: int |
             return None
         excerpt = "\n".join(f"[{m.author_id}] {m.body}" for m in messages[-EXCERPT_MESSAGES:])
         return gate.file_flag(
-            verdict=verdict.__class__(decision="hold", reasons=tuple(dict.fromkeys(("grooming_risk", *verdict.reasons))),
-                                      categories=verdict.categories, risk=verdict.risk),
+            verdict=verdict,
             subject_id=subject_id, text=excerpt, message_id=last_id, room_id=None,
             conversation_id=conversation_id,
         )

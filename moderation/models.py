@@ -384,3 +384,52 @@ class BankedHash(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hash_type}:{self.value[:16]}… ({self.bank_id})"
+
+
+class ScreeningPolicy(models.Model):
+    """The operator's screening rules (one row). Absent: the safe defaults of PolicyConfig."""
+
+    class Decision(models.TextChoices):
+        ALLOW = "allow", _("allow")
+        FLAG = "flag", _("allow and flag for review")
+        HOLD = "hold", _("hold for review")
+        BLOCK = "block", _("block")
+        ESCALATE = "escalate", _("block and escalate")
+
+    grooming_threshold = models.FloatField(
+        default=0.7, help_text=_("Conversation risk (0-1) at which it is held and a case opened."))
+    grooming_flag_threshold = models.FloatField(
+        default=0.4, help_text=_("Conversation risk (0-1) at which it is flagged for a moderator."))
+    hate_decision = models.CharField(max_length=10, choices=Decision.choices, default="block")
+    harassment_decision = models.CharField(max_length=10, choices=Decision.choices, default="flag")
+    drugs_decision = models.CharField(max_length=10, choices=Decision.choices, default="flag")
+    profanity_decision = models.CharField(max_length=10, choices=Decision.choices, default="allow")
+    adult_room_sexual_decision = models.CharField(
+        max_length=10, choices=Decision.choices, default="allow",
+        help_text=_("Sexual terms in adults' rooms (never allowed in minors' spaces or DM requests)."))
+    adult_room_contact_decision = models.CharField(
+        max_length=10, choices=Decision.choices, default="flag",
+        help_text=_("Contact details in adults' rooms (always blocked in minors' spaces and requests)."))
+    adult_dm_contact_decision = models.CharField(max_length=10, choices=Decision.choices, default="allow")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    CONFIG_FIELDS = (
+        "grooming_threshold", "grooming_flag_threshold", "hate_decision", "harassment_decision",
+        "drugs_decision", "profanity_decision", "adult_room_sexual_decision",
+        "adult_room_contact_decision", "adult_dm_contact_decision",
+    )
+
+    class Meta:
+        verbose_name_plural = "screening policy"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="screening_policy_single_row"),
+            models.CheckConstraint(
+                condition=models.Q(grooming_flag_threshold__gt=0,
+                                   grooming_flag_threshold__lte=models.F("grooming_threshold"),
+                                   grooming_threshold__lte=1),
+                name="screening_policy_thresholds_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "screening policy"

@@ -13,8 +13,8 @@ from django.db import transaction
 
 from moderation.audit import record_audit
 from moderation.gate import bump_policy_version
-from moderation.models import AllowedTerm, ScreeningTerm
-from moderation.policy import TermEntry, build_snapshot
+from moderation.models import AllowedTerm, ScreeningPolicy, ScreeningTerm
+from moderation.policy import PolicyConfig, TermEntry, build_snapshot
 
 
 class ScreeningTermForm(forms.ModelForm):
@@ -50,14 +50,14 @@ class AuditedPolicyAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         with transaction.atomic():
-            _audit(request, "policy_removed", obj, {"term": obj.term})
+            _audit(request, "policy_removed", obj, {"object": str(obj)})
             super().delete_model(request, obj)
         bump_policy_version()
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for obj in queryset:
-                _audit(request, "policy_removed", obj, {"term": obj.term})
+                _audit(request, "policy_removed", obj, {"object": str(obj)})
             super().delete_queryset(request, queryset)
         bump_policy_version()
 
@@ -94,3 +94,30 @@ class ScreeningTermAdmin(AuditedPolicyAdmin):
 class AllowedTermAdmin(AuditedPolicyAdmin):
     list_display = ("term", "updated_at")
     search_fields = ("term",)
+
+
+class ScreeningPolicyForm(forms.ModelForm):
+    class Meta:
+        model = ScreeningPolicy
+        fields = list(ScreeningPolicy.CONFIG_FIELDS)
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            PolicyConfig(**{name: cleaned.get(name) for name in ScreeningPolicy.CONFIG_FIELDS})
+        except (TypeError, ValueError) as error:
+            raise forms.ValidationError(str(error)) from error
+        return cleaned
+
+
+@admin.register(ScreeningPolicy)
+class ScreeningPolicyAdmin(AuditedPolicyAdmin):
+    form = ScreeningPolicyForm
+    list_display = ("__str__", "grooming_threshold", "grooming_flag_threshold", "updated_at")
+
+    def has_add_permission(self, request):
+        return not ScreeningPolicy.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = 1
+        super().save_model(request, obj, form, change)

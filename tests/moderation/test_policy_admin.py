@@ -47,3 +47,36 @@ def test_deleting_a_term_is_audited(operator_client):
     response = operator_client.post(f"/admin/moderation/screeningterm/{term.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert AuditEntry.objects.filter(action="policy_removed", target_id=str(term.pk)).exists()
+
+
+def test_operator_thresholds_change_the_decisions_and_are_audited(operator_client):
+    messages = ["tu es trop mignonne", "t'as quel âge ?", "tu es seule chez toi ?"]
+
+    def conversation_decision() -> str:
+        from moderation.policy import ScreeningContext, score_conversation
+
+        return score_conversation(messages, snapshot=gate.current_snapshot(),
+                                  context=ScreeningContext(audience="minors", context="dm")).decision
+
+    assert conversation_decision() in ("allow", "flag")
+    form = {name: value for name, value in {
+        "grooming_threshold": "0.3", "grooming_flag_threshold": "0.2", "hate_decision": "block",
+        "harassment_decision": "flag", "drugs_decision": "flag", "profanity_decision": "allow",
+        "adult_room_sexual_decision": "allow", "adult_room_contact_decision": "flag",
+        "adult_dm_contact_decision": "allow"}.items()}
+    response = operator_client.post("/admin/moderation/screeningpolicy/add/", form)
+    assert response.status_code == 302, response.content[:800]
+    assert AuditEntry.objects.filter(action="policy_added", target_type="screeningpolicy").exists()
+    assert conversation_decision() == "hold"
+
+
+def test_thresholds_out_of_order_are_refused(operator_client):
+    from moderation.models import ScreeningPolicy
+
+    response = operator_client.post("/admin/moderation/screeningpolicy/add/", {
+        "grooming_threshold": "0.3", "grooming_flag_threshold": "0.6", "hate_decision": "block",
+        "harassment_decision": "flag", "drugs_decision": "flag", "profanity_decision": "allow",
+        "adult_room_sexual_decision": "allow", "adult_room_contact_decision": "flag",
+        "adult_dm_contact_decision": "allow"})
+    assert response.status_code == 200
+    assert not ScreeningPolicy.objects.exists()
