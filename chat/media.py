@@ -353,26 +353,33 @@ def scan_upload(*, upload_id: int) -> str:
     with `upload.failed` sent to the uploader. The quarantined original is deleted unless it
     is evidence.
     """
+    # Decoding and hashing run outside any transaction (seconds for a large photo); the
+    # outcome is applied under the row lock, only if the upload is still `scanning`.
+    pending = Upload.objects.filter(pk=upload_id).first()
+    if pending is None or pending.status != Upload.Status.SCANNING:
+        return pending.status if pending else "missing"
+    with default_storage.open(pending.quarantine_name, "rb") as handle:
+        original = handle.read()
+    sha256 = hashlib.sha256(original).hexdigest()
+    clean: CleanImage | None = None
+    match = None
+    try:
+        clean = clean_image(original)
+    except PhareError as error:
+        decode_error: PhareError | None = error
+    else:
+        decode_error = None
+        match = gate.match_image_hashes(sha256=sha256, pdq=clean.pdq_hash, pdq_quality=clean.pdq_quality)
     with transaction.atomic():
         upload = Upload.objects.select_for_update().filter(pk=upload_id).first()
         if upload is None or upload.status != Upload.Status.SCANNING:
-            return upload.status if upload else "missing"
-        with default_storage.open(upload.quarantine_name, "rb") as handle:
-            original = handle.read()
-        upload.sha256 = hashlib.sha256(original).hexdigest()
-        upload.scanned_at = timezone.now()
+            return upload.status if upload else "missing"  # another run finished it
+        upload.sha256, upload.scanned_at = sha256, timezone.now()
         fields = ["sha256", "scanned_at", "status", "reason"]
-        try:
-            clean = clean_image(original)
-        except PhareError as error:
-            upload.status, upload.reason = Upload.Status.REJECTED, error.code
-            upload.save(update_fields=fields)
-            _upload_failed(upload, error)
-            _delete_after_commit(upload.quarantine_name)
-            return upload.status
+        if decode_error is not None or clean is None:
+            return _reject(upload, decode_error or PhareError("unsupported_media"), fields)
         upload.pdq_hash, upload.pdq_quality = clean.pdq_hash, clean.pdq_quality
         fields += ["pdq_hash", "pdq_quality"]
-        match = gate.match_image_hashes(sha256=upload.sha256, pdq=clean.pdq_hash, pdq_quality=clean.pdq_quality)
         if match is not None:
             upload.status, upload.reason = Upload.Status.BLOCKED, "image_hash_match"
             upload.match, upload.legal_hold = match.as_facts(), True
@@ -389,11 +396,7 @@ def scan_upload(*, upload_id: int) -> str:
             return upload.status
         refusal = _still_allowed(upload)
         if refusal is not None:
-            upload.status, upload.reason = Upload.Status.REJECTED, refusal.code
-            upload.save(update_fields=fields)
-            _upload_failed(upload, refusal)
-            _delete_after_commit(upload.quarantine_name)
-            return upload.status
+            return _reject(upload, refusal, fields)
         upload.storage_name = default_storage.save(
             f"{IMAGES_DIR}/{upload.pk}-{uuid.uuid4().hex}.{clean.extension}", ContentFile(clean.data))
         upload.content_type, upload.width, upload.height = clean.content_type, clean.width, clean.height
@@ -402,6 +405,15 @@ def scan_upload(*, upload_id: int) -> str:
         _deliver(upload)
         _delete_after_commit(upload.quarantine_name)
     return Upload.Status.CLEARED
+
+
+def _reject(upload: Upload, error: PhareError, fields: list[str]) -> str:
+    """Precondition: inside the transaction holding the upload's row lock."""
+    upload.status, upload.reason = Upload.Status.REJECTED, error.code
+    upload.save(update_fields=fields)
+    _upload_failed(upload, error)
+    _delete_after_commit(upload.quarantine_name)
+    return upload.status
 
 
 def sweep_unscanned_uploads(*, older_than_seconds: int = 120) -> int:

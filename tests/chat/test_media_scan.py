@@ -240,3 +240,22 @@ def test_images_nobody_can_see_are_purged_but_never_evidence(member, media_root,
     assert set(Upload.objects.values_list("pk", flat=True)) == {kept.pk, held.pk}
     assert not (media_root / gone.storage_name).exists()
     assert (media_root / kept.storage_name).exists() and (media_root / held.storage_name).exists()
+
+
+def test_a_scan_finished_meanwhile_by_another_worker_is_not_applied_twice(member, monkeypatch,
+                                                                          django_capture_on_commit_callbacks):
+    from moderation import gate
+
+    with django_capture_on_commit_callbacks(execute=False):
+        upload_id = int(post_image(member, encode(photo(28, (100, 100)), "JPEG"), room="photos")
+                        .json()["upload"]["id"])
+    real_match = gate.match_image_hashes
+
+    def other_worker_finishes_first(**kwargs):
+        Upload.objects.filter(pk=upload_id).update(status=Upload.Status.CLEARED)
+        return real_match(**kwargs)
+
+    monkeypatch.setattr(gate, "match_image_hashes", other_worker_finishes_first)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert media.scan_upload(upload_id=upload_id) == "cleared"
+    assert not Message.objects.filter(image_id=upload_id).exists()  # this run delivered nothing
