@@ -854,7 +854,10 @@ def decide_appeal(*, moderator: User, appeal_id: Any, outcome: str, note: str = 
             raise PhareError("not_found")
         if appeal.status != Appeal.Status.PENDING:
             raise PhareError("conflict", extra={"status": appeal.status})
-        decision = Decision.objects.select_for_update().select_related("case").get(pk=appeal.notice.decision_id)
+        decision = Decision.objects.select_for_update().select_related("case").filter(
+            pk=appeal.notice.decision_id).first()
+        if decision is None:  # only decision notices are appealable; never a 500 if one is not
+            raise PhareError("conflict", extra={"reason": "not_appealable"})
         if decision.moderator_id == moderator.pk:
             raise PhareError("forbidden", extra={"reason": "same_moderator"})
         case = Case.objects.select_for_update().get(pk=decision.case_id)
