@@ -19,6 +19,8 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.db import DatabaseError
 
 from accounts import controls as account_controls
@@ -63,6 +65,23 @@ def _posting(func):
     return database_sync_to_async(func, thread_sensitive=False, executor=_post_pool)
 
 
+def language_for_scope(scope: dict[str, Any]) -> str:
+    """The user's language for error messages and explanations on this socket: the language
+    cookie the client's switcher sets, else the browser's Accept-Language, else the default."""
+    supported = {code for code, _name in settings.LANGUAGES}
+    cookie = (scope.get("cookies") or {}).get(settings.LANGUAGE_COOKIE_NAME)
+    if cookie in supported:
+        return cookie
+    headers = dict(scope.get("headers") or [])
+    accept = headers.get(b"accept-language", b"").decode("latin-1")
+    for code, _quality in parse_accept_lang_header(accept):
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
 def _refresh_user(user_id: int) -> User | None:
     return User.objects.filter(pk=user_id, is_active=True, deleted_at__isnull=True).first()
 
@@ -83,6 +102,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     malformed_times: list[float]
 
     async def connect(self) -> None:
+        self.language = language_for_scope(self.scope)
+        translation.activate(self.language)
         # An id for this socket in every log line it causes (ops.logs); never its address.
         self.connection_id = uuid.uuid4().hex
         connection_id_var.set(self.connection_id)
@@ -159,6 +180,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not hasattr(self, "user") or self.flood.closed:
             return
+        # This consumer's task has its own context: the language holds for its frames only.
+        translation.activate(self.language)
         if text_data is None:
             await self._malformed(None, ProtocolError("binary_not_supported"))
             return
