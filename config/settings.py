@@ -210,7 +210,15 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)}
+# A task whose worker died unacknowledged is redelivered once `visibility_timeout` has passed,
+# at the next sweep for such tasks. kombu sweeps every interval × throttle seconds (10 × 10 by
+# default, so up to 100 s late); throttle 1 makes it every `unacked_restore_interval` seconds.
+# No Phare task uses countdown/ETA, so the timeout only has to exceed the longest task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": 1,
+}
 CELERY_TASK_DEFAULT_QUEUE = "housekeeping"
 CELERY_TASK_ROUTES = {
     # Exact names win over patterns: the hourly retention purge is housekeeping, so that it
