@@ -95,6 +95,9 @@ def test_teenager_signs_up_sees_only_minors_rooms_chats_and_declines_a_request(o
     expect(teen.page.locator("#request-panel")).to_be_visible()
     expect(message_in(teen.page, "Tu en es où")).to_be_visible()
     expect(teen.page.locator("#composer")).to_be_hidden()
+    # A minor is told how to stay safe before answering, with a way to the safety centre.
+    expect(teen.page.locator("#safety-prompt")).to_contain_text("never agree to meet")
+    expect(teen.page.locator("#safety-prompt-link")).to_have_attribute("href", "/safety/")
     teen.shot("teen-dm-request-phone")
     assert audit(teen.page) == [], "request panel at phone width"
     teen.page.get_by_role("button", name="Decline").click()
@@ -185,3 +188,20 @@ def test_blocked_message_says_why_and_keeps_the_draft(open_browser):
     expect(message_in(person.page, "06 12 34 56 78")).to_have_count(0)
     assert person.page.locator("#composer").get_by_label("Message").input_value() == "appelle moi au 06 12 34 56 78"
     person.shot("blocked-with-reason")
+
+
+def test_adult_sharing_contact_details_is_warned_then_asked_before_sharing_again(open_browser):
+    person = open_browser(unique("theo"))
+    sign_up(person, age=38)
+    open_room(person.page, "Le café")
+    send(person.page, "Appelle-moi au 06 12 34 56 78")
+    expect(message_in(person.page, "06 12 34 56 78")).to_be_visible()
+    feedback = person.page.locator("#composer-feedback")
+    expect(feedback).to_contain_text("You are sharing contact details")
+    # The next number is not sent at once: it takes a second, deliberate Send.
+    send(person.page, "ou au 07 11 22 33 44")
+    expect(feedback).to_contain_text("Press Send again to share it anyway")
+    expect(message_in(person.page, "07 11 22 33 44")).to_have_count(0)
+    person.shot("contact-details-confirm")
+    person.page.keyboard.press("Enter")
+    expect(message_in(person.page, "07 11 22 33 44")).to_be_visible()

@@ -22,6 +22,8 @@
     joined: new Set(),
     joining: new Set(),
     focusAfterJoin: null,
+    safetyPrompts: {}, // conversation id -> the server's first-contact prompt (minors)
+    contactWarned: false, // a contact warning was shown: ask before sharing again
     waits: {}, // room slug -> no sending there before this time (ms): slow mode is per room
     waitTimer: null,
     reportTarget: null,
@@ -197,7 +199,10 @@
       if (state.socket !== socket) return;
       if (event.code === 4001) { showAuth(); return; }
       if (event.code === 4003) { showStatus(ERROR_TEXT.suspended, "error"); return; }
-      showStatus(ERROR_TEXT.disconnected, "error");
+      if (event.code === 4008) {
+        showStatus(gettext("Too many messages too fast: the connection was paused. Reconnecting in a moment…"), "error");
+        state.reconnectDelay = Math.max(state.reconnectDelay, 5000);
+      } else showStatus(ERROR_TEXT.disconnected, "error");
       setTimeout(connect, state.reconnectDelay);
       state.reconnectDelay = Math.min(state.reconnectDelay * 2, 10000);
     });
@@ -264,10 +269,14 @@
       report.addEventListener("click", () => openReportDialog(message, report));
       head.append(report);
     }
-    const body = document.createElement("p");
-    body.className = "body";
-    body.textContent = message.body;
-    li.append(head, body);
+    li.append(head);
+    if (message.body) {
+      const body = document.createElement("p");
+      body.className = "body";
+      body.textContent = message.body;
+      li.append(body);
+    }
+    if (message.image && message.image.url) li.append(imageFigure(message));
     if ((options && options.held) || message.status === "held") {
       li.classList.add("held");
       const note = document.createElement("p");
@@ -276,6 +285,29 @@
       li.append(note);
     }
     return li;
+  }
+
+  // Every image is shown blurred until the person chooses to see that one (docs/images.md).
+  function imageFigure(message) {
+    const figure = document.createElement("figure");
+    figure.className = "image blurred";
+    const img = document.createElement("img");
+    img.src = message.image.url;
+    img.alt = fmt(gettext("Image shared by %s"), [message.author.pseudonym]);
+    if (message.image.width && message.image.height) { img.width = message.image.width; img.height = message.image.height; }
+    img.loading = "lazy";
+    const reveal = document.createElement("button");
+    reveal.type = "button";
+    reveal.className = "secondary reveal";
+    reveal.textContent = gettext("Show image");
+    reveal.setAttribute("aria-pressed", "false");
+    reveal.addEventListener("click", () => {
+      const hidden = figure.classList.toggle("blurred");
+      reveal.textContent = hidden ? gettext("Show image") : gettext("Blur image");
+      reveal.setAttribute("aria-pressed", hidden ? "false" : "true");
+    });
+    figure.append(img, reveal);
+    return figure;
   }
 
   function scrollToEnd() {
@@ -323,6 +355,9 @@
     li.append(button);
     return li;
   }
+
+  // Digits in a row, an @, or a link: what the server's contact warning is about.
+  const CONTACT_LIKE = /(\d[\s.-]?){6,}|@|https?:|www\./i;
 
   const ASSURANCE_RANK = { declared: 0, estimated: 1, verified: 2 };
 
@@ -441,6 +476,11 @@
     const outgoing = conversation.state === "requested" && conversation.initiated_by_me;
     if (incoming) {
       $("request-text").textContent = fmt(gettext("%s wants to talk with you. Nothing more reaches you unless you accept. You can decline, or block them so that they can never write to you again."), [conversation.with.pseudonym]);
+      const prompt = state.safetyPrompts[id];
+      const minor = state.user && state.user.age_band !== "18+";
+      $("safety-prompt").hidden = !(prompt || minor);
+      $("safety-prompt-text").textContent = gettext("Someone you may not know wants to talk to you. You can decline or block them, and report them if anything feels wrong. Never share your address, your school, your number or photos, and never agree to meet.");
+      $("safety-prompt-link").href = (prompt && prompt.safety_url) || "/safety/";
       $("request-panel").hidden = false;
     }
     if (outgoing) {
@@ -574,6 +614,7 @@
         if (cur.kind === "dm" && cur.id === event.conversation) showMessage(event.message, event.restored);
         break;
       case "dm.request":
+        if (event.safety_prompt && event.conversation) state.safetyPrompts[event.conversation.id || event.conversation] = event.safety_prompt;
         showStatus(fmt(gettext("%s sent you a message request. Open it under Requests."), [event.from.pseudonym]), "info");
         refreshConversations();
         break;
@@ -720,6 +761,13 @@
       const body = input.value;
       if (!body.trim() || !state.current || Date.now() < waitUntil()) return;
       const slowRoom = state.current.kind === "room" && (state.rooms.find((r) => r.slug === state.current.slug) || {}).slow_mode_seconds;
+      // After a contact warning, something that looks like contact details needs a second Send.
+      if (state.contactWarned && CONTACT_LIKE.test(body) && input.dataset.confirmed !== body) {
+        input.dataset.confirmed = body;
+        setFeedback(gettext("This looks like contact details. Outside Phare, nobody moderates the conversation. Press Send again to share it anyway."), "held");
+        return;
+      }
+      delete input.dataset.confirmed;
       try {
         let ack;
         if (state.current.kind === "room") ack = await request("room.send", { room: state.current.slug, body });
@@ -728,6 +776,10 @@
         setFeedback("");
         appendMessage(ack.message, { held: ack.message.status === "held" });
         if (ack.message.status === "held") setFeedback(gettext("Your message is held for review: only you can see it until a moderator checks it."), "held");
+        else if (ack.contact_warning) {
+          state.contactWarned = true;
+          setFeedback(gettext("You are sharing contact details. Only share them with people you trust: outside Phare, nobody moderates the conversation."), "held");
+        }
         if (slowRoom) startWait(slowRoom);
       } catch (error) {
         if (error.code === "rate_limited" && error.retry_after) { startWait(Math.ceil(error.retry_after)); return; }
