@@ -806,3 +806,22 @@ def export_user_content(*, user: User) -> dict[str, Any]:
             for m in messages.iterator()
         ],
     }
+
+
+def hold_message_images(*, upload_ids: list[int]) -> list[tuple[str, bytes]]:
+    """Put these images under legal hold (retention and clean-up skip them) and return the
+    bytes of every stored copy, as (file name, bytes), for a referral package."""
+    from django.core.files.storage import default_storage
+
+    from chat.models import Upload
+
+    files: list[tuple[str, bytes]] = []
+    for upload in Upload.objects.filter(pk__in=upload_ids).order_by("pk"):
+        if not upload.legal_hold:
+            upload.legal_hold = True
+            upload.save(update_fields=["legal_hold"])
+        for kind, name in (("original", upload.quarantine_name), ("delivered", upload.storage_name)):
+            if name and default_storage.exists(name):
+                with default_storage.open(name, "rb") as handle:
+                    files.append((f"image-{upload.pk}-{kind}.bin", handle.read()))
+    return files

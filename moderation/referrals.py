@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from chat import services as chat_services
 from moderation.audit import record_audit
 from moderation.models import Case, Evidence, Referral
 
@@ -45,6 +46,12 @@ def refer_case(*, case: Case, actor=None) -> Referral:
         name = f"evidence-{evidence.pk}.json"
         hashes[name] = _write(folder / name, {"id": evidence.pk, "captured_sha256": evidence.content_hash,
                                               "data": evidence.data})
+    upload_ids = sorted({int(item["image"]["id"]) for evidence in Evidence.objects.filter(reports__case=case)
+                         for item in [evidence.data.get("message") or {}] + list(evidence.data.get("context") or [])
+                         if (item.get("image") or {}).get("id")})
+    for name, raw in chat_services.hold_message_images(upload_ids=upload_ids):
+        (folder / name).write_bytes(raw)
+        hashes[name] = hashlib.sha256(raw).hexdigest()
     lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(hashes.items()))
     (folder / "MANIFEST.sha256").write_text(lines, encoding="utf-8")
     manifest_sha = hashlib.sha256(lines.encode("utf-8")).hexdigest()

@@ -215,3 +215,35 @@ def test_dismissing_a_gate_held_message_delivers_it_and_removal_reversal_shows_i
     decision = case.decisions.get()
     assert decision.undo["message_status"] == Message.Status.VISIBLE
     assert case.decisions.get().own_initiative is True
+
+
+def test_referral_package_includes_the_reported_image_and_holds_it(api, moderator, make_user, settings, tmp_path):
+    import hashlib
+    from pathlib import Path
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from chat import services as chat_services
+    from chat.models import Membership, Upload
+
+    settings.PHARE_REFERRAL_DIR = str(tmp_path / "referrals")
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    room = chat_services.create_room(slug="photos", name="Photos", audience="adults", media_allowed=True)
+    author = make_user(pseudonym="img_author")
+    Membership.objects.create(room=room, user=author)
+    name = default_storage.save("delivered/evidence.webp", ContentFile(b"RIFF-fake-image-bytes"))
+    upload = Upload.objects.create(uploader=author, room=room, status="cleared", storage_name=name, sha256="0" * 64)
+    message = Message.objects.create(room=room, author=author, body="", image=upload)
+    report = services.file_report(reporter=make_user(pseudonym="img_rep"), target={"message": str(message.pk)},
+                                  category="threat", details="", good_faith=True)
+    assert report.evidence.data["message"]["image"]["id"] == str(upload.pk)
+    assert api(moderator).post(f"/api/v1/moderation/cases/{report.case_id}/decide",
+                               {"action": "refer", "reason_code": "threat"}).status_code == 200
+    upload.refresh_from_db()
+    assert upload.legal_hold
+    folder = Path(Case.objects.get(pk=report.case_id).referrals.get().path)
+    image_file = folder / f"image-{upload.pk}-delivered.bin"
+    assert image_file.read_bytes() == b"RIFF-fake-image-bytes"
+    manifest = (folder / "MANIFEST.sha256").read_text()
+    assert f"{hashlib.sha256(b'RIFF-fake-image-bytes').hexdigest()}  {image_file.name}" in manifest
