@@ -277,7 +277,9 @@ def render(results: dict, meta: dict) -> str:
         s = {k: (v.get("sustained_rate") if "error" not in v else None) for k, v in per.items()}
         lines.append(f"| {SCENARIOS[name]['label']} | {fmt(s.get('S0'))} | {fmt(s.get('S1'))} | "
                      f"{fmt(s.get('S2'))} | {ratio(s.get('S2'), s.get('S1'))} | {ratio(s.get('S2'), s.get('S0'))} |")
-    lines += ["", "Deliveries per second (one delivery = one message arriving on one socket).", "",
+    lines += ["", "Deliveries per second (one delivery = one message arriving on one socket).", ""]
+    lines += targets(results)
+    lines += ["",
               "### At a fixed load", "",
               "| scenario | system | deliveries/s offered | p50 ms | p99 ms | server CPU µs / delivery | Redis CPU s | lost | duplicated | refused but delivered |",
               "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -308,6 +310,33 @@ def render(results: dict, meta: dict) -> str:
         for name, system, r in idle:
             lines.append(f"| {system} | {r['idle_sockets']:,} | {r['idle_cpu_share']:.2%} |")
     return "\n".join(lines)
+
+
+def targets(results: dict) -> list[str]:
+    """Issue 8's targets, checked against this run's figures."""
+    def sustained(name: str, system: str):
+        r = results.get(name, {}).get(system, {})
+        return None if "error" in r else r.get("sustained_rate")
+
+    out = ["Targets (issue 8), this run:", ""]
+    ratios = []
+    for name in ("rooms10_small", "rooms10", "rooms100"):
+        s1, s2 = sustained(name, "S1"), sustained(name, "S2")
+        if s1 and s2 is not None:
+            ratios.append(f"{SCENARIOS[name]['label']}: {s2 / s1:.2f}")
+    if ratios:
+        out.append("- S2/S1 ≥ 0.85 in rooms of 10 or more: " + "; ".join(ratios) + ".")
+    best = max((sustained(n, "S2") or 0 for n in results), default=0)
+    if "S2" in {k for per in results.values() for k in per}:
+        out.append(f"- S2 ≥ 25,000 deliveries/s with p99 ≤ 200 ms on one process: best S2 figure {best:,.0f}/s "
+                   f"({'met' if best >= 25000 else 'not met'}).")
+    for name, per in results.items():
+        r = per.get("S2", {})
+        if r.get("idle_cpu_share") is not None:
+            share = r["idle_cpu_share"]
+            out.append(f"- {r['idle_sockets']:,} idle sockets under 5% of a core: S2 {share:.2%} "
+                       f"({'met' if share < 0.05 else 'not met'}).")
+    return out
 
 
 def write_doc(section: str) -> None:
