@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from accounts.errors import PhareError
 from moderation import rules, selectors, services
 from moderation.representations import case_repr
 
@@ -39,7 +40,10 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 @ensure_csrf_cookie
 def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     moderator = _moderator(request)
-    case = services.read_case(moderator=moderator, case_id=case_id)
+    try:
+        case = services.read_case(moderator=moderator, case_id=case_id)
+    except PhareError as error:  # no such case: the console's 404 page, not a 500
+        raise Http404 from error
     data = case_repr(case)
     for evidence in data["evidence"]:
         # One thread, oldest first, with the reported message marked.

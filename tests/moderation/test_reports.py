@@ -132,3 +132,31 @@ async def test_report_frame_is_acknowledged_with_the_report(make_user, adults_ro
     assert bad["type"] == "error" and bad["error"]["code"] == "bad_request"
     del chat_services
     await a.close(), await r.close()
+
+
+def test_postgresql_refuses_to_change_or_delete_evidence_but_allows_legal_hold(api, make_user):
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the freezing trigger is PostgreSQL's")
+    subject = make_user(pseudonym="frozen_subject")
+    rid = api(make_user(pseudonym="frozen_rep")).post("/api/v1/reports", {
+        "target": {"user": str(subject.pk)}, "category": "spam", "good_faith": True}).json()["report"]["id"]
+    evidence = Report.objects.get(pk=rid).evidence
+    from moderation.models import Evidence
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Evidence.objects.filter(pk=evidence.pk).update(data={"forged": True})
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Evidence.objects.filter(pk=evidence.pk).update(content_hash="0" * 64)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Evidence.objects.filter(pk=evidence.pk).delete()
+    Evidence.objects.filter(pk=evidence.pk).update(legal_hold=True)
+    evidence.refresh_from_db()
+    assert evidence.legal_hold and services_intact(evidence)
+
+
+def services_intact(evidence) -> bool:
+    from moderation.services import evidence_intact
+
+    return evidence_intact(evidence)
