@@ -20,14 +20,21 @@ def error_response(error: PhareError) -> JsonResponse:
     return response
 
 
+# int() refuses strings of more than 4300 digits (CVE-2020-10735); nothing in Phare is that long.
+MAX_DECIMAL_DIGITS = 1000
+
+
 def storable(value: Any) -> bool:
     """False for text PostgreSQL or UTF-8 cannot take anywhere in a decoded JSON value: NUL,
-    and lone surrogates (which a JSON "\\ud800" escape decodes to). Refusing them at the
-    edge keeps them from ever reaching a query (a 500) or a socket send."""
+    and lone surrogates (which a JSON "\\ud800" escape decodes to), and for digit strings
+    too long for int() (services turn decimal ids into ints). Refusing them at the edge keeps
+    them from ever reaching a query or an int() (a 500) or a socket send."""
     if isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
+            return False
+        if len(value) > MAX_DECIMAL_DIGITS and value.isdecimal():
             return False
         return "\x00" not in value
     if isinstance(value, dict):

@@ -14,6 +14,9 @@ from typing import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from accounts.errors import PhareError
+from accounts.http import MAX_DECIMAL_DIGITS, error_response
+
 DEFAULT_CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -36,10 +39,20 @@ DEFAULT_PERMISSIONS_POLICY = (
 
 
 class SecurityHeadersMiddleware:
-    """Adds the CSP and Permissions-Policy headers unless a view already set its own."""
+    """Adds the CSP and Permissions-Policy headers unless a view already set its own, and
+    answers 404 for a URL parameter no view can take (see `process_view`)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        """A path parameter that is a run of more than a thousand digits is no id (ids are
+        64-bit), and int() would raise on it past 4300 digits, deep in some view: answer the
+        API's 404 here, once for every route, instead of a 500 there."""
+        for value in [*view_args, *view_kwargs.values()]:
+            if isinstance(value, str) and len(value) > MAX_DECIMAL_DIGITS and value.isdecimal():
+                return error_response(PhareError("not_found"))
+        return None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
