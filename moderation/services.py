@@ -345,6 +345,8 @@ def _distinct_message_reporters(case: Case) -> int:
 def _apply_interim_measures(case: Case) -> None:
     """Hide a message several people reported or the gate flagged as critical; restrict the
     subject of a child-safety escalation at once. Idempotent through the case's flags."""
+    if case.interim_data.get("lifted_by_appeal"):
+        return
     critical = any(_is_critical_flag(f) for f in case.flags.all())
     if case.subject_type == "message" and not case.interim_hidden:
         threshold = int(_setting("PHARE_INTERIM_HIDE_REPORTERS", 3))
@@ -817,12 +819,14 @@ def file_appeal(*, user: User, notice_id: Any, reason: str) -> Appeal:
         notice = Notice.objects.select_related("decision").filter(pk=int(notice_id), recipient=user).first()
         if notice is None:
             raise PhareError("not_found")
-        if notice.decision_id is None or notice.kind not in (Notice.Kind.DECISION, Notice.Kind.REPORT_OUTCOME,
-                                                              Notice.Kind.ROOM_PROPOSAL):
+        # Decisions, and interim measures taken before any decision (hiding, restriction).
+        interim = notice.kind == Notice.Kind.INTERIM and notice.case_id is not None
+        if not interim and (notice.decision_id is None or notice.kind not in (
+                Notice.Kind.DECISION, Notice.Kind.REPORT_OUTCOME, Notice.Kind.ROOM_PROPOSAL)):
             raise PhareError("bad_request", extra={"reason": "not_appealable"})
         if notice.appealable_until is None or notice.appealable_until < timezone.now():
             raise PhareError("forbidden", extra={"reason": "appeal_window_closed"})
-        if notice.decision.reversed_at is not None:
+        if notice.decision_id is not None and notice.decision.reversed_at is not None:
             raise PhareError("conflict", extra={"reason": "already_reversed"})
         try:
             with transaction.atomic():
@@ -854,6 +858,8 @@ def decide_appeal(*, moderator: User, appeal_id: Any, outcome: str, note: str = 
             raise PhareError("not_found")
         if appeal.status != Appeal.Status.PENDING:
             raise PhareError("conflict", extra={"status": appeal.status})
+        if appeal.notice.decision_id is None:
+            return _decide_interim_appeal(moderator=moderator, appeal=appeal, outcome=outcome, note=note)
         decision = Decision.objects.select_for_update().select_related("case").filter(
             pk=appeal.notice.decision_id).first()
         if decision is None:  # only decision notices are appealable; never a 500 if one is not
@@ -878,6 +884,31 @@ def decide_appeal(*, moderator: User, appeal_id: Any, outcome: str, note: str = 
                 action=outcome, reason_code=decision.reason_code, automated=False,
                 scope={"appeal": str(appeal.pk)}, appealable=False)
         _tell_moderators(case)
+    return appeal
+
+
+def _decide_interim_appeal(*, moderator: User, appeal: Appeal, outcome: str, note: str) -> Appeal:
+    """An appeal against an automated interim measure. `reversed` lifts the measures still in
+    force (the message comes back, the restriction ends); the case stays open for a decision.
+    Precondition: inside decide_appeal's transaction, `appeal` locked."""
+    notice = appeal.notice
+    if notice.kind != Notice.Kind.INTERIM or notice.case_id is None:
+        raise PhareError("conflict", extra={"reason": "not_appealable"})
+    case = Case.objects.select_for_update().get(pk=notice.case_id)
+    appeal.status = Appeal.Status.UPHELD if outcome == "upheld" else Appeal.Status.REVERSED
+    appeal.decided_by, appeal.decided_at, appeal.decision_note = moderator, timezone.now(), note
+    appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    lifted = outcome == "reversed" and case.is_open and (case.interim_hidden or case.interim_restricted)
+    if lifted:
+        _lift_interim(case, restore_message=True)
+        # A person found the automated measure wrong: triage does not take it again.
+        case.interim_data = {**case.interim_data, "lifted_by_appeal": True}
+        case.save(update_fields=["interim_data"])
+    record_audit(actor=moderator, action="appeal.decided", target_type="appeal", target_id=str(appeal.pk),
+                 data={"outcome": outcome, "interim": notice.action, "lifted": lifted, "note": note})
+    _notify(recipient_id=appeal.appellant_id, kind=Notice.Kind.APPEAL_OUTCOME, case=case, action=outcome,
+            reason_code=notice.reason_code, automated=False, scope={"appeal": str(appeal.pk)}, appealable=False)
+    _tell_moderators(case)
     return appeal
 
 

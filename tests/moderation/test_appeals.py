@@ -93,3 +93,32 @@ def test_nothing_decides_an_appeal_automatically(removed, api):
     services.sweep_untriaged()
     services.alert_sla_breaches()
     assert Appeal.objects.get().status == "pending"
+
+
+def test_interim_hiding_can_be_appealed_and_a_reversal_brings_the_message_back(api, moderator, make_user, adults_room,
+                                                                              post):
+    author = make_user(pseudonym="hidden_author")
+    message = post(author, adults_room, "pas méchant")
+    for i in range(3):
+        report = services.file_report(reporter=make_user(pseudonym=f"crowd_rep{i}"), target={"message": str(message.pk)},
+                                      category="hate", details="", good_faith=True)
+        services.triage_report(report_id=report.pk)
+    message.refresh_from_db()
+    assert message.status == Message.Status.HELD
+    notice = Notice.objects.get(recipient=author, kind="interim")
+    response = api(author).post("/api/v1/appeals", {"notice": str(notice.pk), "reason": "Rien de haineux."})
+    assert response.status_code == 201, response.json()
+    appeal_id = response.json()["appeal"]["id"]
+    assert api(moderator).post(f"/api/v1/moderation/appeals/{appeal_id}/decide",
+                               {"outcome": "reversed"}).status_code == 200
+    message.refresh_from_db()
+    assert message.status == Message.Status.VISIBLE
+    case = report.case
+    case.refresh_from_db()
+    assert case.status == "open" and not case.interim_hidden
+    # A fourth report does not hide it again: a person already looked.
+    late = services.file_report(reporter=make_user(pseudonym="crowd_rep9"), target={"message": str(message.pk)},
+                                category="hate", details="", good_faith=True)
+    services.triage_report(report_id=late.pk)
+    message.refresh_from_db()
+    assert message.status == Message.Status.VISIBLE
