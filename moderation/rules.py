@@ -67,6 +67,7 @@ ACTION_LABELS = {
     "approve_room": _("room approved"),
     "reject_room": _("room rejected"),
     "strike_suspension": _("account suspended after repeated violations"),
+    "reversed": _("the decision was reversed on appeal"),
 }
 
 

@@ -876,6 +876,11 @@ def decide_appeal(*, moderator: User, appeal_id: Any, outcome: str, note: str = 
             else:
                 _undo_action(decision)
                 case.reports.update(founded=False)
+                # The reporters were told the first outcome; they are told it changed.
+                for report in case.reports.filter(reporter__isnull=False).exclude(reporter_id=appeal.appellant_id):
+                    _notify(recipient_id=report.reporter_id, kind=Notice.Kind.REPORT_OUTCOME, case=case,
+                            decision=decision, report=report, action="reversed", reason_code=decision.reason_code,
+                            automated=False, scope={"report": str(report.pk)}, appealable=False)
             decision.reversed_at = timezone.now()
             decision.save(update_fields=["reversed_at"])
         record_audit(actor=moderator, action="appeal.decided", target_type="appeal", target_id=str(appeal.pk),

@@ -44,6 +44,8 @@ def test_author_appeals_and_a_different_moderator_reverses(api, moderator, moder
     outcome = api(author).get("/api/v1/notices").json()["notices"][0]
     assert outcome["kind"] == "appeal_outcome" and outcome["action"] == "reversed"
     assert AuditEntry.objects.filter(action="appeal.decided", target_id=appeal_id).exists()
+    told = Notice.objects.filter(recipient=reporter, kind="report_outcome").order_by("-pk").first()
+    assert told.action == "reversed" and told.appealable_until is None
     again = api(moderator2).post(f"/api/v1/moderation/appeals/{appeal_id}/decide", {"outcome": "upheld"})
     assert again.status_code == 409
 
