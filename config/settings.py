@@ -312,6 +312,9 @@ LOGGING = {
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # /metrics answers only with `Authorization: Bearer <token>` when set (docs/operations.md).
 PHARE_METRICS_TOKEN = env_str("PHARE_METRICS_TOKEN")
+# Celery workers serve their own metrics on this port when set (ops/tasks_instrumentation.py).
+PHARE_WORKER_METRICS_PORT = env_int("PHARE_WORKER_METRICS_PORT", 0)
+PHARE_WORKER_METRICS_ADDR = env_str("PHARE_WORKER_METRICS_ADDR", "")
 
 # --- Phare policy defaults (operators refine these in the admin) ------------------------
 PHARE_MIN_AGE = 13

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 
 from celery import signals
@@ -65,19 +64,22 @@ def _on_failure(sender=None, task_id=None, exception=None, **kwargs) -> None:
 def _start_worker_exporter(sender=None, **kwargs) -> None:
     """Workers have no HTTP server: with PHARE_WORKER_METRICS_PORT set, the worker's main
     process serves /metrics for itself and its pool processes (multiprocess mode)."""
-    port = os.environ.get("PHARE_WORKER_METRICS_PORT")
+    from django.conf import settings
+
+    port = settings.PHARE_WORKER_METRICS_PORT
     if not port:
         return
     from prometheus_client import CollectorRegistry, start_http_server
     from prometheus_client import multiprocess
 
-    registry = None
+    options: dict = {}
+    if settings.PHARE_WORKER_METRICS_ADDR:
+        options["addr"] = settings.PHARE_WORKER_METRICS_ADDR  # else the library's: every interface
     if metrics.multiprocess_dir():
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    start_http_server(int(port), addr=os.environ.get("PHARE_WORKER_METRICS_ADDR", "0.0.0.0"),
-                      **({"registry": registry} if registry is not None else {}))
-    logger.info("worker metrics served", extra={"event": "worker.metrics", "port": int(port)})
+        options["registry"] = CollectorRegistry()
+        multiprocess.MultiProcessCollector(options["registry"])
+    start_http_server(port, **options)
+    logger.info("worker metrics served", extra={"event": "worker.metrics", "port": port})
 
 
 def _on_process_shutdown(**kwargs) -> None:
