@@ -198,3 +198,35 @@ def test_journey_metrics_add_up_across_processes_and_logs_hold_no_text_password_
     assert {"/api/v1/accounts/signup", "/api/v1/accounts/login", "/api/v1/me/export"} <= {r["path"] for r in requests}
     sockets = [r for r in records if r.get("event") == "ws.connect"]
     assert len(sockets) == 2 and all(r.get("connection_id") for r in sockets)
+
+
+def test_a_real_worker_serves_task_duration_and_queue_wait(service_env, tmp_path: Path):
+    from celery import Celery
+
+    from tests.integration.conftest import CeleryWorker
+
+    prom_dir = tmp_path / "worker-metrics"
+    prom_dir.mkdir()
+    port = free_port()
+    env = dict(service_env, PHARE_WORKER_METRICS_PORT=str(port), PHARE_WORKER_METRICS_ADDR="127.0.0.1",
+               PROMETHEUS_MULTIPROC_DIR=str(prom_dir))
+    worker = CeleryWorker(env=env, log_path=tmp_path / "celery.log")
+    worker.start()
+    try:
+        # Published from this process: its before_task_publish hook stamps the enqueue time.
+        Celery(broker=service_env["REDIS_URL"]).send_task("moderation.tasks.sweep_untriaged",
+                                                          queue="moderation")
+
+        def served() -> str | None:
+            try:
+                text = scrape(f"http://127.0.0.1:{port}")
+            except OSError:
+                return None
+            done = metric_value(text, 'phare_task_duration_seconds_count{task="moderation.tasks.sweep_untriaged"}')
+            return text if done >= 1 else None
+
+        text = wait_for(served, 30, "the worker to report the task")
+        assert metric_value(text, 'phare_task_queue_wait_seconds_count{queue="moderation"}') >= 1
+    finally:
+        worker.stop()
+        print("--- celery ---\n" + worker.log_path.read_text(errors="replace")[-3000:])
