@@ -4,7 +4,6 @@ GPS data is delivered live without it; once banked, a resized copy is blocked by
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import io
 import json
 import time
@@ -16,25 +15,34 @@ import pytest
 import websockets
 from PIL import ExifTags, Image
 
-from tests.chat.media_images import jpeg_with_metadata, photo, resized_recompressed
+from tests.chat.media_images import (
+    jpeg_with_metadata,
+    photo,
+    png_claiming_size,
+    resized_recompressed,
+    truncated_jpeg,
+)
 from tests.integration.conftest import CeleryWorker, HttpUser, manage, start_asgi_server
 
 pytestmark = pytest.mark.integration
 
+PASSWORD = "correct horse battery"
 
-def signup(base: str, pseudonym: str) -> tuple[HttpUser, str]:
+
+def account(env: dict[str, str], base: str, pseudonym: str, *, moderator: bool = False) -> tuple[HttpUser, str]:
+    """An adult account made with the sign-up service (not over HTTP: the integration suite
+    shares one per-IP sign-up budget), then signed in over HTTP like a browser."""
+    manage(env, "shell", "-c", (
+        "import datetime as dt; from accounts.services import sign_up; "
+        f"sign_up(pseudonym={pseudonym!r}, password={PASSWORD!r}, "
+        "birthdate=dt.date.today() - dt.timedelta(days=11000), "
+        "ip='127.0.0.1')"))
+    if moderator:
+        manage(env, "grantrole", pseudonym, "moderator")
     user = HttpUser(base)
-    birthdate = (dt.date.today() - dt.timedelta(days=30 * 365)).isoformat()
-    status, body = user.call("POST", "/api/v1/accounts/signup",
-                             {"pseudonym": pseudonym, "password": "correct horse battery", "birthdate": birthdate})
-    assert status == 201, body
+    status, body = user.call("POST", "/api/v1/accounts/login", {"pseudonym": pseudonym, "password": PASSWORD})
+    assert status == 200, body
     return user, body["user"]["id"]
-
-
-def moderator(env: dict[str, str], base: str, pseudonym: str) -> HttpUser:
-    user, _ = signup(base, pseudonym)
-    manage(env, "grantrole", pseudonym, "moderator")
-    return user
 
 
 async def _request(ws, frame: dict) -> dict:
@@ -91,9 +99,9 @@ def test_image_scanned_by_the_worker_is_delivered_clean_then_its_banked_copy_is_
     try:
         worker.start()
         manage(media_env, "createroom", "--slug", "pics-it", "--name", "Pics", "--audience", "adults", "--media")
-        ann, _ann_id = signup(server.http, "ann_img_it")
-        ben, _ben_id = signup(server.http, "ben_img_it")
-        mod = moderator(media_env, server.http, "mod_img_it")
+        ann, ann_id = account(media_env, server.http, "ann_img_it")
+        ben, _ben_id = account(media_env, server.http, "ben_img_it")
+        mod, _mod_id = account(media_env, server.http, "mod_img_it", moderator=True)
         original = jpeg_with_metadata(photo(7, (640, 480)))
 
         async def scenario() -> None:
@@ -101,6 +109,14 @@ def test_image_scanned_by_the_worker_is_delivered_clean_then_its_banked_copy_is_
                     websockets.connect(server.ws, additional_headers=ben.ws_headers()) as b:
                 for ws in (a, b):
                     assert (await _request(ws, {"type": "room.join", "id": "j", "room": "pics-it"}))["type"] == "ack"
+                # A decompression bomb is refused from its header, a truncated photo by the
+                # worker; both processes carry on with the next image.
+                status, body = await asyncio.to_thread(post_image, ann, png_claiming_size(50_000, 50_000), "pics-it")
+                assert status == 413 and body["error"]["reason"] == "decompression_bomb", body
+                status, body = await asyncio.to_thread(post_image, ann, truncated_jpeg(photo(8)), "pics-it")
+                assert status == 202, body
+                failed = await _event(a, "upload.failed")
+                assert failed["upload"]["error"]["code"] == "unsupported_media"
                 status, body = await asyncio.to_thread(post_image, ann, original, "pics-it")
                 assert status == 202 and body["upload"]["status"] == "scanning", body
                 event = await _event(b, "room.message", where=lambda e: "image" in e["message"])
@@ -126,7 +142,7 @@ def test_image_scanned_by_the_worker_is_delivered_clean_then_its_banked_copy_is_
 
         asyncio.run(scenario())
         cases = mod.call("GET", "/api/v1/moderation/cases?status=open")[1]["cases"]
-        assert any(c["subject"]["id"] == _ann_id for c in cases), cases
+        assert any(c["subject"]["id"] == ann_id for c in cases), cases
     finally:
         worker.stop()
         server.stop()
