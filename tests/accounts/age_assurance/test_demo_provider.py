@@ -54,7 +54,13 @@ def test_demo_follows_debug(settings) -> None:  # type: ignore[no-untyped-def]
     assert not DemoEstimator().available()
     settings.DEBUG = True
     assert DemoEstimator().available()
-    assert "demo" in str(DemoEstimator().label).lower()
+    # Labelled as a demo in the UI, in each language.
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert "demo" in str(DemoEstimator().label).lower()
+    with translation.override("fr"):
+        assert "démonstration" in str(DemoEstimator().label).lower()
 
 
 def test_flow_needs_no_nonce_for_the_demo(store: LocMemCache) -> None:
