@@ -122,3 +122,59 @@ def test_worker_killed_mid_task_runs_it_again_and_it_takes_effect_once(private_r
     assert final_audits == 1, "a task run twice had a second effect"
     assert final_triaged_at == triaged_at
     assert reports_for_case == 1
+
+
+def _children(pid: int) -> list[int]:
+    from pathlib import Path
+
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if re.search(rf"^PPid:\s+{pid}$", text, re.M):
+            found.append(int(status.parent.name))
+    return found
+
+
+@pytest.mark.timeout(300)
+def test_pool_child_killed_mid_task_is_requeued_at_once_and_takes_effect_once(private_redis, shared_pg_database,
+                                                                                processes):
+    """With the prefork pool, only the child running the task dies: reject-on-worker-lost puts
+    the task back at once (no visibility timeout to wait for), and it takes effect once."""
+    import os
+    import signal
+
+    env = phare_env(database_url=shared_pg_database, redis_url=private_redis.url)  # the default 600 s timeout
+    prepare_database(env)
+    tag = f"p{uuid.uuid4().hex[:5]}"
+    filed = json.loads(manage(env, "shell", "-c", _FILE_A_REPORT.format(tag=tag)).strip().splitlines()[-1])
+    report_id = filed["report"]
+    lock = _connect(shared_pg_database)
+    lock.execute("SELECT id FROM moderation_report WHERE id = %s FOR UPDATE", (report_id,))
+    worker = processes["worker"](env, pool="prefork")
+
+    def blocked_child() -> int | None:
+        with _connect(shared_pg_database, autocommit=True) as conn:
+            waiting = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                   "AND wait_event_type = 'Lock'").fetchone()[0]
+        children = _children(worker.process.pid)
+        return children[0] if waiting and len(children) == 1 else None
+
+    child = wait_for(blocked_child, 60, "the pool child to start the triage task")
+    killed_at = time.monotonic()
+    os.kill(child, signal.SIGKILL)
+    lock.rollback()
+    lock.close()
+    wait_for(lambda: triage_effects(shared_pg_database, report_id)[1] is not None, 60,
+             "the task to run again in a new pool child")
+    recovery = time.monotonic() - killed_at
+    audits, _ = triage_effects(shared_pg_database, report_id)
+    figures.record(
+        "Celery pool child killed (SIGKILL) mid-task", recovery_seconds=recovery, sent=1, acknowledged=1,
+        lost=0, duplicates=audits - 1,
+        detail="prefork pool, visibility timeout left at 600 s: re-queued at once by reject-on-worker-lost",
+    )
+    assert audits == 1
+    assert recovery < 30, "the task waited for the visibility timeout instead of being re-queued"
