@@ -198,5 +198,6 @@ def admit_connection(*, ip: str | None) -> throttling.Policy:
         import ipaddress
 
         subject = str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
-    throttling.check("connect_ip", subject=subject)
+    if not throttling.is_exempt_ip(ip):
+        throttling.check("connect_ip", subject=subject)
     return throttling.current_policy()

@@ -359,6 +359,9 @@ PHARE_RATE_LIMIT_REDIS_URL = env_str("PHARE_RATE_LIMIT_REDIS_URL", REDIS_URL)
 # A dead Redis must cost an action this long at most, then is not retried for RETRY seconds.
 PHARE_RATE_LIMIT_REDIS_TIMEOUT = 0.5
 PHARE_RATE_LIMIT_RETRY_SECONDS = 5
+# Trusted addresses that skip per-IP limits (a monitoring probe, a load-test host). Never a
+# reverse proxy's address: behind one, REMOTE_ADDR must already be the client's.
+PHARE_RATE_LIMIT_EXEMPT_IPS = env_list("PHARE_RATE_LIMIT_EXEMPT_IPS", [])
 # Called with actor=, action=, target_type=, target_id=, data= after an operator or a
 # moderator changes a limit, the abuse policy or a room's protection (the audit log).
 PHARE_POLICY_CHANGE_HOOKS = ["moderation.services.audit_policy_change"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 from typing import Any
 
 import pytest
@@ -16,6 +17,11 @@ from accounts.services import add_years, sign_up
 from chat import services as chat_services
 
 _counter = itertools.count(1)
+
+# Server processes started by integration, reliability and browser tests inherit this: all
+# their clients share 127.0.0.1, so per-IP limits would count the whole run as one person.
+# Tests of per-IP limits start their servers without it (tests/reliability/conftest.py).
+os.environ.setdefault("PHARE_RATE_LIMIT_EXEMPT_IPS", "127.0.0.1")
 
 
 @pytest.fixture(autouse=True)

@@ -192,3 +192,12 @@ def test_without_redis_logins_fall_back_to_per_process_limits(make_user, cache_d
     assert login(Client(), "outage_user", "correct horse battery").status_code == 200
     assert login(Client(), "outage_user", "correct horse battery").status_code == 200
     assert login(Client(), "outage_user", "correct horse battery").status_code == 429
+
+
+def test_an_exempt_address_skips_per_ip_limits_only(settings):
+    settings.PHARE_RATE_LIMIT_EXEMPT_IPS = ["192.0.2.1"]
+    set_rate("signup_ip", 1, 3600)
+    assert signup(Client(), "probe_one", ip="192.0.2.1").status_code == 201
+    assert signup(Client(), "probe_two", ip="192.0.2.1").status_code == 201
+    assert signup(Client(), "someone_a", ip="192.0.2.2").status_code == 201
+    assert signup(Client(), "someone_b", ip="192.0.2.2").status_code == 429

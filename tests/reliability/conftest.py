@@ -14,6 +14,7 @@ from tests.integration.conftest import (  # noqa: F401  (fixtures re-exported)
     pg_database_url,
     redis_url,
     service_env,
+    start_asgi_server,
 )
 
 _MAKE_ACCOUNTS = """
@@ -79,3 +80,20 @@ from tests.reliability.faults import (  # noqa: E402,F401  (fixtures re-exported
     reliability_figures,
     shared_pg_database,
 )
+
+
+@pytest.fixture
+def strict_asgi_servers(service_env, tmp_path):
+    """Servers that count 127.0.0.1 like any other address (tests of per-IP limits; the test
+    session exempts it otherwise, tests/conftest.py)."""
+    env = {**service_env, "PHARE_RATE_LIMIT_EXEMPT_IPS": ""}
+    servers = []
+
+    def start(count: int):
+        for _ in range(count):
+            servers.append(start_asgi_server(env, tmp_path))
+        return servers
+
+    yield start
+    for server in servers:
+        server.stop()

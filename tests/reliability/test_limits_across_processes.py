@@ -53,9 +53,9 @@ def test_room_message_limit_holds_in_total_across_two_processes(asgi_servers, se
     assert stored.strip().splitlines()[-1] == "6"
 
 
-def test_signup_limit_per_ip_holds_in_total_across_two_processes(asgi_servers, service_env, policy):
+def test_signup_limit_per_ip_holds_in_total_across_two_processes(strict_asgi_servers, service_env, policy):
     policy({"signup_ip": (3, 3600)})
-    first, second = asgi_servers(2)
+    first, second = strict_asgi_servers(2)
     statuses = []
     for i in range(8):
         server = first if i % 2 == 0 else second
