@@ -29,6 +29,13 @@ class ChatterLog:
     connects: list[tuple[float, str]] = field(default_factory=list)  # (time, server url)
     disconnects: list[float] = field(default_factory=list)
     ack_times: list[float] = field(default_factory=list)
+    refused_bodies: dict[str, str] = field(default_factory=dict)  # body → error code
+    received_bodies: set[str] = field(default_factory=set)
+
+    def blocked_but_seen(self, seen_bodies: set[str]) -> list[str]:
+        """Bodies the gate refused that nevertheless reached someone: must be empty."""
+        return sorted(body for body, code in self.refused_bodies.items()
+                      if code == "blocked_by_policy" and body in seen_bodies)
 
 
 class Retry(Exception):
@@ -51,6 +58,7 @@ async def _reader(ws, pending: dict, log: ChatterLog) -> None:
             frame = json.loads(raw)
             if frame.get("type") == "room.message":
                 log.received[str(frame["message"]["id"])] += 1
+                log.received_bodies.add(frame["message"].get("body", ""))
             elif "id" in frame and frame["id"] in pending:
                 future = pending[frame["id"]]
                 if not future.done():
@@ -63,8 +71,10 @@ async def _reader(ws, pending: dict, log: ChatterLog) -> None:
 
 
 async def chatter(user: HttpUser, ws_urls: list[str], room: str, stop: asyncio.Event, log: ChatterLog, *,
-                  interval: float = 0.2, answer_timeout: float = 5.0) -> None:
-    """Send `name-N` every `interval` until `stop`; on any failure reconnect (rotating servers)."""
+                  interval: float = 0.2, answer_timeout: float = 5.0, blocked_every: int = 5) -> None:
+    """Send `name-N` every `interval` until `stop`; on any failure reconnect (rotating servers).
+    Every `blocked_every`-th message carries a link, which the gate refuses from a new account
+    (`new_account_link`): such a message must never reach anyone, fault or no fault."""
     attempt = 0
     while not stop.is_set():
         url = ws_urls[attempt % len(ws_urls)]
@@ -84,6 +94,8 @@ async def chatter(user: HttpUser, ws_urls: list[str], room: str, stop: asyncio.E
                     if reader.done():
                         raise Retry("reader ended")
                     body = f"{log.name}-{len(log.sent)}"
+                    if blocked_every and len(log.sent) % blocked_every == blocked_every - 1:
+                        body += f" zzblocked https://example.com/{len(log.sent)}"
                     log.sent.append(body)
                     try:
                         answer = await _request(ws, pending, {"type": "room.send", "id": f"s{next(_ids)}",
@@ -95,7 +107,9 @@ async def chatter(user: HttpUser, ws_urls: list[str], room: str, stop: asyncio.E
                         log.acked[body] = str(answer["message"]["id"])
                         log.ack_times.append(time.monotonic())
                     else:
-                        log.refused.append((time.monotonic(), answer.get("error", {}).get("code", "?")))
+                        code = answer.get("error", {}).get("code", "?")
+                        log.refused.append((time.monotonic(), code))
+                        log.refused_bodies[body] = code
                     await asyncio.sleep(interval)
         except (OSError, asyncio.TimeoutError, websockets.WebSocketException, Retry):
             log.disconnects.append(time.monotonic())
@@ -142,3 +156,17 @@ def first_ack_after(logs: list[ChatterLog], moment: float) -> float | None:
             return None
         latest = max(latest, after[0] - moment)
     return latest
+
+
+def stored_bodies_and_history(stored: dict[str, str], history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The database's visible rows (id → body) and a client's history, as one list of messages."""
+    return [{"id": mid, "body": body} for mid, body in stored.items()] + list(history)
+
+
+def visible_rows(database_url: str, room: str) -> dict[str, str]:
+    """The room's messages that anyone may see (status visible), id → body."""
+    import psycopg
+
+    with psycopg.connect(database_url.replace("postgres://", "postgresql://")) as conn:
+        return dict(conn.execute("SELECT m.id::text, m.body FROM chat_message m JOIN chat_room r ON r.id = m.room_id "
+                                 "WHERE r.slug = %s AND m.status = 'visible'", (room,)).fetchall())

@@ -15,7 +15,8 @@ import pytest
 
 from tests.integration.conftest import HttpUser
 from tests.reliability import figures
-from tests.reliability.chatters import ChatterLog, chatter, first_ack_after, room_history
+from tests.reliability.chatters import (ChatterLog, chatter, first_ack_after, room_history,
+                                         stored_bodies_and_history, visible_rows)
 from tests.reliability.faults import phare_env, prepare_database
 
 pytestmark = pytest.mark.integration
@@ -76,6 +77,13 @@ def test_asgi_process_killed_its_clients_reconnect_to_another(private_redis, sha
                 f"{len(survivors_interrupted)} clients of the surviving process interrupted"),
     )
 
+    seen = {m["body"] for m in stored_bodies_and_history(visible_rows(shared_pg_database, room),
+                                                        history)}
+    seen |= set().union(*(log.received_bodies for log in logs))
+    blocked_seen = [b for log in logs for b in log.blocked_but_seen(seen)]
+    blocked = sum(1 for log in logs for code in log.refused_bodies.values() if code == "blocked_by_policy")
+    assert blocked > 0, "no message was refused by the gate: the check below would prove nothing"
+    assert blocked_seen == [], f"blocked messages delivered or stored: {blocked_seen}"
     assert lost == [] and duplicates == 0
     assert missing_from_history == []
     assert len(moved) == CLIENTS // 2, moved

@@ -22,7 +22,8 @@ import pytest
 
 from tests.integration.conftest import HttpUser
 from tests.reliability import figures
-from tests.reliability.chatters import ChatterLog, chatter, first_ack_after, room_history
+from tests.reliability.chatters import (ChatterLog, chatter, first_ack_after, room_history,
+                                         stored_bodies_and_history, visible_rows)
 from tests.reliability.faults import phare_env, prepare_database
 
 pytestmark = pytest.mark.integration
@@ -122,7 +123,14 @@ def test_postgres_restarted_requests_fail_cleanly_then_recover(private_postgres,
     assert bad_answers == [], bad_answers[:5]
     assert 500 not in http_answers, http_answers
     assert set(http_answers) <= {200, 503}, http_answers  # 503 `unavailable`, with Retry-After
-    assert set(refused) <= {"unavailable"}, refused
+    assert set(refused) <= {"unavailable", "blocked_by_policy"}, refused  # the latter: links, on purpose
+    seen = {m["body"] for m in stored_bodies_and_history(visible_rows(database_url, room),
+                                                        history)}
+    seen |= set().union(*(log.received_bodies for log in logs))
+    blocked_seen = [b for log in logs for b in log.blocked_but_seen(seen)]
+    blocked = sum(1 for log in logs for code in log.refused_bodies.values() if code == "blocked_by_policy")
+    assert blocked > 0, "no message was refused by the gate: the check below would prove nothing"
+    assert blocked_seen == [], f"blocked messages delivered or stored: {blocked_seen}"
     assert lost == [] and duplicates == 0
     assert missing_from_history == []
     assert recovery is not None and recovery <= RECOVERY_BUDGET, recovery

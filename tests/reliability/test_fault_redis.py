@@ -19,7 +19,8 @@ import pytest
 
 from tests.integration.conftest import HttpUser, manage
 from tests.reliability import figures
-from tests.reliability.chatters import ChatterLog, chatter, first_ack_after, room_history
+from tests.reliability.chatters import (ChatterLog, chatter, first_ack_after, room_history,
+                                         stored_bodies_and_history, visible_rows)
 from tests.reliability.faults import phare_env, prepare_database
 
 pytestmark = pytest.mark.integration
@@ -128,6 +129,13 @@ def test_redis_killed_and_restarted_loses_nothing_acknowledged(private_redis, sh
                 f"HTTP statuses {dict(report_statuses)}, {untriaged} untriaged after the sweep"),
     )
 
+    seen = {m["body"] for m in stored_bodies_and_history(visible_rows(shared_pg_database, room),
+                                                        [m for h in histories for m in h])}
+    seen |= set().union(*(log.received_bodies for log in logs))
+    blocked_seen = [b for log in logs for b in log.blocked_but_seen(seen)]
+    blocked = sum(1 for log in logs for code in log.refused_bodies.values() if code == "blocked_by_policy")
+    assert blocked > 0, "no message was refused by the gate: the check below would prove nothing"
+    assert blocked_seen == [], f"blocked messages delivered or stored: {blocked_seen}"
     assert lost == [], f"acknowledged messages missing from the database: {lost}"
     assert duplicates == 0, [b for b, n in by_body.items() if n > 1]
     assert all(not missing for missing in missing_from_history.values()), missing_from_history
