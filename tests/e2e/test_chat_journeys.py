@@ -205,3 +205,25 @@ def test_adult_sharing_contact_details_is_warned_then_asked_before_sharing_again
     person.shot("contact-details-confirm")
     person.page.keyboard.press("Enter")
     expect(message_in(person.page, "07 11 22 33 44")).to_be_visible()
+
+
+def test_muting_someone_from_the_report_dialog_hides_their_messages(open_browser):
+    loud, quiet, third = (open_browser(unique(name)) for name in ("max", "ida", "ugo"))
+    for person, age in ((loud, 27), (quiet, 34), (third, 52)):
+        sign_up(person, age=age)
+        open_room(person.page, "Le café")
+    send(loud.page, "Premier message bruyant")
+    item = quiet.page.locator("#messages .message").filter(has_text="Premier message bruyant")
+    item.get_by_role("button", name=f"Report the message from {loud.pseudonym}").click()
+    quiet.page.locator("#report-dialog").get_by_role("button", name=f"Mute {loud.pseudonym}").click()
+    expect(quiet.page.locator("#report-dialog")).to_be_hidden()
+    expect(quiet.page.locator("#status-text")).to_contain_text(f"You muted {loud.pseudonym}")
+    expect(item).to_have_count(0)
+
+    # Their next message reaches the room (the third person sees it) but not the one who muted.
+    send(loud.page, "Deuxième message bruyant")
+    expect(message_in(third.page, "Deuxième message bruyant")).to_be_visible()
+    send(third.page, "Et moi je parle après")
+    expect(message_in(quiet.page, "Et moi je parle après")).to_be_visible()
+    expect(message_in(quiet.page, "bruyant")).to_have_count(0)
+    quiet.shot("muted-someone")

@@ -238,6 +238,7 @@
   function messageItem(message, options) {
     const li = document.createElement("li");
     li.dataset.id = String(message.id);
+    if (message.author) li.dataset.author = String(message.author.id);
     li.className = "message";
     const head = document.createElement("div");
     head.className = "message-head";
@@ -542,6 +543,8 @@
     $("report-details").value = "";
     $("report-good-faith").checked = false;
     $("report-error").hidden = true;
+    $("report-mute").textContent = fmt(gettext("Mute %s"), [message.author.pseudonym]);
+    $("report-block").textContent = fmt(gettext("Block %s"), [message.author.pseudonym]);
     $("report-dialog").showModal();
     $("report-category").focus();
   }
@@ -824,6 +827,23 @@
       } catch (error) { formError("dm-error", error); }
     });
     $("report-cancel").addEventListener("click", () => $("report-dialog").close());
+    // Mute (quiet) or block (final) the author from the same dialog: neither is told.
+    for (const [id, type] of [["report-mute", "user.mute"], ["report-block", "user.block"]]) {
+      $(id).addEventListener("click", async () => {
+        const target = state.reportTarget;
+        if (!target) return;
+        const author = target.message.author;
+        try {
+          await request(type, { user: String(author.id) });
+          for (const li of $("messages").querySelectorAll('[data-author="' + CSS.escape(String(author.id)) + '"]')) li.remove();
+          $("report-dialog").close();
+          showStatus(type === "user.mute"
+            ? fmt(gettext("You muted %s: you will not see their messages any more. They are not told."), [author.pseudonym])
+            : fmt(gettext("You blocked %s: they cannot write to you and you will not see their messages. They are not told."), [author.pseudonym]), "ok");
+          refreshConversations();
+        } catch (error) { formError("report-error", error); }
+      });
+    }
     $("report-dialog").addEventListener("close", () => {
       const target = state.reportTarget;
       if (target && target.opener && target.opener.isConnected) target.opener.focus();
