@@ -261,8 +261,9 @@ def render(results: dict, meta: dict) -> str:
         f"Load on the machine before / after the run (1-minute load average): {meta['load_before']} / "
         f"{meta['load_after']}. {meta['note']}",
         "",
-        "S0 = raw `websockets` broadcast server; S1 = plain Channels chat (bench/s1_asgi.py) on the same "
-        "uvicorn and channel layer as Phare; S2 = Phare (`config.asgi`) with every safety check on, "
+        "S0 = raw `websockets` broadcast server; S1 = plain Channels chat (bench/s1_asgi.py: no accounts, "
+        "database or screening) on the same uvicorn and channel layer as Phare, taking the layer's direct "
+        "delivery as Phare does; S2 = Phare (`config.asgi`) with every safety check on, "
         "PostgreSQL and Redis. One server process each; the load generator (bench/loadgen.py) is one "
         "more process on the same 2 cores. Open loop, steps of "
         f"{meta['step_seconds']} s; 2% of the messages carry a phone number and are sent in minors' rooms "
@@ -303,7 +304,8 @@ def render(results: dict, meta: dict) -> str:
                     f"| {name} | {system} | {fmt(step['offered_rate'])} | {fmt(step['delivery_rate'])} | "
                     f"{fmt(step['p50_ms'], 1)} | {fmt(step['p99_ms'], 1)} | {step['lost']} | {step['duplicated']} | "
                     f"{step['blocked_delivered']} | {fmt(step['server_cpu_us_per_delivery'], 1)} | "
-                    f"{step['generator_cpu_share']:.0%} | {'yes' if step['ok'] else 'no'} |")
+                    f"{step['generator_cpu_share']:.0%} | {'yes' if step['ok'] else 'no'}"
+                    f"{' (retry)' if step.get('retry') else ''} |")
     idle = [(name, system, r) for name, per in results.items() for system, r in per.items() if r.get("idle_cpu_share") is not None]
     if idle:
         lines += ["", "### Idle sockets", "", "| system | idle sockets | server CPU (share of one core) |", "|---|---:|---:|"]

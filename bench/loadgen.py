@@ -449,6 +449,15 @@ class Generator:
             step["ok"] = self.step_ok(step)
             steps.append(step)
             await asyncio.sleep(0.3 if step["ok"] else 1.5)
+            if not step["ok"] and not step["lost"] and not step["duplicated"] and not step["blocked_delivered"]:
+                # Only latency failed: on a shared machine one stall of another process can
+                # push a step's p99 over the budget, so a rate is retried once before it counts
+                # as failed (both steps are reported).
+                step = await self.run_step(rate, plan["step_seconds"], plan["drain_seconds"], candidates)
+                step["ok"] = self.step_ok(step)
+                step["retry"] = True
+                steps.append(step)
+                await asyncio.sleep(0.3 if step["ok"] else 1.5)
             if step["ok"]:
                 low = rate
             else:
