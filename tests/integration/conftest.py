@@ -144,6 +144,11 @@ def start_asgi_server(env: dict[str, str], tmp_path: Path) -> AsgiServer:
 
 @pytest.fixture
 def asgi_servers(service_env, tmp_path) -> Iterator[list[AsgiServer]]:
+    import redis
+
+    # Each test starts from an empty Redis: rate-limit buckets (sign-ups per IP, …) filled by
+    # earlier tests from the same 127.0.0.1 must not refuse this one's requests.
+    redis.Redis.from_url(service_env["REDIS_URL"]).flushdb()
     servers: list[AsgiServer] = []
     yield_servers = servers
 
