@@ -351,31 +351,34 @@ def _notify_participants(conversation: Conversation, kind: str) -> None:
         )
 
 
-def accept_conversation(*, user: User, conversation_id: str) -> dict[str, Any]:
+def _set_state(conversation: Conversation, state: str) -> None:
+    conversation.state = state
+    conversation.updated_at = timezone.now()
+    conversation.save(update_fields=["state", "updated_at"])
+
+
+def _answer_request(*, user: User, conversation_id: str, state: str, event: str) -> dict[str, Any]:
+    """The recipient accepts or declines a pending request; both sides are told."""
     with transaction.atomic():
         conversation = _get_conversation(user=user, conversation_id=conversation_id, lock=True)
         if conversation.recipient_id != user.pk or conversation.state != Conversation.State.REQUESTED:
             raise PhareError("conflict", extra={"state": conversation.state})
         # Bands may have changed since the request: the matrix holds at every step.
-        if not may_contact(conversation.initiator.age_band, user.age_band):
+        if state == Conversation.State.ACCEPTED and not may_contact(conversation.initiator.age_band, user.age_band):
             raise PhareError("contact_not_allowed")
-        conversation.state = Conversation.State.ACCEPTED
-        conversation.updated_at = timezone.now()
-        conversation.save(update_fields=["state", "updated_at"])
-        _notify_participants(conversation, "dm.accepted")
+        _set_state(conversation, state)
+        _notify_participants(conversation, event)
     return conversation_repr(conversation, viewer_id=user.pk)
+
+
+def accept_conversation(*, user: User, conversation_id: str) -> dict[str, Any]:
+    return _answer_request(user=user, conversation_id=conversation_id,
+                           state=Conversation.State.ACCEPTED, event="dm.accepted")
 
 
 def decline_conversation(*, user: User, conversation_id: str) -> dict[str, Any]:
-    with transaction.atomic():
-        conversation = _get_conversation(user=user, conversation_id=conversation_id, lock=True)
-        if conversation.recipient_id != user.pk or conversation.state != Conversation.State.REQUESTED:
-            raise PhareError("conflict", extra={"state": conversation.state})
-        conversation.state = Conversation.State.DECLINED
-        conversation.updated_at = timezone.now()
-        conversation.save(update_fields=["state", "updated_at"])
-        _notify_participants(conversation, "dm.declined")
-    return conversation_repr(conversation, viewer_id=user.pk)
+    return _answer_request(user=user, conversation_id=conversation_id,
+                           state=Conversation.State.DECLINED, event="dm.declined")
 
 
 def block_conversation(*, user: User, conversation_id: str) -> dict[str, Any]:
@@ -384,9 +387,7 @@ def block_conversation(*, user: User, conversation_id: str) -> dict[str, Any]:
         conversation = _get_conversation(user=user, conversation_id=conversation_id, lock=True)
         other_id = conversation.other(user.pk)
         UserBlock.objects.get_or_create(blocker=user, blocked_id=other_id)
-        conversation.state = Conversation.State.BLOCKED
-        conversation.updated_at = timezone.now()
-        conversation.save(update_fields=["state", "updated_at"])
+        _set_state(conversation, Conversation.State.BLOCKED)
         # The blocked person learns only that the conversation ended, not that they were blocked.
         _notify_participants(conversation, "dm.declined")
     return conversation_repr(conversation, viewer_id=user.pk)
@@ -569,9 +570,7 @@ def reapply_contact_matrix(*, user: User, previous_band: str) -> None:
         other = conversation.recipient if conversation.initiator_id == user.pk else conversation.initiator
         if may_contact(user.age_band, other.age_band):
             continue
-        conversation.state = Conversation.State.CLOSED
-        conversation.updated_at = timezone.now()
-        conversation.save(update_fields=["state", "updated_at"])
+        _set_state(conversation, Conversation.State.CLOSED)
         _notify_participants(conversation, "dm.declined")
     refresh_user_sockets(user=user)
 
@@ -756,9 +755,7 @@ def _end_conversation_between(*, user: User, other: User) -> None:
         Conversation.State.BLOCKED, Conversation.State.CLOSED
     ):
         return
-    conversation.state = Conversation.State.BLOCKED
-    conversation.updated_at = timezone.now()
-    conversation.save(update_fields=["state", "updated_at"])
+    _set_state(conversation, Conversation.State.BLOCKED)
     # The blocked person learns only that the conversation ended, not that they were blocked.
     _notify_participants(conversation, "dm.declined")
 
