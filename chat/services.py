@@ -7,6 +7,8 @@ Preconditions are stated per function; refusals are `PhareError` with a protocol
 from __future__ import annotations
 
 import datetime as dt
+import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,9 +167,14 @@ def _check_slow_mode(*, room: Room, user: User) -> None:
     if room.slow_mode_seconds <= 0:
         return
     key = f"slow:{room.pk}:{user.pk}"
-    # cache.add is atomic (SET NX on Redis), so slow mode holds across server processes.
-    if not cache.add(key, 1, timeout=room.slow_mode_seconds):
-        raise PhareError("rate_limited", retry_after=room.slow_mode_seconds, extra={"reason": "slow_mode"})
+    now = time.time()
+    # cache.add is atomic (SET NX on Redis), so slow mode holds across server processes. The
+    # value is when the last message went through, so the wait announced is what is left.
+    if not cache.add(key, now, timeout=room.slow_mode_seconds):
+        posted_at = cache.get(key)
+        elapsed = now - posted_at if isinstance(posted_at, float) else 0.0
+        left = max(1, math.ceil(room.slow_mode_seconds - elapsed))
+        raise PhareError("rate_limited", retry_after=left, extra={"reason": "slow_mode"})
 
 
 def _check_length(body: str, max_length: int) -> str:

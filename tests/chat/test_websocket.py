@@ -141,7 +141,7 @@ async def test_slow_mode_refuses_a_second_message_with_retry_after(adult, ws_cli
     await client.request("room.join", room="slow")
     assert (await client.request("room.send", room="slow", body="first"))["type"] == "ack"
     answer = await client.request("room.send", room="slow", body="second")
-    assert answer["error"]["code"] == "rate_limited" and answer["error"]["retry_after"] == 30
+    assert answer["error"]["code"] == "rate_limited" and 28 <= answer["error"]["retry_after"] <= 30
     await client.close()
 
 
