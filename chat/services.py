@@ -247,10 +247,22 @@ def post_room_message(*, author: User, room: Room, body: str) -> PostResult:
 
 # --- Direct conversations ------------------------------------------------------------------
 
+# Ids are 64-bit: a longer digit string cannot name a row (and would overflow the column).
+MAX_ID_DIGITS = 18
+
+
+def parse_id(value: object) -> int | None:
+    """A row id from client input, or None when it cannot be one (never an exception)."""
+    text = str(value)
+    if not text.isdecimal() or len(text) > MAX_ID_DIGITS:
+        return None
+    return int(text)
+
+
 def _find_user(to: str) -> User | None:
     query = User.objects.filter(is_active=True, deleted_at__isnull=True)
-    if to.isdecimal():
-        found = query.filter(pk=int(to)).first()
+    if parse_id(to) is not None:
+        found = query.filter(pk=parse_id(to)).first()
         if found is not None:
             return found
     return query.filter(pseudonym_key=to.strip().casefold()).first()
@@ -281,12 +293,13 @@ def check_contact_allowed(*, sender: User, recipient: User) -> None:
 
 
 def _get_conversation(*, user: User, conversation_id: str, lock: bool = False) -> Conversation:
-    if not str(conversation_id).isdecimal():
+    pk = parse_id(conversation_id)
+    if pk is None:
         raise PhareError("not_found")
     query = Conversation.objects.select_related("initiator", "recipient")
     if lock:
         query = query.select_for_update()
-    conversation = query.filter(pk=int(conversation_id)).first()
+    conversation = query.filter(pk=pk).first()
     if conversation is None or not conversation.involves(user.pk):
         raise PhareError("not_found")
     return conversation

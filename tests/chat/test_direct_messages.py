@@ -138,3 +138,11 @@ async def test_dm_list_shows_accepted_and_pending(make_user, ws_client):
     history = await a.request("dm.history", conversation=first["conversation"]["id"])
     assert [m["body"] for m in history["messages"]] == ["one"]
     await a.close(), await b.close()
+
+
+@pytest.mark.parametrize("conversation", ["9" * 19, "9" * 5000, "²", "-1"])
+async def test_an_id_that_cannot_name_a_row_is_not_found(adult, ws_client, conversation):
+    client = await ws_client(adult)
+    answer = await client.request("dm.send", conversation=conversation[:20], body="hello")
+    assert answer["error"]["code"] in ("not_found", "bad_request")
+    await client.close()

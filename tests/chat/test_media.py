@@ -198,3 +198,10 @@ def test_a_room_in_lockdown_refuses_images_from_new_accounts(member, photo_room)
     response = post_image(member, JPEG, room="photos")
     assert response.status_code == 403 and error_of(response) == "room_locked"
     assert response.json()["error"]["reason"] == "established_only"
+
+
+@pytest.mark.django_db
+def test_an_upload_naming_an_impossible_conversation_is_not_found(adult):
+    from chat.media import parse_id
+
+    assert parse_id("9" * 5000) is None and parse_id("9" * 19) is None and parse_id("12") == 12
