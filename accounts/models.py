@@ -217,6 +217,12 @@ class AbusePolicy(models.Model):
         default=8, help_text=_("New accounts joining one room within the window that lock it down."),
     )
     join_wave_window_seconds = models.PositiveIntegerField(default=120)
+    first_contact_ban_scope = models.CharField(
+        max_length=8, choices=[("minors", _("accounts in minors' bands")), ("everyone", _("every account"))],
+        default="minors",
+        help_text=_("Whose new accounts may send no DM request at all. Minors' spaces are where a "
+                    "fresh account posing as a teenager does harm; new adults get the tighter limits."),
+    )
     flood_refusals = models.PositiveIntegerField(
         default=20, help_text=_("Rate-limited frames within the window that close a socket (4008)."),
     )

@@ -108,6 +108,7 @@ _RECHECK_SECONDS = 2.0
 class Policy:
     rates: dict[str, Rate]
     new_account_hours: int
+    first_contact_ban_scope: str
     join_wave_accounts: int
     join_wave_window_seconds: int
     flood_refusals: int
@@ -134,6 +135,7 @@ def _load_policy() -> Policy:
     return Policy(
         rates=rates,
         new_account_hours=row.new_account_hours,
+        first_contact_ban_scope=row.first_contact_ban_scope,
         join_wave_accounts=row.join_wave_accounts,
         join_wave_window_seconds=row.join_wave_window_seconds,
         flood_refusals=row.flood_refusals,

@@ -60,9 +60,13 @@ def check_dm_message(*, sender: User) -> None:
 
 
 def check_first_contact(*, sender: User) -> None:
-    """New accounts may not send DM requests at all. Called before anything else so that a
-    new account cannot even probe who exists."""
-    wait = throttling.new_account_wait(sender)
+    """New accounts may not send DM requests at all (by default, new accounts in minors'
+    bands: an adult posing as a teenager starts with a fresh account). Called before anything
+    else so that a new account cannot even probe who exists."""
+    policy = throttling.current_policy()
+    if policy.first_contact_ban_scope == "minors" and not sender.is_minor:
+        return
+    wait = throttling.new_account_wait(sender, policy=policy)
     if wait:
         raise PhareError(
             "forbidden", _("New accounts cannot send direct message requests yet."),

@@ -45,9 +45,18 @@ class PostResult:
 # --- Rooms ---------------------------------------------------------------------------------
 
 def visible_rooms(*, user: User):
-    """Approved rooms of the user's own audience: the only rooms they may know exist."""
+    """Approved rooms of the user's own audience: the only rooms they may know exist.
+
+    Ordered by the level they need, then by name: the rooms the user's own level already
+    opens always come first.
+    """
     audience = "minors" if user.is_minor else "adults"
-    return Room.objects.filter(status=Room.Status.APPROVED, audience=audience).order_by("name")
+    level_needed = models.Case(
+        *[models.When(min_assurance=name, then=models.Value(rank)) for name, rank in ASSURANCE_ORDER.items()],
+        default=models.Value(len(ASSURANCE_ORDER)),
+    )
+    return (Room.objects.filter(status=Room.Status.APPROVED, audience=audience)
+            .annotate(level_needed=level_needed).order_by("level_needed", "name"))
 
 
 def get_visible_room(*, user: User, slug: str) -> Room:

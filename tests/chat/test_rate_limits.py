@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
+from accounts.models import AgeBand
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
@@ -42,8 +44,8 @@ def set_policy(**fields) -> None:
 
 @pytest.fixture
 def new_user(make_user):
-    def make(**fields):
-        return make_user(date_joined=timezone.now() - dt.timedelta(minutes=5), **fields)
+    def make(band=AgeBand.ADULT, **fields):
+        return make_user(band, date_joined=timezone.now() - dt.timedelta(minutes=5), **fields)
 
     return make
 
@@ -148,16 +150,24 @@ def test_a_refused_request_spends_no_request_from_the_cap(make_user):
     chat_services.open_conversation(sender=sender, to=str(make_user().pk), body="bonjour")
 
 
-def test_new_accounts_cannot_send_dm_requests(new_user, make_user):
-    newcomer, target = new_user(), make_user()
+def test_new_accounts_in_minors_bands_cannot_send_dm_requests(new_user, make_user):
+    newcomer, target = new_user(band=AgeBand.YOUNG_TEEN), make_user(AgeBand.YOUNG_TEEN, dm_policy="anyone_in_band")
     error = refusal(lambda: chat_services.open_conversation(sender=newcomer, to=str(target.pk), body="salut"))
     assert error.code == "forbidden" and error.extra["reason"] == "new_account"
     assert 0 < error.extra["wait_seconds"] <= 24 * 3600
 
 
+def test_new_adult_accounts_may_send_requests_unless_the_operator_bans_all(new_user, make_user):
+    chat_services.open_conversation(sender=new_user(), to=str(make_user().pk), body="salut")
+    set_policy(first_contact_ban_scope="everyone")
+    error = refusal(lambda: chat_services.open_conversation(sender=new_user(), to=str(make_user().pk), body="salut"))
+    assert error.code == "forbidden" and error.extra["reason"] == "new_account"
+
+
 def test_the_new_account_age_is_operator_policy(new_user, make_user):
     set_policy(new_account_hours=0)
-    chat_services.open_conversation(sender=new_user(), to=str(make_user().pk), body="salut")
+    chat_services.open_conversation(sender=new_user(band=AgeBand.YOUNG_TEEN),
+                                    to=str(make_user(AgeBand.YOUNG_TEEN, dm_policy="anyone_in_band").pk), body="salut")
 
 
 def test_new_accounts_cannot_send_links(new_user, make_user, adults_room):

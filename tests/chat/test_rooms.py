@@ -40,3 +40,14 @@ def test_createroom_command():
 def test_createroom_refuses_images_in_minors_rooms():
     with pytest.raises(CommandError):
         call_command("createroom", "--slug", "x", "--name", "X", "--audience", "minors", "--media")
+
+
+def test_rooms_the_user_can_enter_are_listed_first(adult):
+    from chat import services as chat_services
+
+    chat_services.create_room(slug="apres", name="Après minuit", audience="adults", min_assurance="verified")
+    chat_services.create_room(slug="zen", name="Zen", audience="adults")
+    chat_services.create_room(slug="cine", name="Cinéma", audience="adults", min_assurance="estimated")
+    client = Client()
+    client.force_login(adult)
+    assert [r["slug"] for r in client.get("/api/v1/rooms").json()["rooms"]] == ["zen", "cine", "apres"]
