@@ -30,9 +30,9 @@ def test_sign_up_and_chat_with_the_keyboard_alone(open_browser):
     expect(page.locator("#auth")).to_be_visible()
     assert audit(page) == []
 
-    # From the top: the skip link, the language switcher, then the sign-up form.
+    # From the top: the skip link, the language switcher, the safety centre, then the sign-up form.
     stops = tab_until(page, "signup-pseudonym")
-    assert stops == ["Skip to the conversation", "language-select", "Change", "signup-pseudonym"]
+    assert stops == ["Skip to the conversation", "language-select", "Change", "safety-link", "signup-pseudonym"]
     page.keyboard.type(person.pseudonym)
     page.keyboard.press("Tab")
     assert focused(page) == "signup-password"

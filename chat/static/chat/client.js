@@ -268,7 +268,14 @@
       report.textContent = gettext("Report");
       report.setAttribute("aria-label", fmt(gettext("Report the message from %s"), [message.author.pseudonym]));
       report.addEventListener("click", () => openReportDialog(message, report));
-      head.append(report);
+      // Mute in one click: their messages disappear for you only; they are not told.
+      const mute = document.createElement("button");
+      mute.type = "button";
+      mute.className = "mute link";
+      mute.textContent = gettext("Mute");
+      mute.setAttribute("aria-label", fmt(gettext("Mute %s"), [message.author.pseudonym]));
+      mute.addEventListener("click", () => muteAuthor(message.author));
+      head.append(report, mute);
     }
     li.append(head);
     if (message.body) {
@@ -402,11 +409,23 @@
     $("whoami").textContent = "";
   }
 
+  async function muteAuthor(author) {
+    try {
+      await request("user.mute", { user: String(author.id) });
+      for (const li of $("messages").querySelectorAll('[data-author="' + CSS.escape(String(author.id)) + '"]')) li.remove();
+      showStatus(fmt(gettext("You muted %s: you will not see their messages any more. They are not told."), [author.pseudonym]), "ok");
+    } catch (error) { showError(error); }
+  }
+
   async function showApp(user) {
     state.user = user;
     $("auth").hidden = true;
     $("app").hidden = false;
     $("logout").hidden = false;
+    $("export-link").hidden = false;
+    $("delete-account").hidden = false;
+    // Minors see the way to help outside Phare first of all.
+    $("safety-link").classList.toggle("prominent", user.age_band !== "18+");
     $("whoami").textContent = fmt(gettext("Signed in as %s"), [user.pseudonym]);
     try {
       state.rooms = (await api("GET", "rooms")).rooms;
@@ -750,6 +769,13 @@
       if (!requireFields(e.target, "login-error")) return;
       try { showStatus(""); await showApp((await api("POST", "accounts/login", formData(e.target))).user); }
       catch (error) { formError("login-error", error); }
+    });
+    $("delete-account").addEventListener("click", async () => {
+      if (!window.confirm(gettext("Delete your account? Your pseudonym is freed and your messages are erased. What the law or an open case requires is kept for a while (see Download my data)."))) return;
+      try {
+        await api("DELETE", "me");
+        location.reload();
+      } catch (error) { showError(error); }
     });
     $("logout").addEventListener("click", async () => {
       try { await api("POST", "accounts/logout"); } catch (error) { /* signed out either way */ }

@@ -1,0 +1,48 @@
+"""User controls in the client: one-click mute, the safety centre, my data, deleting my account."""
+
+from __future__ import annotations
+
+import json
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import sign_up, unique
+from tests.e2e.test_chat_journeys import message_in, open_room, send
+
+
+def test_one_click_mute_from_a_message(open_browser):
+    loud, quiet = (open_browser(unique(name)) for name in ("lou", "zoe"))
+    for person, age in ((loud, 31), (quiet, 33)):
+        sign_up(person, age=age)
+        open_room(person.page, "Le café")
+    send(loud.page, "Un message qui dérange")
+    item = quiet.page.locator("#messages .message").filter(has_text="Un message qui dérange")
+    item.get_by_role("button", name=f"Mute {loud.pseudonym}").click()
+    expect(quiet.page.locator("#status-text")).to_contain_text(f"You muted {loud.pseudonym}")
+    expect(message_in(quiet.page, "Un message qui dérange")).to_have_count(0)
+    quiet.shot("muted-in-one-click")
+
+
+def test_a_teenager_sees_the_safety_centre_first_and_can_reach_it(open_browser):
+    teen = open_browser(unique("lina"))
+    sign_up(teen, age=14)
+    link = teen.page.locator("#safety-link")
+    expect(link).to_be_visible()
+    expect(link).to_have_class("safety-link prominent")
+    link.click()
+    expect(teen.page.get_by_text("3018").first).to_be_visible()
+    teen.shot("safety-centre-from-the-client")
+
+
+def test_download_my_data_then_delete_my_account(open_browser):
+    person = open_browser(unique("noa"))
+    sign_up(person, age=29)
+    with person.page.expect_download() as download_info:
+        person.page.locator("#export-link").click()
+    exported = json.loads(open(download_info.value.path(), encoding="utf-8").read())
+    assert person.pseudonym in json.dumps(exported, ensure_ascii=False)
+    person.page.once("dialog", lambda dialog: dialog.accept())
+    person.page.locator("#delete-account").click()
+    expect(person.page.locator("#auth")).to_be_visible()
+    status = person.page.request.get(person.server.url + "/api/v1/session").json()
+    assert status["authenticated"] is False
