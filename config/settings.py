@@ -267,7 +267,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded images. An S3-compatible store: PHARE_STORAGE_BACKEND=storages.backends.s3.S3Storage
+    # with PHARE_STORAGE_OPTIONS as JSON (docs/images.md); local private files otherwise.
+    "default": {
+        "BACKEND": env_str("PHARE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(env_str("PHARE_STORAGE_OPTIONS", "{}") or "{}"),
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
