@@ -102,6 +102,7 @@ def test_admin_changes_to_limits_are_audited(make_user, settings):
     response = client.post("/admin/accounts/abusepolicy/add/", {
         "new_account_hours": "48", "join_wave_accounts": "5", "join_wave_window_seconds": "60",
         "flood_refusals": "10", "flood_window_seconds": "10", "shield_slow_mode_seconds": "20",
+        "first_contact_ban_scope": "everyone",
     })
     assert response.status_code == 302
     assert throttling.current_policy().new_account_hours == 48
