@@ -46,3 +46,18 @@ def test_download_my_data_then_delete_my_account(open_browser):
     expect(person.page.locator("#auth")).to_be_visible()
     status = person.page.request.get(person.server.url + "/api/v1/session").json()
     assert status["authenticated"] is False
+
+
+def test_one_click_block_from_a_message(open_browser):
+    rude, target = (open_browser(unique(name)) for name in ("rex", "ana"))
+    for person, age in ((rude, 35), (target, 36)):
+        sign_up(person, age=age)
+        open_room(person.page, "Le café")
+    send(rude.page, "Un message grossier")
+    item = target.page.locator("#messages .message").filter(has_text="Un message grossier")
+    item.get_by_role("button", name=f"Block {rude.pseudonym}").click()
+    expect(target.page.locator("#status-text")).to_contain_text(f"You blocked {rude.pseudonym}")
+    expect(message_in(target.page, "Un message grossier")).to_have_count(0)
+    send(rude.page, "Encore un")
+    expect(message_in(rude.page, "Encore un")).to_be_visible()
+    expect(message_in(target.page, "Encore un")).to_have_count(0)

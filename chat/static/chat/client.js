@@ -275,7 +275,14 @@
       mute.textContent = gettext("Mute");
       mute.setAttribute("aria-label", fmt(gettext("Mute %s"), [message.author.pseudonym]));
       mute.addEventListener("click", () => muteAuthor(message.author));
-      head.append(report, mute);
+      // Block in one click too: they can no longer write to you, and are not told.
+      const block = document.createElement("button");
+      block.type = "button";
+      block.className = "block link";
+      block.textContent = gettext("Block");
+      block.setAttribute("aria-label", fmt(gettext("Block %s"), [message.author.pseudonym]));
+      block.addEventListener("click", () => blockAuthor(message.author));
+      head.append(report, mute, block);
     }
     li.append(head);
     if (message.body) {
@@ -414,6 +421,15 @@
       await request("user.mute", { user: String(author.id) });
       for (const li of $("messages").querySelectorAll('[data-author="' + CSS.escape(String(author.id)) + '"]')) li.remove();
       showStatus(fmt(gettext("You muted %s: you will not see their messages any more. They are not told."), [author.pseudonym]), "ok");
+    } catch (error) { showError(error); }
+  }
+
+  async function blockAuthor(author) {
+    try {
+      await request("user.block", { user: String(author.id) });
+      for (const li of $("messages").querySelectorAll('[data-author="' + CSS.escape(String(author.id)) + '"]')) li.remove();
+      showStatus(fmt(gettext("You blocked %s: they cannot write to you and you will not see their messages. They are not told."), [author.pseudonym]), "ok");
+      refreshConversations();
     } catch (error) { showError(error); }
   }
 
