@@ -244,3 +244,28 @@ def celery_worker(service_env, tmp_path) -> Iterator[CeleryWorker]:
     worker.stop()
     print("--- celery worker ---\n" + (worker.log_path.read_text(errors="replace")[-5000:]
                                        if worker.log_path.exists() else ""))
+
+
+async def ws_request(ws, frame: dict, timeout: float = 15) -> dict:
+    """Send a client frame over a real socket and wait for the answer carrying its id."""
+    import asyncio
+
+    await ws.send(json.dumps(frame))
+    while True:
+        answer = json.loads(await asyncio.wait_for(ws.recv(), timeout=timeout))
+        if answer.get("id") == frame["id"]:
+            return answer
+
+
+async def ws_event(ws, kind: str, timeout: float = 30, where=lambda event: True) -> dict:
+    """The next server event of type `kind` (matching `where`), skipping others."""
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"no {kind} event within {timeout} s")
+        event = json.loads(await asyncio.wait_for(ws.recv(), timeout=remaining))
+        if event.get("type") == kind and where(event):
+            return event

@@ -22,7 +22,7 @@ from tests.chat.media_images import (
     resized_recompressed,
     truncated_jpeg,
 )
-from tests.integration.conftest import CeleryWorker, HttpUser, manage, start_asgi_server
+from tests.integration.conftest import CeleryWorker, HttpUser, manage, start_asgi_server, ws_event, ws_request
 
 pytestmark = pytest.mark.integration
 
@@ -44,24 +44,6 @@ def account(env: dict[str, str], base: str, pseudonym: str, *, moderator: bool =
     assert status == 200, body
     return user, body["user"]["id"]
 
-
-async def _request(ws, frame: dict) -> dict:
-    await ws.send(json.dumps(frame))
-    while True:
-        answer = json.loads(await asyncio.wait_for(ws.recv(), timeout=15))
-        if answer.get("id") == frame["id"]:
-            return answer
-
-
-async def _event(ws, kind: str, timeout: float = 30, where=lambda e: True) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError(f"no {kind} event")
-        event = json.loads(await asyncio.wait_for(ws.recv(), timeout=remaining))
-        if event.get("type") == kind and where(event):
-            return event
 
 
 def post_image(user: HttpUser, data: bytes, room: str) -> tuple[int, dict]:
@@ -108,18 +90,18 @@ def test_image_scanned_by_the_worker_is_delivered_clean_then_its_banked_copy_is_
             async with websockets.connect(server.ws, additional_headers=ann.ws_headers()) as a, \
                     websockets.connect(server.ws, additional_headers=ben.ws_headers()) as b:
                 for ws in (a, b):
-                    assert (await _request(ws, {"type": "room.join", "id": "j", "room": "pics-it"}))["type"] == "ack"
+                    assert (await ws_request(ws, {"type": "room.join", "id": "j", "room": "pics-it"}))["type"] == "ack"
                 # A decompression bomb is refused from its header, a truncated photo by the
                 # worker; both processes carry on with the next image.
                 status, body = await asyncio.to_thread(post_image, ann, png_claiming_size(50_000, 50_000), "pics-it")
                 assert status == 413 and body["error"]["reason"] == "decompression_bomb", body
                 status, body = await asyncio.to_thread(post_image, ann, truncated_jpeg(photo(8)), "pics-it")
                 assert status == 202, body
-                failed = await _event(a, "upload.failed")
+                failed = await ws_event(a, "upload.failed")
                 assert failed["upload"]["error"]["code"] == "unsupported_media"
                 status, body = await asyncio.to_thread(post_image, ann, original, "pics-it")
                 assert status == 202 and body["upload"]["status"] == "scanning", body
-                event = await _event(b, "room.message", where=lambda e: "image" in e["message"])
+                event = await ws_event(b, "room.message", where=lambda e: "image" in e["message"])
                 image = event["message"]["image"]
                 assert image["blurred_by_default"] is True and (image["width"], image["height"]) == (640, 480)
                 status, data = await asyncio.to_thread(get_bytes, ben, image["url"])
@@ -133,12 +115,12 @@ def test_image_scanned_by_the_worker_is_delivered_clean_then_its_banked_copy_is_
                 assert status == 201, banked
                 status, body = await asyncio.to_thread(post_image, ann, resized_recompressed(original), "pics-it")
                 assert status == 202
-                failed = await _event(a, "upload.failed")
+                failed = await ws_event(a, "upload.failed")
                 assert failed["upload"]["status"] == "blocked"
                 assert failed["upload"]["error"]["code"] == "blocked_by_policy"
                 # Ben never receives the copy.
                 with pytest.raises((asyncio.TimeoutError, TimeoutError)):
-                    await _event(b, "room.message", timeout=2, where=lambda e: "image" in e["message"])
+                    await ws_event(b, "room.message", timeout=2, where=lambda e: "image" in e["message"])
 
         asyncio.run(scenario())
         cases = mod.call("GET", "/api/v1/moderation/cases?status=open")[1]["cases"]

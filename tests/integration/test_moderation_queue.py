@@ -11,7 +11,7 @@ import time
 import pytest
 import websockets
 
-from tests.integration.conftest import HttpUser, manage
+from tests.integration.conftest import HttpUser, manage, ws_event, ws_request
 
 pytestmark = pytest.mark.integration
 
@@ -122,24 +122,6 @@ def test_two_moderators_claiming_the_same_case_at_once_exactly_one_gets_it(asgi_
         assert holder is not None
 
 
-async def _request(ws, frame: dict) -> dict:
-    await ws.send(json.dumps(frame))
-    while True:
-        answer = json.loads(await asyncio.wait_for(ws.recv(), timeout=15))
-        if answer.get("id") == frame["id"]:
-            return answer
-
-
-async def _event(ws, kind: str, timeout: float = 20, where=lambda e: True) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise AssertionError(f"no {kind} event")
-        event = json.loads(await asyncio.wait_for(ws.recv(), timeout=remaining))
-        if event.get("type") == kind and where(event):
-            return event
-
 
 def test_journey_report_remove_notice_appeal_reverse(asgi_servers, service_env, celery_worker):
     """A user reports a message → the case appears live for a moderator → the moderator removes
@@ -158,17 +140,17 @@ def test_journey_report_remove_notice_appeal_reverse(asgi_servers, service_env, 
         async with websockets.connect(first.ws, additional_headers=alice.ws_headers()) as a, \
                 websockets.connect(second.ws, additional_headers=bob.ws_headers()) as b, \
                 websockets.connect(second.ws, additional_headers=mod1.ws_headers()) as m:
-            assert (await _request(a, {"type": "room.join", "id": "1", "room": "journey"}))["type"] == "ack"
-            assert (await _request(b, {"type": "room.join", "id": "1", "room": "journey"}))["type"] == "ack"
-            sent = await _request(a, {"type": "room.send", "id": "2", "room": "journey", "body": "une phrase limite"})
+            assert (await ws_request(a, {"type": "room.join", "id": "1", "room": "journey"}))["type"] == "ack"
+            assert (await ws_request(b, {"type": "room.join", "id": "1", "room": "journey"}))["type"] == "ack"
+            sent = await ws_request(a, {"type": "room.send", "id": "2", "room": "journey", "body": "une phrase limite"})
             assert sent["type"] == "ack", sent
             message_id = sent["message"]["id"]
-            await _event(b, "room.message")
+            await ws_event(b, "room.message")
 
             status, body = carol.call("POST", "/api/v1/reports", {
                 "target": {"message": message_id}, "category": "harassment", "good_faith": True})
             assert status == 201, body
-            live = await _event(m, "moderation.case", where=lambda e: e["case"]["subject"]["id"] == message_id)
+            live = await ws_event(m, "moderation.case", where=lambda e: e["case"]["subject"]["id"] == message_id)
             case_id = live["case"]["id"]
             assert live["case"]["triaged"] is True
 
@@ -178,9 +160,9 @@ def test_journey_report_remove_notice_appeal_reverse(asgi_servers, service_env, 
                 {"action": "remove_message", "reason_code": "harassment", "note": "journey"})
             assert status == 200, body
             for ws in (a, b):
-                removed = await _event(ws, "message.removed")
+                removed = await ws_event(ws, "message.removed")
                 assert removed == {"type": "message.removed", "room": "journey", "message_id": message_id}
-            notice = await _event(a, "notice")
+            notice = await ws_event(a, "notice")
             assert notice["action"] == "remove_message" and notice["appealable_until"]
             listed = (await asyncio.to_thread(alice.call, "GET", "/api/v1/notices"))[1]["notices"]
             assert notice["id"] in [n["id"] for n in listed]
@@ -196,9 +178,9 @@ def test_journey_report_remove_notice_appeal_reverse(asgi_servers, service_env, 
                                                    {"outcome": "reversed"})
             assert status == 200, body
             for ws in (a, b):
-                back = await _event(ws, "room.message", where=lambda e: e["message"]["id"] == message_id)
+                back = await ws_event(ws, "room.message", where=lambda e: e["message"]["id"] == message_id)
                 assert back["message"]["body"] == "une phrase limite"
-            history = await _request(b, {"type": "room.history", "id": "9", "room": "journey"})
+            history = await ws_request(b, {"type": "room.history", "id": "9", "room": "journey"})
             assert message_id in [msg["id"] for msg in history["messages"]]
 
     asyncio.run(scenario())
