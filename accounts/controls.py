@@ -18,11 +18,7 @@ from django.utils.module_loading import import_string
 
 from accounts.errors import PhareError
 from accounts.models import ConnectionLog, User, UserBlock, UserMute
-from accounts.representations import own_user, public_user
-
-
-def _iso(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+from accounts.representations import iso, own_user, public_user
 
 
 def _other_user(*, user: User, target_id: str | int, active_only: bool = True) -> User:
@@ -54,7 +50,7 @@ def block_user(*, user: User, target_id: str | int) -> tuple[dict[str, Any], boo
     with transaction.atomic():
         block, created = UserBlock.objects.get_or_create(blocker=user, blocked=other)
         _run_hooks(user=user, other=other, action="block")
-    return {"user": public_user(other), "created_at": _iso(block.created_at)}, created
+    return {"user": public_user(other), "created_at": iso(block.created_at)}, created
 
 
 def unblock_user(*, user: User, target_id: str | int) -> None:
@@ -73,7 +69,7 @@ def mute_user(*, user: User, target_id: str | int) -> tuple[dict[str, Any], bool
     with transaction.atomic():
         mute, created = UserMute.objects.get_or_create(muter=user, muted=other)
         _run_hooks(user=user, other=other, action="mute")
-    return {"user": public_user(other), "created_at": _iso(mute.created_at)}, created
+    return {"user": public_user(other), "created_at": iso(mute.created_at)}, created
 
 
 def unmute_user(*, user: User, target_id: str | int) -> None:
@@ -87,12 +83,12 @@ def unmute_user(*, user: User, target_id: str | int) -> None:
 
 def list_blocks(*, user: User) -> list[dict[str, Any]]:
     rows = UserBlock.objects.filter(blocker=user).select_related("blocked").order_by("-created_at")
-    return [{"user": public_user(b.blocked), "created_at": _iso(b.created_at)} for b in rows]
+    return [{"user": public_user(b.blocked), "created_at": iso(b.created_at)} for b in rows]
 
 
 def list_mutes(*, user: User) -> list[dict[str, Any]]:
     rows = UserMute.objects.filter(muter=user).select_related("muted").order_by("-created_at")
-    return [{"user": public_user(m.muted), "created_at": _iso(m.created_at)} for m in rows]
+    return [{"user": public_user(m.muted), "created_at": iso(m.created_at)} for m in rows]
 
 
 def hidden_author_ids(*, user_id: int) -> frozenset[int]:
@@ -141,19 +137,19 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
         "format": "phare-export-1",
         "account": {
             **own_user(user),
-            "created_at": _iso(user.date_joined),
+            "created_at": iso(user.date_joined),
             "age_band_until": user.band_until.isoformat() if user.band_until else None,
             "assurance_method": user.assurance_method,
             "assurance_provider": user.assurance_provider,
-            "assured_at": _iso(user.assured_at),
-            "muted_until": _iso(user.muted_until),
-            "suspended_until": _iso(user.suspended_until),
+            "assured_at": iso(user.assured_at),
+            "muted_until": iso(user.muted_until),
+            "suspended_until": iso(user.suspended_until),
             "banned": user.banned,
         },
         "blocks": list_blocks(user=user),
         "mutes": list_mutes(user=user),
         "connection_records": [
-            {"kind": c.kind, "at": _iso(c.created_at)} for c in connections[:10_000]
+            {"kind": c.kind, "at": iso(c.created_at)} for c in connections[:10_000]
         ],
         "connection_records_retention_days": settings.PHARE_CONNECTION_LOG_RETENTION_DAYS,
         "retained_after_deletion": RETAINED_AFTER_DELETION,

@@ -7,6 +7,11 @@ from typing import Any
 from accounts.models import User
 
 
+def iso(value) -> str | None:
+    """A protocol time: ISO 8601 in UTC, with a Z (PROTOCOL.md); None stays None."""
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
 def own_user(user: User) -> dict[str, Any]:
     return {
         "id": str(user.pk),

@@ -20,7 +20,7 @@ from accounts.age_assurance.registry import get_provider, get_providers
 from accounts.errors import PhareError
 from accounts.http import api_view, client_ip, error_response, json_body, string_field
 from accounts.models import ConnectionLog
-from accounts.representations import own_user
+from accounts.representations import iso, own_user
 from accounts.throttling import rate_limit
 
 
@@ -96,7 +96,7 @@ def assurance_nonce(request: HttpRequest) -> HttpResponse:
         if provider.available() and not getattr(provider, "signup_only", False):
             starts[name] = {"level": str(provider.level), "label": str(provider.label),
                             **provider.start(nonce=nonce)}
-    return JsonResponse({"nonce": nonce, "expires_at": expires_at.isoformat().replace("+00:00", "Z"),
+    return JsonResponse({"nonce": nonce, "expires_at": iso(expires_at),
                          "providers": starts})
 
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.representations import public_user
+from accounts.representations import iso, public_user
 from chat.models import Conversation, Message, Room
 
-
-def iso(value) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def room_repr(room: Room) -> dict[str, Any]:

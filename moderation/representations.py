@@ -6,14 +6,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from accounts.representations import public_user
-from chat.representations import iso
+from accounts.representations import iso, public_user
 from moderation import rules
 from moderation.models import Appeal, Case, Notice, Report
-
-
-def _iso(value) -> str | None:
-    return iso(value) if value is not None else None
 
 
 def case_subject(case: Case) -> dict[str, Any]:
@@ -36,14 +31,14 @@ def case_summary(case: Case) -> dict[str, Any]:
         "priority": case.priority,
         "category": case.category,
         "subject": case_subject(case),
-        "sla_due_at": _iso(case.sla_due_at),
+        "sla_due_at": iso(case.sla_due_at),
         "sla_breached": bool(case.sla_alerted_at) and case.is_open,
         "assigned_to": str(case.assigned_to_id) if case.assigned_to_id else None,
         "minors_involved": case.minors_involved,
         "trusted_source": case.trusted_source,
         "interim": {"hidden": case.interim_hidden, "restricted": case.interim_restricted},
         "triaged": case.triaged_at is not None,
-        "created_at": _iso(case.created_at),
+        "created_at": iso(case.created_at),
         "reports_count": getattr(case, "reports_count", None),
     }
 
@@ -76,7 +71,7 @@ def case_repr(case: Case) -> dict[str, Any]:
     data["decisions"] = [
         {"id": str(d.pk), "action": d.action, "reason_code": d.reason_code, "note": d.note,
          "moderator": str(d.moderator_id) if d.moderator_id else None, "created_at": iso(d.created_at),
-         "reversed_at": _iso(d.reversed_at), "duration_seconds": d.duration_seconds}
+         "reversed_at": iso(d.reversed_at), "duration_seconds": d.duration_seconds}
         for d in case.decisions.order_by("pk")
     ]
     data["legal_hold"] = case.legal_hold
@@ -149,7 +144,7 @@ def notice_repr(notice: Notice) -> dict[str, Any]:
         "reason_code": notice.reason_code,
         "text": notice_text(notice),
         "automated": notice.automated,
-        "appealable_until": _iso(notice.appealable_until),
+        "appealable_until": iso(notice.appealable_until),
         "scope": notice.scope,
         "case": str(notice.case_id) if notice.case_id else None,
         "report": str(notice.report_id) if notice.report_id else None,
@@ -164,7 +159,7 @@ def appeal_repr(appeal: Appeal) -> dict[str, Any]:
         "status": appeal.status,
         "reason": appeal.reason,
         "created_at": iso(appeal.created_at),
-        "decided_at": _iso(appeal.decided_at),
+        "decided_at": iso(appeal.decided_at),
         "case": str(appeal.notice.case_id) if appeal.notice.case_id else None,
         "decision": str(appeal.notice.decision_id) if appeal.notice.decision_id else None,
     }
