@@ -228,10 +228,11 @@ def _resolve_target(*, user: User, room_slug: str, conversation_id: str) -> tupl
             raise PhareError("not_found")
         _check_room_target(user=user, room=room)
         return room, None
-    if parse_id(conversation_id) is None:
+    conversation_pk = parse_id(conversation_id)
+    if conversation_pk is None:
         raise PhareError("not_found")
     conversation = (Conversation.objects.select_related("initiator", "recipient")
-                    .filter(pk=parse_id(conversation_id)).first())
+                    .filter(pk=conversation_pk).first())
     if conversation is None or not conversation.involves(user.pk):
         raise PhareError("not_found")
     _check_conversation_target(user=user, conversation=conversation)
@@ -479,9 +480,10 @@ def upload_status(*, user: User, upload_id: str) -> dict[str, Any]:
 
 
 def _own_upload(*, user: User, upload_id: str) -> Upload:
-    if parse_id(upload_id) is None:
+    pk = parse_id(upload_id)
+    if pk is None:
         raise PhareError("not_found")
-    upload = Upload.objects.filter(pk=parse_id(upload_id), uploader=user).first()
+    upload = Upload.objects.filter(pk=pk, uploader=user).first()
     if upload is None:
         raise PhareError("not_found")
     return upload
@@ -491,9 +493,10 @@ def open_image_for(*, user: User, upload_id: str) -> tuple[Any, str]:
     """The cleared image file and its content type, for someone allowed to see it: a member
     of its room or a participant of its accepted conversation, adults only, while its message
     is visible. Everyone else, and every other state, gets `not_found`."""
-    if parse_id(upload_id) is None or user.is_minor:
+    pk = parse_id(upload_id)
+    if pk is None or user.is_minor:
         raise PhareError("not_found")
-    upload = (Upload.objects.filter(pk=parse_id(upload_id), status=Upload.Status.CLEARED,
+    upload = (Upload.objects.filter(pk=pk, status=Upload.Status.CLEARED,
                                     message__status=Message.Status.VISIBLE)
               .select_related("conversation").first())
     if upload is None:
@@ -522,9 +525,10 @@ def render_for_moderator(*, moderator: User, upload_id: str, rendition: str = "s
         raise PhareError("not_found")
     if rendition not in RENDITIONS:
         raise PhareError("bad_request", extra={"field": "rendition", "allowed": list(RENDITIONS)})
-    if parse_id(upload_id) is None:
+    pk = parse_id(upload_id)
+    if pk is None:
         raise PhareError("not_found")
-    upload = Upload.objects.filter(pk=parse_id(upload_id)).first()
+    upload = Upload.objects.filter(pk=pk).first()
     if upload is None:
         raise PhareError("not_found")
     name = upload.storage_name or upload.quarantine_name

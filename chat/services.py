@@ -270,8 +270,9 @@ def parse_id(value: object) -> int | None:
 
 def _find_user(to: str) -> User | None:
     query = User.objects.filter(is_active=True, deleted_at__isnull=True)
-    if parse_id(to) is not None:
-        found = query.filter(pk=parse_id(to)).first()
+    pk = parse_id(to)
+    if pk is not None:
+        found = query.filter(pk=pk).first()
         if found is not None:
             return found
     return query.filter(pseudonym_key=to.strip().casefold()).first()
