@@ -351,10 +351,11 @@
     scrollToEnd();
   }
 
-  function listButton(label, current, onClick, extra) {
+  function listButton(key, label, current, onClick, extra) {
     const li = document.createElement("li");
     const button = document.createElement("button");
     button.type = "button";
+    button.dataset.key = key;
     const name = document.createElement("span");
     name.className = "label";
     name.textContent = label;
@@ -390,21 +391,27 @@
 
   function renderSidebar() {
     const cur = state.current || {};
+    // The lists are rebuilt whenever something changes; a keyboard user keeps their place.
+    const focusedKey = document.activeElement && document.activeElement.closest(".sidebar") ? document.activeElement.dataset.key : null;
     $("room-list").replaceChildren(...state.rooms.map((room) =>
-      listButton(room.name, cur.kind === "room" && cur.slug === room.slug, () => openRoom(room.slug), roomExtra(room))));
+      listButton("room:" + room.slug, room.name, cur.kind === "room" && cur.slug === room.slug, () => openRoom(room.slug), roomExtra(room))));
     const requests = state.conversations.filter((c) => c.state === "requested");
     const accepted = state.conversations.filter((c) => c.state === "accepted");
     $("request-list").replaceChildren(...requests.map((c) =>
-      listButton(c.initiated_by_me ? fmt(gettext("To %s"), [c.with.pseudonym]) : fmt(gettext("From %s"), [c.with.pseudonym]),
+      listButton("dm:" + c.id, c.initiated_by_me ? fmt(gettext("To %s"), [c.with.pseudonym]) : fmt(gettext("From %s"), [c.with.pseudonym]),
         cur.kind === "dm" && cur.id === c.id, () => openConversation(c.id),
         c.initiated_by_me ? gettext("waiting for their answer") : gettext("waiting for your answer"))));
     $("request-empty").hidden = requests.length > 0;
     $("dm-list").replaceChildren(...accepted.map((c) =>
-      listButton(c.with.pseudonym, cur.kind === "dm" && cur.id === c.id, () => openConversation(c.id))));
+      listButton("dm:" + c.id, c.with.pseudonym, cur.kind === "dm" && cur.id === c.id, () => openConversation(c.id))));
     $("notice-list").replaceChildren(...state.notices.map((n) =>
-      listButton(noticeTitle(n), cur.kind === "notice" && String(cur.id) === String(n.id), () => openNotice(n.id),
+      listButton("notice:" + n.id, noticeTitle(n), cur.kind === "notice" && String(cur.id) === String(n.id), () => openNotice(n.id),
         n.created_at ? dateText(n.created_at) : "")));
     $("notice-empty").hidden = state.notices.length > 0;
+    if (focusedKey) {
+      const again = document.querySelector('.sidebar button[data-key="' + CSS.escape(focusedKey) + '"]');
+      if (again) again.focus();
+    }
   }
 
   // --- Screens -----------------------------------------------------------------------------
