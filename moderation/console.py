@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from accounts.errors import PhareError
+from chat import protection
 from moderation import rules, selectors, services
 from moderation.representations import case_repr
 
@@ -33,7 +36,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     return render(request, "moderation/queue.html", {
         "cases": selectors.queue(moderator=moderator, status=status), "status": status,
         "actions": rules.ACTIONS, "reason_codes": rules.REASON_CODES, "now": timezone.now(),
-        "appeals": selectors.pending_appeals(),
+        "appeals": selectors.pending_appeals(), "locked_rooms": selectors.locked_down_rooms(),
     })
 
 
@@ -55,6 +58,31 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(request, "moderation/case.html", {
         "case": data, "case_obj": case, "actions": rules.ACTIONS, "reason_codes": rules.REASON_CODES,
     })
+
+
+@ensure_csrf_cookie
+def rooms_page(request: HttpRequest) -> HttpResponse:
+    """Rooms under a join-wave lockdown or the shield, each with its "Lift lockdown" form."""
+    _moderator(request)
+    return render(request, "moderation/rooms.html", {"rooms": selectors.locked_down_rooms()})
+
+
+def lift_lockdown(request: HttpRequest, slug: str) -> HttpResponse:
+    """POST (CSRF-checked by the middleware): end the room's lockdown or shield. The service
+    checks the role again, alerts moderators and writes the audit entry."""
+    moderator = _moderator(request)  # before the method: the route does not exist for others
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        room = protection.lift_room_lockdown(actor=moderator, slug=slug)
+    except PhareError as error:
+        if error.code != "conflict":
+            raise Http404 from error
+        # Another moderator lifted it first (or a double click): say so, it is not an error.
+        messages.info(request, _("The room %(room)s was no longer under lockdown.") % {"room": slug})
+    else:
+        messages.success(request, _("Lockdown lifted in %(room)s.") % {"room": room.name})
+    return redirect("moderation-rooms")
 
 
 def transparency_page(request: HttpRequest) -> HttpResponse:

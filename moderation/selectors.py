@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, F
 
+from chat.models import Room
 from moderation.models import Appeal, Case
 from moderation.representations import case_summary
 
@@ -30,3 +31,10 @@ def queue(*, moderator, status: str = "open", limit: int = 200) -> list[dict[str
 
 def pending_appeals(limit: int = 200) -> list[Appeal]:
     return list(Appeal.objects.filter(status=Appeal.Status.PENDING).select_related("notice").order_by("created_at")[:limit])
+
+
+def locked_down_rooms(limit: int = 200) -> list[Room]:
+    """Rooms where only established accounts may post (a join-wave lockdown or the shield),
+    longest-running first: they stay so until a moderator lifts them (chat.protection)."""
+    return list(Room.objects.filter(established_only=True)
+                .order_by(F("lockdown_started_at").asc(nulls_last=True), "pk")[:limit])

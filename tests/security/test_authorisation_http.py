@@ -120,6 +120,8 @@ MATRIX: dict[str, Entry] = {
     "moderation/cases/{case_id}/": Entry(("GET",), deny=MODERATORS_ONLY, foreign={"case_id": "case"},
                                         may_see_foreign=frozenset({"moderator"})),
     "moderation/transparency/": Entry(("GET",), deny=ALL - {"moderator", "operator"}),
+    "moderation/rooms/": Entry(("GET",), deny=MODERATORS_ONLY),
+    "moderation/rooms/{slug}/lift/": Entry(("POST",), deny=MODERATORS_ONLY),
 }
 # Probed only as a visitor: as anyone else it would delete the account under test.
 DESTRUCTIVE = {("api/v1/me", "DELETE"): VISITOR}

@@ -33,6 +33,7 @@
     var p = document.createElement("p");
     p.textContent = text;
     document.getElementById("alerts").appendChild(p);
+    return p;
   }
 
   function showError(error) {
@@ -137,6 +138,32 @@
     });
   }
 
+  /* --- Room lockdowns (chat.protection sends moderation.alert) ------------------------- */
+
+  function roomAlert(data) {
+    var room = data.room || {};
+    var name = room.name || room.slug || "?";
+    var text;
+    if (data.kind === "room_lockdown") {
+      text = _("Room locked down (join wave of new accounts)") + ": " + name;
+      if (data.new_accounts) { text += " · " + data.new_accounts + " " + _("new accounts"); }
+    } else if (data.kind === "room_shield") {
+      text = _("Shield raised in room") + ": " + name;
+    } else if (data.kind === "room_lockdown_lifted") {
+      text = _("Lockdown lifted in room") + ": " + name;
+    } else {
+      return;
+    }
+    var p = alertBox(text);
+    if (data.kind !== "room_lockdown_lifted" && body.dataset.rooms) {
+      // The page listing rooms under lockdown, where each has its "Lift lockdown" button.
+      var link = document.createElement("a");
+      link.href = body.dataset.rooms;
+      link.textContent = _("Review and lift");
+      p.appendChild(link);
+    }
+  }
+
   /* --- Live updates ------------------------------------------------------------------- */
 
   function connect() {
@@ -154,6 +181,7 @@
       if (data.type === "moderation.case") { updateCase(data.case); }
       else if (data.type === "moderation.sla_breach") { updateCase(data.case); breach(data.case.id); }
       else if (data.type === "moderation.appeal") { alertBox(_("New appeal on case") + " " + data.appeal.case); }
+      else if (data.type === "moderation.alert") { roomAlert(data); }
     });
   }
 
@@ -224,7 +252,7 @@
     });
   }
 
-  if (body.dataset.page === "queue" || body.dataset.page === "case") {
+  if (body.dataset.page === "queue" || body.dataset.page === "case" || body.dataset.page === "rooms") {
     connect();
     checkDue();
     setInterval(checkDue, 30000);
