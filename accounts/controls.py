@@ -145,6 +145,7 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
             "muted_until": iso(user.muted_until),
             "suspended_until": iso(user.suspended_until),
             "banned": user.banned,
+            "language": user.language,
         },
         "blocks": list_blocks(user=user),
         "mutes": list_mutes(user=user),

@@ -79,6 +79,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     reassurance_level = models.CharField(max_length=10, choices=AssuranceLevel.choices, blank=True)
     reassurance_reason = models.CharField(max_length=64, blank=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The language the person signed in with or last chose ("" = not known yet). What the
+    # server pushes without a request of theirs (a live notice) is written in it.
+    language = models.CharField(max_length=8, blank=True, default="")
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
 from accounts.errors import PhareError
@@ -132,6 +132,29 @@ def update_settings(*, user: User, dm_policy: str) -> User:
     user.dm_policy = dm_policy
     user.save(update_fields=["dm_policy"])
     return user
+
+
+def remember_language(*, user: User, language: str) -> None:
+    """Keep the person's language (sign-up, log-in, the language switch) for what reaches
+    them without a request of theirs: live notices. An unsupported code changes nothing;
+    the row is written only when the language changes."""
+    try:
+        code = translation.get_supported_language_variant(language)
+    except LookupError:
+        return
+    if user.language != code:
+        user.language = code
+        user.save(update_fields=["language"])
+
+
+def language_of(*, user_id: int) -> str:
+    """The account's language for a push, else the server's default (accounts that have not
+    signed in or switched language since the field existed)."""
+    stored = User.objects.filter(pk=user_id).values_list("language", flat=True).first()
+    try:
+        return translation.get_supported_language_variant(stored or settings.LANGUAGE_CODE)
+    except LookupError:  # a language the operator has since removed
+        return settings.LANGUAGE_CODE
 
 
 def _run_hooks(setting_name: str, **kwargs) -> None:

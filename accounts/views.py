@@ -7,7 +7,10 @@ import sys
 
 from django import db
 from django.contrib.auth import login, logout
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.views import i18n
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from django.core.cache import cache
@@ -46,6 +49,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         pseudonym=pseudonym, password=password, birthdate=birthdate, ip=client_ip(request)
     )
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    # The request's language (LocaleMiddleware: the switcher's cookie, else Accept-Language).
+    services.remember_language(user=user, language=translation.get_language())
     return JsonResponse({"user": own_user(user)}, status=201)
 
 
@@ -59,7 +64,18 @@ def login_view(request: HttpRequest) -> HttpResponse:
     )
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     services.record_connection(user=user, kind=ConnectionLog.Kind.LOGIN, ip=client_ip(request))
+    services.remember_language(user=user, language=translation.get_language())
     return JsonResponse({"user": own_user(user)})
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (`/i18n/setlang/`), which also keeps the choice on a signed-in
+    account: live notices are then written in it, on every device."""
+    response = i18n.set_language(request)
+    chosen = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen is not None and request.user.is_authenticated:
+        services.remember_language(user=request.user, language=chosen.value)
+    return response
 
 
 @api_view({"POST"})

@@ -19,10 +19,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.errors import PhareError
 from accounts.models import User
+from accounts.services import language_of
 from chat import events
 from chat import services as chat_services
 from chat.models import Conversation, Message, Room
@@ -516,7 +517,9 @@ def _appeal_window() -> dt.timedelta:
 def _notify(*, recipient_id: int, kind: str, case: Case | None, action: str, reason_code: str,
             automated: bool, decision: Decision | None = None, report: Report | None = None,
             scope: dict[str, Any] | None = None, facts: str = "", appealable: bool = True) -> Notice:
-    """Write a notice and push it to the recipient's sockets after commit."""
+    """Write a notice and push it to the recipient's sockets after commit, its statement of
+    reasons written in the recipient's language (the push has no request of theirs: whoever
+    or whatever decided, a moderator's request or a task, must not choose the language)."""
     from moderation.representations import notice_repr
 
     notice = Notice.objects.create(
@@ -524,7 +527,9 @@ def _notify(*, recipient_id: int, kind: str, case: Case | None, action: str, rea
         reason_code=reason_code, automated=automated, scope=scope or {}, facts=facts,
         appealable_until=timezone.now() + _appeal_window() if appealable else None,
     )
-    events.send_to_user(recipient_id, {"type": "notice", **notice_repr(notice)})
+    with translation.override(language_of(user_id=recipient_id)):
+        payload = {"type": "notice", **notice_repr(notice)}
+    events.send_to_user(recipient_id, payload)
     return notice
 
 
