@@ -62,6 +62,7 @@ reliability: setup
 messages: setup
 	DEBUG=1 $(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=chat/locale
 	cd chat && DEBUG=1 ../$(PY) ../manage.py makemessages -d djangojs -l fr -l en
+	cd moderation && DEBUG=1 ../$(PY) ../manage.py makemessages -d djangojs -l fr -l en
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 # Fan-out benchmark: S0 raw websockets, S1 plain Channels, S2 Phare, over loopback against
