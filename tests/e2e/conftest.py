@@ -111,6 +111,8 @@ def e2e_env(e2e_database_url: str, e2e_redis_url: str, tmp_path_factory) -> dict
         "SECURE_HSTS_SECONDS": "0",
         "DJANGO_SETTINGS_MODULE": "tests.e2e.settings",
         "PHARE_E2E_STATIC_ROOT": str(static_root),
+        # Uploaded images (server and worker share it) stay out of the working tree's var/.
+        "PHARE_MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
         "LOG_LEVEL": "WARNING",
     })
     manage(env, "migrate", "--noinput")

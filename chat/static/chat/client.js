@@ -27,6 +27,8 @@
     waits: {}, // room slug -> no sending there before this time (ms): slow mode is per room
     waitTimer: null,
     reportTarget: null,
+    uploads: new Map(), // upload id -> {key: "room:slug" | "dm:id"}: images being checked
+    sendingTo: null, // the key of the room or conversation an image is being posted to
   };
 
   // --- Human texts for the protocol's codes ------------------------------------------------
@@ -50,6 +52,8 @@
     too_large: gettext("This message is too long."),
     pseudonym_taken: gettext("This pseudonym is already taken. Try another one."),
     pseudonym_not_allowed: gettext("This pseudonym is not allowed. Choose a neutral pseudonym, not your real name."),
+    media_not_allowed: gettext("Images are not allowed here."),
+    unsupported_media: gettext("This file is not an image Phare accepts: choose a JPEG, PNG, WebP or GIF image."),
     invalid_credentials: gettext("Wrong pseudonym or password."),
     invalid_password: gettext("This password is too weak: use at least 8 characters, not only digits, not a common password."),
     conflict: gettext("This was already done."),
@@ -141,12 +145,17 @@
 
   async function api(method, path, body) {
     let response;
+    // A FormData body (an image) goes as multipart: the browser writes its Content-Type with
+    // the boundary, so we must not set one ourselves.
+    const multipart = body instanceof FormData;
+    const headers = { "X-CSRFToken": csrfToken() };
+    if (!multipart) headers["Content-Type"] = "application/json";
     try {
       response = await fetch("/api/v1/" + path, {
         method,
         credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        headers,
+        body: body === undefined || multipart ? body : JSON.stringify(body),
       });
     } catch (e) {
       throw { code: "disconnected" };
@@ -491,6 +500,7 @@
       renderMessages(ack.history || []);
       $("composer").hidden = false;
       updateSendButton();
+      updateImageControl();
       if (!(options && options.keepFocus) || state.focusAfterJoin === slug) $("composer-input").focus();
       state.focusAfterJoin = null;
     } catch (error) {
@@ -532,6 +542,7 @@
     }
     $("composer").hidden = conversation.state !== "accepted";
     updateSendButton();
+    updateImageControl();
     renderSidebar();
     try {
       const ack = await request("dm.history", { conversation: id });
@@ -654,9 +665,14 @@
     switch (event.type) {
       case "room.message":
         if (cur.kind === "room" && cur.slug === event.room) showMessage(event.message, event.restored);
+        if (event.message && event.message.image) uploadCleared(String(event.message.image.id));
         break;
       case "dm.message":
         if (cur.kind === "dm" && cur.id === event.conversation) showMessage(event.message, event.restored);
+        if (event.message && event.message.image) uploadCleared(String(event.message.image.id));
+        break;
+      case "upload.failed":
+        if (event.upload) uploadFailed(String(event.upload.id), event.upload.error);
         break;
       case "dm.request":
         if (event.safety_prompt && event.conversation) state.safetyPrompts[event.conversation.id || event.conversation] = event.safety_prompt;
@@ -699,6 +715,137 @@
       default:
         break;
     }
+  }
+
+  // --- Sending images (docs/images.md) -------------------------------------------------------
+  // The control mirrors chat.media.accept_upload so that nobody is offered what would be
+  // refused: never from a minor's account; in a room only when it takes images (adults' rooms
+  // with media_allowed); in a private conversation only once accepted (an adult's contacts
+  // are adults; the server still checks the other person and says media_not_allowed if not).
+  // The server stays the authority: whatever it refuses is shown as a sentence.
+  function imagesAllowedHere() {
+    const cur = state.current;
+    if (!cur || !state.user || state.user.age_band !== "18+") return false;
+    if (cur.kind === "room") {
+      const room = state.rooms.find((r) => r.slug === cur.slug);
+      return Boolean(room && room.audience === "adults" && room.media_allowed);
+    }
+    if (cur.kind === "dm") {
+      const conversation = state.conversations.find((c) => c.id === cur.id);
+      return Boolean(conversation && conversation.state === "accepted");
+    }
+    return false;
+  }
+
+  function currentKey() {
+    const cur = state.current;
+    if (!cur) return "";
+    return cur.kind === "room" ? "room:" + cur.slug : cur.kind === "dm" ? "dm:" + cur.id : "";
+  }
+
+  function updateImageControl() {
+    $("composer-image-button").hidden = !imagesAllowedHere();
+    renderUploads();
+  }
+
+  // Refusals worded for an image: the generic texts speak of messages ("too long").
+  function uploadErrorText(error) {
+    const code = (error && error.code) || "server_error";
+    if (code === "too_large" || (error && error.status === 413)) {
+      if (error.reason === "bytes" || !error.reason) {
+        const mb = error.max_bytes ? Math.floor(error.max_bytes / (1024 * 1024)) : 0;
+        return mb ? fmt(gettext("This image is too big: %s MB at most."), [mb]) : gettext("This image is too big.");
+      }
+      return gettext("This image has too many pixels: choose a smaller one.");
+    }
+    if (code === "unsupported_media" && error.reason === "malformed") return gettext("This image is damaged and could not be read. Try another file.");
+    if (code === "media_not_allowed" && error.reason === "conversation_not_accepted") return gettext("Images can only be sent once the other person has accepted the conversation.");
+    if (code === "media_not_allowed" && error.reason === "minor") return gettext("Images are only possible between adults.");
+    if (code === "blocked_by_policy") return gettext("This image was not sent: it matches an image that is not allowed on Phare. The moderation team was told.");
+    if (code === "not_member") return gettext("Join the room before sending an image.");
+    return errorText(error);
+  }
+
+  // One line under the composer while an image of this room or conversation is on its way.
+  // Shown, not spoken on every change: uploadImage announces it once.
+  function renderUploads() {
+    const key = currentKey();
+    const here = [...state.uploads.values()].filter((u) => u.key === key).length;
+    let text = "";
+    if (state.sendingTo === key && key) text = gettext("Sending the image…");
+    else if (here === 1) text = gettext("Image being checked… It appears here once it is cleared.");
+    else if (here > 1) text = fmt(gettext("%s images being checked… They appear here once they are cleared."), [here]);
+    const el = $("composer-upload");
+    el.textContent = text;
+    el.hidden = !text;
+  }
+
+  async function uploadImage(file) {
+    const cur = state.current;
+    if (!file || !cur || (cur.kind !== "room" && cur.kind !== "dm")) return;
+    const key = currentKey();
+    const form = new FormData();
+    form.append("image", file);
+    if (cur.kind === "room") form.append("room", cur.slug); else form.append("conversation", cur.id);
+    state.sendingTo = key;
+    if (currentKey() === key) setFeedback("");
+    renderUploads();
+    try {
+      const upload = (await api("POST", "uploads", form)).upload;
+      state.uploads.set(String(upload.id), { key });
+      announce(gettext("Image being checked… It appears here once it is cleared."));
+      pollUpload(String(upload.id), 2000);
+    } catch (error) {
+      if (currentKey() === key) setFeedback(uploadErrorText(error), "error"); else showStatus(uploadErrorText(error), "error");
+    } finally {
+      state.sendingTo = null;
+      renderUploads();
+    }
+  }
+
+  // The outcome arrives as an event (the image as room.message / dm.message, or
+  // upload.failed); polling GET /uploads/<id> covers a socket that was down at that moment.
+  async function pollUpload(id, delay) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    if (!state.uploads.has(id)) return; // an event settled it
+    let upload;
+    try { upload = (await api("GET", "uploads/" + encodeURIComponent(id))).upload; }
+    catch (error) {
+      if (error.code === "not_found") { state.uploads.delete(id); renderUploads(); return; }
+      upload = { status: "scanning" }; // offline for a moment: ask again later
+    }
+    if (upload.status === "scanning") { pollUpload(id, Math.min(delay * 2, 10000)); return; }
+    const pending = state.uploads.get(id);
+    if (upload.status === "cleared") {
+      // Shown as the event would have shown it, unless the event already did.
+      if (pending && pending.key === currentKey() && upload.message && upload.image) {
+        appendMessage({ id: upload.message, author: { id: state.user.id, pseudonym: state.user.pseudonym },
+          body: "", created_at: new Date().toISOString(), image: upload.image });
+      }
+      uploadCleared(id);
+    } else uploadFailed(id, upload.error);
+  }
+
+  function uploadCleared(id) {
+    const pending = state.uploads.get(id);
+    if (!pending) return;
+    state.uploads.delete(id);
+    renderUploads();
+    if (pending.key !== currentKey()) showStatus(gettext("Your image was checked and sent."), "ok");
+  }
+
+  function uploadFailed(id, error) {
+    const pending = state.uploads.get(id);
+    if (!pending) return;
+    state.uploads.delete(id);
+    renderUploads();
+    error = error || { code: "server_error" };
+    // Its type was accepted from the header at upload time, so unsupported_media from the
+    // scan means the pixels could not be decoded (the polled status carries no reason).
+    if (error.code === "unsupported_media") error = Object.assign({}, error, { reason: "malformed" });
+    const text = uploadErrorText(error);
+    if (pending.key === currentKey()) setFeedback(gettext("Your image was not sent.") + " " + text, "blocked");
+    else showStatus(gettext("Your image was not sent.") + " " + text, "error");
   }
 
   // --- Composer feedback: blocked reasons, slow mode countdown ------------------------------
@@ -839,6 +986,16 @@
         setFeedback(errorText(error), kind);
         if (error.code === "assurance_required") offerAgeCheck(error, () => {});
       }
+    });
+    // "Add image" opens the file picker (a real button: focusable, Enter and Space work).
+    $("composer-image-button").textContent = gettext("Add image");
+    $("composer-image-hint").textContent = gettext("JPEG, PNG, WebP or GIF. Every image is checked before anyone sees it, and shown blurred until they choose to see it.");
+    // One file at a time. Not `disabled` while sending: that would take the focus away.
+    $("composer-image-button").addEventListener("click", () => { if (!state.sendingTo) $("composer-image").click(); });
+    $("composer-image").addEventListener("change", (e) => {
+      const file = e.target.files && e.target.files[0];
+      e.target.value = ""; // the same file can be chosen again after a refusal
+      uploadImage(file);
     });
     $("composer-input").addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); $("composer").requestSubmit(); }
