@@ -997,13 +997,6 @@ def purge_past_retention(*, now: dt.datetime | None = None) -> int:
     return deleted
 
 
-def audit_policy_change(*, actor, action: str, target_type: str, target_id: str,
-                        data: dict[str, Any]) -> None:
-    """PHARE_POLICY_CHANGE_HOOKS: rate limits, the abuse policy and rooms' lockdowns and
-    shields are audited here (accounts may not import moderation, so settings wire it)."""
-    record_audit(actor=actor, action=action, target_type=target_type, target_id=target_id, data=data)
-
-
 # --- Policy changes (wired through settings: accounts may not import moderation) -------------
 
 def audit_policy_change(*, actor, action: str, target_type: str, target_id: str,
