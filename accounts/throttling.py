@@ -490,6 +490,36 @@ def _usage(request: HttpRequest, name: str, key: Any, *, new_account: bool,
     return (over, max(1, int(usage["time_left"])))
 
 
+def _take_ip_and_account(request: HttpRequest, action: str, account_fn: Callable | None, *,
+                         new_account: bool, count_account: bool, by_ip: bool = True) -> str | None:
+    """Count `<action>_ip` and `<action>_account` for `request`, refusing with `rate_limited`
+    when over; returns the account limit's name when it applies."""
+    if by_ip and not is_exempt_ip(request.META.get("REMOTE_ADDR")):
+        over, wait = _usage(request, f"{action}_ip", "ip", new_account=False, increment=True)
+        if over:
+            raise PhareError("rate_limited", retry_after=wait, extra={"reason": f"{action}_ip"})
+    if account_fn is None or not account_fn("", request):
+        return None
+    name = f"{action}_account"
+    over, wait = _usage(request, name, account_fn, new_account=new_account, increment=count_account)
+    if over:
+        raise PhareError("rate_limited", retry_after=wait, extra={"reason": name})
+    return name
+
+
+def check_socket_action(action: str, *, user: Any, ip: str | None) -> None:
+    """The HTTP limits of `action` for the same action sent as a WebSocket frame: a report
+    sent over the socket counts with those sent to the API (one count per IP and account),
+    so neither door is a way around the other's limit."""
+    request = HttpRequest()
+    request.method = "POST"
+    request.META["REMOTE_ADDR"] = ip or ""
+    request.user = user
+    # No address (a server that did not give one, as in tests): the account's count alone.
+    _take_ip_and_account(request, action, account_key, new_account=is_new_account(user),
+                         count_account=True, by_ip=bool(ip))
+
+
 def rate_limit(action: str, *, account: str | None = "user", failures_only: bool = False) -> Callable:
     """Limit an HTTP view by IP (`<action>_ip`) and by account (`<action>_account`).
 
@@ -505,25 +535,17 @@ def rate_limit(action: str, *, account: str | None = "user", failures_only: bool
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             new = request.user.is_authenticated and is_new_account(request.user)
-            if not is_exempt_ip(request.META.get("REMOTE_ADDR")):
-                over, wait = _usage(request, f"{action}_ip", "ip", new_account=False, increment=True)
-                if over:
-                    raise PhareError("rate_limited", retry_after=wait, extra={"reason": f"{action}_ip"})
-            if account_fn is not None and account_fn("", request):
-                name = f"{action}_account"
-                over, wait = _usage(request, name, account_fn, new_account=new,
-                                    increment=not failures_only)
-                if over:
-                    raise PhareError("rate_limited", retry_after=wait, extra={"reason": name})
-                if failures_only:
-                    try:
-                        response = view(request, *args, **kwargs)
-                    except PhareError:
-                        _usage(request, name, account_fn, new_account=new, increment=True)
-                        raise
-                    if response.status_code >= 400:
-                        _usage(request, name, account_fn, new_account=new, increment=True)
-                    return response
+            name = _take_ip_and_account(request, action, account_fn, new_account=new,
+                                        count_account=not failures_only)
+            if name is not None and failures_only:
+                try:
+                    response = view(request, *args, **kwargs)
+                except PhareError:
+                    _usage(request, name, account_fn, new_account=new, increment=True)
+                    raise
+                if response.status_code >= 400:
+                    _usage(request, name, account_fn, new_account=new, increment=True)
+                return response
             return view(request, *args, **kwargs)
 
         return wrapper

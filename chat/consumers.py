@@ -116,10 +116,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # A socket lives in one process: its own frame bucket needs no sharing.
         self.frame_bucket = throttling.LocalLimiter()
         self.told_to_wait: dict[tuple[str, str], float] = {}
+        self.client_ip: str | None = (self.scope.get("client") or (None, None))[0]
         try:
-            self.policy = await database_sync_to_async(protection.admit_connection)(
-                ip=(self.scope.get("client") or (None, None))[0]
-            )
+            self.policy = await database_sync_to_async(protection.admit_connection)(ip=self.client_ip)
         except PhareError as error:
             await self.accept()
             await self.send_error(None, error)
@@ -364,10 +363,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def frame_report(self, frame: Frame) -> dict[str, Any]:
         from moderation import services as moderation_services
 
-        report = await database_sync_to_async(moderation_services.file_report)(
-            reporter=self.user, target=frame.fields["target"], category=frame.fields["category"],
-            details=frame.fields.get("details", ""), good_faith=frame.fields.get("good_faith"),
-        )
+        def file_report():
+            # The API's report limits, counted together with reports sent to the API.
+            throttling.check_socket_action("report", user=self.user, ip=self.client_ip)
+            return moderation_services.file_report(
+                reporter=self.user, target=frame.fields["target"], category=frame.fields["category"],
+                details=frame.fields.get("details", ""), good_faith=frame.fields.get("good_faith"),
+            )
+
+        report = await database_sync_to_async(file_report)()
         return {"report": {"id": str(report.pk), "status": report.status}}
 
     # --- User controls (accounts.controls) ----------------------------------------------

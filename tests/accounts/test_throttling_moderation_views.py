@@ -77,3 +77,26 @@ def test_appeals_and_proposals_per_ip_are_limited(make_user, path, body, name):
     response = post(signed_in(make_user()), path, body)
     assert response.status_code == 429 and response.json()["error"]["reason"] == name
     assert post(signed_in(make_user()), path, body, ip="203.0.113.50").status_code != 429
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_reports_sent_over_the_socket_count_with_those_sent_to_the_api(make_user, adults_room, ws_client):
+    from asgiref.sync import sync_to_async
+
+    await sync_to_async(set_rate)("report_account", 2, 3600)
+    reporter = await sync_to_async(make_user)()
+    # One report through the API, one through the socket: the third, either way, is refused.
+    response = await sync_to_async(post)(await sync_to_async(signed_in)(reporter), "/api/v1/reports",
+                                         report_body("cafe"))
+    assert response.status_code == 201
+    ws = await ws_client(reporter)
+    ack = await ws.request("report", target={"room": "cafe"}, category="spam", good_faith=True)
+    assert ack["type"] == "ack"
+    refused = await ws.request("report", target={"room": "cafe"}, category="hate", good_faith=True)
+    assert refused["type"] == "error" and refused["error"]["code"] == "rate_limited"
+    assert refused["error"]["reason"] == "report_account" and refused["error"]["retry_after"] >= 1
+    response = await sync_to_async(post)(await sync_to_async(signed_in)(reporter), "/api/v1/reports",
+                                         report_body("cafe"))
+    assert response.status_code == 429
+    await ws.close()
