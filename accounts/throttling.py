@@ -270,6 +270,7 @@ class RedisLimiter:
             max_connections=settings.REDIS_MAX_CONNECTIONS,
         )
         self.script = self.client.register_script(_GCRA_LUA)
+        self.chains_script = self.client.register_script(_GCRA_CHAINS_LUA)
 
     def hit(self, key: str, *, limit: int, period: float, cost: int = 1) -> Decision:
         try:
@@ -362,14 +363,120 @@ def _note_outage(what: str) -> None:
     logger.warning("rate limiter: Redis unreachable, applying the outage rule (%s)", what)
 
 
+@dataclass(frozen=True)
+class Bucket:
+    """One token bucket: the limit `name` for `subject`, tighter for a new account."""
+
+    name: str
+    subject: str
+    new_account: bool = False
+
+    def resolve(self, policy: Policy) -> tuple[str, Rate, int]:
+        """The Redis key, the rate and the capacity that apply under `policy`."""
+        rate = policy.rate(self.name)
+        tighter = self.new_account and rate.new_account_limit
+        key = f"phare:rl:{self.name}:{'n:' if tighter else ''}{self.subject}"
+        return key, rate, rate.for_account(self.new_account)
+
+
 def hit(name: str, *, subject: str, new_account: bool = False, cost: int = 1) -> Decision:
     """Take `cost` tokens from the bucket `name` of `subject`. Raises `unavailable` when
     Redis is unreachable and the limit's outage rule is REFUSE."""
-    rate = current_policy().rate(name)
-    tighter = new_account and rate.new_account_limit
-    key = f"phare:rl:{name}:{'n:' if tighter else ''}{subject}"
-    return _take(key, limit=rate.for_account(new_account), period=rate.period,
-                 outage=rate.outage, cost=cost)
+    key, rate, limit = Bucket(name, subject, new_account).resolve(current_policy())
+    return _take(key, limit=limit, period=rate.period, outage=rate.outage, cost=cost)
+
+
+# The same GCRA over many buckets in one round trip. The buckets come in chains (for one
+# message: the author's, then the room's); a chain stops at its first refusal, so a refused
+# action takes nothing from the buckets after it, as with one `check` after another. Buckets
+# are taken in order, so a key met twice (two messages to one room) counts twice.
+# KEYS: the buckets. ARGV: per bucket interval, capacity, 1 if it starts a chain.
+# Answer per bucket: allowed (1), refused (0) or skipped (-1), then the wait in ms.
+_GCRA_CHAINS_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local out = {}
+local refused = false
+for i = 1, #KEYS do
+  local interval = tonumber(ARGV[i * 3 - 2])
+  local capacity = tonumber(ARGV[i * 3 - 1])
+  if ARGV[i * 3] == '1' then refused = false end
+  if refused then
+    out[#out + 1] = -1
+    out[#out + 1] = 0
+  else
+    local tat = tonumber(redis.call('GET', KEYS[i]))
+    if not tat or tat < now then tat = now end
+    local new_tat = tat + interval
+    local allow_at = new_tat - interval * capacity
+    if allow_at > now then
+      refused = true
+      out[#out + 1] = 0
+      out[#out + 1] = allow_at - now
+    else
+      redis.call('SET', KEYS[i], new_tat, 'PX', new_tat - now + 1000)
+      out[#out + 1] = 1
+      out[#out + 1] = 0
+    end
+  end
+end
+return out
+"""
+
+
+def _refusal(name: str, decision: Decision) -> PhareError | None:
+    if decision.allowed:
+        return None
+    return PhareError("rate_limited", retry_after=decision.retry_after, extra={"reason": name})
+
+
+def _check_chains_one_by_one(chains: list[list[Bucket]], policy: Policy) -> list[PhareError | None]:
+    """Redis unreachable (or not configured): each bucket by its outage rule, in order."""
+    answers: list[PhareError | None] = []
+    for chain in chains:
+        answer = None
+        for bucket in chain:
+            key, rate, limit = bucket.resolve(policy)
+            try:
+                answer = _refusal(bucket.name, _take(key, limit=limit, period=rate.period, outage=rate.outage))
+            except PhareError as error:
+                answer = error
+            if answer is not None:
+                break
+        answers.append(answer)
+    return answers
+
+
+def check_chains(chains: list[list[Bucket]]) -> list[PhareError | None]:
+    """`check` for many actions at once: per chain, None or the refusal of its first bucket
+    over its limit. One Redis round trip whatever the number of buckets (group posting)."""
+    policy = current_policy()
+    limiter = _redis_limiter()
+    if limiter is None or time.monotonic() < _redis_down_until["t"] or not any(chains):
+        return _check_chains_one_by_one(chains, policy)
+    keys: list[str] = []
+    args: list[int] = []
+    for chain in chains:
+        for position, bucket in enumerate(chain):
+            key, rate, limit = bucket.resolve(policy)
+            keys.append(key)
+            args += [_interval_ms(limit, rate.period), limit, 1 if position == 0 else 0]
+    try:
+        flat = limiter.chains_script(keys=keys, args=args)
+    except (redis.RedisError, OSError):
+        _note_outage("a batch of %s buckets" % len(keys))
+        return _check_chains_one_by_one(chains, policy)
+    answers: list[PhareError | None] = []
+    index = 0
+    for chain in chains:
+        answer = None
+        for bucket in chain:
+            allowed, wait_ms = int(flat[index * 2]), int(flat[index * 2 + 1])
+            index += 1
+            if allowed == 0 and answer is None:
+                answer = _refusal(bucket.name, Decision(False, max(1, math.ceil(wait_ms / 1000)), 0, "redis"))
+        answers.append(answer)
+    return answers
 
 
 # Distinct members seen under a key within the last `window` ms: a sliding log in a sorted
@@ -417,9 +524,9 @@ def forget_recent(kind: str, *, subject: str | int) -> None:
 
 def check(name: str, *, subject: str | int, new_account: bool = False) -> None:
     """Refuse with `rate_limited` (and `retry_after`, `reason` = the limit's name) when over."""
-    decision = hit(name, subject=str(subject), new_account=new_account)
-    if not decision.allowed:
-        raise PhareError("rate_limited", retry_after=decision.retry_after, extra={"reason": name})
+    refusal = _refusal(name, hit(name, subject=str(subject), new_account=new_account))
+    if refusal is not None:
+        raise refusal
 
 
 # --- Sustained flooding on one socket ---------------------------------------------------------

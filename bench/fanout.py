@@ -201,7 +201,8 @@ def start_server(system: str, env: dict[str, str], logdir: Path) -> tuple[subpro
                *UVICORN_ARGS]
     if os.environ.get("BENCH_PROFILE") == system:
         # Development aid: profile one system's server; the profile is written when it stops.
-        cmd = [PY, "-m", "cProfile", "-o", str(logdir / f"{system}.prof"), *cmd[1:]]
+        runner = os.environ.get("BENCH_PROFILER", "-m cProfile").split()
+        cmd = [PY, *runner, "-o", str(logdir / f"{system}.prof"), *cmd[1:]]
     handle = open(log, "wb")
     process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=handle, stderr=subprocess.STDOUT)
     wait_port(port, process, log)

@@ -11,7 +11,6 @@ import json
 import logging
 import math
 import time
-from concurrent.futures import ThreadPoolExecutor
 import uuid
 from typing import Any
 
@@ -28,7 +27,7 @@ from accounts import services as account_services
 from accounts import throttling
 from accounts.errors import PhareError
 from accounts.models import ConnectionLog, User
-from chat import events, protection, services
+from chat import events, posting, protection, services
 from chat.fanout import DirectWriter
 from chat.models import Room
 from chat.protocol import Frame, ProtocolError, cursor, parse_frame
@@ -45,24 +44,6 @@ CLOSE_MALFORMED = 4400
 # Standard WebSocket code "try again later": the socket fell too far behind its events.
 CLOSE_TOO_SLOW = 1013
 MALFORMED_WINDOW_SECONDS = 60.0
-
-
-_post_pool: ThreadPoolExecutor | None = None
-
-
-def _posting(func):
-    """Run a message-posting service in the posting pool rather than the one database thread.
-
-    Posting a message spends most of its time waiting: on PostgreSQL's commit and on Redis for
-    the rate-limit buckets. In the single thread-sensitive database thread those waits queue
-    one behind another across every socket of the process; a small pool lets them overlap
-    (docs/benchmarks.md). The service is self-contained (its own transactions), and each
-    socket still handles one frame at a time, so a sender's messages keep their order.
-    """
-    global _post_pool
-    if _post_pool is None:
-        _post_pool = ThreadPoolExecutor(max_workers=settings.PHARE_POST_THREADS, thread_name_prefix="phare-post")
-    return database_sync_to_async(func, thread_sensitive=False, executor=_post_pool)
 
 
 def language_for_scope(scope: dict[str, Any]) -> str:
@@ -179,8 +160,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not hasattr(self, "user") or self.flood.closed:
             return
-        # This consumer's task has its own context: the language holds for its frames only.
-        translation.activate(self.language)
+        # This consumer's task has its own context: the language holds for its frames only
+        # (activated once; activating again costs more than asking).
+        if translation.get_language() != self.language:
+            translation.activate(self.language)
         if text_data is None:
             await self._malformed(None, ProtocolError("binary_not_supported"))
             return
@@ -302,9 +285,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         room = self.rooms.get(frame.fields["room"])
         if room is None:
             raise PhareError("not_member")
-        result = await _posting(services.post_room_message)(
-            author=self.user, room=room, body=frame.fields["body"]
-        )
+        post = services.RoomPost(author=self.user, room=room, body=frame.fields["body"], language=self.language)
+        result = await posting.room_posts().post(post)
         return {"message": {**result.message, "status": result.status}, **_contact_warning(result)}
 
     async def frame_room_history(self, frame: Frame) -> dict[str, Any]:
@@ -341,7 +323,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return {"conversation": conversation}
 
     async def frame_dm_send(self, frame: Frame) -> dict[str, Any]:
-        result = await _posting(services.send_direct_message)(
+        result = await posting.in_pool(services.send_direct_message)(
             sender=self.user, conversation_id=frame.fields["conversation"], body=frame.fields["body"]
         )
         return {"message": {**result.message, "status": result.status},
@@ -417,7 +399,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if attach is None:
             return
         self.writer = DirectWriter(
-            self.base_send,
+            self.scope.get("phare_server_send", self.base_send),
             is_member=self.groups_joined.__contains__,
             on_overflow=lambda: asyncio.ensure_future(self.close(code=CLOSE_TOO_SLOW)),
         )

@@ -48,6 +48,26 @@ def send_to_room(room_id: int, payload: dict[str, Any], *, author_id: int | None
     transaction.on_commit(lambda: _send_now(room_group(room_id), message))
 
 
+def send_many_to_rooms(deliveries: list[tuple[int, dict[str, Any], int | None]]) -> None:
+    """`send_to_room` for many (room id, payload, author id) at once: one hand-over to the
+    layer after commit (messages posted together, chat.services.post_room_messages)."""
+    if not deliveries:
+        return
+    messages = [(room_group(room_id), _layer_message(payload, author_id))
+                for room_id, payload, author_id in deliveries]
+    transaction.on_commit(lambda: _send_many_now(messages))
+
+
+def _send_many_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    layer = get_channel_layer()
+    send_many = getattr(layer, "group_send_many_threadsafe", None)
+    if send_many is not None:
+        send_many(messages)
+        return
+    for group, message in messages:
+        _send_now(group, message)
+
+
 def send_to_user(user_id: int, payload: dict[str, Any], *, author_id: int | None = None) -> None:
     """Deliver `payload` to every socket of one account once the transaction commits."""
     message = _layer_message(payload, author_id)

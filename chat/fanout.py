@@ -203,6 +203,24 @@ class FanoutLayer(BaseChannelLayer):
         else:
             self._publish_sync(group, message)
 
+    def group_send_many_threadsafe(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
+        """`group_send_threadsafe` for many (group, message) pairs: one hand-over to the event
+        loop, and one Redis round trip for all of them when they are published."""
+        loop = self._loop
+        running = loop is not None and loop.is_running() and not loop.is_closed()
+        if not running:
+            if self.redis_url:
+                self._publish_sync_many(messages)
+            return  # no event loop: no socket in this process to deliver to
+        self._call_in_loop(loop, self._deliver_or_enqueue_many, messages)
+
+    def _deliver_or_enqueue_many(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
+        for group, message in messages:
+            if self.redis_url:
+                self._enqueue(group, "", message, None)
+            else:
+                self._deliver_group(group, message)
+
     def _call_in_loop(self, loop, func, *args) -> None:
         if threading.get_ident() == self._loop_thread:
             func(*args)
@@ -290,16 +308,21 @@ class FanoutLayer(BaseChannelLayer):
             self._flushing = False
 
     def _publish_sync(self, group: str, message: dict[str, Any]) -> None:
+        self._publish_sync_many([(group, message)])
+
+    def _publish_sync_many(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
         import redis
 
+        args: list[Any] = [self.maxlen]
+        for group, message in messages:
+            args += [group, "", msgpack.packb(message, use_bin_type=True)]
         with self._sync_lock:
             if self._sync_client is None:
                 client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=5, socket_timeout=10)
                 self._sync_client = (client, client.register_script(_PUBLISH_LUA))
             _, script = self._sync_client
-            script(keys=[self.stream, self.seq_key],
-                   args=[self.maxlen, group, "", msgpack.packb(message, use_bin_type=True)])
-        STATS["published"] += 1
+            script(keys=[self.stream, self.seq_key], args=args)
+        STATS["published"] += len(messages)
 
     # --- reading ------------------------------------------------------------------------
     async def _ensure_reader(self) -> None:

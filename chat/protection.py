@@ -38,20 +38,30 @@ def check_join(*, user: User) -> None:
     throttling.check("room_join_account", subject=user.pk, new_account=throttling.is_new_account(user))
 
 
-def check_may_post(*, author: User, room: Room) -> None:
-    """Lockdown first (no token spent on a message that cannot be posted), then the
-    per-account bucket, then the room's bucket shared by all its authors. Moderators are
-    never held back by the room's bucket, so they can always speak in a busy room."""
-    policy = throttling.current_policy()
+def posting_buckets(*, author: User, room: Room, policy: throttling.Policy) -> list[throttling.Bucket]:
+    """What posting in `room` costs `author`, in order; raises `room_locked` first when the
+    room is for established accounts only (no token spent on a message that cannot be
+    posted). The per-account bucket, then the room's bucket shared by all its authors.
+    Moderators are never held back by the room's bucket, so they can always speak in a
+    busy room."""
     new = throttling.is_new_account(author, policy=policy)
     if room.established_only and new:
         raise PhareError(
             "room_locked", _("Only established accounts may post in this room for now."),
             extra={"reason": "established_only"},
         )
-    throttling.check("room_message_account", subject=author.pk, new_account=new)
+    buckets = [throttling.Bucket("room_message_account", str(author.pk), new)]
     if not _is_staff(author):
-        throttling.check("room_message_room", subject=room.pk)
+        buckets.append(throttling.Bucket("room_message_room", str(room.pk)))
+    return buckets
+
+
+def check_may_post(*, author: User, room: Room) -> None:
+    """`posting_buckets` and their tokens, for one post (images)."""
+    buckets = posting_buckets(author=author, room=room, policy=throttling.current_policy())
+    refusal = throttling.check_chains([buckets])[0]
+    if refusal is not None:
+        raise refusal
 
 
 def check_dm_message(*, sender: User) -> None:

@@ -6,6 +6,7 @@ Preconditions are stated per function; refusals are `PhareError` with a protocol
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import time
@@ -17,9 +18,11 @@ from django.db import IntegrityError, transaction
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.age_assurance.registry import providers_satisfying
+from accounts import throttling
 from accounts.errors import PhareError
 from accounts.models import ASSURANCE_ORDER, DmPolicy, User, UserBlock
 from accounts.policies import audience_bands, may_contact
@@ -209,49 +212,144 @@ def _refuse(verdict: gate.Verdict) -> PhareError:
     )
 
 
-def post_room_message(*, author: User, room: Room, body: str) -> PostResult:
-    """Screen and post a room message.
+@dataclass(frozen=True)
+class RoomPost:
+    """A message someone asks to post in a room they joined."""
 
-    Precondition: the caller checked that `author` joined `room` (the consumer holds
+    author: User
+    room: Room
+    body: str
+    # The sender's language, for the explanations they get back (posts are stored together,
+    # in one thread, whatever language each sender reads).
+    language: str | None = None
+
+
+def _in_language_of(post: RoomPost):
+    """Explanations in the sender's language; a no-op in the usual case where the batch
+    already speaks it (activating a language costs more than the check)."""
+    if not post.language or post.language == translation.get_language():
+        return contextlib.nullcontext()
+    return translation.override(post.language)
+
+
+def post_room_message(*, author: User, room: Room, body: str) -> PostResult:
+    """Screen and post one room message (`post_room_messages` with one post); raises the
+    refusal as a `PhareError`."""
+    outcome = post_room_messages([RoomPost(author=author, room=room, body=body)])[0]
+    if isinstance(outcome, PhareError):
+        raise outcome
+    return outcome
+
+
+def _refuse_each(posts: list[RoomPost], outcomes: list, check) -> None:
+    """Run `check(post)` on every post not yet refused; a PhareError refuses that post."""
+    for index, post in enumerate(posts):
+        if outcomes[index] is None:
+            try:
+                with _in_language_of(post):
+                    check(post)
+            except PhareError as error:
+                outcomes[index] = error
+
+
+def post_room_messages(posts: list[RoomPost]) -> list[PostResult | PhareError]:
+    """Screen and post room messages that arrived together: per post, its result or refusal.
+
+    Each post goes through the same checks in the same order as if it were alone (can speak,
+    room open, length, established-only, the author's then the room's rate-limit bucket,
+    slow mode, the gate); what the posts share is the trips: one Redis round trip for every
+    bucket, one transaction with one INSERT for every message, one hand-over of their events
+    to the channel layer after commit (group commit: docs/benchmarks.md).
+
+    Precondition: the caller checked that each author joined the room (the consumer holds
     membership in its connection state, so no query is needed per message).
-    Side effects: one INSERT; after commit, one fan-out to the room; a flag or case for
-    the moderation queue when the verdict asks for one.
+    Side effects: the INSERT; after commit, fan-out to each room; a flag or case for the
+    moderation queue when a verdict asks for one.
     """
     now = timezone.now()
-    _check_can_speak(author, now)
-    if room.is_locked:
-        raise PhareError("room_locked")
-    _check_length(body, room.max_message_length)
-    protection.check_may_post(author=author, room=room)
-    _check_slow_mode(room=room, user=author)
-    verdict = gate.screen_message(
-        text=body, audience=room.audience, context="room", conversation_accepted=True
-    )
-    _count_screening("room", verdict)
-    if verdict.decision in ("block", "escalate"):
-        with transaction.atomic():
-            gate.record_refusal(author=author, text=body, verdict=verdict, room_id=room.pk)
-        raise _refuse(verdict)
-    protection.check_links(author=author, reasons=verdict.reasons)
-    held = verdict.decision == "hold"
-    with transaction.atomic():
-        message = Message.objects.create(
-            room=room, author=author, body=body, created_at=now,
-            status=Message.Status.HELD if held else Message.Status.VISIBLE,
+    outcomes: list[Any] = [None] * len(posts)
+    policy = throttling.current_policy()
+
+    def check_open(post: RoomPost) -> None:
+        _check_can_speak(post.author, now)
+        if post.room.is_locked:
+            raise PhareError("room_locked")
+        _check_length(post.body, post.room.max_message_length)
+
+    _refuse_each(posts, outcomes, check_open)
+    chains: dict[int, list[throttling.Bucket]] = {}
+    for index, post in enumerate(posts):
+        if outcomes[index] is None:
+            try:
+                with _in_language_of(post):
+                    chains[index] = protection.posting_buckets(author=post.author, room=post.room, policy=policy)
+            except PhareError as error:
+                outcomes[index] = error
+    for index, refusal in zip(chains, throttling.check_chains(list(chains.values()))):
+        outcomes[index] = refusal
+    _refuse_each(posts, outcomes, lambda post: _check_slow_mode(room=post.room, user=post.author))
+
+    verdicts: dict[int, gate.Verdict] = {}
+    refused: list[tuple[RoomPost, gate.Verdict]] = []
+    for index, post in enumerate(posts):
+        if outcomes[index] is not None:
+            continue
+        verdict = gate.screen_message(
+            text=post.body, audience=post.room.audience, context="room", conversation_accepted=True
         )
-        message.author = author
-        if verdict.decision in ("flag", "hold"):
-            gate.record_flag(message=message, verdict=verdict)
-        _require_reassurance_if_wrong_space(author, verdict)
-        payload = message_repr(message)
-        if not held:
-            events.send_to_room(
-                room.pk, {"type": "room.message", "room": room.slug, "message": payload},
-                author_id=author.pk,
+        _count_screening("room", verdict)
+        if verdict.decision in ("block", "escalate"):
+            with _in_language_of(post):
+                outcomes[index] = _refuse(verdict)
+            refused.append((post, verdict))
+            continue
+        try:
+            with _in_language_of(post):
+                protection.check_links(author=post.author, reasons=verdict.reasons)
+        except PhareError as error:
+            outcomes[index] = error
+            continue
+        verdicts[index] = verdict
+    if refused:
+        with transaction.atomic():
+            for post, verdict in refused:
+                gate.record_refusal(author=post.author, text=post.body, verdict=verdict, room_id=post.room.pk)
+    if verdicts:
+        _store_room_messages(posts, verdicts, outcomes, now)
+    return outcomes
+
+
+def _store_room_messages(posts: list[RoomPost], verdicts: dict[int, gate.Verdict],
+                         outcomes: list[Any], now: dt.datetime) -> None:
+    """One transaction for the accepted posts: one INSERT, their flags, their events."""
+    indexes = list(verdicts)
+    with transaction.atomic():
+        messages = [
+            Message(
+                room=posts[i].room, author=posts[i].author, body=posts[i].body, created_at=now,
+                status=Message.Status.HELD if verdicts[i].decision == "hold" else Message.Status.VISIBLE,
             )
-    metrics.count_message(context="room", outcome="held" if held else "delivered")
-    return PostResult(message=payload, status="held" if held else "delivered",
-                      contact_warning=contact_warning(verdict))
+            for i in indexes
+        ]
+        Message.objects.insert_all(messages)
+        deliveries: list[tuple[int, dict[str, Any], int]] = []
+        for i, message in zip(indexes, messages):
+            post, verdict = posts[i], verdicts[i]
+            held = verdict.decision == "hold"
+            if verdict.decision in ("flag", "hold"):
+                gate.record_flag(message=message, verdict=verdict)
+            _require_reassurance_if_wrong_space(post.author, verdict)
+            payload = message_repr(message)
+            if not held:
+                deliveries.append((post.room.pk, {"type": "room.message", "room": post.room.slug,
+                                                  "message": payload}, post.author.pk))
+            with _in_language_of(post):
+                warning = contact_warning(verdict)
+            outcomes[i] = PostResult(message=payload, status="held" if held else "delivered",
+                                     contact_warning=warning)
+        events.send_many_to_rooms(deliveries)
+    for i in indexes:
+        metrics.count_message(context="room", outcome=outcomes[i].status)
 
 
 # --- Direct conversations ------------------------------------------------------------------

@@ -30,11 +30,26 @@ class AllowedHostsOriginValidator(OriginValidator):
         return super().valid_origin(parsed_origin)
 
 
+class KeepServerSend:
+    """Outermost on WebSockets: puts the server's own `send` in the scope.
+
+    Events fanned out to a socket (chat.fanout.DirectWriter) are written with it, past the
+    session middleware's wrapper, which only acts on `websocket.accept` (a cookie to save)
+    and costs its checks on every one of the many event frames (docs/benchmarks.md).
+    """
+
+    def __init__(self, application):
+        self.application = application
+
+    async def __call__(self, scope, receive, send):
+        return await self.application(dict(scope, phare_server_send=send), receive, send)
+
+
 application = ProtocolTypeRouter(
     {
         "http": django_http_application,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": KeepServerSend(AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter([path("ws/", ChatConsumer.as_asgi())]))
-        ),
+        )),
     }
 )

@@ -425,3 +425,7 @@ CELERY_BEAT_SCHEDULE["purge-unreferenced-images"] = {"task": "chat.tasks.purge_u
 # Threads per server process that post messages (screen, store, publish after commit), each
 # with its own database connection: the waits on commit and on Redis overlap across sockets.
 PHARE_POST_THREADS = env_int("PHARE_POST_THREADS", 8)
+# Room messages that arrive together are stored together (chat/posting.py): at most this many
+# batches in flight per process, each of at most PHARE_POST_BATCH_MAX messages.
+PHARE_POST_BATCHES = env_int("PHARE_POST_BATCHES", 2)
+PHARE_POST_BATCH_MAX = env_int("PHARE_POST_BATCH_MAX", 200)

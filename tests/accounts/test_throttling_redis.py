@@ -12,6 +12,7 @@ import pytest
 import redis
 
 from accounts import throttling
+from accounts.models import RateLimitRule
 
 pytestmark = pytest.mark.integration
 
@@ -94,3 +95,43 @@ def test_recent_distinct_members_are_counted_once(redis_url):
     assert counts == [1, 2, 2, 3]
     throttling.forget_recent("test_wave", subject=subject)
     assert throttling.count_recent("test_wave", subject=subject, member=9, window=60) == 1
+
+
+@pytest.mark.django_db
+def test_chains_in_one_round_trip_stop_at_their_first_refusal(redis_url, settings):
+    throttling.reset_local_state()
+    subject = uuid.uuid4().hex
+    room = throttling.Bucket("room_message_room", "room-" + subject)
+    first = throttling.Bucket("room_message_account", "a-" + subject)
+    second = throttling.Bucket("room_message_account", "b-" + subject)
+    RateLimitRule.objects.update_or_create(name="room_message_room", defaults={"limit": 1, "period_seconds": 600})
+    throttling.bump_policy_version()
+    client = redis.Redis.from_url(redis_url)
+    key_of = lambda bucket: bucket.resolve(throttling.current_policy())[0]  # noqa: E731
+    # The room has one token: the first chain takes it; the second takes its author's token,
+    # then the room refuses it.
+    answers = throttling.check_chains([[first, room], [second, room]])
+    assert answers[0] is None
+    assert answers[1] is not None and answers[1].code == "rate_limited"
+    assert answers[1].extra["reason"] == "room_message_room"
+    assert client.exists(key_of(second))  # the second author's token was taken before the room refused
+    # A chain refused by its first bucket takes nothing after it.
+    RateLimitRule.objects.update_or_create(name="room_message_account", defaults={"limit": 1, "period_seconds": 600})
+    throttling.bump_policy_version()
+    fresh_room = throttling.Bucket("room_message_room", "fresh-" + subject)
+    assert throttling.check_chains([[first, fresh_room]])[0].extra["reason"] == "room_message_account"
+    assert not client.exists(key_of(fresh_room))
+
+
+@pytest.mark.django_db
+def test_chains_fall_back_to_the_outage_rule_when_redis_is_unreachable(settings):
+    throttling.reset_local_state()
+    settings.PHARE_RATE_LIMIT_REDIS_URL = "redis://127.0.0.1:1/0"
+    subject = uuid.uuid4().hex
+    answers = throttling.check_chains([
+        [throttling.Bucket("room_message_account", subject)],  # outage rule: count locally
+        [throttling.Bucket("dm_request_day", subject)],  # outage rule: refuse
+    ])
+    assert answers[0] is None
+    assert answers[1] is not None and answers[1].code == "unavailable"
+    throttling.reset_local_state()

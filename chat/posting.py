@@ -1,0 +1,101 @@
+"""Group commit for room messages: the posts that arrive while others are being stored are
+stored together, in one batch (chat.services.post_room_messages).
+
+Nothing waits on purpose: a post that finds a free slot starts a batch at once, alone if it
+is alone. Under load every slot is busy, posts gather behind them, and each batch shares one
+thread hop, one Redis round trip for every rate-limit bucket, one transaction and one INSERT
+(docs/benchmarks.md). The number of batches in flight is `PHARE_POST_BATCHES`: one can wait on
+PostgreSQL or Redis while another is screened.
+
+Each socket still sends one frame at a time (the consumer awaits its answer), so a sender's
+messages keep their order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from accounts.errors import PhareError
+from chat import services
+
+
+class RoomPostBatcher:
+    """Collects room posts on one event loop and stores them in batches."""
+
+    def __init__(self, *, in_flight: int, max_batch: int, run) -> None:
+        self.in_flight = max(1, in_flight)
+        self.max_batch = max(1, max_batch)
+        self.run = run  # async callable: list[RoomPost] -> list[PostResult | PhareError]
+        self.pending: list[tuple[services.RoomPost, asyncio.Future]] = []
+        self.busy = 0
+
+    async def post(self, post: services.RoomPost) -> services.PostResult:
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append((post, future))
+        if self.busy < self.in_flight:
+            self.busy += 1
+            # A fresh context: the batch belongs to no one socket (its logs carry no one's
+            # connection id; each post's explanations are in its own sender's language).
+            asyncio.get_running_loop().create_task(self._drain(), context=contextvars.Context())
+        outcome = await future
+        if isinstance(outcome, PhareError):
+            raise outcome
+        return outcome
+
+    async def _drain(self) -> None:
+        try:
+            while self.pending:
+                batch = self.pending[: self.max_batch]
+                del self.pending[: self.max_batch]
+                try:
+                    outcomes: list[Any] = await self.run([post for post, _ in batch])
+                except Exception as exc:  # noqa: BLE001 - told to every sender of the batch
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), outcome in zip(batch, outcomes):
+                    if not future.done():  # a socket that closed meanwhile stops waiting
+                        future.set_result(outcome)
+        finally:
+            self.busy -= 1
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def in_pool(func: Callable) -> Callable:
+    """Run a message-posting service in the posting pool rather than the one database thread.
+
+    Posting spends much of its time waiting: on PostgreSQL's commit and on Redis for the
+    rate-limit buckets. In the single thread-sensitive database thread those waits queue one
+    behind another across every socket of the process; a small pool (`PHARE_POST_THREADS`)
+    lets them overlap (docs/benchmarks.md). The services are self-contained (their own
+    transactions), and each socket still handles one frame at a time.
+    """
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=settings.PHARE_POST_THREADS, thread_name_prefix="phare-post")
+    return database_sync_to_async(func, thread_sensitive=False, executor=_pool)
+
+
+_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RoomPostBatcher] = weakref.WeakKeyDictionary()
+
+
+def room_posts() -> RoomPostBatcher:
+    """The room-post batcher of the running event loop (tests run one loop per test)."""
+    loop = asyncio.get_running_loop()
+    found = _batchers.get(loop)
+    if found is None:
+        found = _batchers[loop] = RoomPostBatcher(
+            in_flight=settings.PHARE_POST_BATCHES, max_batch=settings.PHARE_POST_BATCH_MAX,
+            run=in_pool(services.post_room_messages),
+        )
+    return found

@@ -1,0 +1,153 @@
+"""Group commit for room messages (chat.posting, chat.services.post_room_messages): posts
+that arrive together share their trips, and each is judged exactly as if it were alone."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from accounts import throttling
+from accounts.errors import PhareError
+from accounts.models import RateLimitRule
+from chat import posting
+from chat import services as chat_services
+from chat.models import Message
+from chat.services import PostResult, RoomPost
+from moderation import gate
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def set_rate(name: str, limit: int, period: int) -> None:
+    RateLimitRule.objects.update_or_create(name=name, defaults={"limit": limit, "period_seconds": period})
+    throttling.bump_policy_version()
+
+
+def test_each_post_of_a_batch_gets_its_own_outcome_in_order(make_user, adults_room, minors_room):
+    adult, teen = make_user(), make_user("13-15")
+    outcomes = chat_services.post_room_messages([
+        RoomPost(author=adult, room=adults_room, body="bonjour à tous"),
+        RoomPost(author=adult, room=adults_room, body="x" * (adults_room.max_message_length + 1)),
+        RoomPost(author=teen, room=minors_room, body="appelle moi au 06 12 34 56 78"),
+        RoomPost(author=teen, room=minors_room, body="   "),
+        RoomPost(author=adult, room=adults_room, body="et bonne soirée"),
+    ])
+    assert [type(o).__name__ for o in outcomes] == [
+        "PostResult", "PhareError", "PhareError", "PhareError", "PostResult"]
+    assert [o.code for o in outcomes if isinstance(o, PhareError)] == [
+        "too_large", "blocked_by_policy", "bad_request"]
+    first, last = outcomes[0], outcomes[4]
+    assert first.status == last.status == "delivered"
+    assert int(first.message["id"]) < int(last.message["id"])
+    stored = list(Message.objects.order_by("pk").values_list("body", "room_id", "conversation_id", "status"))
+    assert stored == [("bonjour à tous", adults_room.pk, None, "visible"),
+                      ("et bonne soirée", adults_room.pk, None, "visible")]
+    assert first.message["author"]["pseudonym"] == adult.pseudonym
+    assert first.message["created_at"] == last.message["created_at"]  # one transaction
+
+
+def test_a_room_bucket_counts_every_post_of_a_batch(make_user, adults_room):
+    set_rate("room_message_room", 2, 600)
+    authors = [make_user() for _ in range(3)]
+    outcomes = chat_services.post_room_messages(
+        [RoomPost(author=a, room=adults_room, body=f"salut {i}") for i, a in enumerate(authors)])
+    assert [isinstance(o, PostResult) for o in outcomes] == [True, True, False]
+    assert outcomes[2].code == "rate_limited"
+    assert outcomes[2].extra["reason"] == "room_message_room"
+    assert outcomes[2].retry_after >= 1
+    assert Message.objects.count() == 2
+
+
+def test_a_post_refused_by_its_author_bucket_takes_nothing_from_the_room(make_user, adults_room):
+    set_rate("room_message_account", 1, 600)
+    set_rate("room_message_room", 2, 600)
+    talker, other = make_user(), make_user()
+    outcomes = chat_services.post_room_messages([
+        RoomPost(author=talker, room=adults_room, body="un"),
+        RoomPost(author=talker, room=adults_room, body="deux"),  # over the author's limit
+        RoomPost(author=other, room=adults_room, body="trois"),  # the room still has a token
+    ])
+    assert [getattr(o, "code", "ok") for o in outcomes] == ["ok", "rate_limited", "ok"]
+    assert outcomes[1].extra["reason"] == "room_message_account"
+
+
+def test_explanations_are_in_each_senders_language(make_user, minors_room):
+    teens = [make_user("16-17"), make_user("16-17")]
+    outcomes = chat_services.post_room_messages([
+        RoomPost(author=teens[0], room=minors_room, body="mon snap c'est lea_2010", language="fr"),
+        RoomPost(author=teens[1], room=minors_room, body="mon snap c'est lea_2010", language="en"),
+    ])
+    assert all(o.code == "blocked_by_policy" for o in outcomes)
+    reason = outcomes[0].extra["reasons"][0]
+    assert outcomes[0].message == gate.explain(reason, "fr")
+    assert outcomes[1].message == gate.explain(reason, "en")
+    assert outcomes[0].message != outcomes[1].message
+
+
+def test_a_muted_author_is_refused_without_stopping_the_others(make_user, adults_room):
+    muted, fine = make_user(), make_user()
+    muted.muted_until = timezone.now() + dt.timedelta(minutes=10)
+    muted.save(update_fields=["muted_until"])
+    outcomes = chat_services.post_room_messages([
+        RoomPost(author=muted, room=adults_room, body="je parle quand même"),
+        RoomPost(author=fine, room=adults_room, body="moi aussi"),
+    ])
+    assert outcomes[0].code == "muted" and isinstance(outcomes[1], PostResult)
+
+
+# --- The batcher (no database: a stand-in for the service) -------------------------------------
+
+@pytest.mark.django_db(transaction=False)
+def test_posts_that_arrive_while_a_batch_is_stored_form_the_next_batch():
+    async def scenario():
+        release = asyncio.Event()
+        sizes: list[int] = []
+
+        async def run(posts):
+            sizes.append(len(posts))
+            await release.wait()
+            return [PostResult(message={"body": p.body}, status="delivered") for p in posts]
+
+        batcher = posting.RoomPostBatcher(in_flight=1, max_batch=3, run=run)
+        first = asyncio.ensure_future(batcher.post(RoomPost(author=None, room=None, body="0")))
+        await asyncio.sleep(0)
+        later = [asyncio.ensure_future(batcher.post(RoomPost(author=None, room=None, body=str(i))))
+                 for i in range(1, 6)]
+        await asyncio.sleep(0)
+        assert sizes == [1]  # the first went alone, at once
+        release.set()
+        results = await asyncio.gather(first, *later)
+        assert [r.message["body"] for r in results] == ["0", "1", "2", "3", "4", "5"]
+        assert sizes == [1, 3, 2]  # the rest in batches of at most max_batch
+        assert batcher.busy == 0
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_refusal_goes_to_its_sender_and_a_failure_to_every_sender_of_the_batch():
+    async def scenario():
+        calls = 0
+
+        async def run(posts):
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                return [PhareError("rate_limited", retry_after=3) if p.body == "no" else
+                        PostResult(message={}, status="delivered") for p in posts]
+            raise RuntimeError("database down")
+
+        batcher = posting.RoomPostBatcher(in_flight=1, max_batch=10, run=run)
+        ok, no = await asyncio.gather(
+            batcher.post(RoomPost(author=None, room=None, body="ok")),
+            batcher.post(RoomPost(author=None, room=None, body="no")), return_exceptions=True)
+        assert isinstance(ok, PostResult)
+        assert isinstance(no, PhareError) and no.code == "rate_limited"
+        failed = await asyncio.gather(*(batcher.post(RoomPost(author=None, room=None, body=str(i)))
+                                        for i in range(3)), return_exceptions=True)
+        assert all(isinstance(f, RuntimeError) for f in failed)
+
+    asyncio.run(scenario())
