@@ -2,23 +2,15 @@
 
 Safe default in code (minors only with minors, adults only with adults); operators may
 override pairs in the admin (`ContactRule`). The matrix is cached in process and
-invalidated through a version key in the shared cache when an operator changes a rule.
+reloaded when an operator changes a rule (accounts.versioned).
 """
 
 from __future__ import annotations
 
-import threading
-import time
-
-from django.core.cache import cache
-
 from accounts.models import MINOR_BANDS, AgeBand, ContactRule
+from accounts.versioned import VersionedPolicy
 
 CONTACT_VERSION_KEY = "policy:contact:version"
-_RECHECK_SECONDS = 2.0
-
-_lock = threading.Lock()
-_cached: dict[str, object] = {"version": None, "checked_at": 0.0, "matrix": None}
 
 
 def default_may_contact(band_a: str, band_b: str) -> bool:
@@ -34,18 +26,13 @@ def _load_matrix() -> dict[tuple[str, str], bool]:
     return matrix
 
 
+_matrix: VersionedPolicy[dict[tuple[str, str], bool]] = VersionedPolicy(
+    CONTACT_VERSION_KEY, lambda version: _load_matrix()
+)
+
+
 def contact_matrix() -> dict[tuple[str, str], bool]:
-    now = time.monotonic()
-    with _lock:
-        if _cached["matrix"] is not None and now - float(_cached["checked_at"]) < _RECHECK_SECONDS:
-            return _cached["matrix"]  # type: ignore[return-value]
-    version = cache.get(CONTACT_VERSION_KEY, 0)
-    with _lock:
-        if _cached["matrix"] is None or _cached["version"] != version:
-            _cached["matrix"] = _load_matrix()
-            _cached["version"] = version
-        _cached["checked_at"] = now
-        return _cached["matrix"]  # type: ignore[return-value]
+    return _matrix.get()
 
 
 def may_contact(band_a: str, band_b: str) -> bool:
@@ -54,12 +41,7 @@ def may_contact(band_a: str, band_b: str) -> bool:
 
 def bump_contact_version() -> None:
     """Call after a ContactRule change so every process reloads the matrix."""
-    try:
-        cache.incr(CONTACT_VERSION_KEY)
-    except ValueError:
-        cache.set(CONTACT_VERSION_KEY, 1, None)
-    with _lock:
-        _cached["matrix"] = None
+    _matrix.bump()
 
 
 def audience_bands(audience: str) -> frozenset[str]:

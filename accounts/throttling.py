@@ -41,6 +41,7 @@ from django_ratelimit.core import get_usage
 
 from accounts.errors import PhareError
 from accounts.models import AbusePolicy, RateLimitRule
+from accounts.versioned import VersionedPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,6 @@ def rate_choices() -> list[tuple[str, str]]:
 # --- Policy snapshot --------------------------------------------------------------------------
 
 POLICY_VERSION_KEY = "policy:throttle:version"
-_RECHECK_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -117,10 +117,6 @@ class Policy:
 
     def rate(self, name: str) -> Rate:
         return self.rates[name]
-
-
-_policy_lock = threading.Lock()
-_policy_state: dict[str, Any] = {"policy": None, "version": None, "checked_at": 0.0}
 
 
 def _load_policy() -> Policy:
@@ -144,37 +140,17 @@ def _load_policy() -> Policy:
     )
 
 
+_policy: VersionedPolicy[Policy] = VersionedPolicy(POLICY_VERSION_KEY, lambda version: _load_policy())
+
+
 def current_policy() -> Policy:
     """The operators' numbers; at most a few seconds stale in a process after a change."""
-    now = time.monotonic()
-    with _policy_lock:
-        policy = _policy_state["policy"]
-        if policy is not None and now - _policy_state["checked_at"] < _RECHECK_SECONDS:
-            return policy
-    try:
-        version = cache.get(POLICY_VERSION_KEY, 0)
-    except redis.RedisError:
-        # The cache is down: keep what we have (or read the database) rather than fail.
-        version = _policy_state["version"]
-    with _policy_lock:
-        if _policy_state["policy"] is None or _policy_state["version"] != version:
-            _policy_state["policy"] = _load_policy()
-            _policy_state["version"] = version
-        _policy_state["checked_at"] = now
-        return _policy_state["policy"]
+    return _policy.get()
 
 
 def bump_policy_version() -> None:
     """Make every process reload the policy (call after a change to the rows)."""
-    try:
-        try:
-            cache.incr(POLICY_VERSION_KEY)
-        except ValueError:
-            cache.set(POLICY_VERSION_KEY, 1, None)
-    except redis.RedisError:
-        logger.warning("throttle policy version not bumped: cache unreachable")
-    with _policy_lock:
-        _policy_state["policy"] = None
+    _policy.bump()
 
 
 def record_policy_change(
@@ -340,8 +316,7 @@ def reset_local_state() -> None:
     _local.clear()
     _local_recent.clear()
     _redis_down_until["t"] = 0.0
-    with _policy_lock:
-        _policy_state.update(policy=None, version=None, checked_at=0.0)
+    _policy.forget()
 
 
 def _take(key: str, *, limit: int, period: float, outage: str, cost: int = 1) -> Decision:

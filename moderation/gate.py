@@ -8,13 +8,11 @@ the shared cache changes), the user's language, and the rows a verdict leaves be
 
 from __future__ import annotations
 
-import threading
-import time
-
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import translation
 
+from accounts.versioned import VersionedPolicy
 from moderation.models import AllowedTerm, Flag, ScreeningPolicy, ScreeningTerm
 from moderation.policy import (
     PolicyConfig,
@@ -31,13 +29,6 @@ from moderation.seeds import load_seed_allow, load_seed_terms
 __all__ = ["Verdict", "screen_message", "screen_name", "explain_verdict", "current_snapshot"]
 
 SNAPSHOT_VERSION_KEY = "policy:screening:version"
-# How often a process asks the shared cache whether operators changed a policy.
-_RECHECK_SECONDS = 2.0
-
-_lock = threading.Lock()
-_state: dict[str, object] = {"snapshot": None, "version": None, "checked_at": 0.0}
-
-
 def _load_snapshot(version: object) -> PolicySnapshot:
     terms: list[TermEntry] = list(load_seed_terms())
     disabled = set()
@@ -63,29 +54,17 @@ def _load_config() -> PolicyConfig:
     return PolicyConfig(**{name: getattr(row, name) for name in ScreeningPolicy.CONFIG_FIELDS})
 
 
+_snapshot: VersionedPolicy[PolicySnapshot] = VersionedPolicy(SNAPSHOT_VERSION_KEY, _load_snapshot)
+
+
 def current_snapshot() -> PolicySnapshot:
-    now = time.monotonic()
-    with _lock:
-        snapshot = _state["snapshot"]
-        if snapshot is not None and now - float(_state["checked_at"]) < _RECHECK_SECONDS:
-            return snapshot  # type: ignore[return-value]
-    version = cache.get(SNAPSHOT_VERSION_KEY, 0)
-    with _lock:
-        if _state["snapshot"] is None or _state["version"] != version:
-            _state["snapshot"] = _load_snapshot(version)
-            _state["version"] = version
-        _state["checked_at"] = now
-        return _state["snapshot"]  # type: ignore[return-value]
+    """The compiled lists and rules; reloaded within seconds after an operator's change."""
+    return _snapshot.get()
 
 
 def bump_policy_version() -> None:
     """Call after an operator changes a term list so that every process recompiles."""
-    try:
-        cache.incr(SNAPSHOT_VERSION_KEY)
-    except ValueError:
-        cache.set(SNAPSHOT_VERSION_KEY, 1, None)
-    with _lock:
-        _state["snapshot"] = None
+    _snapshot.bump()
 
 
 OBSERVED_KEY = "observed:{version}:{audience}:{context}:{code}"

@@ -1,0 +1,70 @@
+"""Operator policy kept in each process and reloaded when an operator changes it.
+
+Three policies work this way (the contact matrix, the rate-limit numbers, the screening
+snapshot): built from database rows, read on hot paths, changed rarely. Each process keeps
+its copy and asks the shared cache for the policy's version at most every `recheck` seconds;
+a change bumps the version, so every process reloads within that time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Callable, Generic, TypeVar
+
+import redis
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class VersionedPolicy(Generic[T]):
+    """`load(version)` builds the policy; `get()` returns it, reloaded after a `bump()` in
+    any process. When the shared cache is unreachable the copy in hand is kept (or loaded
+    from the database): a cache outage must not stop screening or limits."""
+
+    def __init__(self, version_key: str, load: Callable[[Any], T], recheck: float = 2.0) -> None:
+        self.version_key = version_key
+        self.load = load
+        self.recheck = recheck
+        self._lock = threading.Lock()
+        self._value: T | None = None
+        self._version: Any = None
+        self._checked_at = 0.0
+
+    def get(self) -> T:
+        now = time.monotonic()
+        with self._lock:
+            if self._value is not None and now - self._checked_at < self.recheck:
+                return self._value
+        try:
+            version = cache.get(self.version_key, 0)
+        except redis.RedisError:
+            version = self._version
+        with self._lock:
+            if self._value is None or self._version != version:
+                self._value = self.load(version)
+                self._version = version
+            self._checked_at = now
+            return self._value
+
+    def bump(self) -> None:
+        """Make every process reload (call after changing the rows)."""
+        try:
+            try:
+                cache.incr(self.version_key)
+            except ValueError:
+                cache.set(self.version_key, 1, None)
+        except redis.RedisError:
+            logger.warning("policy version %s not bumped: cache unreachable", self.version_key)
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop this process's copy (tests; the next `get` reloads)."""
+        with self._lock:
+            self._value = None
+            self._version = None
+            self._checked_at = 0.0
