@@ -35,6 +35,7 @@ class RoomPostBatcher:
         self.run = run  # async callable: list[RoomPost] -> list[PostResult | PhareError]
         self.pending: list[tuple[services.RoomPost, asyncio.Future]] = []
         self.busy = 0
+        self.tasks: set[asyncio.Task] = set()  # the loop keeps only weak references to tasks
 
     async def post(self, post: services.RoomPost) -> services.PostResult:
         future = asyncio.get_running_loop().create_future()
@@ -43,7 +44,9 @@ class RoomPostBatcher:
             self.busy += 1
             # A fresh context: the batch belongs to no one socket (its logs carry no one's
             # connection id; each post's explanations are in its own sender's language).
-            asyncio.get_running_loop().create_task(self._drain(), context=contextvars.Context())
+            task = asyncio.get_running_loop().create_task(self._drain(), context=contextvars.Context())
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
         outcome = await future
         if isinstance(outcome, PhareError):
             raise outcome
