@@ -52,25 +52,19 @@ async def _warn(make_user, moderator, subject: User, *, moderator_language: str)
     await sync_to_async(decide)()
 
 
-async def test_live_notice_is_in_french_for_a_french_user(make_user, moderator, ws_client):
-    subject = await sync_to_async(make_user)(pseudonym="camille_fr")
-    await sync_to_async(_log_in)(subject, "fr-FR,fr;q=0.9")
+@pytest.mark.parametrize("pseudonym, accept_language, moderator_language, opening, human", [
+    ("camille_fr", "fr-FR,fr;q=0.9", "en", "Décision : avertissement.", "Cette décision a été prise par une personne."),
+    ("jamie_en", "en-GB,en;q=0.9", "fr", "Decision: warning.", "This was decided by a person."),
+])
+async def test_live_notice_is_in_the_recipients_language(make_user, moderator, ws_client, pseudonym,
+                                                          accept_language, moderator_language, opening, human):
+    subject = await sync_to_async(make_user)(pseudonym=pseudonym)
+    await sync_to_async(_log_in)(subject, accept_language)
     ws = await ws_client(subject)
-    await _warn(make_user, moderator, subject, moderator_language="en")
+    await _warn(make_user, moderator, subject, moderator_language=moderator_language)
     text = (await _notice(ws))["text"]
-    assert text.startswith("Décision : avertissement.")
-    assert "Cette décision a été prise par une personne." in text
-    await ws.close()
-
-
-async def test_live_notice_is_in_english_for_an_english_user(make_user, moderator, ws_client):
-    subject = await sync_to_async(make_user)(pseudonym="jamie_en")
-    await sync_to_async(_log_in)(subject, "en-GB,en;q=0.9")
-    ws = await ws_client(subject)
-    await _warn(make_user, moderator, subject, moderator_language="fr")
-    text = (await _notice(ws))["text"]
-    assert text.startswith("Decision: warning.")
-    assert "This was decided by a person." in text
+    assert text.startswith(opening)
+    assert human in text
     await ws.close()
 
 
