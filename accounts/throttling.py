@@ -405,18 +405,17 @@ def _refusal(name: str, decision: Decision) -> PhareError | None:
     return PhareError("rate_limited", retry_after=decision.retry_after, extra={"reason": name})
 
 
-def _check_chains_one_by_one(chains: list[list[Bucket]], policy: Policy) -> list[PhareError | None]:
-    """Redis unreachable (or not configured): each bucket by its outage rule, in order."""
+def _check_chains_one_by_one(chains: list[list[Bucket]]) -> list[PhareError | None]:
+    """Redis unreachable (or not configured): `check` bucket by bucket, each limit by its
+    outage rule."""
     answers: list[PhareError | None] = []
     for chain in chains:
         answer = None
         for bucket in chain:
-            key, rate, limit = bucket.resolve(policy)
             try:
-                answer = _refusal(bucket.name, _take(key, limit=limit, period=rate.period, outage=rate.outage))
+                check(bucket.name, subject=bucket.subject, new_account=bucket.new_account)
             except PhareError as error:
                 answer = error
-            if answer is not None:
                 break
         answers.append(answer)
     return answers
@@ -425,10 +424,10 @@ def _check_chains_one_by_one(chains: list[list[Bucket]], policy: Policy) -> list
 def check_chains(chains: list[list[Bucket]]) -> list[PhareError | None]:
     """`check` for many actions at once: per chain, None or the refusal of its first bucket
     over its limit. One Redis round trip whatever the number of buckets (group posting)."""
-    policy = current_policy()
     limiter = _redis_limiter()
     if limiter is None or time.monotonic() < _redis_down_until["t"] or not any(chains):
-        return _check_chains_one_by_one(chains, policy)
+        return _check_chains_one_by_one(chains)
+    policy = current_policy()
     keys: list[str] = []
     args: list[int] = []
     for chain in chains:
@@ -440,7 +439,7 @@ def check_chains(chains: list[list[Bucket]]) -> list[PhareError | None]:
         flat = limiter.chains_script(keys=keys, args=args)
     except (redis.RedisError, OSError):
         _note_outage("a batch of %s buckets" % len(keys))
-        return _check_chains_one_by_one(chains, policy)
+        return _check_chains_one_by_one(chains)
     answers: list[PhareError | None] = []
     index = 0
     for chain in chains:

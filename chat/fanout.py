@@ -186,26 +186,16 @@ class FanoutLayer(BaseChannelLayer):
         await self._publish(group, "", message)
 
     def group_send_threadsafe(self, group: str, message: dict[str, Any]) -> None:
-        """`group_send` for synchronous code in any thread (`transaction.on_commit`).
-
-        In a server process the message is handed to the event loop, which batches it with
-        others into one Redis round trip; elsewhere (a Celery worker, a command) it is
-        published synchronously.
-        """
-        loop = self._loop
-        running = loop is not None and loop.is_running() and not loop.is_closed()
-        if not self.redis_url:
-            if running:
-                self._call_in_loop(loop, self._deliver_group, group, message)
-            return  # no event loop: no socket in this process to deliver to
-        if running:
-            self._call_in_loop(loop, self._enqueue, group, "", message, None)
-        else:
-            self._publish_sync(group, message)
+        """`group_send` for synchronous code in any thread (`transaction.on_commit`)."""
+        self.group_send_many_threadsafe([(group, message)])
 
     def group_send_many_threadsafe(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
-        """`group_send_threadsafe` for many (group, message) pairs: one hand-over to the event
-        loop, and one Redis round trip for all of them when they are published."""
+        """`group_send_threadsafe` for many (group, message) pairs at once.
+
+        In a server process they are handed to the event loop in one call, which batches them
+        with others into one Redis round trip; elsewhere (a Celery worker, a command) they are
+        published synchronously, in one round trip too.
+        """
         loop = self._loop
         running = loop is not None and loop.is_running() and not loop.is_closed()
         if not running:
@@ -306,9 +296,6 @@ class FanoutLayer(BaseChannelLayer):
                         waiter.set_result(None)
         finally:
             self._flushing = False
-
-    def _publish_sync(self, group: str, message: dict[str, Any]) -> None:
-        self._publish_sync_many([(group, message)])
 
     def _publish_sync_many(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
         import redis

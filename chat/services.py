@@ -241,15 +241,18 @@ def post_room_message(*, author: User, room: Room, body: str) -> PostResult:
     return outcome
 
 
-def _refuse_each(posts: list[RoomPost], outcomes: list, check) -> None:
-    """Run `check(post)` on every post not yet refused; a PhareError refuses that post."""
+def _refuse_each(posts: list[RoomPost], outcomes: list, check) -> dict[int, Any]:
+    """Run `check(post)`, in its sender's language, on every post not yet refused: a
+    PhareError refuses that post; what it returns for the others, by index."""
+    passed: dict[int, Any] = {}
     for index, post in enumerate(posts):
         if outcomes[index] is None:
             try:
                 with _in_language_of(post):
-                    check(post)
+                    passed[index] = check(post)
             except PhareError as error:
                 outcomes[index] = error
+    return passed
 
 
 def post_room_messages(posts: list[RoomPost]) -> list[PostResult | PhareError]:
@@ -277,39 +280,25 @@ def post_room_messages(posts: list[RoomPost]) -> list[PostResult | PhareError]:
         _check_length(post.body, post.room.max_message_length)
 
     _refuse_each(posts, outcomes, check_open)
-    chains: dict[int, list[throttling.Bucket]] = {}
-    for index, post in enumerate(posts):
-        if outcomes[index] is None:
-            try:
-                with _in_language_of(post):
-                    chains[index] = protection.posting_buckets(author=post.author, room=post.room, policy=policy)
-            except PhareError as error:
-                outcomes[index] = error
+    chains = _refuse_each(posts, outcomes, lambda post: protection.posting_buckets(
+        author=post.author, room=post.room, policy=policy))
     for index, refusal in zip(chains, throttling.check_chains(list(chains.values()))):
         outcomes[index] = refusal
     _refuse_each(posts, outcomes, lambda post: _check_slow_mode(room=post.room, user=post.author))
-
-    verdicts: dict[int, gate.Verdict] = {}
     refused: list[tuple[RoomPost, gate.Verdict]] = []
-    for index, post in enumerate(posts):
-        if outcomes[index] is not None:
-            continue
+
+    def screen(post: RoomPost) -> gate.Verdict:
         verdict = gate.screen_message(
             text=post.body, audience=post.room.audience, context="room", conversation_accepted=True
         )
         _count_screening("room", verdict)
         if verdict.decision in ("block", "escalate"):
-            with _in_language_of(post):
-                outcomes[index] = _refuse(verdict)
             refused.append((post, verdict))
-            continue
-        try:
-            with _in_language_of(post):
-                protection.check_links(author=post.author, reasons=verdict.reasons)
-        except PhareError as error:
-            outcomes[index] = error
-            continue
-        verdicts[index] = verdict
+            raise _refuse(verdict)
+        protection.check_links(author=post.author, reasons=verdict.reasons)
+        return verdict
+
+    verdicts: dict[int, gate.Verdict] = _refuse_each(posts, outcomes, screen)
     if refused:
         with transaction.atomic():
             for post, verdict in refused:
