@@ -402,6 +402,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.scope.get("phare_server_send", self.base_send),
             is_member=self.groups_joined.__contains__,
             on_overflow=lambda: asyncio.ensure_future(self.close(code=CLOSE_TOO_SLOW)),
+            render=self._event_text,
         )
         attach(self.channel_name, self._deliver_direct)
 
@@ -419,9 +420,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 self.writer.close()  # nothing more reaches a socket being closed by moderation
             self.writer.hold()
             return False
-        text = self._event_text(message)
-        if text is not None:
-            self.writer.write(group, text)
+        self.writer.write(group, message)  # rendered (hidden authors left out) when sent
         return True
 
     async def dispatch(self, message: dict[str, Any]) -> None:

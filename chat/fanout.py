@@ -414,29 +414,36 @@ class DirectWriter:
     that is not an event (a `chat.control`) is queued for the consumer, and events published
     after it wait until the consumer has handled it (`release`): a socket never sees a message
     sent after the control that removed it from the room or closed it.
+
+    `render` turns what is written into the text to send, or None to skip it; it runs when the
+    text is sent, so an event that waited behind a control is judged by the state the control
+    set (a user muted meanwhile is hidden). Without it, what is written is the text.
     """
 
     def __init__(self, send, is_member: Callable[[str], bool], on_overflow: Callable[[], None],
-                 limit: int = 1000) -> None:
+                 limit: int = 1000, render: Callable[[Any], str | None] | None = None) -> None:
         self.send = send
         self.is_member = is_member
         self.on_overflow = on_overflow
         self.limit = limit
-        self.backlog: collections.deque[tuple[str, str]] = collections.deque()
+        self.render = render or (lambda text: text)
+        self.backlog: collections.deque[tuple[str, Any]] = collections.deque()
         self.held = 0
         self.busy = False  # a send is suspended or the backlog is being drained
         self.closed = False
 
-    def write(self, group: str, text: str) -> None:
+    def write(self, group: str, item: Any) -> None:
         if self.closed:
             return
         if self.busy or self.held or self.backlog:
             if len(self.backlog) >= self.limit:
                 self._overflow()
                 return
-            self.backlog.append((group, text))
+            self.backlog.append((group, item))
             return
-        self._start(text)
+        text = self.render(item)
+        if text is not None:
+            self._start(text)
 
     def hold(self) -> None:
         self.held += 1
@@ -472,9 +479,12 @@ class DirectWriter:
                 await pending
                 STATS["written"] += 1
             while self.backlog and not self.held and not self.closed:
-                group, text = self.backlog.popleft()
+                group, item = self.backlog.popleft()
                 if group and not self.is_member(group):
                     continue  # left the room (a control handled meanwhile)
+                text = self.render(item)
+                if text is None:
+                    continue
                 await self.send({"type": "websocket.send", "text": text})
                 STATS["written"] += 1
         except (OSError, RuntimeError):

@@ -108,6 +108,25 @@ async def test_events_after_a_control_wait_for_it_and_skip_a_room_it_left():
     assert socket.texts == ["other-room"]
 
 
+async def test_events_that_waited_behind_a_control_are_judged_by_what_it_changed():
+    # A user mutes an author: the control that refreshes the hidden authors is queued for the
+    # consumer, and an event of that author published after it must not slip through with the
+    # state from before.
+    socket = FakeSocket()
+    hidden: set[str] = set()
+    writer = DirectWriter(socket.send, is_member=lambda g: True, on_overflow=lambda: None,
+                          render=lambda event: None if event["author"] in hidden else event["text"])
+    writer.write("g", {"author": "bob", "text": "before"})
+    writer.hold()  # refresh_hidden queued
+    writer.write("g", {"author": "bob", "text": "during"})
+    writer.write("g", {"author": "carol", "text": "carol"})
+    hidden.add("bob")  # the consumer handled the control
+    writer.release()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert socket.texts == ["before", "carol"]
+
+
 async def test_a_socket_too_far_behind_is_closed_not_silently_skipped():
     socket = FakeSocket()
     writer, overflowed = make_writer(socket, limit=3)
