@@ -44,6 +44,14 @@ CLOSE_MALFORMED = 4400
 # Standard WebSocket code "try again later": the socket fell too far behind its events.
 CLOSE_TOO_SLOW = 1013
 MALFORMED_WINDOW_SECONDS = 60.0
+# Per frame type, the rate-limit reasons whose "retry after" this socket remembers, and
+# whether each is per room (built once: it is consulted for every frame).
+WAIT_REASONS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "room.send": (("room_message_account", False), ("room_message_room", True), ("slow_mode", True)),
+    "dm.send": (("dm_message_account", False),),
+    "dm.open": (("dm_request_hour", False), ("dm_request_day", False)),
+    "room.join": (("room_join_account", False),),
+}
 
 
 def language_for_scope(scope: dict[str, Any]) -> str:
@@ -124,6 +132,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.hidden_authors = await database_sync_to_async(account_controls.hidden_author_ids)(
             user_id=user.pk
         )
+        self.room_posts = posting.room_posts()  # this event loop's batcher
         self._attach_direct_delivery()
         # Subscribe before accepting: once the client sees the socket open, nothing sent to
         # it (a DM request, a notice) can fall into the gap.
@@ -205,13 +214,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # costs the server almost nothing and cannot delay other people's messages.
     @staticmethod
     def _wait_keys(frame: Frame) -> list[tuple[str, str]]:
+        reasons = WAIT_REASONS.get(frame.type)
+        if not reasons:
+            return []
         room = str(frame.fields.get("room", ""))
-        return {
-            "room.send": [("room_message_account", ""), ("room_message_room", room), ("slow_mode", room)],
-            "dm.send": [("dm_message_account", "")],
-            "dm.open": [("dm_request_hour", ""), ("dm_request_day", "")],
-            "room.join": [("room_join_account", "")],
-        }.get(frame.type, [])
+        return [(reason, room if per_room else "") for reason, per_room in reasons]
 
     def _check_told_to_wait(self, frame: Frame) -> None:
         now = time.monotonic()
@@ -286,7 +293,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if room is None:
             raise PhareError("not_member")
         post = services.RoomPost(author=self.user, room=room, body=frame.fields["body"], language=self.language)
-        result = await posting.room_posts().post(post)
+        result = await self.room_posts.post(post)
         return {"message": {**result.message, "status": result.status}, **_contact_warning(result)}
 
     async def frame_room_history(self, frame: Frame) -> dict[str, Any]:

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import math
+import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
-from channels.db import database_sync_to_async
+from asgiref.sync import SyncToAsync
 from django.conf import settings
+from django.db import connections
 
 from accounts.errors import PhareError
 from chat import services
@@ -71,6 +74,47 @@ class RoomPostBatcher:
             self.busy -= 1
 
 
+# A connection that answered a query this recently is not pinged before the next batch.
+HEALTH_CHECK_GRACE_SECONDS = 1.0
+
+
+def _recycle_connections() -> None:
+    """Django's `close_old_connections` for the posting threads, without its ping per call.
+
+    With CONN_HEALTH_CHECKS every call through `database_sync_to_async` begins with a
+    `SELECT 1`: under load that is one more round trip per batch, for a connection that
+    answered a moment ago. Here a connection idle for longer than the grace is pinged as
+    before; a connection with errors is pinged and replaced (Django's own rule), and one past
+    its CONN_MAX_AGE is closed. A database restarted under load costs the batch that finds
+    out an `unavailable` answer, which the client retries (docs/reliability.md).
+    """
+    now = time.monotonic()
+    for connection in connections.all(initialized_only=True):
+        connection.close_if_unusable_or_obsolete()
+        used_at = getattr(connection, "phare_used_at", -math.inf)
+        if connection.connection is not None and now - used_at < HEALTH_CHECK_GRACE_SECONDS:
+            connection.health_check_done = True
+
+
+def _mark_healthy() -> None:
+    now = time.monotonic()
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None and not connection.errors_occurred:
+            connection.phare_used_at = now
+
+
+class PostingSyncToAsync(SyncToAsync):
+    """`database_sync_to_async` with the lighter connection upkeep above."""
+
+    def thread_handler(self, loop, *args, **kwargs):
+        _recycle_connections()
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        finally:
+            _mark_healthy()
+            _recycle_connections()
+
+
 _pool: ThreadPoolExecutor | None = None
 
 
@@ -86,7 +130,7 @@ def in_pool(func: Callable) -> Callable:
     global _pool
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=settings.PHARE_POST_THREADS, thread_name_prefix="phare-post")
-    return database_sync_to_async(func, thread_sensitive=False, executor=_pool)
+    return PostingSyncToAsync(func, thread_sensitive=False, executor=_pool)
 
 
 _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RoomPostBatcher] = weakref.WeakKeyDictionary()

@@ -224,10 +224,11 @@ class RoomPost:
     language: str | None = None
 
 
-def _in_language_of(post: RoomPost):
+def _in_language_of(post: RoomPost, current: str | None):
     """Explanations in the sender's language; a no-op in the usual case where the batch
-    already speaks it (activating a language costs more than the check)."""
-    if not post.language or post.language == translation.get_language():
+    already speaks it, `current` (asked once per batch step: activating a language, and even
+    asking which is active, costs more than the comparison)."""
+    if not post.language or post.language == current:
         return contextlib.nullcontext()
     return translation.override(post.language)
 
@@ -245,10 +246,11 @@ def _refuse_each(posts: list[RoomPost], outcomes: list, check) -> dict[int, Any]
     """Run `check(post)`, in its sender's language, on every post not yet refused: a
     PhareError refuses that post; what it returns for the others, by index."""
     passed: dict[int, Any] = {}
+    current = translation.get_language()
     for index, post in enumerate(posts):
         if outcomes[index] is None:
             try:
-                with _in_language_of(post):
+                with _in_language_of(post, current):
                     passed[index] = check(post)
             except PhareError as error:
                 outcomes[index] = error
@@ -312,6 +314,7 @@ def _store_room_messages(posts: list[RoomPost], verdicts: dict[int, gate.Verdict
                          outcomes: list[Any], now: dt.datetime) -> None:
     """One transaction for the accepted posts: one INSERT, their flags, their events."""
     indexes = list(verdicts)
+    current = translation.get_language()
     with transaction.atomic():
         messages = [
             Message(
@@ -332,7 +335,7 @@ def _store_room_messages(posts: list[RoomPost], verdicts: dict[int, gate.Verdict
             if not held:
                 deliveries.append((post.room.pk, {"type": "room.message", "room": post.room.slug,
                                                   "message": payload}, post.author.pk))
-            with _in_language_of(post):
+            with _in_language_of(post, current):
                 warning = contact_warning(verdict)
             outcomes[i] = PostResult(message=payload, status="held" if held else "delivered",
                                      contact_warning=warning)

@@ -151,3 +151,51 @@ def test_a_refusal_goes_to_its_sender_and_a_failure_to_every_sender_of_the_batch
         assert all(isinstance(f, RuntimeError) for f in failed)
 
     asyncio.run(scenario())
+
+
+@pytest.fixture
+def counted_pings(monkeypatch):
+    """The default connection with health checks on, counting its pings (`is_usable`)."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    monkeypatch.setattr(connection, "health_check_enabled", True)
+    monkeypatch.setattr(connection, "close_at", None)  # persistent, as in production (CONN_MAX_AGE)
+    pings: list[bool] = []
+    answers = iter(())
+
+    def is_usable() -> bool:
+        pings.append(True)
+        return next(answers, True)
+
+    monkeypatch.setattr(connection, "is_usable", is_usable)
+
+    def set_answers(*values: bool) -> None:
+        nonlocal answers
+        answers = iter(values)
+
+    return connection, pings, set_answers
+
+
+def test_posting_threads_ping_a_connection_only_once_it_has_sat_idle(counted_pings):
+    connection, pings, _ = counted_pings
+    posting._mark_healthy()
+    posting._recycle_connections()
+    Message.objects.count()
+    assert pings == []  # it answered a moment ago: no SELECT 1 before this batch
+
+    connection.phare_used_at -= posting.HEALTH_CHECK_GRACE_SECONDS + 1
+    posting._recycle_connections()
+    Message.objects.count()
+    assert pings == [True]  # idle past the grace: pinged first, as Django does
+
+
+def test_posting_threads_replace_a_connection_that_had_errors(counted_pings):
+    connection, pings, set_answers = counted_pings
+    posting._mark_healthy()
+    connection.errors_occurred = True
+    set_answers(False)  # the database went away
+    posting._recycle_connections()
+    assert pings == [True]
+    assert connection.connection is None  # closed: the next query opens a new one
+    assert Message.objects.count() >= 0
