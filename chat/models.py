@@ -113,6 +113,31 @@ class MessageManager(models.Manager):
         if not messages:
             return
         connection = connections[self.db]
+        fields, sql = self._insert_sql(connection, len(messages))
+        if connection.vendor == "postgresql":
+            params = [[field.get_db_prep_save(getattr(message, field.attname), connection) for message in messages]
+                      for field in fields]
+        else:
+            params = [field.get_db_prep_save(getattr(message, field.attname), connection)
+                      for message in messages for field in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = [found[0] for found in cursor.fetchall()]
+        for message, pk in zip(messages, ids, strict=True):
+            message.pk = pk
+            message._state.adding = False
+            message._state.db = self.db
+
+    # The statement's text for (database alias, rows): on PostgreSQL it does not depend on
+    # the number of rows, and building it asks each field its column type, which costs more
+    # than the rest of a one-row insert (docs/benchmarks.md).
+    _sql_cache: dict[tuple[str, str, int], tuple[list[models.Field], str]] = {}
+
+    def _insert_sql(self, connection, rows: int) -> tuple[list[models.Field], str]:
+        key = (self.model._meta.label, connection.alias, 0 if connection.vendor == "postgresql" else rows)
+        found = self._sql_cache.get(key)
+        if found is not None:
+            return found
         quote = connection.ops.quote_name
         fields = [field for field in self.model._meta.concrete_fields if not field.primary_key]
         # Only names from the model's meta go into the text (bandit B608 below); every value
@@ -125,20 +150,12 @@ class MessageManager(models.Manager):
             # driver's parsed-query cache holds it (as Django 5.2's own bulk_create does).
             arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
             sql = f"{insert}SELECT * FROM unnest({arrays}){returning}"  # nosec B608
-            params = [[field.get_db_prep_save(getattr(message, field.attname), connection) for message in messages]
-                      for field in fields]
         else:
             row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-            sql = f"{insert}VALUES {', '.join([row] * len(messages))}{returning}"  # nosec B608
-            params = [field.get_db_prep_save(getattr(message, field.attname), connection)
-                      for message in messages for field in fields]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            ids = [found[0] for found in cursor.fetchall()]
-        for message, pk in zip(messages, ids, strict=True):
-            message.pk = pk
-            message._state.adding = False
-            message._state.db = self.db
+            sql = f"{insert}VALUES {', '.join([row] * rows)}{returning}"  # nosec B608
+        if len(self._sql_cache) < 64:  # SQLite's texts vary with the rows: keep a few
+            self._sql_cache[key] = (fields, sql)
+        return fields, sql
 
 
 class Message(models.Model):

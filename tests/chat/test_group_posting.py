@@ -199,3 +199,31 @@ def test_posting_threads_replace_a_connection_that_had_errors(counted_pings):
     assert pings == [True]
     assert connection.connection is None  # closed: the next query opens a new one
     assert Message.objects.count() >= 0
+
+
+def test_a_batch_opens_a_transaction_only_when_it_writes_more_than_its_messages(
+        make_user, adults_room, monkeypatch):
+    """The usual batch is one INSERT in autocommit (one round trip); a batch with a flag
+    writes the messages and the flag together, in one transaction."""
+    import dataclasses
+
+    from django.db import connection
+
+    from moderation.models import Flag
+
+    seen: list[bool] = []
+    insert_all = Message.objects.insert_all
+    monkeypatch.setattr(Message.objects, "insert_all",
+                        lambda messages: (seen.append(connection.in_atomic_block), insert_all(messages)))
+    real_screen = gate.screen_message
+    adult = make_user()
+
+    chat_services.post_room_messages([RoomPost(author=adult, room=adults_room, body="bonjour à tous")])
+    monkeypatch.setattr(gate, "screen_message", lambda **kw: dataclasses.replace(
+        real_screen(**kw), decision="flag", reasons=("harassment",)))
+    outcomes = chat_services.post_room_messages([RoomPost(author=adult, room=adults_room, body="un message signalé")])
+
+    assert seen == [False, True]
+    assert outcomes[0].status == "delivered"
+    assert Flag.objects.filter(subject_id_snapshot=adult.pk, text="un message signalé").count() == 1
+    assert Message.objects.filter(author=adult).count() == 2
