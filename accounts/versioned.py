@@ -9,6 +9,7 @@ a change bumps the version, so every process reloads within that time.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from typing import Any, Callable, Generic, TypeVar
@@ -33,7 +34,7 @@ class VersionedPolicy(Generic[T]):
         self._lock = threading.Lock()
         self._value: T | None = None
         self._version: Any = None
-        self._checked_at = 0.0
+        self._checked_at = -math.inf  # never: time.monotonic() may be small after a boot
 
     def get(self) -> T:
         now = time.monotonic()
@@ -67,4 +68,4 @@ class VersionedPolicy(Generic[T]):
         with self._lock:
             self._value = None
             self._version = None
-            self._checked_at = 0.0
+            self._checked_at = -math.inf
