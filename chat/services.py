@@ -169,6 +169,15 @@ def _check_can_speak(user: User, now: dt.datetime) -> None:
 WRONG_SPACE_REASONS = frozenset({"minor_age_statement", "adult_age_statement"})
 
 
+# Decisions that let a message through with a flag for the moderation queue.
+FLAGGED_DECISIONS = ("flag", "hold")
+
+
+def _writes_beside_its_message(verdict: gate.Verdict) -> bool:
+    """A flag or a reassurance requirement: stored in the same transaction as the message."""
+    return verdict.decision in FLAGGED_DECISIONS or bool(WRONG_SPACE_REASONS.intersection(verdict.reasons))
+
+
 def _require_reassurance_if_wrong_space(author: User, verdict: gate.Verdict) -> None:
     reasons = WRONG_SPACE_REASONS.intersection(verdict.reasons)
     if reasons:
@@ -321,8 +330,7 @@ def _store_room_messages(posts: list[RoomPost], verdicts: dict[int, gate.Verdict
     """
     indexes = list(verdicts)
     current = translation.get_language()
-    writes_more = any(verdicts[i].decision in ("flag", "hold") or WRONG_SPACE_REASONS.intersection(verdicts[i].reasons)
-                      for i in indexes)
+    writes_more = any(_writes_beside_its_message(verdicts[i]) for i in indexes)
     with transaction.atomic() if writes_more else contextlib.nullcontext():
         messages = [
             Message(
@@ -336,7 +344,7 @@ def _store_room_messages(posts: list[RoomPost], verdicts: dict[int, gate.Verdict
         for i, message in zip(indexes, messages):
             post, verdict = posts[i], verdicts[i]
             held = verdict.decision == "hold"
-            if verdict.decision in ("flag", "hold"):
+            if verdict.decision in FLAGGED_DECISIONS:
                 gate.record_flag(message=message, verdict=verdict)
             _require_reassurance_if_wrong_space(post.author, verdict)
             payload = message_repr(message)
@@ -574,7 +582,7 @@ def send_direct_message(*, sender: User, conversation_id: str, body: str) -> Pos
             status=Message.Status.HELD if held else Message.Status.VISIBLE,
         )
         Message.objects.insert_all([message])
-        if verdict.decision in ("flag", "hold"):
+        if verdict.decision in FLAGGED_DECISIONS:
             gate.record_flag(message=message, verdict=verdict)
         _require_reassurance_if_wrong_space(sender, verdict)
         gate.schedule_grooming_check(conversation_id=conversation.pk, sender_id=sender.pk)
