@@ -3,9 +3,10 @@ stored together, in one batch (chat.services.post_room_messages).
 
 Nothing waits on purpose: a post that finds a free slot starts a batch at once, alone if it
 is alone. Under load every slot is busy, posts gather behind them, and each batch shares one
-thread hop, one Redis round trip for every rate-limit bucket, one transaction and one INSERT
-(docs/benchmarks.md). The number of batches in flight is `PHARE_POST_BATCHES`: one can wait on
-PostgreSQL or Redis while another is screened.
+thread hop, one Redis round trip for every rate-limit bucket and one INSERT (in a
+transaction only when a flag is written with it; docs/benchmarks.md). The number of batches
+in flight is `PHARE_POST_BATCHES`: one can wait on PostgreSQL or Redis while another is
+screened.
 
 Each socket still sends one frame at a time (the consumer awaits its answer), so a sender's
 messages keep their order.

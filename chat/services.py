@@ -272,8 +272,8 @@ def post_room_messages(posts: list[RoomPost]) -> list[PostResult | PhareError]:
     Each post goes through the same checks in the same order as if it were alone (can speak,
     room open, length, established-only, the author's then the room's rate-limit bucket,
     slow mode, the gate); what the posts share is the trips: one Redis round trip for every
-    bucket, one transaction with one INSERT for every message, one hand-over of their events
-    to the channel layer after commit (group commit: docs/benchmarks.md).
+    bucket, one INSERT for every message (`_store_room_messages`), one hand-over of their
+    events to the channel layer after commit (group commit: docs/benchmarks.md).
 
     Precondition: the caller checked that each author joined the room (the consumer holds
     membership in its connection state, so no query is needed per message).

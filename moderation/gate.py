@@ -29,6 +29,8 @@ from moderation.seeds import load_seed_allow, load_seed_terms
 __all__ = ["Verdict", "screen_message", "screen_name", "explain_verdict", "current_snapshot"]
 
 SNAPSHOT_VERSION_KEY = "policy:screening:version"
+
+
 def _load_snapshot(version: object) -> PolicySnapshot:
     terms: list[TermEntry] = list(load_seed_terms())
     disabled = set()
