@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import json
+import uuid
+from typing import Any
+
 from django.conf import settings
 from django.db import connections, models
 from django.db.models import Q
@@ -103,6 +109,16 @@ class Conversation(models.Model):
         return user_id in (self.initiator_id, self.recipient_id)
 
 
+def _json_scalar(value: Any) -> str:
+    """What json.dumps cannot write itself, as the text PostgreSQL reads back into the
+    column's type: dates and times in ISO 8601, UUIDs and decimals as written."""
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (uuid.UUID, decimal.Decimal)):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot be written as JSON")
+
+
 class MessageManager(models.Manager):
     def insert_all(self, messages: list[Message]) -> None:
         """`bulk_create` for the posting hot path (chat.services.post_room_messages): one
@@ -115,8 +131,11 @@ class MessageManager(models.Manager):
         connection = connections[self.db]
         fields, sql = self._insert_sql(connection, len(messages))
         if connection.vendor == "postgresql":
-            params = [[field.get_db_prep_save(getattr(message, field.attname), connection) for message in messages]
-                      for field in fields]
+            # One JSON document for all the rows: psycopg quotes one string in C, where one
+            # array per column was dumped element by element in Python (docs/benchmarks.md).
+            rows = [{field.column: field.get_db_prep_save(getattr(message, field.attname), connection)
+                     for field in fields} for message in messages]
+            params: list[Any] = [json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_json_scalar)]
         else:
             params = [field.get_db_prep_save(getattr(message, field.attname), connection)
                       for message in messages for field in fields]
@@ -128,9 +147,8 @@ class MessageManager(models.Manager):
             message._state.adding = False
             message._state.db = self.db
 
-    # The statement's text for (database alias, rows): on PostgreSQL it does not depend on
-    # the number of rows, and building it asks each field its column type, which costs more
-    # than the rest of a one-row insert (docs/benchmarks.md).
+    # The statement's text for (database alias, rows), built once: on PostgreSQL it does not
+    # depend on the number of rows, so the driver's parsed-query cache holds it.
     _sql_cache: dict[tuple[str, str, int], tuple[list[models.Field], str]] = {}
 
     def _insert_sql(self, connection, rows: int) -> tuple[list[models.Field], str]:
@@ -146,10 +164,12 @@ class MessageManager(models.Manager):
                   f"({', '.join(quote(f.column) for f in fields)}) ")
         returning = f" RETURNING {quote(self.model._meta.pk.column)}"
         if connection.vendor == "postgresql":
-            # One array per column: the same SQL text whatever the number of rows, so the
-            # driver's parsed-query cache holds it (as Django 5.2's own bulk_create does).
-            arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
-            sql = f"{insert}SELECT * FROM unnest({arrays}){returning}"  # nosec B608
+            # The rows as one JSON array of objects read into the table's row type: the same
+            # text whatever the number of rows. The ids come back in the order of the rows,
+            # which Django 5.2's bulk_create relies on too for its INSERT … SELECT FROM unnest.
+            columns = ", ".join(quote(f.column) for f in fields)
+            table = quote(self.model._meta.db_table)
+            sql = f"{insert}SELECT {columns} FROM json_populate_recordset(NULL::{table}, %s::json){returning}"  # nosec B608
         else:
             row = "(" + ", ".join(["%s"] * len(fields)) + ")"
             sql = f"{insert}VALUES {', '.join([row] * rows)}{returning}"  # nosec B608

@@ -11,6 +11,7 @@ it logs through `logging`.
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Iterable
 
@@ -75,14 +76,32 @@ TASK_QUEUE_WAIT = Histogram(
 TASK_FAILURES = Counter("phare_task_failures_total", "Celery tasks that raised.", ["task"])
 
 
+# The labelled counters of the posting path, found once per label set: `labels()` takes a
+# lock and builds a key on every call, four times what the increment costs. Label values are
+# codes from fixed sets, so the cache stays small.
+@functools.lru_cache(maxsize=1024)
+def _message_counter(context: str, outcome: str):
+    return MESSAGES.labels(context, outcome)
+
+
+@functools.lru_cache(maxsize=1024)
+def _verdict_counter(context: str, decision: str):
+    return VERDICTS.labels(context, decision)
+
+
+@functools.lru_cache(maxsize=1024)
+def _verdict_reason_counter(context: str, decision: str, reason: str):
+    return VERDICT_REASONS.labels(context, decision, reason)
+
+
 def count_message(*, context: str, outcome: str) -> None:
-    MESSAGES.labels(context, outcome).inc()
+    _message_counter(context, outcome).inc()
 
 
 def count_verdict(*, context: str, decision: str, reasons: Iterable[str]) -> None:
-    VERDICTS.labels(context, decision).inc()
+    _verdict_counter(context, decision).inc()
     for reason in reasons:
-        VERDICT_REASONS.labels(context, decision, reason).inc()
+        _verdict_reason_counter(context, decision, reason).inc()
 
 
 def count_refusal(*, channel: str, code: str, reason: str | None = None) -> None:

@@ -227,3 +227,42 @@ def test_a_batch_opens_a_transaction_only_when_it_writes_more_than_its_messages(
     assert outcomes[0].status == "delivered"
     assert Flag.objects.filter(subject_id_snapshot=adult.pk, text="un message signalé").count() == 1
     assert Message.objects.filter(author=adult).count() == 2
+
+
+def test_stored_bodies_and_times_come_back_exactly_as_posted(make_user, adults_room):
+    """The batch INSERT sends its rows as one JSON document: quotes, backslashes, JSON and
+    SQL syntax, characters outside the BMP and the microseconds survive the trip, and the
+    ids come back in the order of the posts."""
+    adult = make_user()
+    bodies = ['il a dit "non" \\ puis \'oui\'', '{"a": [1, null]} ); DROP TABLE x; --',
+              "émoji 🦊 et 𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "tab\tet\nretour", "\\u0041 n'est pas A"]
+    outcomes = chat_services.post_room_messages(
+        [RoomPost(author=adult, room=adults_room, body=body) for body in bodies])
+    ids = [int(outcome.message["id"]) for outcome in outcomes]
+    assert ids == sorted(ids)
+    stored = {m.pk: m for m in Message.objects.filter(pk__in=ids)}
+    assert [stored[i].body for i in ids] == bodies
+    posted_at = dt.datetime.fromisoformat(outcomes[0].message["created_at"])
+    assert all(stored[i].created_at == posted_at for i in ids)
+    assert [stored[i].author_id for i in ids] == [adult.pk] * len(bodies)
+
+
+def test_in_pool_runs_in_a_posting_thread_in_the_callers_language():
+    """The hop to the posting pool carries the caller's language (a refusal a DM sender
+    reads is explained in it)."""
+    import threading
+
+    from django.utils import translation
+
+    def work() -> tuple[str, str | None]:
+        Message.objects.exists()
+        return threading.current_thread().name, translation.get_language()
+
+    async def call(language: str) -> tuple[str, str | None]:
+        translation.activate(language)
+        return await posting.in_pool(work)()
+
+    for language in ("en", "fr"):
+        name, seen = asyncio.run(call(language))
+        assert name.startswith("phare-post")
+        assert seen == language
