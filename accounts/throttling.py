@@ -22,15 +22,18 @@ be exceeded at most N times over with N processes, and the chat keeps working).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import math
 import threading
 import time
+import weakref
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import redis
+import redis.asyncio
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -146,6 +149,10 @@ _policy: VersionedPolicy[Policy] = VersionedPolicy(POLICY_VERSION_KEY, lambda ve
 def current_policy() -> Policy:
     """The operators' numbers; at most a few seconds stale in a process after a change."""
     return _policy.get()
+
+
+def policy_fresh_for(seconds: float) -> bool:
+    return _policy.fresh_for(seconds)
 
 
 def bump_policy_version() -> None:
@@ -427,6 +434,52 @@ def check_chains(chains: list[list[Bucket]]) -> list[PhareError | None]:
     limiter = _redis_limiter()
     if limiter is None or time.monotonic() < _redis_down_until["t"] or not any(chains):
         return _check_chains_one_by_one(chains)
+    keys, args = _chain_script_input(chains)
+    try:
+        flat = limiter.chains_script(keys=keys, args=args)
+    except (redis.RedisError, OSError):
+        _note_outage("a batch of %s buckets" % len(keys))
+        return _check_chains_one_by_one(chains)
+    return _chain_answers(chains, flat)
+
+
+async def check_chains_async(chains: list[list[Bucket]]) -> list[PhareError | None]:
+    """`check_chains` for the event loop: the same script through redis-py's asyncio client
+    (one per event loop), so that the loop goes on while Redis answers. Without Redis, or
+    during an outage, the buckets are counted in this process as `check_chains` does; that
+    path does no I/O."""
+    url = settings.PHARE_RATE_LIMIT_REDIS_URL
+    if not url or time.monotonic() < _redis_down_until["t"] or not any(chains):
+        return _check_chains_one_by_one(chains)
+    keys, args = _chain_script_input(chains)
+    try:
+        flat = await _loop_chains_script(url)(keys=keys, args=args)
+    except (redis.RedisError, OSError):
+        _note_outage(f"a batch of {len(keys)} buckets")
+        return _check_chains_one_by_one(chains)
+    return _chain_answers(chains, flat)
+
+
+_loop_scripts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _loop_chains_script(url: str) -> Any:
+    """The chains script on this event loop's asyncio Redis client (clients are bound to the
+    loop that created them; tests run one loop per test)."""
+    scripts = _loop_scripts.setdefault(asyncio.get_running_loop(), {})
+    script = scripts.get(url)
+    if script is None:
+        client = redis.asyncio.Redis.from_url(
+            url,
+            socket_timeout=settings.PHARE_RATE_LIMIT_REDIS_TIMEOUT,
+            socket_connect_timeout=settings.PHARE_RATE_LIMIT_REDIS_TIMEOUT,
+            max_connections=settings.REDIS_MAX_CONNECTIONS,
+        )
+        script = scripts[url] = client.register_script(_GCRA_CHAINS_LUA)
+    return script
+
+
+def _chain_script_input(chains: list[list[Bucket]]) -> tuple[list[str], list[int]]:
     policy = current_policy()
     keys: list[str] = []
     args: list[int] = []
@@ -435,11 +488,10 @@ def check_chains(chains: list[list[Bucket]]) -> list[PhareError | None]:
             key, rate, limit = bucket.resolve(policy)
             keys.append(key)
             args += [_interval_ms(limit, rate.period), limit, 1 if position == 0 else 0]
-    try:
-        flat = limiter.chains_script(keys=keys, args=args)
-    except (redis.RedisError, OSError):
-        _note_outage("a batch of %s buckets" % len(keys))
-        return _check_chains_one_by_one(chains)
+    return keys, args
+
+
+def _chain_answers(chains: list[list[Bucket]], flat: list[Any]) -> list[PhareError | None]:
     answers: list[PhareError | None] = []
     index = 0
     for chain in chains:

@@ -52,6 +52,13 @@ class VersionedPolicy(Generic[T]):
             self._checked_at = now
             return self._value
 
+    def fresh_for(self, seconds: float) -> bool:
+        """True when `get` will answer from the copy in hand, without asking the cache, for
+        at least `seconds` more (code on an event loop, which may not wait on I/O, refreshes
+        in a thread first when this is False)."""
+        with self._lock:
+            return self._value is not None and time.monotonic() - self._checked_at < self.recheck - seconds
+
     def bump(self) -> None:
         """Make every process reload (call after changing the rows)."""
         try:

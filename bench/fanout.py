@@ -8,6 +8,7 @@ var/bench/ and rewrites the `fanout` section of docs/benchmarks.md.
     .venv/bin/python bench/fanout.py                 # everything (what `make bench` runs)
     .venv/bin/python bench/fanout.py --quick         # short steps, for development
     .venv/bin/python bench/fanout.py --scenarios rooms10 --systems S1,S2 --no-write
+    .venv/bin/python bench/fanout.py --systems S1,S2-nopost,S2 --no-write   # S2 without its posting work
 
 Services: PostgreSQL (BENCH_DATABASE_URL, default phare_bench on 127.0.0.1) and Redis
 (BENCH_REDIS_URL_S1 / BENCH_REDIS_URL_S2, default db 7 and 8; both are flushed).
@@ -151,7 +152,7 @@ def build_plan(name: str, system: str, accounts: dict, quick: bool) -> dict:
     people = accounts["minors"][:minors_needed] + accounts["adults"][: n - minors_needed]
     clients = []
     for person in people:
-        if system == "S2":
+        if system.startswith("S2"):
             clients.append({"uid": person["uid"], "cookie": person["cookie"], "rooms": []})
         else:
             clients.append({"uid": person["uid"], "query": f"?user={person['uid']}", "rooms": []})
@@ -169,6 +170,7 @@ def build_plan(name: str, system: str, accounts: dict, quick: bool) -> dict:
     return {
         "system": system, "scenario": name, "mode": "dm" if size is None else "rooms",
         "host": "127.0.0.1", "path": "/ws/", "clients": clients, "rooms": rooms, "dm_pairs": pairs,
+        # S2-nopost screens nothing: its "blocked" messages are expected like any other.
         "policy": system == "S2", "blocked_share": 0.02,
         "fixed_rate": spec["fixed"], "start_rate": spec.get("start", START_RATE), "max_rate": MAX_RATE, "bisections": 2,
         "step_seconds": 2.0 if quick else 2.5, "drain_seconds": 2.0 if quick else 2.5,
@@ -197,8 +199,8 @@ def start_server(system: str, env: dict[str, str], logdir: Path) -> tuple[subpro
         env["REDIS_URL"] = redis_url("S2")
         env["DJANGO_SETTINGS_MODULE"] = "config.settings"
         flush_redis(env["REDIS_URL"])
-        cmd = [PY, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-               *UVICORN_ARGS]
+        app = "bench.s2_nopost:application" if system == "S2-nopost" else "config.asgi:application"
+        cmd = [PY, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), *UVICORN_ARGS]
     if os.environ.get("BENCH_PROFILE") == system:
         # Development aid: profile one system's server; the profile is written when it stops.
         runner = os.environ.get("BENCH_PROFILER", "-m cProfile").split()
@@ -368,7 +370,7 @@ def main() -> None:
     logdir = REPO / "var" / "bench"
     logdir.mkdir(parents=True, exist_ok=True)
     accounts: dict = {}
-    if "S2" in systems:
+    if any(system.startswith("S2") for system in systems):
         prepare_database(env)
         accounts = setup_phare(env, scenarios)
     else:
@@ -392,7 +394,9 @@ def main() -> None:
                   + f"  ({time.monotonic() - t0:.0f} s)", flush=True)
         per = results[name]
         s = {k: v.get("sustained_rate") for k, v in per.items()}
-        print(f"{name:14} S2/S1 {ratio(s.get('S2'), s.get('S1'))}  S2/S0 {ratio(s.get('S2'), s.get('S0'))}", flush=True)
+        print(f"{name:14} S2/S1 {ratio(s.get('S2'), s.get('S1'))}  S2/S0 {ratio(s.get('S2'), s.get('S0'))}"
+              + (f"  S2-nopost/S1 {ratio(s.get('S2-nopost'), s.get('S1'))}  S2/S2-nopost "
+                 f"{ratio(s.get('S2'), s.get('S2-nopost'))}" if "S2-nopost" in s else ""), flush=True)
     meta = {
         "when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",

@@ -53,9 +53,18 @@ def send_many_to_rooms(deliveries: list[tuple[int, dict[str, Any], int | None]])
     layer after commit (messages posted together, chat.services.post_room_messages)."""
     if not deliveries:
         return
-    messages = [(room_group(room_id), _layer_message(payload, author_id))
-                for room_id, payload, author_id in deliveries]
+    messages = _room_messages(deliveries)
     transaction.on_commit(lambda: _send_many_now(messages))
+
+
+def send_many_to_rooms_now(deliveries: list[tuple[int, dict[str, Any], int | None]]) -> None:
+    """`send_many_to_rooms` outside any transaction: handed to the layer at once (room posts
+    stored on the event loop by chat.posting, whose INSERT has committed when this runs)."""
+    _send_many_now(_room_messages(deliveries))
+
+
+def _room_messages(deliveries: list[tuple[int, dict[str, Any], int | None]]) -> list[tuple[str, dict[str, Any]]]:
+    return [(room_group(room_id), _layer_message(payload, author_id)) for room_id, payload, author_id in deliveries]
 
 
 def _send_many_now(messages: list[tuple[str, dict[str, Any]]]) -> None:

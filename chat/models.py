@@ -129,19 +129,25 @@ class MessageManager(models.Manager):
         if not messages:
             return
         connection = connections[self.db]
+        sql, params = self.insert_statement(messages, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = [found[0] for found in cursor.fetchall()]
+        self.mark_inserted(messages, ids)
+
+    def insert_statement(self, messages: list[Message], connection) -> tuple[str, list[Any]]:
+        """The SQL and parameters of `insert_all` (also run by chat.loopdb on the event loop)."""
         fields, sql = self._insert_sql(connection, len(messages))
         if connection.vendor == "postgresql":
             # One JSON document for all the rows: psycopg quotes one string in C, where one
             # array per column was dumped element by element in Python (docs/benchmarks.md).
             rows = [{field.column: field.get_db_prep_save(getattr(message, field.attname), connection)
                      for field in fields} for message in messages]
-            params: list[Any] = [json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_json_scalar)]
-        else:
-            params = [field.get_db_prep_save(getattr(message, field.attname), connection)
-                      for message in messages for field in fields]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            ids = [found[0] for found in cursor.fetchall()]
+            return sql, [json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_json_scalar)]
+        return sql, [field.get_db_prep_save(getattr(message, field.attname), connection)
+                     for message in messages for field in fields]
+
+    def mark_inserted(self, messages: list[Message], ids: list[int]) -> None:
         for message, pk in zip(messages, ids, strict=True):
             message.pk = pk
             message._state.adding = False

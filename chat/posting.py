@@ -26,8 +26,11 @@ from asgiref.sync import SyncToAsync
 from django.conf import settings
 from django.db import connections
 
+from accounts import throttling
 from accounts.errors import PhareError
-from chat import services
+from chat import events, loopdb, services
+from chat.models import Message
+from moderation import gate
 
 
 class RoomPostBatcher:
@@ -142,8 +145,55 @@ def room_posts() -> RoomPostBatcher:
     loop = asyncio.get_running_loop()
     found = _batchers.get(loop)
     if found is None:
+        on_loop = settings.PHARE_POST_ON_LOOP and loopdb.available()
         found = _batchers[loop] = RoomPostBatcher(
             in_flight=settings.PHARE_POST_BATCHES, max_batch=settings.PHARE_POST_BATCH_MAX,
-            run=in_pool(services.post_room_messages),
+            run=post_room_messages_on_loop if on_loop else in_pool(services.post_room_messages),
         )
     return found
+
+
+# A batch on the loop must not find a policy due for its recheck (a cache read, perhaps a
+# reload from the database): with less than this left, the policies are refreshed in a
+# posting thread first.
+POLICY_MARGIN_SECONDS = 0.5
+
+
+async def post_room_messages_on_loop(posts: list[services.RoomPost]) -> list[services.PostResult | PhareError]:
+    """`services.post_room_messages` on the event loop, phase by phase (`services.RoomBatch`).
+
+    The loop does the computation (checks, the gate) and awaits the two trips of the usual
+    batch: the rate-limit script on Redis (`throttling.check_chains_async`) and the INSERT on
+    PostgreSQL (`chat.loopdb`), so no thread and no hand-over of the interpreter lock is
+    involved. What is rarer and writes with Django's ORM goes to a posting thread as before:
+    refreshing a policy that is due, slow mode (the shared cache), recording an escalated
+    refusal, and a batch that stores a flag or a reassurance requirement with its messages
+    (one transaction). Each post gets the same checks, in the same order, with the same
+    answers as on the thread path.
+    """
+    if not (throttling.policy_fresh_for(POLICY_MARGIN_SECONDS) and gate.snapshot_fresh_for(POLICY_MARGIN_SECONDS)):
+        await in_pool(_refresh_policies)()
+    batch = services.RoomBatch(posts)
+    batch.check_open()
+    batch.take_bucket_answers(await throttling.check_chains_async(batch.bucket_chains()))
+    if batch.needs_slow_mode():
+        await in_pool(batch.check_slow_mode)()
+    batch.screen()
+    if batch.needs_refusals_recorded():
+        await in_pool(batch.record_refusals)()
+    if not batch.verdicts:
+        return batch.outcomes
+    if batch.writes_beside_messages():
+        await in_pool(services.store_room_messages)(batch)
+        return batch.outcomes
+    messages = batch.new_messages()
+    sql, params = Message.objects.insert_statement(messages, connections["default"])
+    Message.objects.mark_inserted(messages, await loopdb.fetch_column(sql, params))
+    events.send_many_to_rooms_now(batch.finish_stored(messages))
+    batch.count_stored()
+    return batch.outcomes
+
+
+def _refresh_policies() -> None:
+    throttling.current_policy()
+    gate.current_snapshot()

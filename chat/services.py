@@ -272,77 +272,115 @@ def post_room_messages(posts: list[RoomPost]) -> list[PostResult | PhareError]:
     Each post goes through the same checks in the same order as if it were alone (can speak,
     room open, length, established-only, the author's then the room's rate-limit bucket,
     slow mode, the gate); what the posts share is the trips: one Redis round trip for every
-    bucket, one INSERT for every message (`_store_room_messages`), one hand-over of their
+    bucket, one INSERT for every message (`store_room_messages`), one hand-over of their
     events to the channel layer after commit (group commit: docs/benchmarks.md).
+    `chat.posting` runs the same phases on the event loop, with asynchronous Redis and
+    PostgreSQL calls.
 
     Precondition: the caller checked that each author joined the room (the consumer holds
     membership in its connection state, so no query is needed per message).
     Side effects: the INSERT; after commit, fan-out to each room; a flag or case for the
     moderation queue when a verdict asks for one.
     """
-    now = timezone.now()
-    outcomes: list[Any] = [None] * len(posts)
-    policy = throttling.current_policy()
-
-    def check_open(post: RoomPost) -> None:
-        _check_can_speak(post.author, now)
-        if post.room.is_locked:
-            raise PhareError("room_locked")
-        _check_length(post.body, post.room.max_message_length)
-
-    _refuse_each(posts, outcomes, check_open)
-    chains = _refuse_each(posts, outcomes, lambda post: protection.posting_buckets(
-        author=post.author, room=post.room, policy=policy))
-    for index, refusal in zip(chains, throttling.check_chains(list(chains.values()))):
-        outcomes[index] = refusal
-    _refuse_each(posts, outcomes, lambda post: _check_slow_mode(room=post.room, user=post.author))
-    refused: list[tuple[RoomPost, gate.Verdict]] = []
-
-    def screen(post: RoomPost) -> gate.Verdict:
-        verdict = gate.screen_message(
-            text=post.body, audience=post.room.audience, context="room", conversation_accepted=True
-        )
-        _count_screening("room", verdict)
-        if verdict.decision in ("block", "escalate"):
-            refused.append((post, verdict))
-            raise _refuse(verdict)
-        protection.check_links(author=post.author, reasons=verdict.reasons)
-        return verdict
-
-    verdicts: dict[int, gate.Verdict] = _refuse_each(posts, outcomes, screen)
-    if refused:
-        with transaction.atomic():
-            for post, verdict in refused:
-                gate.record_refusal(author=post.author, text=post.body, verdict=verdict, room_id=post.room.pk)
-    if verdicts:
-        _store_room_messages(posts, verdicts, outcomes, now)
-    return outcomes
+    batch = RoomBatch(posts)
+    batch.check_open()
+    batch.take_bucket_answers(throttling.check_chains(batch.bucket_chains()))
+    if batch.needs_slow_mode():
+        batch.check_slow_mode()
+    batch.screen()
+    batch.record_refusals()
+    if batch.verdicts:
+        store_room_messages(batch)
+    return batch.outcomes
 
 
-def _store_room_messages(posts: list[RoomPost], verdicts: dict[int, gate.Verdict],
-                         outcomes: list[Any], now: dt.datetime) -> None:
-    """The accepted posts: one INSERT, their flags, their events after commit.
+class RoomBatch:
+    """The phases of `post_room_messages`, in their order, for the thread and the event loop.
 
-    One transaction when something is written besides the messages (a flag, a reassurance
-    requirement). In the usual batch the INSERT is the only write: it runs as its own
-    statement in autocommit, one round trip to PostgreSQL where BEGIN and COMMIT made three,
-    equally atomic (one statement) and equally durable.
+    Only `check_slow_mode` (the shared cache), `record_refusals` and `store_room_messages`
+    touch a database or the cache; the others are computation on what the posts carry and
+    on the policies in hand (their freshness is the caller's: `chat.posting`).
     """
-    indexes = list(verdicts)
-    current = translation.get_language()
-    writes_more = any(_writes_beside_its_message(verdicts[i]) for i in indexes)
-    with transaction.atomic() if writes_more else contextlib.nullcontext():
-        messages = [
-            Message(
-                room=posts[i].room, author=posts[i].author, body=posts[i].body, created_at=now,
-                status=Message.Status.HELD if verdicts[i].decision == "hold" else Message.Status.VISIBLE,
+
+    def __init__(self, posts: list[RoomPost]) -> None:
+        self.posts = posts
+        self.now = timezone.now()
+        self.outcomes: list[Any] = [None] * len(posts)
+        self.policy = throttling.current_policy()
+        self.chains: dict[int, list[throttling.Bucket]] = {}
+        self.verdicts: dict[int, gate.Verdict] = {}
+        self.refused: list[tuple[RoomPost, gate.Verdict]] = []
+
+    def check_open(self) -> None:
+        def check(post: RoomPost) -> None:
+            _check_can_speak(post.author, self.now)
+            if post.room.is_locked:
+                raise PhareError("room_locked")
+            _check_length(post.body, post.room.max_message_length)
+
+        _refuse_each(self.posts, self.outcomes, check)
+        self.chains = _refuse_each(self.posts, self.outcomes, lambda post: protection.posting_buckets(
+            author=post.author, room=post.room, policy=self.policy))
+
+    def bucket_chains(self) -> list[list[throttling.Bucket]]:
+        return list(self.chains.values())
+
+    def take_bucket_answers(self, answers: list[PhareError | None]) -> None:
+        for index, refusal in zip(self.chains, answers):
+            self.outcomes[index] = refusal
+
+    def needs_slow_mode(self) -> bool:
+        return any(outcome is None and post.room.slow_mode_seconds > 0
+                   for post, outcome in zip(self.posts, self.outcomes))
+
+    def check_slow_mode(self) -> None:
+        _refuse_each(self.posts, self.outcomes, lambda post: _check_slow_mode(room=post.room, user=post.author))
+
+    def screen(self) -> None:
+        def screen(post: RoomPost) -> gate.Verdict:
+            verdict = gate.screen_message(
+                text=post.body, audience=post.room.audience, context="room", conversation_accepted=True
             )
-            for i in indexes
+            _count_screening("room", verdict)
+            if verdict.decision in ("block", "escalate"):
+                self.refused.append((post, verdict))
+                raise _refuse(verdict)
+            protection.check_links(author=post.author, reasons=verdict.reasons)
+            return verdict
+
+        self.verdicts = _refuse_each(self.posts, self.outcomes, screen)
+
+    def needs_refusals_recorded(self) -> bool:
+        return any(gate.refusal_is_recorded(verdict) for _, verdict in self.refused)
+
+    def record_refusals(self) -> None:
+        if not self.needs_refusals_recorded():
+            return
+        with transaction.atomic():
+            for post, verdict in self.refused:
+                gate.record_refusal(author=post.author, text=post.body, verdict=verdict, room_id=post.room.pk)
+
+    def writes_beside_messages(self) -> bool:
+        """A flag or a reassurance requirement to store with the messages (one transaction)."""
+        return any(_writes_beside_its_message(verdict) for verdict in self.verdicts.values())
+
+    def new_messages(self) -> list[Message]:
+        return [
+            Message(
+                room=self.posts[i].room, author=self.posts[i].author, body=self.posts[i].body,
+                created_at=self.now,
+                status=Message.Status.HELD if verdict.decision == "hold" else Message.Status.VISIBLE,
+            )
+            for i, verdict in self.verdicts.items()
         ]
-        Message.objects.insert_all(messages)
+
+    def finish_stored(self, messages: list[Message]) -> list[tuple[int, dict[str, Any], int]]:
+        """After the INSERT: flags and reassurance (inside the caller's transaction), each
+        post's answer, and the events to hand to the layer (room id, payload, author id)."""
+        current = translation.get_language()
         deliveries: list[tuple[int, dict[str, Any], int]] = []
-        for i, message in zip(indexes, messages):
-            post, verdict = posts[i], verdicts[i]
+        for i, message in zip(self.verdicts, messages):
+            post, verdict = self.posts[i], self.verdicts[i]
             held = verdict.decision == "hold"
             if verdict.decision in FLAGGED_DECISIONS:
                 gate.record_flag(message=message, verdict=verdict)
@@ -353,11 +391,28 @@ def _store_room_messages(posts: list[RoomPost], verdicts: dict[int, gate.Verdict
                                                   "message": payload}, post.author.pk))
             with _in_language_of(post, current):
                 warning = contact_warning(verdict)
-            outcomes[i] = PostResult(message=payload, status="held" if held else "delivered",
-                                     contact_warning=warning)
-        events.send_many_to_rooms(deliveries)
-    for i in indexes:
-        metrics.count_message(context="room", outcome=outcomes[i].status)
+            self.outcomes[i] = PostResult(message=payload, status="held" if held else "delivered",
+                                          contact_warning=warning)
+        return deliveries
+
+    def count_stored(self) -> None:
+        for i in self.verdicts:
+            metrics.count_message(context="room", outcome=self.outcomes[i].status)
+
+
+def store_room_messages(batch: RoomBatch) -> None:
+    """The accepted posts: one INSERT, their flags, their events after commit.
+
+    One transaction when something is written besides the messages (a flag, a reassurance
+    requirement). In the usual batch the INSERT is the only write: it runs as its own
+    statement in autocommit, one round trip to PostgreSQL where BEGIN and COMMIT made three,
+    equally atomic (one statement) and equally durable.
+    """
+    with transaction.atomic() if batch.writes_beside_messages() else contextlib.nullcontext():
+        messages = batch.new_messages()
+        Message.objects.insert_all(messages)
+        events.send_many_to_rooms(batch.finish_stored(messages))
+    batch.count_stored()
 
 
 # --- Direct conversations ------------------------------------------------------------------

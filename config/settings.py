@@ -429,3 +429,6 @@ PHARE_POST_THREADS = env_int("PHARE_POST_THREADS", 8)
 # batches in flight per process, each of at most PHARE_POST_BATCH_MAX messages.
 PHARE_POST_BATCHES = env_int("PHARE_POST_BATCHES", 2)
 PHARE_POST_BATCH_MAX = env_int("PHARE_POST_BATCH_MAX", 200)
+# On PostgreSQL a batch runs on the event loop, with asynchronous Redis and PostgreSQL calls
+# (chat.posting.post_room_messages_on_loop); 0 runs every batch in a posting thread instead.
+PHARE_POST_ON_LOOP = env_bool("PHARE_POST_ON_LOOP", True)

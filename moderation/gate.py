@@ -64,6 +64,10 @@ def current_snapshot() -> PolicySnapshot:
     return _snapshot.get()
 
 
+def snapshot_fresh_for(seconds: float) -> bool:
+    return _snapshot.fresh_for(seconds)
+
+
 def bump_policy_version() -> None:
     """Call after an operator changes a term list so that every process recompiles."""
     _snapshot.bump()
@@ -183,10 +187,15 @@ def record_flag(*, message, verdict: Verdict) -> Flag:
     )
 
 
+def refusal_is_recorded(verdict: Verdict) -> bool:
+    """Only an escalation leaves a row (the evidence a case needs); an ordinary block is the
+    sender's to rephrase and is not kept."""
+    return verdict.decision == "escalate"
+
+
 def record_refusal(*, author, text: str, verdict: Verdict, room_id: int | None) -> Flag | None:
-    """A refused message. Only an escalation leaves a row (the evidence a case needs);
-    an ordinary block is the sender's to rephrase and is not kept."""
-    if verdict.decision != "escalate":
+    """A refused message: a row when `refusal_is_recorded`."""
+    if not refusal_is_recorded(verdict):
         return None
     return file_flag(verdict=verdict, subject_id=author.pk, text=text, message_id=None,
                       room_id=room_id, conversation_id=None)

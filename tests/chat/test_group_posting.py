@@ -21,14 +21,36 @@ from moderation import gate
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(params=["thread", "loop"])
+def post_batch(request):
+    """`post_room_messages` as a posting thread runs it, and as the event loop runs it
+    (`posting.post_room_messages_on_loop`, PostgreSQL only): the same answers either way."""
+    if request.param == "thread":
+        return chat_services.post_room_messages
+    from chat import loopdb
+
+    if not loopdb.available():
+        pytest.skip("the event-loop path needs PostgreSQL")
+    return lambda posts: asyncio.run(posting.post_room_messages_on_loop(posts))
+
+
+def gate_decides(monkeypatch, decision: str, reasons: tuple[str, ...] = ("harassment",)) -> None:
+    """From now on the gate answers `decision` for every message (its other fields as usual)."""
+    import dataclasses
+
+    real_screen = gate.screen_message
+    monkeypatch.setattr(gate, "screen_message", lambda **kw: dataclasses.replace(
+        real_screen(**kw), decision=decision, reasons=reasons))
+
+
 def set_rate(name: str, limit: int, period: int) -> None:
     RateLimitRule.objects.update_or_create(name=name, defaults={"limit": limit, "period_seconds": period})
     throttling.bump_policy_version()
 
 
-def test_each_post_of_a_batch_gets_its_own_outcome_in_order(make_user, adults_room, minors_room):
+def test_each_post_of_a_batch_gets_its_own_outcome_in_order(make_user, adults_room, minors_room, post_batch):
     adult, teen = make_user(), make_user("13-15")
-    outcomes = chat_services.post_room_messages([
+    outcomes = post_batch([
         RoomPost(author=adult, room=adults_room, body="bonjour à tous"),
         RoomPost(author=adult, room=adults_room, body="x" * (adults_room.max_message_length + 1)),
         RoomPost(author=teen, room=minors_room, body="appelle moi au 06 12 34 56 78"),
@@ -49,10 +71,10 @@ def test_each_post_of_a_batch_gets_its_own_outcome_in_order(make_user, adults_ro
     assert first.message["created_at"] == last.message["created_at"]  # one transaction
 
 
-def test_a_room_bucket_counts_every_post_of_a_batch(make_user, adults_room):
+def test_a_room_bucket_counts_every_post_of_a_batch(make_user, adults_room, post_batch):
     set_rate("room_message_room", 2, 600)
     authors = [make_user() for _ in range(3)]
-    outcomes = chat_services.post_room_messages(
+    outcomes = post_batch(
         [RoomPost(author=a, room=adults_room, body=f"salut {i}") for i, a in enumerate(authors)])
     assert [isinstance(o, PostResult) for o in outcomes] == [True, True, False]
     assert outcomes[2].code == "rate_limited"
@@ -61,11 +83,11 @@ def test_a_room_bucket_counts_every_post_of_a_batch(make_user, adults_room):
     assert Message.objects.count() == 2
 
 
-def test_a_post_refused_by_its_author_bucket_takes_nothing_from_the_room(make_user, adults_room):
+def test_a_post_refused_by_its_author_bucket_takes_nothing_from_the_room(make_user, adults_room, post_batch):
     set_rate("room_message_account", 1, 600)
     set_rate("room_message_room", 2, 600)
     talker, other = make_user(), make_user()
-    outcomes = chat_services.post_room_messages([
+    outcomes = post_batch([
         RoomPost(author=talker, room=adults_room, body="un"),
         RoomPost(author=talker, room=adults_room, body="deux"),  # over the author's limit
         RoomPost(author=other, room=adults_room, body="trois"),  # the room still has a token
@@ -74,9 +96,9 @@ def test_a_post_refused_by_its_author_bucket_takes_nothing_from_the_room(make_us
     assert outcomes[1].extra["reason"] == "room_message_account"
 
 
-def test_explanations_are_in_each_senders_language(make_user, minors_room):
+def test_explanations_are_in_each_senders_language(make_user, minors_room, post_batch):
     teens = [make_user("16-17"), make_user("16-17")]
-    outcomes = chat_services.post_room_messages([
+    outcomes = post_batch([
         RoomPost(author=teens[0], room=minors_room, body="mon snap c'est lea_2010", language="fr"),
         RoomPost(author=teens[1], room=minors_room, body="mon snap c'est lea_2010", language="en"),
     ])
@@ -87,11 +109,11 @@ def test_explanations_are_in_each_senders_language(make_user, minors_room):
     assert outcomes[0].message != outcomes[1].message
 
 
-def test_a_muted_author_is_refused_without_stopping_the_others(make_user, adults_room):
+def test_a_muted_author_is_refused_without_stopping_the_others(make_user, adults_room, post_batch):
     muted, fine = make_user(), make_user()
     muted.muted_until = timezone.now() + dt.timedelta(minutes=10)
     muted.save(update_fields=["muted_until"])
-    outcomes = chat_services.post_room_messages([
+    outcomes = post_batch([
         RoomPost(author=muted, room=adults_room, body="je parle quand même"),
         RoomPost(author=fine, room=adults_room, body="moi aussi"),
     ])
@@ -192,6 +214,8 @@ def test_posting_threads_ping_a_connection_only_once_it_has_sat_idle(counted_pin
 
 def test_posting_threads_replace_a_connection_that_had_errors(counted_pings):
     connection, pings, set_answers = counted_pings
+    if connection.vendor != "postgresql":
+        pytest.skip("Django never closes the in-memory SQLite database of `make test-fast`")
     posting._mark_healthy()
     connection.errors_occurred = True
     set_answers(False)  # the database went away
@@ -205,8 +229,6 @@ def test_a_batch_opens_a_transaction_only_when_it_writes_more_than_its_messages(
         make_user, adults_room, monkeypatch):
     """The usual batch is one INSERT in autocommit (one round trip); a batch with a flag
     writes the messages and the flag together, in one transaction."""
-    import dataclasses
-
     from django.db import connection
 
     from moderation.models import Flag
@@ -215,12 +237,10 @@ def test_a_batch_opens_a_transaction_only_when_it_writes_more_than_its_messages(
     insert_all = Message.objects.insert_all
     monkeypatch.setattr(Message.objects, "insert_all",
                         lambda messages: (seen.append(connection.in_atomic_block), insert_all(messages)))
-    real_screen = gate.screen_message
     adult = make_user()
 
     chat_services.post_room_messages([RoomPost(author=adult, room=adults_room, body="bonjour à tous")])
-    monkeypatch.setattr(gate, "screen_message", lambda **kw: dataclasses.replace(
-        real_screen(**kw), decision="flag", reasons=("harassment",)))
+    gate_decides(monkeypatch, "flag")
     outcomes = chat_services.post_room_messages([RoomPost(author=adult, room=adults_room, body="un message signalé")])
 
     assert seen == [False, True]
@@ -229,14 +249,14 @@ def test_a_batch_opens_a_transaction_only_when_it_writes_more_than_its_messages(
     assert Message.objects.filter(author=adult).count() == 2
 
 
-def test_stored_bodies_and_times_come_back_exactly_as_posted(make_user, adults_room):
+def test_stored_bodies_and_times_come_back_exactly_as_posted(make_user, adults_room, post_batch):
     """The batch INSERT sends its rows as one JSON document: quotes, backslashes, JSON and
     SQL syntax, characters outside the BMP and the microseconds survive the trip, and the
     ids come back in the order of the posts."""
     adult = make_user()
     bodies = ['il a dit "non" \\ puis \'oui\'', '{"a": [1, null]} ); DROP TABLE x; --',
               "émoji 🦊 et 𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "tab\tet\nretour", "\\u0041 n'est pas A"]
-    outcomes = chat_services.post_room_messages(
+    outcomes = post_batch(
         [RoomPost(author=adult, room=adults_room, body=body) for body in bodies])
     ids = [int(outcome.message["id"]) for outcome in outcomes]
     assert ids == sorted(ids)
@@ -266,3 +286,120 @@ def test_in_pool_runs_in_a_posting_thread_in_the_callers_language():
         name, seen = asyncio.run(call(language))
         assert name.startswith("phare-post")
         assert seen == language
+
+
+# --- The batch on the event loop (chat.posting.post_room_messages_on_loop) ---------------------
+
+@pytest.fixture
+def on_loop():
+    from chat import loopdb
+
+    if not loopdb.available():
+        pytest.skip("the event-loop path needs PostgreSQL")
+    return lambda posts: asyncio.run(posting.post_room_messages_on_loop(posts))
+
+
+@pytest.fixture
+def counted_hops(monkeypatch):
+    """The functions `post_room_messages_on_loop` sends to a posting thread, by name."""
+    hops: list[str] = []
+    real_in_pool = posting.in_pool
+
+    def in_pool(func):
+        hops.append(getattr(func, "__name__", repr(func)))
+        return real_in_pool(func)
+
+    monkeypatch.setattr(posting, "in_pool", in_pool)
+    return hops
+
+
+def test_on_the_loop_the_usual_batch_needs_no_thread(make_user, adults_room, on_loop, counted_hops):
+    on_loop([RoomPost(author=make_user(), room=adults_room, body="salut")])  # policies loaded
+    counted_hops.clear()
+    outcomes = on_loop([RoomPost(author=make_user(), room=adults_room, body=f"bonjour {i}") for i in range(3)])
+    assert [o.status for o in outcomes] == ["delivered"] * 3
+    assert counted_hops == []
+    assert Message.objects.filter(body__startswith="bonjour").count() == 3
+
+
+def test_on_the_loop_a_flag_is_stored_with_its_message_in_a_thread(make_user, adults_room, on_loop,
+                                                                   counted_hops, monkeypatch):
+    from moderation.models import Flag
+
+    gate_decides(monkeypatch, "flag")
+    adult = make_user()
+    outcomes = on_loop([RoomPost(author=adult, room=adults_room, body="un message signalé")])
+    assert outcomes[0].status == "delivered"
+    assert "store_room_messages" in counted_hops
+    flag = Flag.objects.get(subject_id_snapshot=adult.pk, text="un message signalé")
+    assert flag.message_id_snapshot == int(outcomes[0].message["id"])
+
+
+def test_on_the_loop_an_escalated_refusal_is_recorded(make_user, adults_room, on_loop, monkeypatch):
+    from moderation.models import Flag
+
+    gate_decides(monkeypatch, "escalate")
+    adult = make_user()
+    outcomes = on_loop([RoomPost(author=adult, room=adults_room, body="une menace")])
+    assert outcomes[0].code == "blocked_by_policy"
+    assert Flag.objects.filter(subject_id_snapshot=adult.pk, text="une menace", message_id_snapshot=None).count() == 1
+    assert not Message.objects.filter(body="une menace").exists()
+
+
+def test_on_the_loop_a_policy_due_for_its_recheck_is_refreshed_in_a_thread(make_user, adults_room, on_loop,
+                                                                            counted_hops):
+    throttling._policy._checked_at = -float("inf")  # due: get() would ask the cache
+    outcomes = on_loop([RoomPost(author=make_user(), room=adults_room, body="bonjour")])
+    assert outcomes[0].status == "delivered"
+    assert counted_hops == ["_refresh_policies"]
+    assert throttling.policy_fresh_for(posting.POLICY_MARGIN_SECONDS)
+
+
+def test_on_the_loop_a_database_failure_reaches_every_sender_and_the_next_batch_reconnects(
+        make_user, adults_room, on_loop, monkeypatch):
+    import psycopg
+    from django.db import DatabaseError
+
+    from chat import loopdb
+
+    real_connect = psycopg.AsyncConnection.connect
+    failing = True
+
+    async def connect(*args, **kwargs):
+        if failing:
+            raise psycopg.OperationalError("connection refused")
+        return await real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(psycopg.AsyncConnection, "connect", connect)
+    adult = make_user()
+    with pytest.raises(DatabaseError):
+        on_loop([RoomPost(author=adult, room=adults_room, body="perdu ?")])
+    assert not Message.objects.filter(body="perdu ?").exists()
+    failing = False
+    outcomes = on_loop([RoomPost(author=adult, room=adults_room, body="de retour")])
+    assert outcomes[0].status == "delivered"
+    assert loopdb._connections  # a connection per event loop, reopened after the failure
+
+
+def test_on_the_loop_a_redis_outage_applies_the_outage_rule(make_user, adults_room, on_loop, monkeypatch,
+                                                            settings):
+    import redis
+
+    settings.PHARE_RATE_LIMIT_REDIS_URL = "redis://127.0.0.1:6379/15"  # never reached: the script fails
+
+    def unreachable(url):
+        async def script(**kwargs):
+            raise redis.ConnectionError("Redis down")
+        return script
+
+    monkeypatch.setattr(throttling, "_loop_chains_script", unreachable)
+    monkeypatch.setitem(throttling._redis_down_until, "t", 0.0)
+    throttling.reset_local_state()
+    author = make_user()
+    outcomes = on_loop([RoomPost(author=author, room=adults_room, body="toujours là")])
+    # Room messages are counted in this process during an outage (their rule is LOCAL).
+    assert outcomes[0].status == "delivered"
+    assert throttling._redis_down_until["t"] > 0  # remembered process-wide: no retry per post
+    assert any(key.startswith("phare:rl:room_message_account:") and key.endswith(f":{author.pk}")
+               for key in throttling._local._tat)
+    throttling.reset_local_state()
