@@ -256,6 +256,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # dropped: the server may not send on a socket it closed.
         if getattr(self, "flood", None) is not None and self.flood.closed:
             return
+        server_send = self.scope.get("phare_server_send")
+        if text_data is not None and not close and server_send is not None:
+            # Answers go out as events do (config.asgi.KeepServerSend): past the session
+            # middleware's wrapper, which only acts on `websocket.accept`.
+            await server_send({"type": "websocket.send", "text": text_data})
+            return
         await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
     async def _malformed(self, frame_id: str | None, error: PhareError) -> None:

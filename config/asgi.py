@@ -33,9 +33,10 @@ class AllowedHostsOriginValidator(OriginValidator):
 class KeepServerSend:
     """Outermost on WebSockets: puts the server's own `send` in the scope.
 
-    Events fanned out to a socket (chat.fanout.DirectWriter) are written with it, past the
-    session middleware's wrapper, which only acts on `websocket.accept` (a cookie to save)
-    and costs its checks on every one of the many event frames (docs/benchmarks.md).
+    Events fanned out to a socket (chat.fanout.DirectWriter) and the consumer's answers are
+    written with it, past the session middleware's wrapper, which only acts on
+    `websocket.accept` (a cookie to save) and costs its checks on every frame
+    (docs/benchmarks.md).
     """
 
     def __init__(self, application):
