@@ -3,10 +3,11 @@ stored together, in one batch (chat.services.post_room_messages).
 
 Nothing waits on purpose: a post that finds a free slot starts a batch at once, alone if it
 is alone. Under load every slot is busy, posts gather behind them, and each batch shares one
-thread hop, one Redis round trip for every rate-limit bucket and one INSERT (in a
-transaction only when a flag is written with it; docs/benchmarks.md). The number of batches
-in flight is `PHARE_POST_BATCHES`: one can wait on PostgreSQL or Redis while another is
-screened.
+Redis round trip for every rate-limit bucket and one INSERT (in a transaction only when a
+flag is written with it; docs/benchmarks.md). On PostgreSQL a batch runs on the event loop
+(`post_room_messages_on_loop`); otherwise, or with `PHARE_POST_ON_LOOP` off, in a posting
+thread. The number of batches in flight is `PHARE_POST_BATCHES`: one can wait on
+PostgreSQL or Redis while another is screened.
 
 Each socket still sends one frame at a time (the consumer awaits its answer), so a sender's
 messages keep their order.
@@ -159,7 +160,8 @@ def room_posts() -> RoomPostBatcher:
 POLICY_MARGIN_SECONDS = 0.5
 
 
-async def post_room_messages_on_loop(posts: list[services.RoomPost]) -> list[services.PostResult | PhareError]:
+async def post_room_messages_on_loop(
+        posts: list[services.RoomPost]) -> list[services.PostResult | PhareError]:
     """`services.post_room_messages` on the event loop, phase by phase (`services.RoomBatch`).
 
     The loop does the computation (checks, the gate) and awaits the two trips of the usual
@@ -171,7 +173,8 @@ async def post_room_messages_on_loop(posts: list[services.RoomPost]) -> list[ser
     (one transaction). Each post gets the same checks, in the same order, with the same
     answers as on the thread path.
     """
-    if not (throttling.policy_fresh_for(POLICY_MARGIN_SECONDS) and gate.snapshot_fresh_for(POLICY_MARGIN_SECONDS)):
+    fresh = throttling.policy_fresh_for(POLICY_MARGIN_SECONDS) and gate.snapshot_fresh_for(POLICY_MARGIN_SECONDS)
+    if not fresh:
         await in_pool(_refresh_policies)()
     batch = services.RoomBatch(posts)
     batch.check_open()

@@ -299,7 +299,7 @@ class RoomBatch:
 
     Only `check_slow_mode` (the shared cache), `record_refusals` and `store_room_messages`
     touch a database or the cache; the others are computation on what the posts carry and
-    on the policies in hand (their freshness is the caller's: `chat.posting`).
+    on the policies in hand (on the event loop, `chat.posting` refreshes them first when due).
     """
 
     def __init__(self, posts: list[RoomPost]) -> None:
