@@ -438,7 +438,7 @@ def check_chains(chains: list[list[Bucket]]) -> list[PhareError | None]:
     try:
         flat = limiter.chains_script(keys=keys, args=args)
     except (redis.RedisError, OSError):
-        _note_outage("a batch of %s buckets" % len(keys))
+        _note_outage(f"a batch of {len(keys)} buckets")
         return _check_chains_one_by_one(chains)
     return _chain_answers(chains, flat)
 
