@@ -39,12 +39,10 @@ async def _events_only(posts: list[services.RoomPost]) -> list[services.PostResu
     results, deliveries = [], []
     for post in posts:
         payload = {"id": str(next(_ids)), "author": public_user(post.author), "body": post.body, "created_at": now}
-        event = {"type": "room.message", "room": post.room.slug, "message": payload}
-        deliveries.append((events.room_group(post.room.pk), events._layer_message(event, post.author.pk)))
+        deliveries.append((post.room.pk, {"type": "room.message", "room": post.room.slug, "message": payload},
+                           post.author.pk))
         results.append(services.PostResult(message=payload, status="delivered"))
-    # What `send_many_to_rooms` runs after commit (its on_commit would ask for a database
-    # connection, which the event loop may not open).
-    events._send_many_now(deliveries)
+    events.send_many_to_rooms_now(deliveries)  # as the event-loop path does after its INSERT
     return results
 
 

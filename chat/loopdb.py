@@ -1,8 +1,9 @@
 """PostgreSQL from the event loop, for the one statement room posting runs there.
 
 Django's database layer is synchronous: every query from async code goes through a thread,
-and under load those threads and the event loop spent more time handing the interpreter lock
-to each other than the INSERT took (docs/benchmarks.md). The usual batch of room posts is one
+and with room batches in posting threads the p99 latency under load was twice to five times
+what it is with the batch on the event loop (docs/benchmarks.md; our reading: each reply
+left the thread waiting for the loop to release the interpreter lock). The usual batch is one
 INSERT in autocommit (`Message.objects.insert_statement`), so `chat.posting` runs it here, on
 a psycopg `AsyncConnection` of the event loop's own: the loop serves sockets while PostgreSQL
 works. Everything else (flags, refusals, direct messages, HTTP) keeps Django's connections.
