@@ -24,18 +24,19 @@ from typing import Any
 import psycopg
 from django.db import DatabaseError, connections
 
+# Room messages live in the default database; one connection per event loop.
+ALIAS = "default"
 _connections: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopConnection] = weakref.WeakKeyDictionary()
 
 
 class _LoopConnection:
-    def __init__(self, alias: str) -> None:
-        self.alias = alias
+    def __init__(self) -> None:
         self.connection: psycopg.AsyncConnection | None = None
         self.opened_at = 0.0
         self.lock = asyncio.Lock()  # one statement at a time on one connection
 
     async def fetch_column(self, sql: str, params: list[Any]) -> list[Any]:
-        wrapper = connections[self.alias]
+        wrapper = connections[ALIAS]
         max_age = wrapper.settings_dict.get("CONN_MAX_AGE", 0)
         async with self.lock:
             try:
@@ -51,8 +52,8 @@ class _LoopConnection:
 
     async def _open(self, wrapper, max_age: int | None) -> psycopg.AsyncConnection:
         connection = self.connection
-        expired = max_age is not None and time.monotonic() - self.opened_at >= max_age
-        if connection is not None and (connection.closed or connection.broken or (max_age and expired)):
+        expired = bool(max_age) and time.monotonic() - self.opened_at >= max_age
+        if connection is not None and (connection.closed or connection.broken or expired):
             await self._close()
             connection = None
         if connection is None:
@@ -71,17 +72,17 @@ class _LoopConnection:
                 pass  # already gone
 
 
-def available(alias: str = "default") -> bool:
+def available() -> bool:
     """True when the database is PostgreSQL (the embedded SQLite default runs posts in a
     thread, as before)."""
-    return connections[alias].vendor == "postgresql"
+    return connections[ALIAS].vendor == "postgresql"
 
 
-async def fetch_column(sql: str, params: list[Any], alias: str = "default") -> list[Any]:
+async def fetch_column(sql: str, params: list[Any]) -> list[Any]:
     """Run one statement in autocommit on this event loop's connection; the first column of
     the rows it returns."""
     loop = asyncio.get_running_loop()
     found = _connections.get(loop)
     if found is None:
-        found = _connections[loop] = _LoopConnection(alias)
+        found = _connections[loop] = _LoopConnection()
     return await found.fetch_column(sql, params)

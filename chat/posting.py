@@ -190,7 +190,7 @@ async def post_room_messages_on_loop(
         await in_pool(services.store_room_messages)(batch)
         return batch.outcomes
     messages = batch.new_messages()
-    sql, params = Message.objects.insert_statement(messages, connections["default"])
+    sql, params = Message.objects.insert_statement(messages, connections[loopdb.ALIAS])
     Message.objects.mark_inserted(messages, await loopdb.fetch_column(sql, params))
     events.send_many_to_rooms_now(batch.finish_stored(messages))
     batch.count_stored()
