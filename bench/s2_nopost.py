@@ -53,7 +53,7 @@ def _room_posts_without_posting_work() -> posting.RoomPostBatcher:
     found = posting._batchers.get(loop)
     if found is None:
         found = posting._batchers[loop] = posting.RoomPostBatcher(
-            in_flight=settings.PHARE_POST_BATCHES, max_batch=settings.PHARE_POST_BATCH_MAX, run=_events_only)
+            in_flight=posting.batches_in_flight(on_loop=True), max_batch=settings.PHARE_POST_BATCH_MAX, run=_events_only)
     return found
 
 

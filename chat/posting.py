@@ -6,8 +6,9 @@ is alone. Under load every slot is busy, posts gather behind them, and each batc
 Redis round trip for every rate-limit bucket and one INSERT (in a transaction only when a
 flag is written with it; docs/benchmarks.md). On PostgreSQL a batch runs on the event loop
 (`post_room_messages_on_loop`); otherwise, or with `PHARE_POST_ON_LOOP` off, in a posting
-thread. The number of batches in flight is `PHARE_POST_BATCHES`: one can wait on
-PostgreSQL or Redis while another is screened.
+thread. The number of batches in flight is `PHARE_POST_BATCHES` (`batches_in_flight`: by
+default one on the loop, two in threads, where one can wait on PostgreSQL or Redis while
+another is screened).
 
 Each socket still sends one frame at a time (the consumer awaits its answer), so a sender's
 messages keep their order.
@@ -141,6 +142,20 @@ def in_pool(func: Callable) -> Callable:
 _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RoomPostBatcher] = weakref.WeakKeyDictionary()
 
 
+def batches_in_flight(on_loop: bool) -> int:
+    """`PHARE_POST_BATCHES`, or when it is 0 the measured default for where batches run.
+
+    In posting threads two batches did better than one: one waits on PostgreSQL or Redis
+    while the other is screened. On the event loop a waiting batch holds nothing up anyway,
+    and both would share the loop's one database connection; there one batch in flight gave
+    larger batches, less CPU per delivery and a lower p99 in alternated runs
+    (docs/benchmarks.md).
+    """
+    if settings.PHARE_POST_BATCHES > 0:
+        return settings.PHARE_POST_BATCHES
+    return 1 if on_loop else 2
+
+
 def room_posts() -> RoomPostBatcher:
     """The room-post batcher of the running event loop (tests run one loop per test)."""
     loop = asyncio.get_running_loop()
@@ -148,7 +163,7 @@ def room_posts() -> RoomPostBatcher:
     if found is None:
         on_loop = settings.PHARE_POST_ON_LOOP and loopdb.available()
         found = _batchers[loop] = RoomPostBatcher(
-            in_flight=settings.PHARE_POST_BATCHES, max_batch=settings.PHARE_POST_BATCH_MAX,
+            in_flight=batches_in_flight(on_loop), max_batch=settings.PHARE_POST_BATCH_MAX,
             run=post_room_messages_on_loop if on_loop else in_pool(services.post_room_messages),
         )
     return found

@@ -426,8 +426,9 @@ CELERY_BEAT_SCHEDULE["purge-unreferenced-images"] = {"task": "chat.tasks.purge_u
 # with its own database connection: the waits on commit and on Redis overlap across sockets.
 PHARE_POST_THREADS = env_int("PHARE_POST_THREADS", 8)
 # Room messages that arrive together are stored together (chat/posting.py): at most this many
-# batches in flight per process, each of at most PHARE_POST_BATCH_MAX messages.
-PHARE_POST_BATCHES = env_int("PHARE_POST_BATCHES", 2)
+# batches in flight per process, each of at most PHARE_POST_BATCH_MAX messages. 0 chooses by
+# where batches run: 1 on the event loop, 2 in posting threads (docs/benchmarks.md).
+PHARE_POST_BATCHES = env_int("PHARE_POST_BATCHES", 0)
 PHARE_POST_BATCH_MAX = env_int("PHARE_POST_BATCH_MAX", 200)
 # On PostgreSQL a batch runs on the event loop, with asynchronous Redis and PostgreSQL calls
 # (chat.posting.post_room_messages_on_loop); 0 runs every batch in a posting thread instead.

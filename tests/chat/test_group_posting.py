@@ -150,6 +150,28 @@ def test_posts_that_arrive_while_a_batch_is_stored_form_the_next_batch():
 
 
 @pytest.mark.django_db(transaction=False)
+@pytest.mark.parametrize(("configured", "on_loop", "expected"), [(0, True, 1), (0, False, 2), (3, True, 3), (3, False, 3)])
+def test_batches_in_flight_default_to_where_batches_run(settings, configured, on_loop, expected):
+    settings.PHARE_POST_BATCHES = configured
+    assert posting.batches_in_flight(on_loop) == expected
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_loops_batcher_takes_the_default_for_its_path(settings, monkeypatch):
+    from chat import loopdb
+
+    settings.PHARE_POST_BATCHES = 0
+    for on_loop, expected in ((True, 1), (False, 2)):
+        settings.PHARE_POST_ON_LOOP = on_loop
+        monkeypatch.setattr(loopdb, "available", lambda: True)
+
+        async def in_flight():
+            return posting.room_posts().in_flight
+
+        assert asyncio.run(in_flight()) == expected
+
+
+@pytest.mark.django_db(transaction=False)
 def test_a_refusal_goes_to_its_sender_and_a_failure_to_every_sender_of_the_batch():
     async def scenario():
         calls = 0
