@@ -204,10 +204,8 @@ async def post_room_messages_on_loop(
     if batch.writes_beside_messages():
         await in_pool(services.store_room_messages)(batch)
         return batch.outcomes
-    messages = batch.new_messages()
-    sql, params = Message.objects.insert_statement(messages, connections[loopdb.ALIAS])
-    Message.objects.mark_inserted(messages, await loopdb.fetch_column(sql, params))
-    events.send_many_to_rooms_now(batch.finish_stored(messages))
+    sql, params = Message.objects.rows_statement(batch.new_rows(), connections[loopdb.ALIAS])
+    events.send_many_to_rooms_now(batch.finish_inserted(await loopdb.fetch_column(sql, params)))
     batch.count_stored()
     return batch.outcomes
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from accounts.models import User
 from accounts.representations import iso, public_user
 from chat.models import Conversation, Message, Room
-
 
 
 def room_repr(room: Room) -> dict[str, Any]:
@@ -23,13 +24,13 @@ def room_repr(room: Room) -> dict[str, Any]:
     }
 
 
+def message_fields(pk: int, author: User, body: str, created_at: dt.datetime) -> dict[str, Any]:
+    """A text message as the protocol shows it (`message_repr` without a model instance)."""
+    return {"id": str(pk), "author": public_user(author), "body": body, "created_at": iso(created_at)}
+
+
 def message_repr(message: Message) -> dict[str, Any]:
-    data = {
-        "id": str(message.pk),
-        "author": public_user(message.author),
-        "body": message.body,
-        "created_at": iso(message.created_at),
-    }
+    data = message_fields(message.pk, message.author, message.body, message.created_at)
     if message.image_id is not None:
         from chat.media import image_repr  # media imports this module
 

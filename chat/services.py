@@ -30,7 +30,7 @@ from accounts.services import require_reassurance
 from accounts.representations import public_user
 from chat import events, protection
 from chat.models import Conversation, Membership, Message, Room
-from chat.representations import conversation_repr, message_repr, room_repr
+from chat.representations import conversation_repr, message_fields, message_repr, room_repr
 from moderation import gate
 from ops import metrics
 
@@ -374,6 +374,19 @@ class RoomBatch:
             for i, verdict in self.verdicts.items()
         ]
 
+    def new_rows(self) -> list[dict[str, Any]]:
+        """`new_messages` as rows (`Message.objects.room_row`), for a batch that writes
+        nothing beside its messages: `finish_inserted` needs no model instance."""
+        created_at = self.now.isoformat()
+        return [
+            Message.objects.room_row(
+                room_id=self.posts[i].room.pk, author_id=self.posts[i].author.pk, body=self.posts[i].body,
+                status=Message.Status.HELD if verdict.decision == "hold" else Message.Status.VISIBLE,
+                created_at=created_at,
+            )
+            for i, verdict in self.verdicts.items()
+        ]
+
     def finish_stored(self, messages: list[Message]) -> list[tuple[int, dict[str, Any], int]]:
         """After the INSERT: flags and reassurance (inside the caller's transaction), each
         post's answer, and the events to hand to the layer (room id, payload, author id)."""
@@ -381,19 +394,32 @@ class RoomBatch:
         deliveries: list[tuple[int, dict[str, Any], int]] = []
         for i, message in zip(self.verdicts, messages):
             post, verdict = self.posts[i], self.verdicts[i]
-            held = verdict.decision == "hold"
             if verdict.decision in FLAGGED_DECISIONS:
                 gate.record_flag(message=message, verdict=verdict)
             _require_reassurance_if_wrong_space(post.author, verdict)
-            payload = message_repr(message)
-            if not held:
-                deliveries.append((post.room.pk, {"type": "room.message", "room": post.room.slug,
-                                                  "message": payload}, post.author.pk))
-            with _in_language_of(post, current):
-                warning = contact_warning(verdict)
-            self.outcomes[i] = PostResult(message=payload, status="held" if held else "delivered",
-                                          contact_warning=warning)
+            self._answer(i, message_repr(message), current, deliveries)
         return deliveries
+
+    def finish_inserted(self, ids: list[int]) -> list[tuple[int, dict[str, Any], int]]:
+        """`finish_stored` for rows from `new_rows` and the ids the INSERT returned."""
+        current = translation.get_language()
+        deliveries: list[tuple[int, dict[str, Any], int]] = []
+        for i, pk in zip(self.verdicts, ids, strict=True):
+            post = self.posts[i]
+            self._answer(i, message_fields(pk, post.author, post.body, self.now), current, deliveries)
+        return deliveries
+
+    def _answer(self, i: int, payload: dict[str, Any], current: str | None,
+                deliveries: list[tuple[int, dict[str, Any], int]]) -> None:
+        post, verdict = self.posts[i], self.verdicts[i]
+        held = verdict.decision == "hold"
+        if not held:
+            deliveries.append((post.room.pk, {"type": "room.message", "room": post.room.slug,
+                                              "message": payload}, post.author.pk))
+        with _in_language_of(post, current):
+            warning = contact_warning(verdict)
+        self.outcomes[i] = PostResult(message=payload, status="held" if held else "delivered",
+                                      contact_warning=warning)
 
     def count_stored(self) -> None:
         for i in self.verdicts:

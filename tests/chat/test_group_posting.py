@@ -15,6 +15,7 @@ from accounts.models import RateLimitRule
 from chat import posting
 from chat import services as chat_services
 from chat.models import Message
+from chat.representations import message_repr
 from chat.services import PostResult, RoomPost
 from moderation import gate
 
@@ -287,6 +288,19 @@ def test_stored_bodies_and_times_come_back_exactly_as_posted(make_user, adults_r
     posted_at = dt.datetime.fromisoformat(outcomes[0].message["created_at"])
     assert all(stored[i].created_at == posted_at for i in ids)
     assert [stored[i].author_id for i in ids] == [adult.pk] * len(bodies)
+    assert {(m.room_id, m.conversation_id, m.status, m.image_id) for m in stored.values()} == {
+        (adults_room.pk, None, Message.Status.VISIBLE, None)}
+    # Each answer is what the message looks like when read back (the event-loop path builds
+    # it without a model instance).
+    assert [outcome.message for outcome in outcomes] == [message_repr(stored[i]) for i in ids]
+
+
+def test_a_room_row_names_every_column_of_a_message_but_its_id():
+    """json_populate_recordset leaves a key that a row lacks NULL, whatever the column's
+    default: a field added to Message must be added to `room_row` too."""
+    columns = {f.column for f in Message._meta.concrete_fields if not f.primary_key}
+    row = Message.objects.room_row(room_id=1, author_id=2, body="b", status="visible", created_at="t")
+    assert set(row) == columns
 
 
 def test_in_pool_runs_in_a_posting_thread_in_the_callers_language():
