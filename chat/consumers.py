@@ -12,7 +12,7 @@ import logging
 import math
 import time
 import uuid
-from typing import Any
+from typing import Any, Awaitable
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -43,6 +43,9 @@ CLOSE_FLOODING = 4008
 CLOSE_MALFORMED = 4400
 # Standard WebSocket code "try again later": the socket fell too far behind its events.
 CLOSE_TOO_SLOW = 1013
+CLOSE_INTERNAL_ERROR = 1011
+# Room posts a socket may have waiting for their batch before its next one waits in turn.
+MAX_POSTS_IN_FLIGHT = 8
 MALFORMED_WINDOW_SECONDS = 60.0
 # Per frame type, the rate-limit reasons whose "retry after" this socket remembers, and
 # whether each is per room (built once: it is consulted for every frame).
@@ -133,6 +136,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             user_id=user.pk
         )
         self.room_posts = posting.room_posts()  # this event loop's batcher
+        self.posts_in_flight: set[asyncio.Task] = set()  # answers to room posts still in a batch
         self._attach_direct_delivery()
         # Subscribe before accepting: once the client sees the socket open, nothing sent to
         # it (a DM request, a notice) can fall into the gap.
@@ -147,6 +151,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self._detach_direct_delivery()
+        for task in list(getattr(self, "posts_in_flight", ())):
+            task.cancel()  # nobody left to answer; the posts themselves are stored or refused
         if getattr(self, "counted", False):
             self.counted = False
             metrics.CONNECTED_SOCKETS.dec()
@@ -190,16 +196,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             self._check_frame_rate()
             self._check_told_to_wait(frame)
-            try:
-                answer = await handler(frame)
-            except PhareError as error:
-                self._remember_wait(frame, error)
-                raise
+            if (frame.type == "room.send" and self.room_posts.keeps_order
+                    and len(self.posts_in_flight) < MAX_POSTS_IN_FLIGHT):
+                self._answer_later(frame, self._room_send_answer(self._submit_room_post(frame)))
+                return
         except PhareError as error:
-            metrics.count_refusal(channel="ws", code=error.code, reason=error.extra.get("reason"))
-            await self.send_error(frame.id, error)
-            if error.code == "rate_limited":
-                await self._note_rate_limited()
+            await self._refused(frame, error)
+            return
+        await self._answer(frame, handler(frame))
+
+    async def _answer(self, frame: Frame, answer: Awaitable[dict[str, Any]]) -> None:
+        """Send a frame's ack, or its error: refusals and an unavailable database are
+        answered, and the socket stays open."""
+        try:
+            content = await answer
+        except PhareError as error:
+            self._remember_wait(frame, error)
+            await self._refused(frame, error)
             return
         except DatabaseError:
             # PostgreSQL down or restarting: an error frame the client may retry, not a dead
@@ -207,7 +220,32 @@ class ChatConsumer(AsyncWebsocketConsumer):
             logger.warning("database unavailable for a %s frame", frame.type)
             await self.send_error(frame.id, PhareError("unavailable", retry_after=5, extra={"reason": "database"}))
             return
-        await self.send_json({"type": "ack", "id": frame.id, **answer})
+        await self.send_json({"type": "ack", "id": frame.id, **content})
+
+    async def _refused(self, frame: Frame, error: PhareError) -> None:
+        metrics.count_refusal(channel="ws", code=error.code, reason=error.extra.get("reason"))
+        await self.send_error(frame.id, error)
+        if error.code == "rate_limited":
+            await self._note_rate_limited()
+
+    def _answer_later(self, frame: Frame, answer: Awaitable[dict[str, Any]]) -> None:
+        """Answer a room post from its own task, so that the socket's next frames are read
+        meanwhile. Otherwise a sender's next post waited for the last one's batch before even
+        joining the next: under load the waits added up on every socket that sent twice
+        within a batch's time (docs/benchmarks.md). The batcher keeps their order."""
+        task = asyncio.ensure_future(self._answer_in_background(frame, answer))
+        self.posts_in_flight.add(task)
+        task.add_done_callback(self.posts_in_flight.discard)
+
+    async def _answer_in_background(self, frame: Frame, answer: Awaitable[dict[str, Any]]) -> None:
+        try:
+            await self._answer(frame, answer)
+        except (OSError, RuntimeError):
+            pass  # the socket closed meanwhile: nobody to answer (the post itself was handled)
+        except Exception:
+            # As an exception escaping `receive` would: logged, and the socket closed.
+            logger.exception("answering a %s frame failed", frame.type)
+            await self.close(code=CLOSE_INTERNAL_ERROR)
 
     # Limits whose refusal says when the next try can succeed at the earliest: until then the
     # same frame is refused here, without a trip through the database thread, so a flood
@@ -295,11 +333,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return {"room": room.slug}
 
     async def frame_room_send(self, frame: Frame) -> dict[str, Any]:
+        return await self._room_send_answer(self._submit_room_post(frame))
+
+    def _submit_room_post(self, frame: Frame) -> asyncio.Future:
         room = self.rooms.get(frame.fields["room"])
         if room is None:
             raise PhareError("not_member")
-        post = services.RoomPost(author=self.user, room=room, body=frame.fields["body"], language=self.language)
-        result = await self.room_posts.post(post)
+        return self.room_posts.submit(
+            services.RoomPost(author=self.user, room=room, body=frame.fields["body"], language=self.language))
+
+    async def _room_send_answer(self, posted: asyncio.Future) -> dict[str, Any]:
+        result = posting.RoomPostBatcher.outcome(await posted)
         return {"message": {**result.message, "status": result.status}, **_contact_warning(result)}
 
     async def frame_room_history(self, frame: Frame) -> dict[str, Any]:

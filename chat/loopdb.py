@@ -86,3 +86,12 @@ async def fetch_column(sql: str, params: list[Any]) -> list[Any]:
     if found is None:
         found = _connections[loop] = _LoopConnection()
     return await found.fetch_column(sql, params)
+
+
+def discard_connections() -> None:
+    """Close every loop's connection at once, whatever loop it belongs to (tests: a test's
+    event loop ends with its connection still open, which keeps the test database busy)."""
+    for found in list(_connections.values()):
+        connection, found.connection = found.connection, None
+        if connection is not None and not connection.closed:
+            connection.pgconn.finish()

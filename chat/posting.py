@@ -46,7 +46,15 @@ class RoomPostBatcher:
         self.busy = 0
         self.tasks: set[asyncio.Task] = set()  # the loop keeps only weak references to tasks
 
-    async def post(self, post: services.RoomPost) -> services.PostResult:
+    @property
+    def keeps_order(self) -> bool:
+        """Batches finish in the order their posts arrived (one batch in flight), so a socket
+        may hand over its next post before the last is answered (chat.consumers): its
+        messages are still stored, published and answered in the order it sent them."""
+        return self.in_flight == 1
+
+    def submit(self, post: services.RoomPost) -> asyncio.Future:
+        """Queue a post now; the future gets its PostResult or PhareError (`outcome`)."""
         future = asyncio.get_running_loop().create_future()
         self.pending.append((post, future))
         if self.busy < self.in_flight:
@@ -56,10 +64,16 @@ class RoomPostBatcher:
             task = asyncio.get_running_loop().create_task(self._drain(), context=contextvars.Context())
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
-        outcome = await future
-        if isinstance(outcome, PhareError):
-            raise outcome
-        return outcome
+        return future
+
+    @staticmethod
+    def outcome(value: Any) -> services.PostResult:
+        if isinstance(value, PhareError):
+            raise value
+        return value
+
+    async def post(self, post: services.RoomPost) -> services.PostResult:
+        return self.outcome(await self.submit(post))
 
     async def _drain(self) -> None:
         try:
