@@ -49,6 +49,10 @@ PHRASES = [
 BLOCKED_PHRASE = "mon numero 06 12 34 56 78 appelle moi"
 
 
+# After a failed step (whose drain already ran to its end): a moment for the server's backlog.
+FAILED_STEP_PAUSE_SECONDS = 1.0
+
+
 def token_for(n: int) -> str:
     chars = []
     for _ in range(TOKEN_LEN):
@@ -448,7 +452,7 @@ class Generator:
             step = await self.run_step(rate, plan["step_seconds"], plan["drain_seconds"], candidates)
             step["ok"] = self.step_ok(step)
             steps.append(step)
-            await asyncio.sleep(0.3 if step["ok"] else 1.5)
+            await asyncio.sleep(0.3 if step["ok"] else FAILED_STEP_PAUSE_SECONDS)
             if not step["ok"] and not step["lost"] and not step["duplicated"] and not step["blocked_delivered"]:
                 # Only latency failed: on a shared machine one stall of another process can
                 # push a step's p99 over the budget, so a rate is retried once before it counts
@@ -457,7 +461,7 @@ class Generator:
                 step["ok"] = self.step_ok(step)
                 step["retry"] = True
                 steps.append(step)
-                await asyncio.sleep(0.3 if step["ok"] else 1.5)
+                await asyncio.sleep(0.3 if step["ok"] else FAILED_STEP_PAUSE_SECONDS)
             if step["ok"]:
                 low = rate
             else:
