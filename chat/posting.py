@@ -10,8 +10,10 @@ thread. The number of batches in flight is `PHARE_POST_BATCHES` (`batches_in_fli
 default one on the loop, two in threads, where one can wait on PostgreSQL or Redis while
 another is screened).
 
-Each socket still sends one frame at a time (the consumer awaits its answer), so a sender's
-messages keep their order.
+A sender's messages keep their order: with one batch in flight (the event loop's default)
+batches finish in the order their posts arrived, so the consumer hands a socket's posts over
+without waiting for the last one's answer (`RoomPostBatcher.keeps_order`); with more, the
+consumer awaits each answer before reading the socket's next frame.
 """
 
 from __future__ import annotations

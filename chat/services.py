@@ -178,6 +178,10 @@ def _writes_beside_its_message(verdict: gate.Verdict) -> bool:
     return verdict.decision in FLAGGED_DECISIONS or bool(WRONG_SPACE_REASONS.intersection(verdict.reasons))
 
 
+def _stored_status(verdict: gate.Verdict) -> str:
+    return Message.Status.HELD if verdict.decision == "hold" else Message.Status.VISIBLE
+
+
 def _require_reassurance_if_wrong_space(author: User, verdict: gate.Verdict) -> None:
     reasons = WRONG_SPACE_REASONS.intersection(verdict.reasons)
     if reasons:
@@ -368,8 +372,7 @@ class RoomBatch:
         return [
             Message(
                 room=self.posts[i].room, author=self.posts[i].author, body=self.posts[i].body,
-                created_at=self.now,
-                status=Message.Status.HELD if verdict.decision == "hold" else Message.Status.VISIBLE,
+                created_at=self.now, status=_stored_status(verdict),
             )
             for i, verdict in self.verdicts.items()
         ]
@@ -381,8 +384,7 @@ class RoomBatch:
         return [
             Message.objects.room_row(
                 room_id=self.posts[i].room.pk, author_id=self.posts[i].author.pk, body=self.posts[i].body,
-                status=Message.Status.HELD if verdict.decision == "hold" else Message.Status.VISIBLE,
-                created_at=created_at,
+                status=_stored_status(verdict), created_at=created_at,
             )
             for i, verdict in self.verdicts.items()
         ]
@@ -660,7 +662,7 @@ def send_direct_message(*, sender: User, conversation_id: str, body: str) -> Pos
     with transaction.atomic():
         message = Message(
             conversation_id=conversation.pk, author=sender, body=body, created_at=now,
-            status=Message.Status.HELD if held else Message.Status.VISIBLE,
+            status=_stored_status(verdict),
         )
         Message.objects.insert_all([message])
         if verdict.decision in FLAGGED_DECISIONS:
