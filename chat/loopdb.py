@@ -4,7 +4,7 @@ Django's database layer is synchronous: every query from async code goes through
 and with room batches in posting threads the p99 latency under load was twice to five times
 what it is with the batch on the event loop (docs/benchmarks.md; our reading: each reply
 left the thread waiting for the loop to release the interpreter lock). The usual batch is one
-INSERT in autocommit (`Message.objects.insert_statement`), so `chat.posting` runs it here, on
+INSERT in autocommit (`Message.objects.rows_statement`), so `chat.posting` runs it here, on
 a psycopg `AsyncConnection` of the event loop's own: the loop serves sockets while PostgreSQL
 works. Everything else (flags, refusals, direct messages, HTTP) keeps Django's connections.
 

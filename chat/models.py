@@ -136,21 +136,21 @@ class MessageManager(models.Manager):
         self.mark_inserted(messages, ids)
 
     def insert_statement(self, messages: list[Message], connection) -> tuple[str, list[Any]]:
-        """The SQL and parameters of `insert_all` (also run by chat.loopdb on the event loop)."""
+        """The SQL and parameters of `insert_all`."""
         fields, sql = self._insert_sql(connection, len(messages))
         if connection.vendor == "postgresql":
-            # One JSON document for all the rows: psycopg quotes one string in C, where one
-            # array per column was dumped element by element in Python (docs/benchmarks.md).
-            rows = [{field.column: field.get_db_prep_save(getattr(message, field.attname), connection)
-                     for field in fields} for message in messages]
-            return sql, [json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_json_scalar)]
+            return self.rows_statement(
+                [{field.column: field.get_db_prep_save(getattr(message, field.attname), connection)
+                  for field in fields} for message in messages], connection)
         return sql, [field.get_db_prep_save(getattr(message, field.attname), connection)
                      for message in messages for field in fields]
 
     def rows_statement(self, rows: list[dict[str, Any]], connection) -> tuple[str, list[Any]]:
-        """`insert_statement` for rows already in column form (`room_row`), PostgreSQL only:
-        the event loop's usual batch stores its messages without model instances, which cost
-        more than the rest of building a row (docs/benchmarks.md)."""
+        """The INSERT of rows in column form, PostgreSQL only: `insert_statement`'s, and the
+        event loop's usual batch (chat.loopdb), whose rows (`room_row`) are built without
+        model instances, which cost more than the rest of building a row (docs/benchmarks.md).
+        One JSON document for all the rows: psycopg quotes one string in C, where one array
+        per column was dumped element by element in Python."""
         _, sql = self._insert_sql(connection, len(rows))
         return sql, [json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_json_scalar)]
 

@@ -74,9 +74,6 @@ class RoomPostBatcher:
             raise value
         return value
 
-    async def post(self, post: services.RoomPost) -> services.PostResult:
-        return self.outcome(await self.submit(post))
-
     async def _drain(self) -> None:
         try:
             while self.pending:

@@ -35,6 +35,11 @@ def post_batch(request):
     return lambda posts: asyncio.run(posting.post_room_messages_on_loop(posts))
 
 
+async def post_through(batcher: posting.RoomPostBatcher, post: RoomPost) -> PostResult:
+    """A post through the batcher as the consumer hands it over: its result, or its refusal raised."""
+    return batcher.outcome(await batcher.submit(post))
+
+
 def gate_decides(monkeypatch, decision: str, reasons: tuple[str, ...] = ("harassment",)) -> None:
     """From now on the gate answers `decision` for every message (its other fields as usual)."""
     import dataclasses
@@ -135,9 +140,9 @@ def test_posts_that_arrive_while_a_batch_is_stored_form_the_next_batch():
             return [PostResult(message={"body": p.body}, status="delivered") for p in posts]
 
         batcher = posting.RoomPostBatcher(in_flight=1, max_batch=3, run=run)
-        first = asyncio.ensure_future(batcher.post(RoomPost(author=None, room=None, body="0")))
+        first = asyncio.ensure_future(post_through(batcher, RoomPost(author=None, room=None, body="0")))
         await asyncio.sleep(0)
-        later = [asyncio.ensure_future(batcher.post(RoomPost(author=None, room=None, body=str(i))))
+        later = [asyncio.ensure_future(post_through(batcher, RoomPost(author=None, room=None, body=str(i))))
                  for i in range(1, 6)]
         await asyncio.sleep(0)
         assert sizes == [1]  # the first went alone, at once
@@ -187,11 +192,11 @@ def test_a_refusal_goes_to_its_sender_and_a_failure_to_every_sender_of_the_batch
 
         batcher = posting.RoomPostBatcher(in_flight=1, max_batch=10, run=run)
         ok, no = await asyncio.gather(
-            batcher.post(RoomPost(author=None, room=None, body="ok")),
-            batcher.post(RoomPost(author=None, room=None, body="no")), return_exceptions=True)
+            post_through(batcher, RoomPost(author=None, room=None, body="ok")),
+            post_through(batcher, RoomPost(author=None, room=None, body="no")), return_exceptions=True)
         assert isinstance(ok, PostResult)
         assert isinstance(no, PhareError) and no.code == "rate_limited"
-        failed = await asyncio.gather(*(batcher.post(RoomPost(author=None, room=None, body=str(i)))
+        failed = await asyncio.gather(*(post_through(batcher, RoomPost(author=None, room=None, body=str(i)))
                                         for i in range(3)), return_exceptions=True)
         assert all(isinstance(f, RuntimeError) for f in failed)
 
