@@ -5,6 +5,9 @@ textbook Channels chat (a consumer per socket, `group_add` per room, one `group_
 message, a handler that forwards the pre-serialised text), speaking Phare's JSON frames, so the
 difference between S1 and S2 is what Phare's safety and persistence cost.
 
+The server process runs with Phare's garbage-collector settings (config/runtime.py), as it
+runs under the same uvicorn flags.
+
 On Phare's layer (chat.fanout) it takes the layer's direct delivery the way Phare's consumer
 does (three lines in `connect`), because that is how any Channels app uses this layer.
 S1_DIRECT=0 keeps the textbook receive loop for every event (`S1-textbook` in bench/fanout.py).
@@ -28,9 +31,11 @@ django.setup()
 
 from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from chat.fanout import DirectWriter  # noqa: E402
+from config.runtime import tune_garbage_collector  # noqa: E402
 
 DIRECT = os.environ.get("S1_DIRECT", "1") == "1"
 
@@ -109,3 +114,7 @@ class PlainChatConsumer(AsyncWebsocketConsumer):
 
 
 application = ProtocolTypeRouter({"websocket": URLRouter([path("ws/", PlainChatConsumer.as_asgi())])})
+
+# The server process is tuned as Phare's is (config/runtime.py), like uvicorn's flags: what the
+# comparison measures is the chat, not the collector's settings.
+tune_garbage_collector(settings.PHARE_GC_THRESHOLDS)

@@ -14,3 +14,6 @@ DATABASES: dict = {}
 USE_TZ = True
 CHANNEL_LAYERS = phare.CHANNEL_LAYERS
 LOGGING = phare.LOGGING
+# The server process's collector settings too (config/runtime.py): a process setting, like
+# uvicorn's flags, shared by S1 and S2.
+PHARE_GC_THRESHOLDS = phare.PHARE_GC_THRESHOLDS

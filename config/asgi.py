@@ -15,7 +15,7 @@ from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from chat.consumers import ChatConsumer  # noqa: E402
-
+from config.runtime import tune_garbage_collector  # noqa: E402
 
 
 class AllowedHostsOriginValidator(OriginValidator):
@@ -54,3 +54,6 @@ application = ProtocolTypeRouter(
         )),
     }
 )
+
+# Last: everything start-up builds exists by now (config/runtime.py).
+tune_garbage_collector(settings.PHARE_GC_THRESHOLDS)

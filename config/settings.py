@@ -15,6 +15,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.runtime import DEFAULT_GC_THRESHOLDS, parse_gc_thresholds
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -433,3 +435,7 @@ PHARE_POST_BATCH_MAX = env_int("PHARE_POST_BATCH_MAX", 200)
 # On PostgreSQL a batch runs on the event loop, with asynchronous Redis and PostgreSQL calls
 # (chat.posting.post_room_messages_on_loop); 0 runs every batch in a posting thread instead.
 PHARE_POST_ON_LOOP = env_bool("PHARE_POST_ON_LOOP", True)
+# The server process's garbage collector (config/runtime.py): what start-up built is frozen
+# out of its view and young objects are collected every 50,000 rather than 700. "python"
+# keeps Python's defaults.
+PHARE_GC_THRESHOLDS = parse_gc_thresholds(env_str("PHARE_GC_THRESHOLDS", DEFAULT_GC_THRESHOLDS))
