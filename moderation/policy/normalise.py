@@ -209,6 +209,20 @@ def key_form(words: str) -> str:
     return _REPEATS_RE.sub(r"\1", words).replace("l", "i")
 
 
+_WORD_RUN_RE = re.compile(r"\w+")
+
+
+def word_runs(tokens: list[str]) -> frozenset[str]:
+    """The maximal runs of word characters (``\\w+``) in the tokens: each token, or for a token
+    without letters that kept a symbol ("06$"), its runs ("06")."""
+    runs = set(tokens)
+    for token in tokens:
+        if not token.isalnum():
+            runs.discard(token)
+            runs.update(_WORD_RUN_RE.findall(token))
+    return frozenset(runs)
+
+
 @dataclass(frozen=True, slots=True)
 class NormalisedText:
     original: str
@@ -216,17 +230,22 @@ class NormalisedText:
     words: str  # " tok tok tok " (padded: every word is between two spaces)
     key: str  # key_form(words)
     has_digit: bool
+    # word_runs of ``words``: the phrase detectors' cheap first test (a word each of their
+    # patterns needs is one of these runs, detectors/__init__.py).
+    runs: frozenset[str]
 
 
 def normalise(text: str) -> NormalisedText:
     folded = fold(text)
-    words = " " + " ".join(word_tokens(folded)) + " "
+    tokens = word_tokens(folded)
+    words = " " + " ".join(tokens) + " "
     return NormalisedText(
         original=text,
         folded=folded,
         words=words,
         key=key_form(words),
         has_digit=_DIGIT_RE.search(folded) is not None,
+        runs=word_runs(tokens),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from moderation.policy.detectors import first_words, has_cue
 from moderation.policy.detectors.numbers import NUMBER_WORDS, digit_runs
 from moderation.policy.normalise import NormalisedText
 
@@ -194,8 +195,16 @@ def mentions_app(text: NormalisedText) -> bool:
     return _STRONG_APP_WORD_RE.search(text.words) is not None
 
 
+# Every pattern of `has_handle` names an app (cues: detectors/__init__.py).
+_APP_CUES = first_words(_APPS) | first_words(_WEAK_APPS)
+
+
 def has_handle(text: NormalisedText) -> bool:
     """A handle on another app, or an explicit "add me on <app>"."""
+    return has_cue(text.runs, _APP_CUES) and _handle(text)
+
+
+def _handle(text: NormalisedText) -> bool:
     if _APP_WORD_RE.search(text.words) is None:
         return False
     return bool(
@@ -206,18 +215,28 @@ def has_handle(text: NormalisedText) -> bool:
     )
 
 
+_CONTACT_DETAILS = r"num|numero|number|phone|tel|telephone|portable|06|07|adresse|address|addy|mail|email"
 # Asking for someone's number, address or account: "donne moi ton num", "c koi ton snap".
 _CONTACT_REQUEST_RE = re.compile(
     r"\b(?:donne|donnes|envoie|envoies|file|passe|tu peux m envoyer|tu me donnes|give|send|"
     r"what s|whats|wats|c est quoi|cest quoi|c quoi|c koi|ckoi|quel est|t as|ta|tas|tu as|"
     r"do you have|can i have|can i get|drop)(?: moi| me)?(?: ton| ta| tes| your| ur| un| une| a)? "
-    rf"(?:num|numero|number|phone|tel|telephone|portable|06|07|adresse|address|addy|mail|email|"
-    rf"{_APPS})\b"
+    rf"(?:{_CONTACT_DETAILS}|{_APPS})\b"
+)
+# What `has_offplatform_request` needs (detectors/__init__.py): a contact detail or an app
+# asked for, an app to move to, or a camera.
+_OFFPLATFORM_CUES = (
+    first_words(_CONTACT_DETAILS) | _APP_CUES | first_words(_VIDEO)
+    | frozenset({"cam", "webcam", "camera", "facetime", "c2c", "cam2cam"})
 )
 
 
 def has_offplatform_request(text: NormalisedText) -> bool:
     """A request to continue on another app or in a video call, or for contact details."""
+    return has_cue(text.runs, _OFFPLATFORM_CUES) and _offplatform_request(text)
+
+
+def _offplatform_request(text: NormalisedText) -> bool:
     words = text.words
     if _CONTACT_REQUEST_RE.search(words):
         return True

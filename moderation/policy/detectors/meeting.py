@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from moderation.policy.detectors import has_cue
 from moderation.policy.normalise import NormalisedText
 
 _STREET = (
@@ -74,9 +75,26 @@ def has_address(text: NormalisedText) -> bool:
     return text.has_digit and _ADDRESS_RE.search(text.folded) is not None
 
 
+# Without an address, a meeting needs an invitation, strong or ordinary: every alternative of
+# those two patterns has one of these words (detectors/__init__.py).
+_INVITATION_CUES = frozenset({
+    # _STRONG_INVITATION_RE, alternative by alternative
+    "viens", "venez", "vient", "come", "chercher", "prendre", "voir", "vrai", "irl", "person",
+    "real", "pick", "seul", "seule", "seuls", "seules", "meet",
+    # _INVITATION_RE
+    "voit", "retrouve", "rejoint", "rencontre", "capte", "fait", "rejoins", "rejoignez",
+    "retrouvons", "rdv", "rendez", "attends", "voie", "venir", "rencontrer", "see", "join",
+    "waiting", "hang", "passe",
+})
+
+
 def has_meeting_arrangement(text: NormalisedText) -> bool:
     if has_address(text):
         return True
+    return has_cue(text.runs, _INVITATION_CUES) and _invitation_with_place_or_time(text)
+
+
+def _invitation_with_place_or_time(text: NormalisedText) -> bool:
     words = text.words
     if _ONLINE_RE.search(words):
         return False

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from moderation.policy.detectors import has_cue
 from moderation.policy.normalise import NormalisedText
 
 _PICTURE = (
@@ -71,14 +72,35 @@ _SURPRISE_RE = re.compile(
 )
 
 
+# Cues (detectors/__init__.py): a word that every match of the detector's pattern contains.
+_PICTURE_WORDS = frozenset({
+    "photo", "photos", "pic", "pics", "pix", "picture", "pictures", "selfie", "selfies", "tof",
+    "tofs", "nude", "nudes", "noodz", "nudez", "snap", "snaps", "vid", "vids", "video", "videos",
+})
+_PHOTO_CUES = _PICTURE_WORDS | {"montre", "show", "look", "physiquement", "ressembles"}
+_GIFT_CUES = frozenset({
+    "argent", "sous", "thune", "fric", "robux", "bucks", "vbucks", "carte", "cartes", "gift",
+    "giftcard", "giftcards", "skin", "skins", "nitro", "cadeau", "cadeaux", "money", "cash",
+    "gifts", "present", "presents", "recharge", "forfait", "credit", "credits",
+    "paie", "paye", "payerai", "paierai", "pay",
+})
+_SECRECY_CUES = frozenset({
+    "dis", "parle", "garde", "secret", "entre", "tell", "keep", "between", "savoir", "know",
+    "parents", "efface", "supprime", "delete", "erase", "clear", "cache", "hide",
+})
+
+
 def has_photo_request(text: NormalisedText) -> bool:
-    return _PHOTO_REQUEST_RE.search(text.words) is not None
+    return has_cue(text.runs, _PHOTO_CUES) and _PHOTO_REQUEST_RE.search(text.words) is not None
 
 
 def has_gift_offer(text: NormalisedText) -> bool:
-    return _GIFT_OFFER_RE.search(text.words) is not None
+    # An amount ("20 euros", "50€") is the one object that is not a word.
+    return (text.has_digit or has_cue(text.runs, _GIFT_CUES)) and _GIFT_OFFER_RE.search(text.words) is not None
 
 
 def has_secrecy_request(text: NormalisedText) -> bool:
+    if not has_cue(text.runs, _SECRECY_CUES):
+        return False
     words = text.words
     return _SECRECY_RE.search(words) is not None and _SURPRISE_RE.search(words) is None

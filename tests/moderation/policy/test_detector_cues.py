@@ -1,0 +1,142 @@
+"""A detector's cues only skip work: with or without them, every answer is the same.
+
+The cues (moderation/policy/detectors/__init__.py) are words that every match of a
+detector's patterns contains. Here each cued detector is compared with its patterns alone on
+texts generated from those very patterns (every alternative, many times over), on the phrases
+of the detectors' own tests and on the benchmark's conversations.
+"""
+
+from __future__ import annotations
+
+import ast
+import random
+import re
+import re._parser as sre_parse
+from pathlib import Path
+
+import pytest
+
+from moderation.policy.detectors import contact, meeting, solicitation
+from moderation.policy.normalise import normalise
+
+ROOT = Path(__file__).resolve().parents[3]
+
+# (cued detector, the same question without cues, the patterns to generate texts from)
+DETECTORS = {
+    "offplatform_request": (contact.has_offplatform_request, contact._offplatform_request,
+                            [contact._CONTACT_REQUEST_RE, contact._HAVE_APP_RE,
+                             contact._CONTINUE_ELSEWHERE_RE, contact._VIDEO_REQUEST_RE]),
+    "handle": (contact.has_handle, contact._handle,
+               [contact._ADD_ME_RE, contact._MY_HANDLE_RE, contact._APP_COLON_HANDLE_RE]),
+    "meeting": (meeting.has_meeting_arrangement,
+                lambda text: meeting.has_address(text) or meeting._invitation_with_place_or_time(text),
+                [meeting._STRONG_INVITATION_RE, meeting._INVITATION_RE, meeting._PLACE_RE,
+                 meeting._PRECISE_TIME_RE]),
+    "photo_request": (solicitation.has_photo_request,
+                      lambda text: solicitation._PHOTO_REQUEST_RE.search(text.words) is not None,
+                      [solicitation._PHOTO_REQUEST_RE]),
+    "gift_offer": (solicitation.has_gift_offer,
+                   lambda text: solicitation._GIFT_OFFER_RE.search(text.words) is not None,
+                   [solicitation._GIFT_OFFER_RE]),
+    "secrecy_request": (solicitation.has_secrecy_request,
+                        lambda text: (solicitation._SECRECY_RE.search(text.words) is not None
+                                      and solicitation._SURPRISE_RE.search(text.words) is None),
+                        [solicitation._SECRECY_RE]),
+}
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _generate(nodes, rng: random.Random) -> str:
+    """A random string that the parsed pattern (sre) would try to match: each alternative,
+    class and repeat chosen at random; assertions and boundaries are left out."""
+    out: list[str] = []
+    for op, arg in nodes:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name == "NOT_LITERAL":
+            out.append("x" if chr(arg) != "x" else "y")
+        elif name == "ANY":
+            out.append(rng.choice(_LETTERS))
+        elif name == "IN":
+            out.append(_one_of_class(arg, rng))
+        elif name == "BRANCH":
+            out.append(_generate(rng.choice(arg[1]), rng))
+        elif name == "SUBPATTERN":
+            out.append(_generate(arg[-1], rng))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, high, item = arg
+            count = rng.randint(low, min(high, low + 2))
+            out.extend(_generate(item, rng) for _ in range(count))
+        elif name == "CATEGORY":
+            out.append(_category(str(arg), rng))
+        # AT (\b, ^, $), ASSERT, ASSERT_NOT, GROUPREF: nothing to add
+    return "".join(out)
+
+
+def _one_of_class(items, rng: random.Random) -> str:
+    choices: list[str] = []
+    for op, arg in items:
+        name = str(op)
+        if name == "NEGATE":
+            return "x"
+        if name == "LITERAL":
+            choices.append(chr(arg))
+        elif name == "RANGE":
+            choices.append(chr(rng.randint(arg[0], arg[1])))
+        elif name == "CATEGORY":
+            choices.append(_category(str(arg), rng))
+    return rng.choice(choices) if choices else "x"
+
+
+def _category(name: str, rng: random.Random) -> str:
+    if "DIGIT" in name and "NOT" not in name:
+        return rng.choice("0123456789")
+    if "SPACE" in name and "NOT" not in name:
+        return " "
+    return rng.choice(_LETTERS)
+
+
+def _generated_texts(patterns: list[re.Pattern[str]], count: int) -> list[str]:
+    rng = random.Random(20261129)
+    texts = []
+    for pattern in patterns:
+        parsed = sre_parse.parse(pattern.pattern)
+        for _ in range(count):
+            texts.append(_generate(list(parsed), rng))
+    return texts
+
+
+def _test_phrases() -> list[str]:
+    """Every string in this folder's tests and in the benchmark's conversations."""
+    phrases = []
+    files = [*Path(__file__).parent.glob("test_*.py"), ROOT / "bench" / "data" / "conversations.py"]
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and " " in node.value:
+                phrases.append(node.value)
+    return phrases
+
+
+@pytest.mark.parametrize("name", sorted(DETECTORS))
+def test_cues_never_change_a_detectors_answer(name):
+    cued, plain, patterns = DETECTORS[name]
+    texts = _generated_texts(patterns, 3000) + _test_phrases()
+    disagreements = []
+    fired = 0
+    for raw in texts:
+        for text in (raw, f"bon alors {raw} quoi", raw.upper()):
+            normalised = normalise(text)
+            expected = plain(normalised)
+            fired += expected
+            if cued(normalised) != expected:
+                disagreements.append(text)
+    assert not disagreements, disagreements[:10]
+    # The generated texts do exercise the detector: many of them are detections.
+    assert fired > 1000
+
+
+def test_the_usual_chat_line_skips_every_phrase_pattern():
+    text = normalise("quel film vous avez vu ce week-end ?")
+    for name, (cued, _plain, _patterns) in DETECTORS.items():
+        assert not cued(text), name
