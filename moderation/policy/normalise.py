@@ -127,7 +127,10 @@ _LEET = str.maketrans(
 
 _TOKEN_RE = re.compile(r"(?:[^\W_]|[@$€!|])+")
 _HAS_LETTER_RE = re.compile(r"[^\W\d_]")
-_REPEATS_RE = re.compile(r"(.)\1+")
+# A character followed by the same one: deleting each leaves one of every run. (A literal
+# replacement: `(.)\1+` replaced by `\1` expanded the group in Python for every run, 2.4 µs
+# against 0.7 for a chat line.)
+_REPEATED_RE = re.compile(r"(.)(?=\1)")
 _DIGIT_RE = re.compile(r"\d")
 
 
@@ -177,9 +180,16 @@ def _clean_token(token: str) -> str:
     return token
 
 
+# What `_clean_token` can change: a character of the leetspeak table ("!" and "|" among them).
+_LEET_CHAR_RE = re.compile("[" + re.escape("".join(chr(code) for code in _LEET)) + "]")
+
+
 def word_tokens(folded: str) -> list[str]:
     """Tokens with leetspeak undone and spelled-out letters ("s e x") joined."""
-    tokens = [t for t in map(_clean_token, _TOKEN_RE.findall(folded)) if t]
+    if _LEET_CHAR_RE.search(folded) is None:
+        tokens = _TOKEN_RE.findall(folded)  # `_clean_token` would return each one unchanged
+    else:
+        tokens = [t for t in map(_clean_token, _TOKEN_RE.findall(folded)) if t]
     if len(tokens) < 3:
         return tokens
     joined: list[str] = []
@@ -206,7 +216,7 @@ def _flush_single_letters(run: list[str], out: list[str]) -> None:
 
 def key_form(words: str) -> str:
     """Repeated letters collapsed and "l" merged into "i": the alphabet the automaton uses."""
-    return _REPEATS_RE.sub(r"\1", words).replace("l", "i")
+    return _REPEATED_RE.sub("", words).replace("l", "i")
 
 
 _WORD_RUN_RE = re.compile(r"\w+")

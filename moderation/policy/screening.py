@@ -24,7 +24,7 @@ from moderation.policy.detectors.solicitation import (
 from moderation.policy.normalise import NormalisedText, normalise
 from moderation.policy.snapshot import PolicySnapshot
 from moderation.policy.terms import TermHit
-from moderation.policy.verdict import DECISION_RISK, Verdict, strongest
+from moderation.policy.verdict import ALLOW, DECISION_RISK, Verdict, strongest
 
 # Term category -> reason code for messages.
 CATEGORY_REASON: dict[str, str] = {
@@ -213,6 +213,8 @@ def screen_normalised(
     else:
         signals = detect_signals(text)
         ages = stated_ages(text)
+        if not all_hits and not signals and not ages:
+            return ALLOW  # the usual chat line: nothing to decide on (what `_verdict([])` gives)
 
     def outcomes_for(hits: list[TermHit]) -> list[Outcome]:
         if context.is_name:
