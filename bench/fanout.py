@@ -270,8 +270,8 @@ def render(results: dict, meta: dict) -> str:
         f"{meta['load_after']}. {meta['note']}",
         "",
         "S0 = raw `websockets` broadcast server; S1 = plain Channels chat (bench/s1_asgi.py: no accounts, "
-        "database or screening) on the same uvicorn and channel layer as Phare, taking the layer's direct "
-        "delivery as Phare does; S2 = Phare (`config.asgi`) with every safety check on, "
+        "database or screening) on the same uvicorn, channel layer and garbage-collector settings as Phare, "
+        "taking the layer's direct delivery as Phare does; S2 = Phare (`config.asgi`) with every safety check on, "
         "PostgreSQL and Redis. One server process each; the load generator (bench/loadgen.py) is one "
         "more process on the same 2 cores. Open loop, steps of "
         f"{meta['step_seconds']} s; 2% of the messages carry a phone number and are sent in minors' rooms "

@@ -439,8 +439,8 @@ class Generator:
         await asyncio.sleep(0.3)
         fixed = await self.run_step(plan["fixed_rate"], plan["step_seconds"], plan["drain_seconds"], candidates)
         result["fixed"] = fixed
-        # Double the offered rate until a step fails, then bisect twice between the last
-        # passing and the first failing rate: at most ~9 steps per system and scenario.
+        # Double the offered rate until a step fails, then bisect (`bisections` times, three in
+        # bench/fanout.py) between the last passing and the first failing rate.
         low, high = 0.0, None
         rate = float(plan["start_rate"])
         bisections = 0
