@@ -91,16 +91,26 @@ _SECRECY_CUES = frozenset({
 
 
 def has_photo_request(text: NormalisedText) -> bool:
-    return has_cue(text.runs, _PHOTO_CUES) and _PHOTO_REQUEST_RE.search(text.words) is not None
+    return has_cue(text.runs, _PHOTO_CUES) and _photo_request(text)
+
+
+def _photo_request(text: NormalisedText) -> bool:
+    return _PHOTO_REQUEST_RE.search(text.words) is not None
 
 
 def has_gift_offer(text: NormalisedText) -> bool:
     # An amount ("20 euros", "50€") is the one object that is not a word.
-    return (text.has_digit or has_cue(text.runs, _GIFT_CUES)) and _GIFT_OFFER_RE.search(text.words) is not None
+    return (text.has_digit or has_cue(text.runs, _GIFT_CUES)) and _gift_offer(text)
+
+
+def _gift_offer(text: NormalisedText) -> bool:
+    return _GIFT_OFFER_RE.search(text.words) is not None
 
 
 def has_secrecy_request(text: NormalisedText) -> bool:
-    if not has_cue(text.runs, _SECRECY_CUES):
-        return False
+    return has_cue(text.runs, _SECRECY_CUES) and _secrecy_request(text)
+
+
+def _secrecy_request(text: NormalisedText) -> bool:
     words = text.words
     return _SECRECY_RE.search(words) is not None and _SURPRISE_RE.search(words) is None

@@ -32,15 +32,10 @@ DETECTORS = {
                 lambda text: meeting.has_address(text) or meeting._invitation_with_place_or_time(text),
                 [meeting._STRONG_INVITATION_RE, meeting._INVITATION_RE, meeting._PLACE_RE,
                  meeting._PRECISE_TIME_RE]),
-    "photo_request": (solicitation.has_photo_request,
-                      lambda text: solicitation._PHOTO_REQUEST_RE.search(text.words) is not None,
+    "photo_request": (solicitation.has_photo_request, solicitation._photo_request,
                       [solicitation._PHOTO_REQUEST_RE]),
-    "gift_offer": (solicitation.has_gift_offer,
-                   lambda text: solicitation._GIFT_OFFER_RE.search(text.words) is not None,
-                   [solicitation._GIFT_OFFER_RE]),
-    "secrecy_request": (solicitation.has_secrecy_request,
-                        lambda text: (solicitation._SECRECY_RE.search(text.words) is not None
-                                      and solicitation._SURPRISE_RE.search(text.words) is None),
+    "gift_offer": (solicitation.has_gift_offer, solicitation._gift_offer, [solicitation._GIFT_OFFER_RE]),
+    "secrecy_request": (solicitation.has_secrecy_request, solicitation._secrecy_request,
                         [solicitation._SECRECY_RE]),
     "stated_ages": (age.stated_ages, age._stated_ages, list(age._STATEMENT_RES)),
 }
