@@ -182,6 +182,11 @@ def _stored_status(verdict: gate.Verdict) -> str:
     return Message.Status.HELD if verdict.decision == "hold" else Message.Status.VISIBLE
 
 
+def _answered_status(verdict: gate.Verdict) -> str:
+    """`PostResult.status`, also the outcome counted: held for review, or delivered."""
+    return "held" if verdict.decision == "hold" else "delivered"
+
+
 def _require_reassurance_if_wrong_space(author: User, verdict: gate.Verdict) -> None:
     reasons = WRONG_SPACE_REASONS.intersection(verdict.reasons)
     if reasons:
@@ -414,13 +419,13 @@ class RoomBatch:
     def _answer(self, i: int, payload: dict[str, Any], current: str | None,
                 deliveries: list[tuple[int, dict[str, Any], int]]) -> None:
         post, verdict = self.posts[i], self.verdicts[i]
-        held = verdict.decision == "hold"
-        if not held:
+        status = _answered_status(verdict)
+        if status == "delivered":
             deliveries.append((post.room.pk, {"type": "room.message", "room": post.room.slug,
                                               "message": payload}, post.author.pk))
         with _in_language_of(post, current):
             warning = contact_warning(verdict)
-        self.outcomes[i] = PostResult(message=payload, status="held" if held else "delivered",
+        self.outcomes[i] = PostResult(message=payload, status=status,
                                       contact_warning=warning)
 
     def count_stored(self) -> None:
@@ -658,7 +663,7 @@ def send_direct_message(*, sender: User, conversation_id: str, body: str) -> Pos
             gate.record_refusal(author=sender, text=body, verdict=verdict, room_id=None)
         raise _refuse(verdict)
     protection.check_links(author=sender, reasons=verdict.reasons)
-    held = verdict.decision == "hold"
+    status = _answered_status(verdict)
     with transaction.atomic():
         message = Message(
             conversation_id=conversation.pk, author=sender, body=body, created_at=now,
@@ -670,16 +675,15 @@ def send_direct_message(*, sender: User, conversation_id: str, body: str) -> Pos
         _require_reassurance_if_wrong_space(sender, verdict)
         gate.schedule_grooming_check(conversation_id=conversation.pk, sender_id=sender.pk)
         payload = message_repr(message)
-        if not held:
+        if status == "delivered":
             for user_id in (conversation.initiator_id, conversation.recipient_id):
                 events.send_to_user(
                     user_id,
                     {"type": "dm.message", "conversation": str(conversation.pk), "message": payload},
                     author_id=sender.pk,
                 )
-    metrics.count_message(context="dm", outcome="held" if held else "delivered")
-    return PostResult(message=payload, status="held" if held else "delivered",
-                      contact_warning=contact_warning(verdict))
+    metrics.count_message(context="dm", outcome=status)
+    return PostResult(message=payload, status=status, contact_warning=contact_warning(verdict))
 
 
 def list_conversations(*, user: User) -> list[dict[str, Any]]:
