@@ -1,13 +1,16 @@
 """Prometheus metrics: deliveries, verdicts, refusals, tasks, the moderation queue, queue depth."""
 
+import asyncio
+
 import pytest
 from asgiref.sync import sync_to_async
 from celery import shared_task
 from django.test import Client
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, CollectorRegistry, Counter
 
 from accounts.models import AgeBand
 from ops import collectors
+from ops.metrics import CountedPerLoopTurn
 
 
 def sample(name: str, labels: dict | None = None) -> float:
@@ -47,6 +50,26 @@ async def test_metrics_count_a_delivered_and_a_blocked_message(make_user, minors
     assert 'phare_verdict_reasons_total{context="room",decision="block",reason="contact_phone"}' in text
     await t.close(), await l.close()
     assert sample("phare_connected_sockets") == before[4]
+
+
+def test_counts_per_delivery_reach_the_counter_one_loop_turn_later():
+    counter = CountedPerLoopTurn(Counter("test_turn_total", "test", registry=CollectorRegistry()))
+    seen: list[float] = []
+
+    async def deliver() -> None:
+        for _ in range(3):
+            counter.inc()
+        seen.append(counter.counter._value.get())  # within the turn: not yet added
+        await asyncio.sleep(0)
+        seen.append(counter.counter._value.get())
+        counter.inc()
+        await asyncio.sleep(0)
+        seen.append(counter.counter._value.get())
+
+    asyncio.run(deliver())
+    counter.inc()  # no event loop: counted at once
+    seen.append(counter.counter._value.get())
+    assert seen == [0.0, 3.0, 4.0, 5.0]
 
 
 @shared_task(name="tests.ops.failing_task")
