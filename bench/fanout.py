@@ -60,10 +60,11 @@ SCENARIOS = {
              "label": "50 DM pairs"},
 }
 SYSTEMS = ["S0", "S1", "S2"]
-# The ASGI server as Phare runs it (Dockerfile): uvicorn, websockets-sansio; uvloop and httptools
-# are picked automatically when installed. The same flags for S1 and S2.
-UVICORN_ARGS = ["--ws", "websockets-sansio", "--ws-max-size", "1048576", "--lifespan", "off",
-                "--no-access-log", "--log-level", "warning"]
+# The ASGI server as Phare runs it (Dockerfile): uvicorn, websockets-sansio, no permessage-deflate
+# (docs/decisions.md); uvloop and httptools are picked automatically when installed. The same
+# flags for S1 and S2. (The generator offers no compression either way.)
+UVICORN_ARGS = ["--ws", "websockets-sansio", "--ws-max-size", "1048576", "--ws-per-message-deflate", "false",
+                "--lifespan", "off", "--no-access-log", "--log-level", "warning"]
 
 
 def free_port() -> int:

@@ -34,6 +34,9 @@ from typing import Any, Callable
 
 import msgpack
 from channels.layers import BaseChannelLayer
+from websockets.protocol import State
+
+_OPEN = State.OPEN
 
 logger = logging.getLogger(__name__)
 
@@ -404,16 +407,75 @@ class _Resume:
                 return
 
 
+# --- Writing frames ourselves ---------------------------------------------------------------
+
+def text_frame(text: str) -> bytes:
+    """`text` as a server's WebSocket frame (RFC 6455 §5.2): final, unmasked, uncompressed."""
+    data = text.encode()
+    size = len(data)
+    if size < 126:
+        return bytes((0x81, size)) + data
+    if size < 65536:
+        return b"\x81\x7e" + size.to_bytes(2, "big") + data
+    return b"\x81\x7f" + size.to_bytes(8, "big") + data
+
+
+class _LastFrame:
+    """The frame of the text last framed: a room's event reaches its sockets one after the
+    other with the same `str`, so it is encoded and framed once, not once per socket."""
+
+    text: str | None = None
+    frame = b""
+
+    @classmethod
+    def of(cls, text: str) -> bytes:
+        if text is not cls.text:
+            cls.frame = text_frame(text)
+            cls.text = text
+        return cls.frame
+
+
+def frame_connection(send: Callable) -> Any | None:
+    """The connection behind an ASGI `send` when events may be written to it as frames.
+
+    That is uvicorn's websockets-sansio protocol, whose `send` is a bound method: writing a
+    prepared frame to its transport skips, per socket and event, an ASGI message, a
+    coroutine, the UTF-8 encoding and websockets' framing (5.6 against 0.5 µs of CPU on a slow
+    machine, besides the write itself; docs/benchmarks.md). Any other server, or a test's
+    fake, gets None and every event goes through `send`. uvicorn is pinned (pyproject.toml)
+    and tests/chat/test_frames.py checks this against the pinned version.
+    """
+    try:
+        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    except ImportError:  # pragma: no cover - uvicorn is a dependency
+        return None
+    connection = getattr(send, "__self__", None)
+    return connection if isinstance(connection, WebSocketsSansIOProtocol) else None
+
+
+def _open_for_frames(connection: Any) -> bool:
+    """A frame written now is what uvicorn's `send` would write: the handshake is done, no
+    close was sent or received, the socket is not paused for backpressure (then `send` waits,
+    so the writer does), and no extension (permessage-deflate) transforms frames."""
+    return (connection.handshake_complete and not connection.close_sent and not connection.disconnected
+            and connection.initial_response is None and connection.writable.is_set()
+            and connection.conn.state is _OPEN and not connection.conn.extensions
+            and not connection.transport.is_closing())
+
+
 class DirectWriter:
     """Writes event text straight to one socket, in order, without a task per message.
 
-    `deliver` runs in the reader's stack. The ASGI `send` normally completes without
-    suspending (uvicorn writes to the transport); it only waits when the socket's write buffer
-    is full. So each send is started by hand: if it finishes at once nothing more is needed;
-    if it suspends, a task finishes it and later text waits in a backlog behind it. A message
-    that is not an event (a `chat.control`) is queued for the consumer, and events published
-    after it wait until the consumer has handled it (`release`): a socket never sees a message
-    sent after the control that removed it from the room or closed it.
+    `write` runs in the reader's stack. On uvicorn's connection, when it is open for frames
+    (`frame_connection`, `_open_for_frames`), the text's frame, built once per event for all
+    its sockets, is written to the transport. Otherwise the ASGI `send` is used: it normally
+    completes without suspending (uvicorn writes to the transport) and only waits when the
+    socket's write buffer is full. So each send is started by hand: if it finishes at once
+    nothing more is needed; if it suspends, a task finishes it and later text waits in a
+    backlog behind it. A message that is not an event (a `chat.control`) is queued for the
+    consumer, and events published after it wait until the consumer has handled it
+    (`release`): a socket never sees a message sent after the control that removed it from the
+    room or closed it.
 
     `render` turns what is written into the text to send, or None to skip it; it runs when the
     text is sent, so an event that waited behind a control is judged by the state the control
@@ -423,6 +485,7 @@ class DirectWriter:
     def __init__(self, send, is_member: Callable[[str], bool], on_overflow: Callable[[], None],
                  limit: int = 1000, render: Callable[[Any], str | None] | None = None) -> None:
         self.send = send
+        self.connection = frame_connection(send)
         self.is_member = is_member
         self.on_overflow = on_overflow
         self.limit = limit
@@ -460,6 +523,11 @@ class DirectWriter:
         self.backlog.clear()
 
     def _start(self, text: str) -> None:
+        connection = self.connection
+        if connection is not None and _open_for_frames(connection):
+            connection.transport.write(_LastFrame.of(text))
+            STATS["written"] += 1
+            return
         coro = self.send({"type": "websocket.send", "text": text})
         try:
             first = coro.send(None)

@@ -1,5 +1,6 @@
 """Settings behave as documented, and docker-compose.yml matches them."""
 
+import json
 import os
 import re
 import subprocess
@@ -50,6 +51,12 @@ def test_compose_has_the_production_topology_and_only_known_variables():
     services = compose["services"]
     assert {"db", "redis", "web", "worker", "beat"} <= services.keys()
     assert "uvicorn" in services["web"]["command"] and "config.asgi:application" in services["web"]["command"]
+    # The image runs the same server with the same flags, among them no permessage-deflate
+    # (docs/decisions.md: each event would be compressed once per socket).
+    dockerfile_cmd = json.loads(re.search(r"^CMD (\[.*\])$", (ROOT / "Dockerfile").read_text(), re.M).group(1))
+    assert services["web"]["command"] == dockerfile_cmd
+    flags = services["web"]["command"]
+    assert flags[flags.index("--ws-per-message-deflate") + 1] == "false"
     assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
     assert "beat" in services["beat"]["command"]
     # uvicorn's own, and prometheus-client's multiprocess directory (docs/operations.md)

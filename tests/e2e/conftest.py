@@ -192,7 +192,7 @@ def phare_server(e2e_env, tmp_path_factory) -> Iterator[LiveServer]:
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
          "--port", str(port), "--ws", "websockets-sansio", "--ws-max-size", "1048576",
-         "--lifespan", "off"],
+         "--ws-per-message-deflate", "false", "--lifespan", "off"],
         cwd=ROOT, env=e2e_env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,
     )
     server = Process("uvicorn", process, log_path)

@@ -126,7 +126,8 @@ def start_asgi_server(env: dict[str, str], tmp_path: Path) -> AsgiServer:
     log = open(log_path, "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--ws", "websockets-sansio", "--lifespan", "off"],
+         "--port", str(port), "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
+         "--lifespan", "off"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
