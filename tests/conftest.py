@@ -29,6 +29,12 @@ def _plain_http(settings):
     # Tests speak plain HTTP to the test client; production redirects to HTTPS.
     settings.SECURE_SSL_REDIRECT = False
     settings.ALLOWED_HOSTS = ["testserver", "localhost"]
+    # Passwords of accounts made in this process are hashed with a fast hasher (Django's own
+    # advice for tests): PBKDF2's million rounds took 0.58 s per account on a slow machine, and
+    # the suite makes hundreds. The usual hashers stay listed, so hashes made by a server
+    # process still verify. Server processes started by tests keep the production hashers.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
+                                 *settings.PASSWORD_HASHERS]
 
 
 @pytest.fixture(autouse=True)
