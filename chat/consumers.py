@@ -15,7 +15,6 @@ import uuid
 from typing import Any, Awaitable
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
@@ -30,6 +29,7 @@ from accounts.models import ConnectionLog, User
 from chat import events, posting, protection, services
 from chat.fanout import DirectWriter
 from chat.models import Room
+from chat.posting import database_sync_to_async
 from chat.protocol import Frame, ProtocolError, cursor, parse_frame
 from chat.representations import room_repr
 from ops import metrics

@@ -134,6 +134,18 @@ class PostingSyncToAsync(SyncToAsync):
             _recycle_connections()
 
 
+def database_sync_to_async(func: Callable) -> Callable:
+    """Channels' `database_sync_to_async` (the one thread-sensitive database thread) with the
+    connection upkeep above, for the consumer's other database calls.
+
+    Channels' version pings PostgreSQL (`CONN_HEALTH_CHECKS`) before every call: under a wave
+    of connections (a server restart, the benchmark's 1,000 clients) each socket's admission,
+    session and room join made several such calls in a row on the one thread, and the pings
+    were a tenth of that thread's time (py-spy, docs/benchmarks.md).
+    """
+    return PostingSyncToAsync(func, thread_sensitive=True)
+
+
 _pool: ThreadPoolExecutor | None = None
 
 
