@@ -6,7 +6,8 @@ backpressure, a close sent)."""
 from __future__ import annotations
 
 import asyncio
-import socket
+import contextlib
+from typing import AsyncIterator
 
 import pytest
 import uvicorn
@@ -15,6 +16,7 @@ from websockets.frames import Opcode
 from websockets.protocol import Protocol, Side, State
 
 from chat.fanout import DirectWriter, _open_for_frames, text_frame
+from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.asyncio
 
@@ -29,21 +31,21 @@ async def test_a_text_frame_reads_back_as_the_text(text):
     assert (frame.opcode, frame.fin, frame.data.decode()) == (Opcode.TEXT, True, text)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def serve(app, *, deflate: bool):
+@contextlib.asynccontextmanager
+async def served(app, *, deflate: bool) -> AsyncIterator[str]:
+    """`app` on a real uvicorn in this event loop; yields its WebSocket URL."""
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio", lifespan="off",
                             ws_per_message_deflate=deflate, log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    return server, task, f"ws://127.0.0.1:{port}/"
+    try:
+        while not server.started:
+            await asyncio.sleep(0.01)
+        yield f"ws://127.0.0.1:{port}/"
+    finally:
+        server.should_exit = True
+        await task
 
 
 async def written_by_a_writer(*, deflate_server: bool, compression: str | None, steps):
@@ -59,13 +61,9 @@ async def written_by_a_writer(*, deflate_server: bool, compression: str | None, 
         while (await receive())["type"] != "websocket.disconnect":
             pass
 
-    server, task, url = await serve(app, deflate=deflate_server)
-    try:
+    async with served(app, deflate=deflate_server) as url:
         async with connect(url, compression=compression, max_size=None) as client:
             received = [await asyncio.wait_for(client.recv(), 5) for _ in range(len(TEXTS))]
-    finally:
-        server.should_exit = True
-        await task
     return received, frames_open
 
 
@@ -119,16 +117,12 @@ async def test_nothing_is_written_as_a_frame_after_the_close():
         writer.write("g", "after")  # uvicorn's send refuses it; the writer stops
         closed.append(writer.closed)
 
-    server, task, url = await serve(app, deflate=False)
-    try:
+    async with served(app, deflate=False) as url:
         async with connect(url, compression=None) as client:
             assert await client.recv() == "before"
             with pytest.raises(Exception) as ended:
                 await asyncio.wait_for(client.recv(), 5)
             assert getattr(ended.value, "rcvd", None) is not None and ended.value.rcvd.code == 1000
-    finally:
-        server.should_exit = True
-        await task
     assert closed == [False, True]
 
 
