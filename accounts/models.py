@@ -83,6 +83,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # server pushes without a request of theirs (a live notice) is written in it.
     language = models.CharField(max_length=8, blank=True, default="")
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Raised to end every session of the account at once (logout everywhere, deletion,
+    # suspension, ban, role change): it is part of the session's auth hash.
+    session_epoch = models.PositiveIntegerField(default=0)
 
     objects = UserManager()
 
