@@ -12,4 +12,6 @@ RUN SECRET_KEY=build-only-key-not-used-at-runtime-0123456789abcdef python manage
 RUN useradd --system --uid 1000 phare && chown -R phare /app
 USER phare
 EXPOSE 8000
-CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets-sansio", "--ws-max-size", "1048576", "--ws-per-message-deflate", "false", "--proxy-headers", "--lifespan", "off"]
+# --no-proxy-headers: Phare itself decides the client address, trusting only PHARE_TRUSTED_PROXIES
+# (config/edge.py); uvicorn's own handling would trust 127.0.0.1 by default.
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets-sansio", "--ws-max-size", "1048576", "--ws-per-message-deflate", "false", "--no-proxy-headers", "--lifespan", "off"]

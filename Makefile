@@ -26,7 +26,7 @@ run: setup
 	mkdir -p var
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
-	DEBUG=1 $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-per-message-deflate false --lifespan off
+	DEBUG=1 $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-per-message-deflate false --no-proxy-headers --lifespan off
 
 # The browser tests (tests/e2e) drive Debian's Chromium: Playwright's own browser download
 # cannot work here, so it is never used. Installed when missing and when we may (CI is root).

@@ -17,21 +17,45 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 from accounts.errors import PhareError
-from accounts.models import ConnectionLog, User, UserBlock, UserMute
+from accounts.models import AgeBand, ConnectionLog, User, UserBlock, UserMute
+from accounts.policies import audience_bands, may_contact
 from accounts.representations import iso, own_user, public_user
 
 
-def _other_user(*, user: User, target_id: str | int, active_only: bool = True) -> User:
-    """The account a control is about; `not_found` for oneself or an unknown id."""
+# Ids are 64-bit: a longer digit string cannot name an account.
+_MAX_ID_DIGITS = 18
+
+
+def _no_such_account() -> PhareError:
+    # One answer, byte for byte, for an id that does not exist, a deleted account, an
+    # account `user` could never have seen, and (unmute, unblock) one that was not muted
+    # or blocked: controls must not tell which ids exist or who is a minor.
+    return PhareError("not_found")
+
+
+def _target_pk(*, user: User, target_id: str | int) -> int:
     text = str(target_id).strip()
-    if not text.isdecimal() or int(text) == user.pk:
-        raise PhareError("not_found")
-    query = User.objects.filter(pk=int(text))
-    if active_only:
-        query = query.filter(is_active=True, deleted_at__isnull=True)
-    other = query.first()
+    if not text.isdecimal() or len(text) > _MAX_ID_DIGITS or int(text) == user.pk:
+        raise _no_such_account()
+    return int(text)
+
+
+def _visible_bands(user: User) -> list[str]:
+    """Bands whose members `user` can have met: their own audience's rooms, or a
+    conversation the contact matrix allows."""
+    own = audience_bands(user.audience)
+    return [band for band in AgeBand.values if band in own or may_contact(user.age_band, band)]
+
+
+def _other_user(*, user: User, target_id: str | int) -> User:
+    """The account a new block or mute is about: active, and one `user` can have met.
+    One query, whatever the answer."""
+    other = User.objects.filter(
+        pk=_target_pk(user=user, target_id=target_id), is_active=True, deleted_at__isnull=True,
+        age_band__in=_visible_bands(user),
+    ).first()
     if other is None:
-        raise PhareError("not_found")
+        raise _no_such_account()
     return other
 
 
@@ -55,12 +79,14 @@ def block_user(*, user: User, target_id: str | int) -> tuple[dict[str, Any], boo
 
 def unblock_user(*, user: User, target_id: str | int) -> None:
     """Remove a block. A conversation the block ended stays ended."""
-    other = _other_user(user=user, target_id=target_id, active_only=False)
+    pk = _target_pk(user=user, target_id=target_id)
     with transaction.atomic():
-        deleted, _ = UserBlock.objects.filter(blocker=user, blocked=other).delete()
+        # The DELETE alone decides: no lookup of the account first, so that an unknown id
+        # and a known one that was not blocked cost the same one query.
+        deleted, _ = UserBlock.objects.filter(blocker=user, blocked_id=pk).delete()
         if not deleted:
-            raise PhareError("not_found")
-        _run_hooks(user=user, other=other, action="unblock")
+            raise _no_such_account()
+        _run_hooks(user=user, other=User.objects.get(pk=pk), action="unblock")
 
 
 def mute_user(*, user: User, target_id: str | int) -> tuple[dict[str, Any], bool]:
@@ -73,12 +99,13 @@ def mute_user(*, user: User, target_id: str | int) -> tuple[dict[str, Any], bool
 
 
 def unmute_user(*, user: User, target_id: str | int) -> None:
-    other = _other_user(user=user, target_id=target_id, active_only=False)
+    pk = _target_pk(user=user, target_id=target_id)
     with transaction.atomic():
-        deleted, _ = UserMute.objects.filter(muter=user, muted=other).delete()
+        # As in unblock_user: one query decides, whoever the id names.
+        deleted, _ = UserMute.objects.filter(muter=user, muted_id=pk).delete()
         if not deleted:
-            raise PhareError("not_found")
-        _run_hooks(user=user, other=other, action="unmute")
+            raise _no_such_account()
+        _run_hooks(user=user, other=User.objects.get(pk=pk), action="unmute")
 
 
 def list_blocks(*, user: User) -> list[dict[str, Any]]:

@@ -48,7 +48,7 @@ def mute_detail(request: HttpRequest, user_id: str) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-@api_view({"GET"}, login_required=True)
+@api_view({"GET"}, login_required=True, while_suspended=True)
 def export(request: HttpRequest) -> HttpResponse:
     data = controls.export_personal_data(user=request.user)
     response = HttpResponse(

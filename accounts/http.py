@@ -9,6 +9,7 @@ from typing import Any, Callable
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from accounts.errors import PhareError
+from config.edge import parse_ip
 
 MAX_JSON_BODY_BYTES = 64 * 1024
 
@@ -76,8 +77,14 @@ def string_field(data: dict[str, Any], name: str, *, max_length: int = 10_000, r
     return value
 
 
-def api_view(methods: set[str], *, login_required: bool = False) -> Callable:
-    """Decorate a JSON API view: method check, sign-in check, domain errors → JSON."""
+def api_view(methods: set[str], *, login_required: bool = False, while_suspended: bool = False) -> Callable:
+    """Decorate a JSON API view: method check, sign-in check, domain errors → JSON.
+
+    A suspended or banned account gets 403 `suspended` from every route but those marked
+    `while_suspended`: what it needs to read its statements of reasons and appeal (session,
+    me, notices, appeals, export, log-in, log-out, deletion). New routes are refused by
+    default.
+    """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
@@ -89,6 +96,8 @@ def api_view(methods: set[str], *, login_required: bool = False) -> Callable:
                 return response
             if login_required and not request.user.is_authenticated:
                 return error_response(PhareError("not_authenticated"))
+            if not while_suspended and request.user.is_authenticated and request.user.is_suspended():
+                return error_response(PhareError("suspended"))
             try:
                 return view(request, *args, **kwargs)
             except PhareError as error:
@@ -100,6 +109,15 @@ def api_view(methods: set[str], *, login_required: bool = False) -> Callable:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind the documented reverse proxy, REMOTE_ADDR is set by the ASGI server from
-    # --forwarded-allow-ips; we never trust X-Forwarded-For ourselves.
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address as config.edge decided it (REMOTE_ADDR comes from the ASGI
+    scope's `client`: the peer, or behind a trusted proxy its X-Forwarded-For), or None when
+    there is no usable one. Never reads X-Forwarded-For itself; checked again here so that
+    an odd value cannot reach a GenericIPAddressField (a 500)."""
+    address = parse_ip(request.META.get("REMOTE_ADDR") or "")
+    return str(address) if address is not None else None
+
+
+def rate_limit_ip(request: HttpRequest) -> str:
+    """django-ratelimit's address (RATELIMIT_IP_META_KEY): `client_ip`. Requests without a
+    usable one (a Unix socket) share one bucket instead of failing in its address parser."""
+    return client_ip(request) or "0.0.0.0"  # nosec B104: a bucket name, nothing listens on it

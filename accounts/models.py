@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import has_role
+from accounts.pseudonyms import KEY_MAX_LENGTH, lookup_keys, pseudonym_key
 
 
 class AgeBand(models.TextChoices):
@@ -36,10 +42,33 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str | None) -> "User":
-        return self.get(pseudonym_key=(username or "").casefold())
+        # Django's log-in (the API's and the admin's) finds the account through this.
+        user = self.find_by_pseudonym(username or "")
+        if user is None:
+            raise self.model.DoesNotExist
+        return user
+
+    def find_by_pseudonym(self, pseudonym: str, *, among: QuerySet | None = None,
+                          pk: int | None = None) -> "User | None":
+        """The account called `pseudonym`, compared by confusable skeleton (so "bоb" finds
+        "bob"), in one query; with `pk`, the account with that id wins. `among` restricts
+        the search (active accounts, say). An account that kept its old key because its
+        skeleton was an older account's (migration 0008) is found by its exact name."""
+        keys = lookup_keys(pseudonym)
+        condition = Q(pseudonym_key__in=keys)
+        if pk is not None:
+            condition |= Q(pk=pk)
+        query = among if among is not None else self.get_queryset()
+        rows = list(query.filter(condition)[:3])
+        exact = keys[-1]
+
+        def rank(user: "User") -> tuple[bool, bool, bool]:
+            return (user.pk != pk, user.pseudonym.casefold() != exact, user.pseudonym_key != keys[0])
+
+        return min(rows, key=rank, default=None)
 
     def create_user(self, pseudonym: str, password: str | None = None, **fields) -> "User":
-        user = self.model(pseudonym=pseudonym, pseudonym_key=pseudonym.casefold(), **fields)
+        user = self.model(pseudonym=pseudonym, pseudonym_key=pseudonym_key(pseudonym), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -54,8 +83,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     """An account. Its birthdate is never stored: only the band and the day the band ends."""
 
     pseudonym = models.CharField(max_length=32)
-    # Case-insensitive uniqueness: "Alice" and "alice" are the same pseudonym.
-    pseudonym_key = models.CharField(max_length=32, unique=True, editable=False)
+    # Uniqueness by confusable skeleton, case-insensitive: "Alice", "alice" and "аlice"
+    # (Cyrillic а) are one pseudonym (accounts/pseudonyms.py).
+    pseudonym_key = models.CharField(max_length=KEY_MAX_LENGTH, unique=True, editable=False)
     age_band = models.CharField(max_length=5, choices=AgeBand.choices)
     # The date the current band ends (16th or 18th birthday); null once adult.
     band_until = models.DateField(null=True, blank=True)
@@ -83,8 +113,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # server pushes without a request of theirs (a live notice) is written in it.
     language = models.CharField(max_length=8, blank=True, default="")
     deleted_at = models.DateTimeField(null=True, blank=True)
-    # Raised to end every session of the account at once (logout everywhere, deletion,
-    # suspension, ban, role change): it is part of the session's auth hash.
+    # Raised to end every session of the account at once (logout, deletion:
+    # accounts.services.end_all_sessions): it is part of the session's auth hash.
     session_epoch = models.PositiveIntegerField(default=0)
 
     objects = UserManager()
@@ -117,19 +147,36 @@ class User(AbstractBaseUser, PermissionsMixin):
             roles.append("legal")
         return roles
 
-    # Operators manage Phare's own models in the admin without per-model grants;
-    # connection records stay behind the legal role (see ConnectionLogAdmin).
+    # Operators manage Phare's own models in the admin without per-model grants, while the
+    # role holds (a suspended or banned operator has none: accounts.permissions); connection
+    # records stay behind the legal role (see ConnectionLogAdmin).
     OPERATOR_APPS = frozenset({"accounts", "chat", "moderation"})
 
     def has_perm(self, perm: str, obj=None) -> bool:
-        if self.is_active and self.is_operator and perm.split(".", 1)[0] in self.OPERATOR_APPS:
+        if perm.split(".", 1)[0] in self.OPERATOR_APPS and has_role(self, "operator"):
             return True
         return super().has_perm(perm, obj)
 
     def has_module_perms(self, app_label: str) -> bool:
-        if self.is_active and self.is_operator and app_label in self.OPERATOR_APPS:
+        if app_label in self.OPERATOR_APPS and has_role(self, "operator"):
             return True
         return super().has_module_perms(app_label)
+
+    # Django checks this hash against the one stored in the session on every request (and
+    # Channels at every WebSocket handshake): raising the epoch ends every session at once.
+    def get_session_auth_hash(self) -> str:
+        return self._epoch_auth_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._epoch_auth_hash(secret=secret)
+
+    def _epoch_auth_hash(self, *, secret: str | None) -> str:
+        # At epoch 0 this is Django's own hash, so sessions opened before the epoch existed
+        # stay valid; after that the epoch is part of what is signed.
+        value = self.password if not self.session_epoch else f"{self.password}\x1e{self.session_epoch}"
+        return salted_hmac("django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash", value,
+                           secret=secret, algorithm="sha256").hexdigest()
 
     def is_suspended(self, now=None) -> bool:
         now = now or timezone.now()

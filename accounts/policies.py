@@ -13,6 +13,12 @@ from accounts.versioned import VersionedPolicy
 CONTACT_VERSION_KEY = "policy:contact:version"
 
 
+# Pairs no operator rule can open: an adult and anyone under 16 (DESIGN: "never between an
+# adult and anyone under 16").
+NEVER_IN_CONTACT = frozenset({(AgeBand.ADULT.value, AgeBand.YOUNG_TEEN.value),
+                              (AgeBand.YOUNG_TEEN.value, AgeBand.ADULT.value)})
+
+
 def default_may_contact(band_a: str, band_b: str) -> bool:
     return (band_a in MINOR_BANDS) == (band_b in MINOR_BANDS)
 
@@ -23,6 +29,8 @@ def _load_matrix() -> dict[tuple[str, str], bool]:
     for rule in ContactRule.objects.all():
         matrix[(rule.band_a, rule.band_b)] = rule.allowed
         matrix[(rule.band_b, rule.band_a)] = rule.allowed
+    for pair in NEVER_IN_CONTACT:  # a row written before this rule existed opens nothing
+        matrix[pair] = False
     return matrix
 
 

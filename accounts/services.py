@@ -11,12 +11,17 @@ from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
+from accounts import throttling
 from accounts.errors import PhareError
 from accounts.age_assurance.base import AssuranceResult
-from accounts.models import ASSURANCE_ORDER, AgeBand, ConnectionLog, DmPolicy, User
+from accounts.models import ASSURANCE_ORDER, AgeBand, ConnectionLog, ContactRule, DmPolicy, User
+from accounts.permissions import ROLE_FIELDS, has_role, in_good_standing
+from accounts.policies import NEVER_IN_CONTACT, bump_contact_version, may_contact
+from accounts.pseudonyms import KEY_MAX_LENGTH, is_mixed_script, pseudonym_key, reserved_form
 
 PSEUDONYM_RE = re.compile(r"^[\w][\w.\-]{1,30}[\w]$")
 # Names that would let someone pass for staff or the system.
@@ -28,11 +33,6 @@ RESERVED_PSEUDONYMS = frozenset(
         "deleted", "anonymous", "anonyme", "null", "undefined",
     }
 )
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -70,18 +70,30 @@ def name_screen() -> Callable[[str, str], str | None]:
     return import_string(settings.PHARE_NAME_SCREEN)
 
 
+def _reserved_forms() -> tuple[frozenset[str], tuple[str, ...]]:
+    """The reserved names as compared (their skeletons): whole names, and the prefixes no
+    name may start with (those longer than three letters)."""
+    forms = {name: reserved_form(name) for name in RESERVED_PSEUDONYMS}
+    return frozenset(forms.values()), tuple(form for name, form in forms.items() if len(name) > 3)
+
+
 def validate_pseudonym(pseudonym: str) -> str:
+    """The pseudonym as it will be shown (NFC), or `pseudonym_not_allowed` with a `reason`:
+    `format`, `mixed_script` (Latin mixed with Cyrillic or Greek letters, UTS #39), `reserved`
+    (a reserved name or a look-alike of one), or the name screen's reason. Whether the name
+    is free is `sign_up`'s to say (`pseudonym_taken`, look-alikes included)."""
     pseudonym = unicodedata.normalize("NFC", pseudonym.strip())
-    if not PSEUDONYM_RE.fullmatch(pseudonym):
+    if not PSEUDONYM_RE.fullmatch(pseudonym) or len(pseudonym_key(pseudonym)) > KEY_MAX_LENGTH:
         raise PhareError(
             "pseudonym_not_allowed",
             extra={"field": "pseudonym", "reason": "format"},
         )
-    folded = re.sub(r"[\W_]+", "", _fold(pseudonym))
-    if any(folded.startswith(name) for name in RESERVED_PSEUDONYMS if len(name) > 3) or (
-        folded in RESERVED_PSEUDONYMS
-    ):
+    whole, prefixes = _reserved_forms()
+    form = reserved_form(pseudonym)
+    if form in whole or form.startswith(prefixes):
         raise PhareError("pseudonym_not_allowed", extra={"field": "pseudonym", "reason": "reserved"})
+    if is_mixed_script(pseudonym):
+        raise PhareError("pseudonym_not_allowed", extra={"field": "pseudonym", "reason": "mixed_script"})
     refusal = name_screen()(pseudonym, "pseudonym")
     if refusal:
         raise PhareError("pseudonym_not_allowed", extra={"field": "pseudonym", "reason": refusal})
@@ -92,7 +104,7 @@ def sign_up(*, pseudonym: str, password: str, birthdate: dt.date, ip: str | None
     """Create an account. Raises PhareError; stores the band, never the birthdate."""
     band, band_until = age_band_for(birthdate, timezone.localdate())
     pseudonym = validate_pseudonym(pseudonym)
-    candidate = User(pseudonym=pseudonym, pseudonym_key=pseudonym.casefold(), age_band=band)
+    candidate = User(pseudonym=pseudonym, pseudonym_key=pseudonym_key(pseudonym), age_band=band)
     try:
         password_validation.validate_password(password, candidate)
     except ValidationError as exc:
@@ -108,16 +120,18 @@ def sign_up(*, pseudonym: str, password: str, birthdate: dt.date, ip: str | None
             )
             record_connection(user=user, kind=ConnectionLog.Kind.SIGNUP, ip=ip)
     except IntegrityError as exc:
+        # The unique key is the skeleton: a look-alike of an existing name is taken too.
         raise PhareError("pseudonym_taken") from exc
     return user
 
 
 def check_credentials(*, pseudonym: str, password: str) -> User:
-    user = authenticate(username=pseudonym.strip().casefold(), password=password)
+    # The manager compares by skeleton (UserManager.get_by_natural_key).
+    user = authenticate(username=pseudonym.strip(), password=password)
     if user is None or user.deleted_at is not None:
         raise PhareError("invalid_credentials")
-    if user.is_suspended():
-        raise PhareError("suspended")
+    # A suspended or banned account may sign in: its session reaches only what it needs to
+    # read its statements of reasons and appeal (accounts.http.api_view's `while_suspended`).
     refresh_age_band(user=user)
     return user
 
@@ -271,30 +285,36 @@ def purge_connection_logs(*, now: dt.datetime | None = None) -> int:
 
 
 def grant_role(*, pseudonym: str, role: str) -> User:
-    fields = {"moderator": "is_moderator", "operator": "is_operator", "legal": "is_legal"}
-    if role not in fields:
-        raise PhareError("bad_request", f"Unknown role {role!r}; use one of {sorted(fields)}.")
-    try:
-        user = User.objects.get(pseudonym_key=pseudonym.casefold(), deleted_at__isnull=True)
-    except User.DoesNotExist as exc:
-        raise PhareError("not_found", f"No account named {pseudonym!r}.") from exc
-    setattr(user, fields[role], True)
-    update_fields = [fields[role]]
-    if role == "operator":
-        # Operators work in the Django admin.
-        user.is_staff = True
-        update_fields.append("is_staff")
-    user.save(update_fields=update_fields)
-    return user
+    """`manage.py grantrole`: the command line's grant, through `change_role` (audited, the
+    account's sockets reloaded) like the admin's."""
+    if role not in ("moderator", "operator", "legal"):
+        raise PhareError("bad_request", f"Unknown role {role!r}; use moderator, operator or legal.")
+    user = User.objects.find_by_pseudonym(pseudonym, among=User.objects.filter(deleted_at__isnull=True))
+    if user is None:
+        raise PhareError("not_found", f"No account named {pseudonym!r}.")
+    return change_role(actor=None, user_id=user.pk, role=role, granted=True)
+
+
+def end_all_sessions(*, user: User) -> None:
+    """End every session of the account: the epoch is part of the session's auth hash, so
+    each session fails Django's check at its next request. The `PHARE_SESSIONS_ENDED_HOOKS`
+    close the account's sockets (4001) after commit; `chat.watcher` closes them too within
+    seconds if that event is lost, as it sees the epoch change."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+        user.refresh_from_db(fields=["session_epoch"])
+        _run_hooks("PHARE_SESSIONS_ENDED_HOOKS", user=user)
 
 
 def delete_account(*, user: User) -> None:
     """Erase the account's identity. Connection records stay for the legal retention period.
 
-    The pseudonym is freed, the password made unusable, and the user's messages are
-    blanked by `chat` through the `account_deleted` hook wired in settings.
+    The pseudonym is freed, the password made unusable, every session ended and socket
+    closed, and the user's messages are blanked by `chat` through the `account_deleted`
+    hook wired in settings.
     """
     with transaction.atomic():
+        end_all_sessions(user=user)
         for hook in settings.PHARE_ACCOUNT_DELETED_HOOKS:
             import_string(hook)(user=user)
         tombstone = f"deleted-{user.pk}"
@@ -310,3 +330,116 @@ def delete_account(*, user: User) -> None:
                 "is_moderator", "is_operator", "is_legal", "is_staff",
             ]
         )
+
+
+# --- Staff roles, changed in the admin (issue 20: staff cannot raise their own privileges) ----
+
+# The roles `change_role` handles: those of accounts.permissions, and the admin's superuser.
+STAFF_ROLE_FIELDS = {**ROLE_FIELDS, "superuser": "is_superuser"}
+
+
+def may_change_role(*, actor: User | None, user: User, role: str) -> bool:
+    """Whether `actor` may grant or revoke `role` on `user`; `actor` None is the command line,
+    which has the server's own authority.
+
+    Nobody changes their own roles. Only a superuser changes superuser status or the roles of
+    a superuser. Anyone else may give or take only a role they hold and may act in now, so an
+    operator cannot raise themselves through an account they control (make it legal, then
+    read connection records through it; make it a moderator, then decide cases through it).
+    """
+    if role not in STAFF_ROLE_FIELDS:
+        return False
+    if actor is None:
+        return True
+    if actor.pk == user.pk or not in_good_standing(actor):
+        return False
+    if actor.is_superuser:
+        return True
+    if role == "superuser" or user.is_superuser:
+        return False
+    return has_role(actor, role)
+
+
+def change_role(*, actor: User | None, user_id: int, role: str, granted: bool) -> User:
+    """Grant (`granted`) or revoke one staff role (moderator, operator, legal, superuser).
+
+    Refusals: `bad_request` (unknown role), `not_found`, `forbidden` (see may_change_role).
+    Side effects: `is_staff`, the admin's door, follows (operators and superusers only); an
+    audit entry (`role.granted` / `role.revoked`); the account's live sockets reload it.
+    Idempotent: a role already in that state writes nothing.
+    """
+    if role not in STAFF_ROLE_FIELDS:
+        raise PhareError("bad_request", extra={"field": "role"})
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id, deleted_at__isnull=True).first()
+        if user is None:
+            raise PhareError("not_found")
+        if not may_change_role(actor=actor, user=user, role=role):
+            raise PhareError("forbidden", extra={"field": role})
+        field = STAFF_ROLE_FIELDS[role]
+        if getattr(user, field) == bool(granted):
+            return user
+        setattr(user, field, bool(granted))
+        user.is_staff = user.is_operator or user.is_superuser
+        user.save(update_fields=[field, "is_staff"])
+        audit(actor=actor, action="role.granted" if granted else "role.revoked", target=user,
+              data={"role": role})
+        _run_hooks("PHARE_ACCOUNT_RESTRICTED_HOOKS", user=user)
+    return user
+
+
+# --- The contact matrix (operators' overrides of accounts.policies' safe default) ------------
+
+_BAND_ORDER = [band.value for band in AgeBand]
+
+
+def _contact_pair(band_a: str, band_b: str) -> tuple[str, str]:
+    if band_a not in _BAND_ORDER or band_b not in _BAND_ORDER:
+        raise PhareError("bad_request", extra={"field": "band"})
+    low, high = sorted((band_a, band_b), key=_BAND_ORDER.index)
+    return low, high
+
+
+def set_contact_rule(*, actor: User | None, band_a: str, band_b: str, allowed: bool) -> ContactRule:
+    """Whether two age bands may be in contact, both ways: one row per pair, whatever the
+    order given. Side effects: an audit entry (`policy.contact_rule`, with the value the
+    matrix held before); every process reloads the matrix, and the DM paths check it at
+    every request, accept and message, so a refusal holds at once for open conversations."""
+    low, high = _contact_pair(band_a, band_b)
+    if allowed and (low, high) in NEVER_IN_CONTACT:
+        raise PhareError("bad_request", extra={"field": "allowed", "reason": "never_allowed"})
+    with transaction.atomic():
+        was = may_contact(low, high)
+        if low != high:  # a row written the other way round would contradict this one
+            ContactRule.objects.filter(band_a=high, band_b=low).delete()
+        rule, _created = ContactRule.objects.update_or_create(
+            band_a=low, band_b=high, defaults={"allowed": bool(allowed)})
+        throttling.audit_change(actor=actor, action="policy.contact_rule", target_type="contactrule",
+                                target_id=str(rule.pk), data={"bands": [low, high], "allowed": rule.allowed,
+                                                              "was": was})
+        bump_contact_version()
+    return rule
+
+
+def remove_contact_rule(*, actor: User | None, rule_id: int) -> None:
+    """Drop an override: the pair goes back to the safe default in code. Audited
+    (`policy.contact_rule_removed`); every process reloads the matrix. Idempotent."""
+    with transaction.atomic():
+        rule = ContactRule.objects.select_for_update().filter(pk=rule_id).first()
+        if rule is None:
+            return
+        rule.delete()
+        throttling.audit_change(actor=actor, action="policy.contact_rule_removed", target_type="contactrule",
+                                target_id=str(rule_id), data={"bands": [rule.band_a, rule.band_b],
+                                                              "was": rule.allowed})
+        bump_contact_version()
+
+
+# --- Connection records (IP addresses): the legal role reads them, every read audited --------
+
+def audit_connection_log_read(*, actor: User, record_id: int | None, query: dict[str, str]) -> None:
+    """Put a read of connection records on the audit log: one record (`record_id`), or a list
+    with its filters, search and page (`query`)."""
+    import_string(settings.PHARE_AUDIT_HOOK)(
+        actor=actor, action="connection_log.read", target_type="connection_log",
+        target_id=str(record_id) if record_id is not None else "*", data={"query": query})

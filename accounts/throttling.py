@@ -7,8 +7,9 @@ Two mechanisms, one policy:
   bucket holding its "theoretical arrival time"), so every ASGI process shares one count and
   no two processes can both take the last token. Redis' own clock is used, so skewed server
   clocks do not matter.
-- HTTP views (sign-up, log-in, reports, appeals, room proposals) use django-ratelimit through
-  `rate_limit()`, on the Django cache (Redis in production: SET NX + INCR, both atomic).
+- HTTP views (sign-up, reports, appeals, room proposals) use django-ratelimit through
+  `rate_limit()`, on the Django cache (Redis in production: SET NX + INCR, both atomic);
+  log-ins, the API's and the admin's, go through `limit_login()` on the same counters.
 
 Every number comes from the operators' policy (`RateLimitRule`, `AbusePolicy`) with the
 defaults below when there is no row. The policy is cached in process and reloaded when the
@@ -24,13 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import ipaddress
 import logging
 import math
 import threading
 import time
 import weakref
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import redis
 import redis.asyncio
@@ -42,8 +44,10 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import get_usage
 
+from accounts import permissions
 from accounts.errors import PhareError
 from accounts.models import AbusePolicy, RateLimitRule
+from accounts.pseudonyms import pseudonym_key
 from accounts.versioned import VersionedPolicy
 
 logger = logging.getLogger(__name__)
@@ -74,7 +78,8 @@ DEFAULT_RATES: dict[str, Rate] = {
     # HTTP (django-ratelimit). Per-IP numbers allow for a school or a mobile carrier's NAT.
     "signup_ip": Rate(20, 3600, outage=REFUSE, label=_("Sign-ups per IP address")),
     "login_ip": Rate(30, 600, label=_("Log-in attempts per IP address")),
-    "login_account": Rate(10, 900, label=_("Failed log-ins per pseudonym")),
+    # Per pseudonym *and* address, so that a stranger's failures never lock the owner out.
+    "login_account": Rate(10, 900, label=_("Failed log-ins per pseudonym from one IP address")),
     "report_ip": Rate(60, 3600, label=_("Reports per IP address")),
     "report_account": Rate(20, 3600, 10, label=_("Reports per account")),
     "appeal_ip": Rate(20, 86400, label=_("Appeals per IP address")),
@@ -184,7 +189,7 @@ def audit_change(
 
 def is_new_account(user: Any, *, policy: Policy | None = None) -> bool:
     """Younger than the policy's age. Staff accounts are never "new"."""
-    if user.is_moderator or user.is_operator or user.is_staff:
+    if user.is_staff or permissions.has_role(user, "moderator", "operator"):
         return False
     policy = policy or current_policy()
     if policy.new_account_hours <= 0:
@@ -588,18 +593,6 @@ def is_exempt_ip(ip: str | None) -> bool:
     return bool(ip) and ip in settings.PHARE_RATE_LIMIT_EXEMPT_IPS
 
 
-def pseudonym_from_body(group: str, request: HttpRequest) -> str:
-    """django-ratelimit key: the pseudonym a log-in is attempted for (casefolded)."""
-    import json
-
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return ""
-    value = data.get("pseudonym") if isinstance(data, dict) else None
-    return value.casefold()[:64] if isinstance(value, str) else ""
-
-
 def account_key(group: str, request: HttpRequest) -> str:
     return str(request.user.pk) if request.user.is_authenticated else ""
 
@@ -659,34 +652,78 @@ def check_socket_action(action: str, *, user: Any, ip: str | None) -> None:
                          count_account=True, by_ip=bool(ip))
 
 
-def rate_limit(action: str, *, account: str | None = "user", failures_only: bool = False) -> Callable:
+def rate_limit(action: str, *, account: str | None = "user") -> Callable:
     """Limit an HTTP view by IP (`<action>_ip`) and by account (`<action>_account`).
 
-    `account="user"` keys on the signed-in account, `"pseudonym"` on the pseudonym in the
-    body (log-in), None on IP only (sign-up). With `failures_only`, the account counter is
-    increased only by answers of 400 and up, so that a stranger cannot lock someone out by
-    merely logging in as them too fast (the IP counter still counts every attempt).
-    Goes under `api_view`, which turns the refusal into a 429 with Retry-After.
+    `account="user"` keys on the signed-in account, None on IP only (sign-up). Log-ins have
+    their own rule (`limit_login`). Goes under `api_view`, which turns the refusal into a
+    429 with Retry-After.
     """
-    account_fn = {"user": account_key, "pseudonym": pseudonym_from_body, None: None}[account]
+    account_fn = {"user": account_key, None: None}[account]
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             new = request.user.is_authenticated and is_new_account(request.user)
-            name = _take_ip_and_account(request, action, account_fn, new_account=new,
-                                        count_account=not failures_only)
-            if name is not None and failures_only:
-                try:
-                    response = view(request, *args, **kwargs)
-                except PhareError:
-                    _usage(request, name, account_fn, new_account=new, increment=True)
-                    raise
-                if response.status_code >= 400:
-                    _usage(request, name, account_fn, new_account=new, increment=True)
-                return response
+            _take_ip_and_account(request, action, account_fn, new_account=new, count_account=True)
             return view(request, *args, **kwargs)
 
         return wrapper
 
     return decorator
+
+
+# --- Log-in: one limiter for the API's and the admin's ---------------------------------------
+
+T = TypeVar("T")
+
+
+def _source(request: HttpRequest) -> str:
+    """The address a log-in comes from, an IPv6 address by its /64 (one host's share), as
+    django-ratelimit counts `login_ip`. A malformed address counts as itself."""
+    ip = request.META.get("REMOTE_ADDR") or ""
+    try:
+        return str(ipaddress.ip_network(f"{ip}/{64 if ':' in ip else 32}", strict=False).network_address)
+    except ValueError:
+        return ip
+
+
+def limit_login(request: HttpRequest, *, pseudonym: str, attempt: Callable[[], T],
+                failed: Callable[[T], bool]) -> T:
+    """Run the log-in `attempt` for `pseudonym` under the log-in limits, or refuse it with
+    `rate_limited` (`reason`: the limit's name) before trying:
+
+    - `login_ip`: every attempt from one address;
+    - `login_account`: failed attempts for one pseudonym *from one address* (the pseudonym
+      compared by skeleton, so look-alike spellings count together). A stranger's failures
+      never lock the owner out from another address; there is deliberately no per-account
+      ceiling that one person could trip (docs/rate-limits.md).
+
+    A failure is a PhareError raised by `attempt` or an answer for which `failed` is true
+    (the admin's login page answers 200 with the form's error). Used by
+    `accounts.views.login_view` and the admin's login (`accounts.admin_site`).
+    """
+    if not is_exempt_ip(request.META.get("REMOTE_ADDR")):
+        over, wait = _usage(request, "login_ip", lambda group, r: _source(r), new_account=False,
+                            increment=True)
+        if over:
+            raise PhareError("rate_limited", retry_after=wait, extra={"reason": "login_ip"})
+    name = pseudonym.strip()
+    if not name:
+        return attempt()
+    pair = f"{_source(request)} {pseudonym_key(name)}"
+
+    def pair_key(group: str, r: HttpRequest) -> str:
+        return pair
+
+    over, wait = _usage(request, "login_account", pair_key, new_account=False, increment=False)
+    if over:
+        raise PhareError("rate_limited", retry_after=wait, extra={"reason": "login_account"})
+    try:
+        result = attempt()
+    except PhareError:
+        _usage(request, "login_account", pair_key, new_account=False, increment=True)
+        raise
+    if failed(result):
+        _usage(request, "login_account", pair_key, new_account=False, increment=True)
+    return result

@@ -16,6 +16,7 @@ from typing import Any, Callable, Generic, TypeVar
 
 import redis
 from django.core.cache import cache
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,17 @@ class VersionedPolicy(Generic[T]):
             return self._value is not None and time.monotonic() - self._checked_at < self.recheck - seconds
 
     def bump(self) -> None:
-        """Make every process reload (call after changing the rows)."""
+        """Make every process reload (call after changing the rows).
+
+        Inside a transaction (an admin view, a service's atomic block) the version moves
+        again once it commits: another process that reloads in between reads the rows as
+        they were before the change, under the new version, and would otherwise keep that
+        stale copy until the next change."""
+        self._bump_now()
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(self._bump_now)
+
+    def _bump_now(self) -> None:
         try:
             try:
                 cache.incr(self.version_key)

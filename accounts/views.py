@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sys
 
 from django import db
-from django.contrib.auth import login, logout
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import REDIRECT_FIELD_NAME, login, logout
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext, ngettext
 from django.views import i18n
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from django.core.cache import cache
@@ -24,19 +31,41 @@ from accounts.errors import PhareError
 from accounts.http import api_view, client_ip, error_response, json_body, string_field
 from accounts.models import ConnectionLog
 from accounts.representations import iso, own_user
-from accounts.throttling import rate_limit
+from accounts.throttling import limit_login, rate_limit
+
+# An under-13 refusal is remembered on the browser for a day (docs/age-assurance.md), so
+# that changing the year and trying again at once does not work: a signed, salted cookie.
+AGE_REFUSAL_COOKIE = "phare_age_refusal"
+AGE_REFUSAL_SALT = "accounts.views.signup.age_below_minimum"
+AGE_REFUSAL_SECONDS = 24 * 3600
 
 
 @ensure_csrf_cookie
-@api_view({"GET"})
+@api_view({"GET"}, while_suspended=True)
 def session(request: HttpRequest) -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
     return JsonResponse({"authenticated": user is not None, "user": own_user(user) if user else None})
 
 
+def _age_refused_here(request: HttpRequest) -> bool:
+    return request.get_signed_cookie(AGE_REFUSAL_COOKIE, default=None, salt=AGE_REFUSAL_SALT,
+                                      max_age=AGE_REFUSAL_SECONDS) is not None
+
+
+def _remember_age_refusal(response: HttpResponse) -> HttpResponse:
+    response.set_signed_cookie(
+        AGE_REFUSAL_COOKIE, "1", salt=AGE_REFUSAL_SALT, max_age=AGE_REFUSAL_SECONDS,
+        path="/api/v1/accounts/", httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
 @api_view({"POST"})
 @rate_limit("signup", account=None)
 def signup(request: HttpRequest) -> HttpResponse:
+    if _age_refused_here(request):
+        # The same answer as the refusal itself, whatever the body says now.
+        raise PhareError("age_below_minimum")
     data = json_body(request)
     pseudonym = string_field(data, "pseudonym", max_length=64)
     password = string_field(data, "password", max_length=256)
@@ -45,27 +74,90 @@ def signup(request: HttpRequest) -> HttpResponse:
         birthdate = dt.date.fromisoformat(raw_birthdate)
     except ValueError as exc:
         raise PhareError("bad_request", extra={"field": "birthdate"}) from exc
-    user = services.sign_up(
-        pseudonym=pseudonym, password=password, birthdate=birthdate, ip=client_ip(request)
-    )
+    try:
+        user = services.sign_up(
+            pseudonym=pseudonym, password=password, birthdate=birthdate, ip=client_ip(request)
+        )
+    except PhareError as error:
+        if error.code == "age_below_minimum":
+            return _remember_age_refusal(error_response(error))
+        raise
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     # The request's language (LocaleMiddleware: the switcher's cookie, else Accept-Language).
     services.remember_language(user=user, language=translation.get_language())
     return JsonResponse({"user": own_user(user)}, status=201)
 
 
-@api_view({"POST"})
-@rate_limit("login", account="pseudonym", failures_only=True)
+@api_view({"POST"}, while_suspended=True)
 def login_view(request: HttpRequest) -> HttpResponse:
     data = json_body(request)
-    user = services.check_credentials(
-        pseudonym=string_field(data, "pseudonym", max_length=64),
-        password=string_field(data, "password", max_length=256),
+    pseudonym = string_field(data, "pseudonym", max_length=64)
+    password = string_field(data, "password", max_length=256)
+    # The log-in limits (per address; failures per pseudonym and address), shared with the
+    # admin's login page.
+    user = limit_login(
+        request, pseudonym=pseudonym,
+        attempt=lambda: services.check_credentials(pseudonym=pseudonym, password=password),
+        failed=lambda user: False,
     )
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     services.record_connection(user=user, kind=ConnectionLog.Kind.LOGIN, ip=client_ip(request))
     services.remember_language(user=user, language=translation.get_language())
     return JsonResponse({"user": own_user(user)})
+
+
+class _RefusedAdminLogin(AdminAuthenticationForm):
+    """The admin's login form, empty, carrying the limiter's refusal as its error."""
+
+    def __init__(self, request: HttpRequest, *, refusal: str) -> None:
+        super().__init__(request)
+        self.refusal = refusal
+
+    def non_field_errors(self):
+        return self.error_class([self.refusal], error_class="nonfield")
+
+
+@never_cache
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's login page (`/admin/login/`) under the same limits as the API's log-in
+    (`throttling.limit_login`): a refused attempt shows the login page again with the
+    refusal and answers 429 with Retry-After, without checking the password."""
+    site = admin.site
+    if request.method != "POST":
+        return site.login(request)
+    try:
+        return limit_login(
+            request, pseudonym=request.POST.get("username", ""),
+            attempt=lambda: site.login(request),
+            # The admin answers a failed log-in with its form again (200), a success with a
+            # redirect.
+            failed=lambda response: response.status_code == 200,
+        )
+    except PhareError as error:
+        wait = error.retry_after
+        if error.code == "rate_limited" and wait:
+            minutes = math.ceil(wait / 60)
+            refusal = ngettext(
+                "Too many log-in attempts. Please wait %(minutes)d minute before trying again.",
+                "Too many log-in attempts. Please wait %(minutes)d minutes before trying again.",
+                minutes,
+            ) % {"minutes": minutes}
+        else:
+            refusal = error.as_dict()["message"]
+        context = {
+            **site.each_context(request),
+            "title": gettext("Log in"),
+            "subtitle": None,
+            "app_path": request.get_full_path(),
+            "username": request.user.get_username(),
+            "form": _RefusedAdminLogin(request, refusal=refusal),
+            REDIRECT_FIELD_NAME: request.POST.get(REDIRECT_FIELD_NAME) or reverse("admin:index"),
+        }
+        response = TemplateResponse(request, site.login_template or "admin/login.html", context,
+                                    status=error.http_status)
+        if wait is not None:
+            response["Retry-After"] = str(wait)
+        return response
 
 
 def set_language(request: HttpRequest) -> HttpResponse:
@@ -78,13 +170,17 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@api_view({"POST"})
+@api_view({"POST"}, while_suspended=True)
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """End every session of the account (other devices included, docs/security.md) and close
+    its sockets, then this session."""
+    if request.user.is_authenticated:
+        services.end_all_sessions(user=request.user)
     logout(request)
     return HttpResponse(status=204)
 
 
-@api_view({"GET", "DELETE"}, login_required=True)
+@api_view({"GET", "DELETE"}, login_required=True, while_suspended=True)
 def me(request: HttpRequest) -> HttpResponse:
     if request.method == "DELETE":
         user = request.user

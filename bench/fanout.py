@@ -69,7 +69,7 @@ SYSTEMS = ["S0", "S1", "S2"]
 # (docs/decisions.md); uvloop and httptools are picked automatically when installed. The same
 # flags for S1 and S2. (The generator offers no compression either way.)
 UVICORN_ARGS = ["--ws", "websockets-sansio", "--ws-max-size", "1048576", "--ws-per-message-deflate", "false",
-                "--lifespan", "off", "--no-access-log", "--log-level", "warning"]
+                "--no-proxy-headers", "--lifespan", "off", "--no-access-log", "--log-level", "warning"]
 
 
 def free_port() -> int:

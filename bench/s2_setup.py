@@ -30,6 +30,7 @@ from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from accounts.pseudonyms import pseudonym_key  # noqa: E402
 from chat import services as chat_services  # noqa: E402
 from chat.models import Conversation, Message, Room  # noqa: E402
 
@@ -41,7 +42,7 @@ def ensure_users(prefix: str, count: int, band: str) -> list[User]:
     band_until = None if band == "18+" else timezone.localdate() + dt.timedelta(days=365)
     for name in names:
         if name not in existing:
-            user = User(pseudonym=name, pseudonym_key=name.casefold(), age_band=band, band_until=band_until,
+            user = User(pseudonym=name, pseudonym_key=pseudonym_key(name), age_band=band, band_until=band_until,
                         dm_policy="anyone_in_band")
             user.set_unusable_password()
             missing.append(user)

@@ -1,9 +1,15 @@
+"""Admin for rooms. Rooms change through chat.services (audited, members' sockets told); room
+messages, direct messages and conversations have no page here at all (issue 20): moderators
+read evidence through the console, which audits each read."""
+
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_site import ReadOnlyAdmin
 from accounts.errors import PhareError
-from chat import protection
-from chat.models import Conversation, Membership, Message, Room
+from chat import protection, services
+from chat.models import Membership, Room
 
 
 @admin.action(description=_("Raise the shield (established accounts only, slow mode)"))
@@ -21,31 +27,67 @@ def lift_lockdown(modeladmin, request, queryset):
             modeladmin.message_user(request, f"{room.slug}: {error.code}", messages.ERROR)
 
 
+# Fields an operator sets when creating a room (`add_room`); the rest have defaults.
+ROOM_ADD_FIELDS = ("slug", "name", "description", "audience", "min_assurance", "slow_mode_seconds",
+                   "max_message_length", "media_allowed")
+
+
+class RoomForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        # The database's constraint, checked here too: on the change form the audience is
+        # read-only, so Django's own check of the constraint skips it.
+        audience = cleaned.get("audience") or self.instance.audience
+        if cleaned.get("media_allowed") and audience == "minors":
+            raise forms.ValidationError({"media_allowed": _("Images are never allowed in minors' rooms.")})
+        return cleaned
+
+
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
+    """Created with `add_room` and changed with `edit_room` (services.ROOM_SETTINGS says what
+    may change, and why the rest may not). Lockdown changes only through the actions, which
+    alert moderators and audit. Rooms are not deleted here: that would take their messages
+    and images, the evidence of open cases, with them; lock the room instead."""
+
     list_display = ("name", "slug", "audience", "min_assurance", "status", "slow_mode_seconds",
                     "media_allowed", "is_locked")
     list_filter = ("audience", "status", "min_assurance", "is_locked")
     search_fields = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}
-    # Lockdown state changes only through the actions, which alert moderators and audit.
-    readonly_fields = ("established_only", "lockdown_reason", "lockdown_started_at",
-                       "shield_previous_slow_mode")
+    form = RoomForm
+    fields = (*ROOM_ADD_FIELDS, "is_locked", "status", "created_by", "created_at", "established_only",
+              "lockdown_reason", "lockdown_started_at", "shield_previous_slow_mode")
     actions = [raise_shield, lift_lockdown]
 
+    def get_fields(self, request, obj=None):
+        return ROOM_ADD_FIELDS if obj is None else self.fields
 
-@admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
-    list_display = ("id", "room", "conversation", "author", "status", "created_at")
-    list_filter = ("status",)
-    raw_id_fields = ("room", "conversation", "author")
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return [field for field in self.fields if field not in services.ROOM_SETTINGS]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {"slug": ("name",)} if obj is None else {}
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.edit_room(actor=request.user, room_id=obj.pk,
+                               changes={field: form.cleaned_data[field] for field in form.changed_data})
+            obj.refresh_from_db()
+            return
+        room = services.add_room(actor=request.user, **{field: form.cleaned_data[field] for field in ROOM_ADD_FIELDS})
+        obj.pk = room.pk
+        obj._state.adding = False
 
 
-@admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
-    list_display = ("id", "initiator", "recipient", "state", "created_at")
-    list_filter = ("state",)
-    raw_id_fields = ("initiator", "recipient", "user_low", "user_high")
+@admin.register(Membership)
+class MembershipAdmin(ReadOnlyAdmin):
+    """Read-only: joining checks band, assurance and lockdown (`join_room`), and taking
+    someone out of a room is a moderator's decision."""
 
-
-admin.site.register(Membership)
+    list_display = ("room", "user", "joined_at")
+    list_filter = ("room",)

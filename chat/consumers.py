@@ -22,11 +22,12 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from django.db import DatabaseError
 
 from accounts import controls as account_controls
+from accounts import permissions
 from accounts import services as account_services
 from accounts import throttling
 from accounts.errors import PhareError
 from accounts.models import ConnectionLog, User
-from chat import events, posting, protection, services
+from chat import events, posting, protection, services, watcher
 from chat.fanout import DirectWriter
 from chat.models import Room
 from chat.posting import database_sync_to_async
@@ -120,6 +121,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         user = None
         if scope_user is not None and scope_user.is_authenticated:
             user = await database_sync_to_async(_refresh_user)(scope_user.pk)
+        # The epoch the handshake's session was verified against (Channels checks the auth
+        # hash); a log-out since then has raised it.
+        if user is not None and user.session_epoch != scope_user.session_epoch:
+            user = None
         if user is None:
             # Accept first so that the close code reaches the client (a refused handshake has none).
             await self.accept()
@@ -131,6 +136,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_SUSPENDED)
             return
         self.user = user
+        self.session_epoch = user.session_epoch
+        # The watcher ends the socket when this session does (log-out elsewhere included).
+        self.session_key = self.scope["session"].session_key
         # Muted and blocked authors, held here so that filtering a delivery is a set lookup.
         self.hidden_authors = await database_sync_to_async(account_controls.hidden_author_ids)(
             user_id=user.pk
@@ -141,15 +149,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Subscribe before accepting: once the client sees the socket open, nothing sent to
         # it (a DM request, a notice) can fall into the gap.
         await self._join_group(events.user_group(user.pk))
-        if user.is_moderator:
-            # Live queue updates and SLA alerts for the moderator console.
-            await self._join_group(events.MODERATORS_GROUP)
+        await self._follow_roles()
+        watcher.for_this_loop().add(self)
         await self.accept()
         self.counted = True
         metrics.CONNECTED_SOCKETS.inc()
         logger.info("socket opened", extra={"event": "ws.connect", "user_id": user.pk})
 
     async def disconnect(self, code: int) -> None:
+        if hasattr(self, "user"):
+            watcher.for_this_loop().discard(self)
         self._detach_direct_delivery()
         for task in list(getattr(self, "posts_in_flight", ())):
             task.cancel()  # nobody left to answer; the posts themselves are stored or refused
@@ -170,10 +179,52 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined.discard(group)
 
+    async def _follow_roles(self) -> None:
+        """The moderators' group (live queue updates and SLA alerts for the console) while
+        the account may act as a moderator, and not a moment longer."""
+        acting = permissions.is_acting_moderator(self.user)
+        if acting and events.MODERATORS_GROUP not in self.groups_joined:
+            await self._join_group(events.MODERATORS_GROUP)
+        elif not acting and events.MODERATORS_GROUP in self.groups_joined:
+            await self._leave_group(events.MODERATORS_GROUP)
+
+    async def account_checked(self, states: watcher.AccountStates) -> None:
+        """The watcher's reading of the account (chat.watcher): end the socket if its session
+        or account ended (4001) or the account is suspended or banned (4003), else bring the
+        account this socket holds up to date (sanctions, roles)."""
+        state = states.users.get(self.user.pk)
+        if (state is None or not state["is_active"] or state["deleted_at"] is not None
+                or state["session_epoch"] != self.session_epoch or self.session_key not in states.live_sessions):
+            await self._end(CLOSE_NOT_SIGNED_IN)
+            return
+        changed = False
+        for name in watcher.WATCHED_FIELDS:
+            if getattr(self.user, name) != state[name]:
+                setattr(self.user, name, state[name])
+                changed = True
+        if self.user.is_suspended():
+            await self._end(CLOSE_SUSPENDED)
+        elif changed:
+            await self._follow_roles()
+
+    async def _end(self, code: int) -> None:
+        """Close for an account or session that ended: nothing more reaches the socket. Once:
+        the event and the watcher may both find it."""
+        if getattr(self, "ended", False):
+            return
+        self.ended = True
+        watcher.for_this_loop().discard(self)
+        writer = getattr(self, "writer", None)
+        if writer is not None:
+            writer.close()
+        await self.close(code=code)
+
     # --- Client frames -----------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not hasattr(self, "user") or self.flood.closed:
+        # Nothing more is done for a socket being closed (flooding, a sanction, a session
+        # that ended), even for frames the client sent before it heard of the close.
+        if not hasattr(self, "user") or self.flood.closed or getattr(self, "ended", False):
             return
         # This consumer's task has its own context: the language holds for its frames only
         # (activated once; activating again costs more than asking).
@@ -507,6 +558,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if event.get("author_id") in self.hidden_authors:
             metrics.DELIVERIES_HIDDEN.inc()
             return None
+        if "except" in event and self.user.pk in event["except"]:
+            return None  # a moderators' event about a case this moderator may not see
         metrics.DELIVERIES.inc()
         return event["text"]
 
@@ -514,13 +567,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """State changes pushed by moderation and account services."""
         action = event.get("action")
         if action == "close":
-            await self.close(code=int(event.get("code", CLOSE_SUSPENDED)))
+            await self._end(int(event.get("code", CLOSE_SUSPENDED)))
         elif action == "refresh_user":
             user = await database_sync_to_async(_refresh_user)(self.user.pk)
-            if user is None:
-                await self.close(code=CLOSE_NOT_SIGNED_IN)
+            if user is None or user.session_epoch != self.session_epoch:
+                await self._end(CLOSE_NOT_SIGNED_IN)
+                return
+            if user.is_suspended():
+                await self._end(CLOSE_SUSPENDED)
                 return
             self.user = user
+            await self._follow_roles()
         elif action == "refresh_hidden":
             self.hidden_authors = await database_sync_to_async(account_controls.hidden_author_ids)(
                 user_id=self.user.pk

@@ -92,9 +92,13 @@ def control_room(room_id: int, control: dict[str, Any]) -> None:
 MODERATORS_GROUP = "moderators"
 
 
-def send_to_moderators(payload: dict[str, Any]) -> None:
-    """Live updates for the moderator console (queue, claims, SLA alerts) after commit."""
+def send_to_moderators(payload: dict[str, Any], *, except_user_ids: list[int] | tuple[int, ...] = ()) -> None:
+    """Live updates for the moderator console (queue, claims, SLA alerts) after commit.
+    `except_user_ids`: moderators whose sockets must not get it (a conflict of interest: a
+    case about them, or one they reported)."""
     message = _layer_message(payload, None)
+    if except_user_ids:
+        message["except"] = list(except_user_ids)  # msgpack carries lists, not sets
     transaction.on_commit(lambda: _send_now(MODERATORS_GROUP, message))
 
 

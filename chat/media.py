@@ -17,15 +17,17 @@ own decompression-bomb guard set to the same limit.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
 import logging
 import struct
 import uuid
+import warnings
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import pdqhash
@@ -40,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
+from accounts import permissions
 from accounts.errors import PhareError
 from accounts.models import User
 from accounts.policies import may_contact
@@ -88,18 +91,41 @@ def _limits() -> tuple[int, int]:
     return settings.PHARE_UPLOAD_MAX_PIXELS, settings.PHARE_UPLOAD_MAX_SIDE
 
 
+def _too_many_pixels() -> PhareError:
+    max_pixels, max_side = _limits()
+    return PhareError("too_large", _("This image has too many pixels."),
+                      extra={"reason": "decompression_bomb", "max_pixels": max_pixels, "max_side": max_side})
+
+
+# Pillow raises DecompressionBombError only past twice Image.MAX_IMAGE_PIXELS and merely
+# warns between the two (a big header, a GIF frame larger than the screen its header
+# declares), after which the decode would go on. Our own check after opening refuses the
+# same sizes; treating the warning as the error it is keeps any Pillow path that checks
+# later (a frame, a crop) from decoding past the limit, in the scan task as at upload.
+# catch_warnings swaps process-wide filters: harmless here, where only this one is added.
+_BOMB = (Image.DecompressionBombError, Image.DecompressionBombWarning)
+
+
+@contextlib.contextmanager
+def _bomb_warnings_are_errors() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
+
+
 def _open_image(data: bytes) -> Image.Image:
     """Open (not decode) an image of an allowed format within the limits, or refuse with
-    `unsupported_media` / `too_large` (`reason: dimensions` or `decompression_bomb`)."""
+    `unsupported_media` / `too_large` (`reason: dimensions` or `decompression_bomb`, with
+    `max_pixels` and `max_side`). Reads the header only: a few milliseconds whatever the
+    image claims (tests/security/test_image_bombs.py)."""
     max_pixels, max_side = _limits()
-    # Pillow refuses outright past twice this (DecompressionBombError) while reading the
-    # header; our own check below refuses anything past it before a pixel is decoded.
+    # The one place Pillow's own limit is set: the same value as ours (docs/images.md).
     Image.MAX_IMAGE_PIXELS = max_pixels
     try:
-        image = Image.open(io.BytesIO(data), formats=list(ALLOWED_FORMATS))
-    except Image.DecompressionBombError as exc:
-        raise PhareError("too_large", _("This image has too many pixels."),
-                         extra={"reason": "decompression_bomb"}) from exc
+        with _bomb_warnings_are_errors():
+            image = Image.open(io.BytesIO(data), formats=list(ALLOWED_FORMATS))
+    except _BOMB as exc:
+        raise _too_many_pixels() from exc
     except DECODE_ERRORS as exc:
         raise PhareError("unsupported_media", _("This file is not a JPEG, PNG, WebP or GIF image."),
                          extra={"allowed": sorted(ALLOWED_FORMATS.values())}) from exc
@@ -107,11 +133,10 @@ def _open_image(data: bytes) -> Image.Image:
     if width <= 0 or height <= 0:
         raise PhareError("unsupported_media", _("This image is damaged."), extra={"reason": "malformed"})
     if width * height > max_pixels:
-        raise PhareError("too_large", _("This image has too many pixels."),
-                         extra={"reason": "decompression_bomb", "max_pixels": max_pixels})
+        raise _too_many_pixels()
     if width > max_side or height > max_side:
         raise PhareError("too_large", _("This image is too large."),
-                         extra={"reason": "dimensions", "max_side": max_side})
+                         extra={"reason": "dimensions", "max_side": max_side, "max_pixels": max_pixels})
     return image
 
 
@@ -124,21 +149,21 @@ def _decode(data: bytes) -> Image.Image:
     """Fully decode the first frame, apply the EXIF orientation, and return pixels only."""
     image = _open_image(data)
     try:
-        if getattr(image, "n_frames", 1) > 1:
-            image.seek(0)
-        if image.format == "JPEG":
-            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers the delivered
-            # size: a 40-megapixel photo then costs a fraction of the memory and time.
-            side = settings.PHARE_IMAGE_OUTPUT_MAX_SIDE
-            image.draft("RGB", (side, side))
-        image.load()
-        # The orientation tag goes with the rest of EXIF: apply it to the pixels first.
-        image = ImageOps.exif_transpose(image)
-        has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
-        image = image.convert("RGBA" if has_alpha else "RGB")
-    except Image.DecompressionBombError as exc:
-        raise PhareError("too_large", _("This image has too many pixels."),
-                         extra={"reason": "decompression_bomb"}) from exc
+        with _bomb_warnings_are_errors():
+            if getattr(image, "n_frames", 1) > 1:
+                image.seek(0)
+            if image.format == "JPEG":
+                # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers the delivered
+                # size: a 20-megapixel photo then costs a fraction of the memory and time.
+                side = settings.PHARE_IMAGE_OUTPUT_MAX_SIDE
+                image.draft("RGB", (side, side))
+            image.load()
+            # The orientation tag goes with the rest of EXIF: apply it to the pixels first.
+            image = ImageOps.exif_transpose(image)
+            has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+            image = image.convert("RGBA" if has_alpha else "RGB")
+    except _BOMB as exc:
+        raise _too_many_pixels() from exc
     except DECODE_ERRORS as exc:
         raise PhareError("unsupported_media", _("This image is damaged."), extra={"reason": "malformed"}) from exc
     # A new image from the raw pixels: no `info`, so no EXIF, GPS, ICC, XMP, comment or text
@@ -521,8 +546,7 @@ def render_for_moderator(*, moderator: User, upload_id: str, rendition: str = "s
     (the delivered copy, or for a blocked image its re-encoded original; metadata never
     included). Every read is audited. Precondition: `moderator` has the moderator role;
     anyone else gets `not_found`."""
-    if not (moderator.is_moderator and moderator.is_active):
-        raise PhareError("not_found")
+    permissions.require_moderator(moderator)
     if rendition not in RENDITIONS:
         raise PhareError("bad_request", extra={"field": "rendition", "allowed": list(RENDITIONS)})
     pk = parse_id(upload_id)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts import throttling
+from accounts import permissions, throttling
 from accounts.errors import PhareError
 from accounts.models import User
 from chat import events
@@ -28,7 +28,7 @@ LINK_REASON = "contact_url"
 
 
 def _is_staff(user: User) -> bool:
-    return bool(user.is_moderator or user.is_operator)
+    return permissions.has_role(user, "moderator", "operator")
 
 
 # --- Checks on the hot paths --------------------------------------------------------------------

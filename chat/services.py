@@ -16,7 +16,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils import translation
 from django.utils.translation import gettext
@@ -462,20 +462,18 @@ def parse_id(value: object) -> int | None:
     return int(text)
 
 
-def _find_user(to: str) -> User | None:
-    query = User.objects.filter(is_active=True, deleted_at__isnull=True)
-    pk = parse_id(to)
-    if pk is not None:
-        found = query.filter(pk=pk).first()
-        if found is not None:
-            return found
-    return query.filter(pseudonym_key=to.strip().casefold()).first()
-
-
-def _blocked_between(a: User, b: User) -> bool:
-    return UserBlock.objects.filter(
-        Q(blocker=a, blocked=b) | Q(blocker=b, blocked=a)
-    ).exists()
+def _find_recipient(*, sender: User, to: str) -> User | None:
+    """The account `to` names (an id, else a pseudonym compared by skeleton), annotated with
+    `blocked` (a block either way with `sender`) and `shares_room`. One query whoever `to`
+    is, so that an account that does not exist and one that may not be contacted take the
+    same time to refuse."""
+    query = User.objects.filter(is_active=True, deleted_at__isnull=True).annotate(
+        blocked=Exists(UserBlock.objects.filter(
+            Q(blocker_id=sender.pk, blocked_id=OuterRef("pk")) | Q(blocker_id=OuterRef("pk"), blocked_id=sender.pk))),
+        shares_room=Exists(Membership.objects.filter(
+            user_id=OuterRef("pk"), room__in=Membership.objects.filter(user_id=sender.pk).values("room"))),
+    )
+    return User.objects.find_by_pseudonym(to, among=query, pk=parse_id(to))
 
 
 def _share_a_room(a: User, b: User) -> bool:
@@ -484,16 +482,21 @@ def _share_a_room(a: User, b: User) -> bool:
     ).exists()
 
 
-def check_contact_allowed(*, sender: User, recipient: User) -> None:
-    """The contact matrix, blocks and the recipient's DM policy, in that order."""
-    if not may_contact(sender.age_band, recipient.age_band):
-        raise PhareError("contact_not_allowed")
-    if _blocked_between(sender, recipient):
-        raise PhareError("contact_not_allowed")
-    if recipient.dm_policy == DmPolicy.NOBODY:
-        raise PhareError("contact_not_allowed")
-    if recipient.dm_policy == DmPolicy.SHARED_ROOMS and not _share_a_room(sender, recipient):
-        raise PhareError("contact_not_allowed")
+def _may_request(*, sender: User, recipient: User) -> bool:
+    """The contact matrix, blocks and the recipient's DM policy (`recipient` comes from
+    `_find_recipient`, which carries the block and the shared room)."""
+    if recipient.pk == sender.pk or not may_contact(sender.age_band, recipient.age_band):
+        return False
+    if recipient.blocked or recipient.dm_policy == DmPolicy.NOBODY:
+        return False
+    return recipient.dm_policy != DmPolicy.SHARED_ROOMS or recipient.shares_room
+
+
+def _no_such_contact() -> PhareError:
+    # One answer, byte for byte, for an account that does not exist, was deleted, is in a
+    # band the sender may not reach, blocks or is blocked, or whose DM policy says no:
+    # anything else would tell an adult which pseudonyms belong to minors.
+    return PhareError("not_found")
 
 
 def _get_conversation(*, user: User, conversation_id: str, lock: bool = False) -> Conversation:
@@ -520,11 +523,11 @@ def open_conversation(*, sender: User, to: str, body: str) -> dict[str, Any]:
     now = timezone.now()
     _check_can_speak(sender, now)
     protection.check_first_contact(sender=sender)
-    recipient = _find_user(to)
-    if recipient is None or recipient.pk == sender.pk:
-        raise PhareError("not_found")
-    check_contact_allowed(sender=sender, recipient=recipient)
+    # Before the lookup, so that a long body is refused alike whoever it was for.
     _check_length(body, 500)
+    recipient = _find_recipient(sender=sender, to=to)
+    if recipient is None or not _may_request(sender=sender, recipient=recipient):
+        raise _no_such_contact()
     low, high = sorted([sender, recipient], key=lambda u: u.pk)
     existing = Conversation.objects.filter(user_low=low, user_high=high).first()
     if existing is not None:
@@ -533,7 +536,7 @@ def open_conversation(*, sender: User, to: str, body: str) -> dict[str, Any]:
         if existing.state == Conversation.State.ACCEPTED:
             raise PhareError("conflict", extra={"conversation": str(existing.pk)})
         # Declined, blocked or closed: the recipient said no; a new request is not allowed.
-        raise PhareError("contact_not_allowed")
+        raise _no_such_contact()
     protection.take_dm_request(sender=sender)
     verdict = gate.screen_message(
         text=body, audience=sender.audience, context="dm_request", conversation_accepted=False
@@ -933,6 +936,12 @@ def create_room_proposal(*, user: User, slug: str, name: str, description: str, 
     return room
 
 
+def close_user_sockets(*, user: User) -> None:
+    """Every session of the account ended (log-out, deletion): close its sockets (4001)
+    after commit. `chat.watcher` closes them too if this event is lost."""
+    events.control_user(user.pk, {"action": "close", "code": 4001})
+
+
 def user_sanction_changed(*, user_id: int, close: bool) -> None:
     """Tell a user's live sockets their sanctions changed: close them (4003) or reload the user."""
     if close:
@@ -1072,3 +1081,55 @@ def hold_message_images(*, upload_ids: list[int]) -> list[tuple[str, bytes]]:
                 with default_storage.open(name, "rb") as handle:
                     files.append((f"image-{upload.pk}-{kind}.bin", handle.read()))
     return files
+
+
+# --- Rooms as operators change them (the admin; issue 20: audited like every write path) -----
+
+# What an operator may change on a room. Not the slug (clients address rooms by it), nor the
+# audience (members of the other audience would stay in), nor the status (a proposal is
+# decided in the moderator console, which tells its proposer), nor the lockdown (the
+# shield and lift actions, protection.py).
+ROOM_SETTINGS = frozenset({"name", "description", "min_assurance", "slow_mode_seconds", "max_message_length",
+                           "media_allowed", "is_locked"})
+
+
+def add_room(*, actor: User | None, slug: str, name: str, audience: str, min_assurance: str = "declared",
+             description: str = "", slow_mode_seconds: int = 0, max_message_length: int = 1000,
+             media_allowed: bool = False) -> Room:
+    """An operator's room (admin, or `actor` None: `manage.py createroom`): `create_room`'s
+    checks, and an audit entry (`room.created`)."""
+    with transaction.atomic():
+        room = create_room(slug=slug, name=name, audience=audience, min_assurance=min_assurance,
+                           description=description, slow_mode_seconds=slow_mode_seconds,
+                           max_message_length=max_message_length, media_allowed=media_allowed,
+                           created_by=actor)
+        throttling.audit_change(actor=actor, action="room.created", target_type="room", target_id=str(room.pk),
+                                data={"slug": slug, "name": name, "audience": audience,
+                                      "min_assurance": min_assurance, "media_allowed": media_allowed})
+    return room
+
+
+def edit_room(*, actor: User, room_id: int, changes: dict[str, Any]) -> Room:
+    """Change a room's settings (ROOM_SETTINGS only, else `bad_request`; images never in a
+    minors' room, `media_not_allowed`). Side effects: an audit entry (`room.changed`, with
+    the values before), and members' sockets reload the room after commit."""
+    if not set(changes) <= ROOM_SETTINGS:
+        raise PhareError("bad_request", extra={"fields": sorted(set(changes) - ROOM_SETTINGS)})
+    if "min_assurance" in changes and changes["min_assurance"] not in ASSURANCE_ORDER:
+        raise PhareError("bad_request", extra={"field": "min_assurance"})
+    with transaction.atomic():
+        room = Room.objects.select_for_update().filter(pk=room_id).first()
+        if room is None:
+            raise PhareError("not_found")
+        if changes.get("media_allowed") and room.audience == "minors":
+            raise PhareError("media_not_allowed")
+        previous = {name: getattr(room, name) for name in changes}
+        if not changes or previous == changes:
+            return room
+        for name, value in changes.items():
+            setattr(room, name, value)
+        room.save(update_fields=list(changes))
+        events.control_room(room.pk, {"action": "room_updated", "room": room.slug})
+        throttling.audit_change(actor=actor, action="room.changed", target_type="room", target_id=str(room.pk),
+                                data={"from": previous, "to": changes})
+    return room

@@ -10,24 +10,12 @@ django_http_application = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from chat.consumers import ChatConsumer  # noqa: E402
+from config.edge import OriginValidator, ProxyHeadersMiddleware  # noqa: E402
 from config.runtime import tune_garbage_collector  # noqa: E402
-
-
-class AllowedHostsOriginValidator(OriginValidator):
-    """Refuse a WebSocket whose Origin is not one of ALLOWED_HOSTS, read at each handshake
-    (Channels' own reads them once at import, which ignores later settings changes)."""
-
-    def __init__(self, application):
-        super().__init__(application, [])
-
-    def valid_origin(self, parsed_origin) -> bool:
-        self.allowed_origins = list(settings.ALLOWED_HOSTS)
-        return super().valid_origin(parsed_origin)
 
 
 class KeepServerSend:
@@ -46,14 +34,17 @@ class KeepServerSend:
         return await self.application(dict(scope, phare_server_send=send), receive, send)
 
 
-application = ProtocolTypeRouter(
+# Outermost: the client's address (and scheme) is decided once, for HTTP and WebSocket alike,
+# from the TCP peer and a trusted proxy's headers (config/edge.py); the Origin check compares
+# scheme, host and port.
+application = ProxyHeadersMiddleware(ProtocolTypeRouter(
     {
         "http": django_http_application,
-        "websocket": KeepServerSend(AllowedHostsOriginValidator(
+        "websocket": KeepServerSend(OriginValidator(
             AuthMiddlewareStack(URLRouter([path("ws/", ChatConsumer.as_asgi())]))
         )),
     }
-)
+))
 
 # Last: everything start-up builds exists by now (config/runtime.py).
 tune_garbage_collector(settings.PHARE_GC_THRESHOLDS)

@@ -68,9 +68,12 @@ SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: IP addresses or
+# networks, comma-separated; empty = nobody's; "*" is refused (config/edge.py).
+PHARE_TRUSTED_PROXIES = env_list("PHARE_TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.PhareAdminConfig",  # django.contrib.admin with Phare's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -317,7 +320,8 @@ LOGGING = {
 }
 # Celery keeps the logging above instead of installing its own root handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# /metrics answers only with `Authorization: Bearer <token>` when set (docs/operations.md).
+# /metrics answers only with `Authorization: Bearer <token>`; unset, it answers 404 to everyone
+# (docs/operations.md).
 PHARE_METRICS_TOKEN = env_str("PHARE_METRICS_TOKEN")
 # Celery workers serve their own metrics on this port when set (ops/tasks_instrumentation.py).
 PHARE_WORKER_METRICS_PORT = env_int("PHARE_WORKER_METRICS_PORT", 0)
@@ -343,6 +347,8 @@ PHARE_PERSONAL_DATA_EXPORTERS = ["chat.services.export_user_content", "ops.perso
 PHARE_BAND_CHANGED_HOOKS = ["chat.services.reapply_contact_matrix"]
 # Called with user=… when an account's restrictions or assurance change.
 PHARE_ACCOUNT_RESTRICTED_HOOKS = ["chat.services.refresh_user_sockets"]
+# Called with user=… inside the transaction that ends every session (log-out, deletion).
+PHARE_SESSIONS_ENDED_HOOKS = ["chat.services.close_user_sockets"]
 # The append-only audit log (accounts does not import moderation; settings wire it in).
 PHARE_AUDIT_HOOK = "moderation.services.record_audit"
 
@@ -357,6 +363,8 @@ PHARE_SERVICE_ID = env_str("PHARE_SERVICE_ID", "phare")
 # The numbers are operator policy in the admin; these settings only wire the machinery.
 INSTALLED_APPS += ["django_ratelimit"]
 RATELIMIT_USE_CACHE = "default"
+# The address config/edge.py decided (django-ratelimit would raise on an odd REMOTE_ADDR).
+RATELIMIT_IP_META_KEY = "accounts.http.rate_limit_ip"
 # django-ratelimit lists only django-redis as "supported"; Django's own RedisCache is as
 # atomic (SET NX for add, INCR for incr), so its warning is silenced. Its error about the
 # local-memory cache applies to the embedded default only, which is one process by design.
@@ -377,7 +385,14 @@ PHARE_POLICY_CHANGE_HOOKS = ["moderation.services.audit_policy_change"]
 # Hours to a first decision by priority band; trusted flaggers' cases get a fraction of it.
 PHARE_MODERATION_SLA_HOURS = {"critical": 1, "high": 4, "normal": 24, "low": 72, "trusted_factor": 0.5}
 PHARE_REPORT_CONTEXT_MESSAGES = 5
+# Reports hide a message pending review (never more, never a moderator's) only when at least
+# this many established reporters (signed in, accounts older than PHARE_REPORT_ESTABLISHED_DAYS,
+# unsanctioned) reported it and their track records (0..1 each, 0.75 with no history) add up
+# to PHARE_INTERIM_HIDE_WEIGHT (docs/moderation.md).
 PHARE_INTERIM_HIDE_REPORTERS = 3
+PHARE_INTERIM_HIDE_WEIGHT = 2.0
+PHARE_REPORT_ESTABLISHED_DAYS = 7
+# Interim restrictions come from the safety gate only (a critical child-safety flag), never from reports.
 PHARE_INTERIM_RESTRICTION_DAYS = 30
 PHARE_APPEAL_DAYS = 183
 PHARE_STRIKE_DAYS = 90
@@ -405,7 +420,8 @@ if STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
         {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700}
     )
 PHARE_UPLOAD_MAX_BYTES = env_int("PHARE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
-PHARE_UPLOAD_MAX_PIXELS = env_int("PHARE_UPLOAD_MAX_PIXELS", 40_000_000)
+# Checked from the header before any decode; also Pillow's Image.MAX_IMAGE_PIXELS (chat/media.py).
+PHARE_UPLOAD_MAX_PIXELS = env_int("PHARE_UPLOAD_MAX_PIXELS", 25_000_000)
 PHARE_UPLOAD_MAX_SIDE = env_int("PHARE_UPLOAD_MAX_SIDE", 10_000)
 # Delivered copies are scaled down to fit this (pixels per side).
 PHARE_IMAGE_OUTPUT_MAX_SIDE = env_int("PHARE_IMAGE_OUTPUT_MAX_SIDE", 2048)

@@ -1,39 +1,22 @@
-"""Admin for moderation data. The audit log is read-only here as everywhere."""
+"""Admin for moderation data. The audit log is read-only here as everywhere. Moderation
+records are shown as metadata only: report texts, evidence, the facts quoted in notices and
+appeals' texts are read in the moderator console, which audits each read (issue 20)."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 
-from moderation.audit import record_audit
+from accounts.admin_site import ReadOnlyAdmin
+from accounts.errors import PhareError
+from moderation import services
 from moderation.models import Appeal, AuditEntry, Case, Decision, Notice, Referral, Report, TrustedFlagger
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("seq", "created_at", "actor_label", "action", "target_type", "target_id")
     list_filter = ("action", "target_type")
     search_fields = ("target_id", "actor_label", "action")
     ordering = ("-seq",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Moderation records change only through services (audited); the admin shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Case)
@@ -47,24 +30,28 @@ class CaseAdmin(ReadOnlyAdmin):
 class ReportAdmin(ReadOnlyAdmin):
     list_display = ("id", "category", "target_type", "target_id", "status", "founded", "trusted_flagger", "created_at")
     list_filter = ("category", "status", "trusted_flagger")
+    exclude = ("details", "evidence", "visitor_session")
 
 
 @admin.register(Decision)
 class DecisionAdmin(ReadOnlyAdmin):
     list_display = ("id", "case", "action", "reason_code", "moderator", "created_at", "reversed_at")
     list_filter = ("action", "reason_code")
+    exclude = ("note",)  # may quote the content
 
 
 @admin.register(Notice)
 class NoticeAdmin(ReadOnlyAdmin):
     list_display = ("id", "recipient", "kind", "action", "reason_code", "automated", "created_at")
     list_filter = ("kind", "automated")
+    exclude = ("facts",)  # the content the decision is about
 
 
 @admin.register(Appeal)
 class AppealAdmin(ReadOnlyAdmin):
     list_display = ("id", "notice", "appellant", "status", "decided_by", "created_at")
     list_filter = ("status",)
+    exclude = ("reason", "decision_note")
 
 
 @admin.register(Referral)
@@ -74,21 +61,34 @@ class ReferralAdmin(ReadOnlyAdmin):
 
 @admin.register(TrustedFlagger)
 class TrustedFlaggerAdmin(admin.ModelAdmin):
-    """Operators mark accounts of trusted-flagger organisations; every change is audited."""
+    """Operators mark accounts of trusted-flagger organisations through
+    services.set_trusted_flagger and remove them, one by one or "delete selected", through
+    remove_trusted_flagger: every change audited, nobody marks their own account."""
 
     list_display = ("user", "organisation", "active", "created_at")
     list_filter = ("active",)
     raw_id_fields = ("user",)
+    fields = ("user", "organisation", "active", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Another account is another trusted flagger: add it, remove this one.
+        return ("created_at",) if obj is None else ("user", "created_at")
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record_audit(actor=request.user, action="policy.trusted_flagger", target_type="user",
-                     target_id=str(obj.user_id), data={"organisation": obj.organisation, "active": obj.active})
+        try:
+            flagger = services.set_trusted_flagger(actor=request.user, user_id=obj.user_id,
+                                                   organisation=obj.organisation, active=obj.active)
+        except PhareError as error:  # marking oneself: a 403, and the admin's transaction rolls back
+            raise PermissionDenied(error.code) from error
+        obj.pk = flagger.pk
+        obj._state.adding = False
 
     def delete_model(self, request, obj):
-        record_audit(actor=request.user, action="policy.trusted_flagger_removed", target_type="user",
-                     target_id=str(obj.user_id), data={"organisation": obj.organisation})
-        super().delete_model(request, obj)
+        services.remove_trusted_flagger(actor=request.user, flagger_id=obj.pk)
+
+    def delete_queryset(self, request, queryset):
+        for flagger_id in list(queryset.values_list("pk", flat=True)):
+            services.remove_trusted_flagger(actor=request.user, flagger_id=flagger_id)
 
 # Hash banks and image uploads (docs/images.md).
 from moderation import hashbanks_admin  # noqa: E402,F401

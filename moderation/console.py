@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from accounts import permissions
 from accounts.errors import PhareError
 from chat import protection
 from moderation import rules, selectors, services
@@ -23,10 +24,9 @@ from moderation.representations import case_repr
 
 
 def _moderator(request: HttpRequest):
-    user = request.user
-    if not user.is_authenticated or not user.is_moderator or user.is_suspended():
+    if not permissions.is_acting_moderator(request.user):
         raise Http404
-    return user
+    return request.user
 
 
 @ensure_csrf_cookie
@@ -36,7 +36,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     return render(request, "moderation/queue.html", {
         "cases": selectors.queue(moderator=moderator, status=status), "status": status,
         "actions": rules.ACTIONS, "reason_codes": rules.REASON_CODES, "now": timezone.now(),
-        "appeals": selectors.pending_appeals(), "locked_rooms": selectors.locked_down_rooms(),
+        "appeals": selectors.pending_appeals(moderator=moderator), "locked_rooms": selectors.locked_down_rooms(),
     })
 
 
@@ -45,8 +45,11 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     moderator = _moderator(request)
     try:
         case = services.read_case(moderator=moderator, case_id=case_id)
-    except PhareError as error:  # no such case: the console's 404 page, not a 500
-        raise Http404 from error
+    except PhareError as error:
+        if error.code == "conflict_of_interest":
+            # Shown as someone else's case: nothing about it, no controls (the service logged it).
+            return render(request, "moderation/recused.html", {"case_id": case_id}, status=403)
+        raise Http404 from error  # no such case: the console's 404 page, not a 500
     data = case_repr(case)
     for evidence in data["evidence"]:
         # One thread, oldest first, with the reported message marked.
@@ -86,8 +89,7 @@ def lift_lockdown(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def transparency_page(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if not user.is_authenticated or not (user.is_operator or user.is_moderator):
+    if not permissions.has_role(request.user, "moderator", "operator"):
         raise Http404
     from moderation import transparency
 

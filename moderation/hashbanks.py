@@ -27,6 +27,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 
+from accounts import permissions
 from accounts.errors import PhareError
 from accounts.models import User
 from moderation.audit import record_audit
@@ -218,8 +219,7 @@ def add_image_to_bank(*, upload_id: Any, bank: str | None = None, actor: User, n
     """
     from chat.models import Upload  # moderation reads chat's rows; chat never imports this module
 
-    if actor is None or not (actor.is_moderator or actor.is_operator or actor.is_superuser):
-        raise PhareError("not_found")
+    permissions.require_role(actor, "moderator", "operator")
     if not str(upload_id).isdecimal():
         raise PhareError("not_found")
     upload = Upload.objects.filter(pk=int(upload_id)).first()
@@ -289,3 +289,76 @@ def file_image_match(*, upload_id: int, uploader_id: int, room_id: int | None, c
     record_audit(actor=None, action="image.blocked", target_type="case", target_id=str(case.pk),
                  data={"upload": upload_id, "match": match.as_facts(), **facts})
     return flag.pk
+
+
+# --- Banks and hashes as operators change them (the admin; issue 20: audited, reloaded) ------
+
+BANK_SETTINGS = frozenset({"category", "description", "active"})
+
+
+def save_hash_bank(*, actor: User, bank_id: int | None, name: str = "", changes: dict[str, Any]) -> HashBank:
+    """Create a bank (`bank_id` None, named `name`) or change one (BANK_SETTINGS only: the
+    name stays, PHARE_LOCAL_HASH_BANK and the import command find banks by it). Banks are
+    deactivated, never deleted: deleting one would drop its hashes and let the images back.
+    Side effects: an audit entry (`hashbank.created` / `hashbank.changed`); every process
+    reloads its PDQ index after commit (an inactive bank matches nothing)."""
+    if not set(changes) <= BANK_SETTINGS:
+        raise PhareError("bad_request", extra={"fields": sorted(set(changes) - BANK_SETTINGS)})
+    if "category" in changes and changes["category"] not in HashBank.Category.values:
+        raise PhareError("bad_request", extra={"field": "category"})
+    with transaction.atomic():
+        if bank_id is None:
+            if HashBank.objects.filter(name=name).exists():
+                raise PhareError("conflict", extra={"field": "name"})
+            bank = HashBank.objects.create(name=name, **changes)
+            record_audit(actor=actor, action="hashbank.created", target_type="hash_bank", target_id=str(bank.pk),
+                         data={"name": name, **changes})
+        else:
+            bank = HashBank.objects.select_for_update().filter(pk=bank_id).first()
+            if bank is None:
+                raise PhareError("not_found")
+            previous = {field: getattr(bank, field) for field in changes}
+            for field, value in changes.items():
+                setattr(bank, field, value)
+            bank.save(update_fields=list(changes))
+            record_audit(actor=actor, action="hashbank.changed", target_type="hash_bank", target_id=str(bank.pk),
+                         data={"name": bank.name, "from": previous, "to": changes})
+        bump_bank_version()
+    return bank
+
+
+def add_banked_hash(*, actor: User, bank_id: int, hash_type: str, value: str, source: str = "",
+                    note: str = "") -> BankedHash:
+    """Add one hash to a bank (`bad_request` unless 64 hex digits of a known type).
+    Idempotent. Side effects: an audit entry (`hashbank.add_hash`); PDQ index reloaded."""
+    clean = normalise_hash(value, hash_type)
+    with transaction.atomic():
+        bank = HashBank.objects.filter(pk=bank_id).first()
+        if bank is None:
+            raise PhareError("not_found")
+        row, _created = BankedHash.objects.get_or_create(
+            bank=bank, hash_type=hash_type, value=clean,
+            defaults={"source": source[:64], "note": note[:500], "added_by": actor})
+        record_audit(actor=actor, action="hashbank.add_hash", target_type="hash_bank", target_id=str(bank.pk),
+                     data={"bank": bank.name, "hash": row.pk, "hash_type": hash_type, "value": clean})
+        bump_bank_version()
+    return row
+
+
+def remove_banked_hashes(*, actor: User, hash_ids: list[int]) -> int:
+    """Take hashes out of their banks (a false positive): what they matched may be posted
+    again. Side effects: one audit entry per bank (`hashbank.remove_hashes`, with the values);
+    PDQ index reloaded. Returns how many were removed."""
+    removed = 0
+    with transaction.atomic():
+        rows = list(BankedHash.objects.select_for_update(of=("self",)).filter(pk__in=hash_ids)
+                    .select_related("bank"))
+        for bank in sorted({row.bank for row in rows}, key=lambda bank: bank.pk):
+            gone = [row for row in rows if row.bank_id == bank.pk]
+            record_audit(actor=actor, action="hashbank.remove_hashes", target_type="hash_bank",
+                         target_id=str(bank.pk),
+                         data={"bank": bank.name, "hashes": [[row.pk, row.hash_type, row.value] for row in gone]})
+        removed, _ = BankedHash.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        if removed:
+            bump_bank_version()
+    return removed

@@ -5,6 +5,7 @@ moderation: look at the evidence (blurred and in greyscale by default) and bank 
 image so that copies of it are caught.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
@@ -19,28 +20,68 @@ from moderation.models import BankedHash, HashBank
 
 @admin.register(HashBank)
 class HashBankAdmin(admin.ModelAdmin):
+    """Through hashbanks.save_hash_bank (audited, PDQ index reloaded). Banks are deactivated,
+    never deleted, and keep their name (see save_hash_bank)."""
+
     list_display = ("name", "category", "active", "created_at")
     list_filter = ("category", "active")
+    fields = ("name", "category", "description", "active", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("created_at",) if obj is None else ("name", "created_at")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        hashbanks.bump_bank_version()  # an (in)activated bank changes what matches
+        fields = form.changed_data if change else hashbanks.BANK_SETTINGS
+        changes = {field: form.cleaned_data[field] for field in fields if field in hashbanks.BANK_SETTINGS}
+        bank = hashbanks.save_hash_bank(actor=request.user, bank_id=obj.pk if change else None,
+                                        name=obj.name, changes=changes)
+        obj.pk = bank.pk
+        obj._state.adding = False
+
+
+class BankedHashForm(forms.ModelForm):
+    class Meta:
+        model = BankedHash
+        fields = ("bank", "hash_type", "value", "source", "note")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("hash_type") and cleaned.get("value"):
+            try:
+                cleaned["value"] = hashbanks.normalise_hash(cleaned["value"], cleaned["hash_type"])
+            except PhareError as error:
+                raise forms.ValidationError({"value": _("64 hexadecimal digits.")}) from error
+        return cleaned
 
 
 @admin.register(BankedHash)
 class BankedHashAdmin(admin.ModelAdmin):
+    """Hashes are added (hashbanks.add_banked_hash) and removed, one by one or "delete
+    selected" (remove_banked_hashes), never edited: each step audited, PDQ index reloaded."""
+
+    form = BankedHashForm
     list_display = ("value", "hash_type", "bank", "source", "added_by", "created_at")
     list_filter = ("hash_type", "bank")
     search_fields = ("value", "note", "source")
-    raw_id_fields = ("added_by",)
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        hashbanks.bump_bank_version()
+        row = hashbanks.add_banked_hash(actor=request.user, bank_id=form.cleaned_data["bank"].pk,
+                                        hash_type=form.cleaned_data["hash_type"], value=form.cleaned_data["value"],
+                                        source=form.cleaned_data["source"], note=form.cleaned_data["note"])
+        obj.pk = row.pk
+        obj._state.adding = False
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        hashbanks.bump_bank_version()
+        hashbanks.remove_banked_hashes(actor=request.user, hash_ids=[obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        hashbanks.remove_banked_hashes(actor=request.user, hash_ids=list(queryset.values_list("pk", flat=True)))
 
 
 @admin.register(Upload)

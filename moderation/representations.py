@@ -7,7 +7,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from accounts.representations import iso, public_user
-from moderation import rules
+from chat.models import Room
+from moderation import gate, rules
 from moderation.models import Appeal, Case, Notice, Report
 
 
@@ -40,7 +41,41 @@ def case_summary(case: Case) -> dict[str, Any]:
         "triaged": case.triaged_at is not None,
         "created_at": iso(case.created_at),
         "reports_count": getattr(case, "reports_count", None),
+        "conflict_of_interest": False,
     }
+
+
+def recused_case_summary(case: Case) -> dict[str, Any]:
+    """A case as a moderator with a conflict of interest sees it in the queue: where it
+    stands, never what or whom it is about (the subject may be that moderator)."""
+    return {
+        "id": str(case.pk),
+        "status": case.status,
+        "priority": case.priority,
+        "sla_due_at": iso(case.sla_due_at),
+        "sla_breached": bool(case.sla_alerted_at) and case.is_open,
+        "created_at": iso(case.created_at),
+        "conflict_of_interest": True,
+    }
+
+
+def room_proposal(case: Case) -> dict[str, Any] | None:
+    """A room case's room as the moderator decides it: its name and description as they are
+    now, each screened by the gate with the current policy (`allowed`, or `refused` and the
+    reason code). User-written: the console escapes it like any other text."""
+    if case.subject_type != "room":
+        return None
+    room = Room.objects.filter(pk=case.subject_id).first()
+    if room is None:
+        return None
+
+    def screened(text: str) -> dict[str, Any]:
+        reason = gate.screen_name(text, "room_name") if text else None
+        return {"verdict": "allowed" if reason is None else "refused", "reason": reason}
+
+    return {"id": str(room.pk), "slug": room.slug, "name": room.name, "description": room.description,
+            "audience": room.audience, "status": room.status,
+            "screening": {"name": screened(room.name), "description": screened(room.description)}}
 
 
 def case_repr(case: Case) -> dict[str, Any]:
@@ -75,6 +110,7 @@ def case_repr(case: Case) -> dict[str, Any]:
         for d in case.decisions.order_by("pk")
     ]
     data["legal_hold"] = case.legal_hold
+    data["room"] = room_proposal(case)
     return data
 
 
@@ -162,4 +198,6 @@ def appeal_repr(appeal: Appeal) -> dict[str, Any]:
         "decided_at": iso(appeal.decided_at),
         "case": str(appeal.notice.case_id) if appeal.notice.case_id else None,
         "decision": str(appeal.notice.decision_id) if appeal.notice.decision_id else None,
+        # Set by selectors.pending_appeals for the moderator reading the list.
+        "conflict_of_interest": getattr(appeal, "conflict_of_interest", False),
     }

@@ -12,9 +12,13 @@ REPORT_CATEGORIES = (
     "child_safety", "grooming", "sexual_content", "non_consensual_imagery", "harassment", "hate",
     "threat", "self_harm", "spam", "impersonation", "other",
 )
-# Categories a visitor (not signed in) may report: protecting children does not wait for an account.
+# Categories a visitor (not signed in) may report at all. Visitors carry no weight and may
+# report only what they could see, which today is nothing (docs/moderation.md).
 VISITOR_CATEGORIES = frozenset({"child_safety", "grooming"})
 CHILD_SAFETY_CATEGORIES = frozenset({"child_safety", "grooming"})
+# The priority from which a case is critical (the shortest SLA). A child-safety case never
+# ranks below it: its urgency does not depend on who reported it or on their record.
+CRITICAL_PRIORITY = 120
 # Threats to life or safety and child sexual exploitation may be referred to the authorities.
 REFERABLE_CATEGORIES = frozenset({"child_safety", "grooming", "threat", "non_consensual_imagery", "self_harm"})
 
@@ -75,7 +79,7 @@ ACTION_LABELS = {
 class PriorityInputs:
     category: str
     minors_involved: bool
-    distinct_reporters: int
+    distinct_reporters: int  # signed-in reporters only: visitors carry no weight
     reporter_reliability: float  # 0..1, the mean over the case's reporters; 1 without reporters
     subject_violations: int  # upheld decisions against the subject before this case
     trusted_source: bool
@@ -93,6 +97,10 @@ def compute_priority(inputs: PriorityInputs) -> int:
         score += 25
     score += min(max(inputs.distinct_reporters - 1, 0), 5) * 5
     score += min(inputs.subject_violations, 4) * 5
+    if inputs.category in CHILD_SAFETY_CATEGORIES:
+        # Urgency, not sanction: a child-safety case goes to the top of the queue at once,
+        # whoever reported it; nothing about the reporters lowers it.
+        return max(score, CRITICAL_PRIORITY)
     # An unreliable reporter's word counts for less, never for nothing.
     reliability = min(max(inputs.reporter_reliability, 0.0), 1.0)
     return int(round(score * (0.6 + 0.4 * reliability)))
@@ -100,7 +108,7 @@ def compute_priority(inputs: PriorityInputs) -> int:
 
 def sla_for(*, priority: int, trusted_source: bool, hours: dict[str, float]) -> dt.timedelta:
     """Time to a first decision, from the case's creation."""
-    if priority >= 120:
+    if priority >= CRITICAL_PRIORITY:
         value = hours["critical"]
     elif priority >= 80:
         value = hours["high"]

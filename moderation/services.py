@@ -21,12 +21,13 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts import permissions
 from accounts.errors import PhareError
 from accounts.models import User
 from accounts.services import language_of
 from chat import events
 from chat import services as chat_services
-from chat.models import Conversation, Message, Room
+from chat.models import Conversation, Membership, Message, Room
 from moderation import rules
 from moderation.audit import record_audit, verify_chain  # noqa: F401  (the public audit API)
 from moderation.models import (
@@ -69,8 +70,12 @@ def _case_summary(case: Case) -> dict[str, Any]:
     return case_summary(case)
 
 
-def _tell_moderators(case: Case, event: str = "moderation.case") -> None:
-    events.send_to_moderators({"type": event, "case": _case_summary(case)})
+def _tell_moderators(case: Case, event: str = "moderation.case", **extra: Any) -> None:
+    # `recused`: the moderators with a conflict of interest. Their sockets do not get the event
+    # at all; their console, reloading the queue, shows the case as assigned to another moderator.
+    recused = recused_moderator_ids(case)
+    events.send_to_moderators({"type": event, "case": _case_summary(case), "recused": recused, **extra},
+                              except_user_ids=[int(pk) for pk in recused])
 
 
 # --- Evidence ------------------------------------------------------------------------------
@@ -144,38 +149,68 @@ def _open_case_for(*, subject_type: str, subject_id: int, defaults: dict[str, An
     raise PhareError("conflict")
 
 
+def _can_see_message(reporter: User | None, message: Message) -> bool:
+    """Could `reporter` have seen `message`? Only a message on screen can be reported.
+
+    Visitors see no message at all: the web client shows them the sign-in form, the socket
+    closes with 4001 and the room list needs an account (docs/moderation.md). Signed-in
+    people see visible messages of approved rooms of their own audience that they are a
+    member of or could join (and so read its history), and of conversations they take part in.
+    """
+    if reporter is None or message.status != Message.Status.VISIBLE:
+        return False
+    if message.room_id is None:
+        return message.conversation.involves(reporter.pk)
+    room = message.room
+    if room.status != Room.Status.APPROVED or room.audience != reporter.audience:
+        return False
+    if Membership.objects.filter(room=room, user=reporter).exists():
+        return True
+    try:
+        chat_services.check_may_enter(user=reporter, room=room)
+    except PhareError:
+        return False
+    return True
+
+
+def _could_have_met(reporter: User | None, user: User) -> bool:
+    """Someone of the reporter's own audience (rooms are per audience), or someone they have
+    a conversation with. Visitors meet nobody."""
+    if reporter is None or user.pk == reporter.pk:
+        return False
+    if user.audience == reporter.audience:
+        return True
+    return Conversation.objects.filter(Q(initiator=reporter, recipient=user)
+                                       | Q(initiator=user, recipient=reporter)).exists()
+
+
 def _resolve_target(*, reporter: User | None, target: Any) -> tuple[str, Any]:
-    """The reported thing, if the reporter may see it; else `not_found`."""
+    """The reported thing, if the reporter could see it. Anything else answers exactly like a
+    non-existent id: `not_found`, or for a visitor `not_authenticated` (a visitor can see
+    nothing, so the answer never depends on whether the id exists)."""
     if not isinstance(target, dict) or len(target) != 1:
         raise PhareError("bad_request", extra={"field": "target"})
     (kind, ref), = target.items()
     ref = str(ref) if isinstance(ref, (str, int)) and not isinstance(ref, bool) else ""
+    unseen = PhareError("not_found" if reporter is not None else "not_authenticated")
     if kind == "message" and ref.isdecimal():
         message = Message.objects.select_related("room", "conversation", "author").filter(pk=int(ref)).first()
-        if message is None or message.status == Message.Status.DELETED:
-            raise PhareError("not_found")
-        if reporter is not None:
-            if message.room_id is not None:
-                visible = message.room.status == Room.Status.APPROVED and message.room.audience == reporter.audience
-            else:
-                visible = message.conversation.involves(reporter.pk)
-            if not visible:
-                raise PhareError("not_found")
+        if message is None or not _can_see_message(reporter, message):
+            raise unseen
         return "message", message
     if kind == "user" and ref:
         query = User.objects.filter(is_active=True, deleted_at__isnull=True)
         user = query.filter(pk=int(ref)).first() if ref.isdecimal() else None
-        user = user or query.filter(pseudonym_key=ref.casefold()).first()
-        if user is None or (reporter is not None and user.pk == reporter.pk):
-            raise PhareError("not_found")
+        user = user or User.objects.find_by_pseudonym(ref, among=query)
+        if user is None or not _could_have_met(reporter, user):
+            raise unseen
         return "user", user
     if kind == "room" and ref:
-        query = Room.objects.filter(slug=ref, status=Room.Status.APPROVED)
-        if reporter is not None:
-            query = query.filter(audience=reporter.audience)
-        room = query.first()
+        # Visitors see no room list; signed-in people see the approved rooms of their audience.
+        room = (Room.objects.filter(slug=ref, status=Room.Status.APPROVED, audience=reporter.audience).first()
+                if reporter is not None else None)
         if room is None:
-            raise PhareError("not_found")
+            raise unseen
         return "room", room
     raise PhareError("bad_request", extra={"field": "target"})
 
@@ -227,8 +262,11 @@ def file_report(*, reporter: User | None, target: Any, category: str, details: s
                 visitor_session: str = "", visitor_key: str = "") -> Report:
     """File a report and its evidence snapshot; the report joins its subject's open case.
 
-    Visitors (reporter None) may report only the child-safety categories. A reporter who
-    already reported the same subject in its open case gets that report back.
+    Only what the reporter could see can be reported (`_resolve_target`). Visitors (reporter
+    None) may file only the child-safety categories and carry no weight; as they can see
+    nothing today, their reports are refused (`not_authenticated`). A reporter who already
+    reported the same subject in its open case gets that report back. A child-safety report
+    puts its case at the top of the queue at once, before triage, and alerts the moderators.
     Side effects: Evidence, Report, maybe a Case; triage enqueued after commit; audit entry.
     """
     if category not in rules.REPORT_CATEGORIES:
@@ -268,6 +306,11 @@ def file_report(*, reporter: User | None, target: Any, category: str, details: s
         record_audit(actor=reporter, action="report.filed", target_type="report", target_id=str(report.pk),
                      data={"case": case.pk, "category": category, "subject": f"{target_type}:{obj.pk}",
                            "evidence_sha256": evidence.content_hash, "visitor": reporter is None})
+        if category in rules.CHILD_SAFETY_CATEGORIES and case.is_open:
+            # Urgency does not wait for the triage task (nor for a worker that may be busy).
+            recompute_case(case=case)
+            _tell_moderators(case)
+            _tell_moderators(case, "moderation.alert", kind="child_safety_report")
         _enqueue("triage_report", report.pk)
     return report
 
@@ -293,14 +336,20 @@ def _is_critical_flag(flag: Flag) -> bool:
     return flag.decision == Flag.Decision.ESCALATE or flag.risk >= 0.9 or category in rules.CHILD_SAFETY_CATEGORIES
 
 
-def _reporter_reliability(reporter_ids: list[int]) -> float:
-    if not reporter_ids:
-        return 1.0
+def _reliability_scores(reporter_ids: list[int]) -> dict[int, float]:
+    """Each reporter's track record, 0..1: a Laplace-smoothed share of their decided reports
+    found founded. Reporters whose reports keep being found unfounded score low."""
     rows = (Report.objects.filter(reporter_id__in=reporter_ids, founded__isnull=False)
             .values("reporter_id").annotate(good=Count("pk", filter=Q(founded=True)), total=Count("pk")))
     scores = {row["reporter_id"]: (row["good"] + 1) / (row["total"] + 2) for row in rows}
     # No history yet: a neutral prior a little above one half.
-    return sum(scores.get(rid, 0.75) for rid in reporter_ids) / len(reporter_ids)
+    return {rid: scores.get(rid, 0.75) for rid in reporter_ids}
+
+
+def _reporter_reliability(reporter_ids: list[int]) -> float:
+    if not reporter_ids:
+        return 1.0
+    return sum(_reliability_scores(reporter_ids).values()) / len(reporter_ids)
 
 
 def _subject_violations(case: Case) -> int:
@@ -323,7 +372,8 @@ def recompute_case(*, case: Case) -> Case:
     for flag in flags:
         category = rules.more_severe(rules.case_category_for_flag(flag.categories, flag.reasons), category)
     reporter_ids = sorted({r.reporter_id for r in reports if r.reporter_id is not None})
-    distinct = len(reporter_ids) + len({r.visitor_session for r in reports if r.reporter_id is None})
+    # Visitors carry no weight: they add nothing to the bonus for several reporters.
+    distinct = len(reporter_ids)
     trusted = any(r.trusted_flagger for r in reports)
     priority = rules.compute_priority(rules.PriorityInputs(
         category=category, minors_involved=case.minors_involved, distinct_reporters=distinct,
@@ -338,35 +388,66 @@ def recompute_case(*, case: Case) -> Case:
     return case
 
 
-def _distinct_message_reporters(case: Case) -> int:
-    reports = case.reports.all()
-    return len({r.reporter_id for r in reports if r.reporter_id} | {r.visitor_session for r in reports if not r.reporter_id})
+def _established_reporter_weight(case: Case) -> tuple[int, float]:
+    """How many distinct established reporters reported the case, and the sum of their track
+    records (`_reliability_scores`). Established: signed in, account older than
+    PHARE_REPORT_ESTABLISHED_DAYS, not muted, suspended or banned, no active strike, and not
+    the subject. Visitors and new accounts count for nothing here."""
+    now = timezone.now()
+    ids = {r.reporter_id for r in case.reports.all() if r.reporter_id is not None} - {case.subject_user_id}
+    if not ids:
+        return 0, 0.0
+    joined_before = now - dt.timedelta(days=int(_setting("PHARE_REPORT_ESTABLISHED_DAYS", 7)))
+    established = set(User.objects.filter(pk__in=ids, is_active=True, deleted_at__isnull=True, banned=False,
+                                          date_joined__lte=joined_before)
+                      .exclude(suspended_until__gt=now).exclude(muted_until__gt=now).values_list("pk", flat=True))
+    established -= set(Strike.objects.filter(user_id__in=established, revoked_at__isnull=True, expires_at__gt=now)
+                       .values_list("user_id", flat=True))
+    if not established:
+        return 0, 0.0
+    return len(established), sum(_reliability_scores(sorted(established)).values())
+
+
+def _reports_warrant_hiding(case: Case) -> bool:
+    """Reports never sanction: at most they hide the reported message pending review, and
+    only when several established reporters with a good enough record agree, never for a
+    moderator's or operator's message (who would otherwise be silenced by a mob)."""
+    if case.subject_type != "message" or case.subject_user_id is None:
+        return False
+    if User.objects.filter(pk=case.subject_user_id).filter(Q(is_moderator=True) | Q(is_operator=True)).exists():
+        return False
+    count, weight = _established_reporter_weight(case)
+    return (count >= int(_setting("PHARE_INTERIM_HIDE_REPORTERS", 3))
+            and weight >= float(_setting("PHARE_INTERIM_HIDE_WEIGHT", 2.0)))
 
 
 def _apply_interim_measures(case: Case) -> None:
-    """Hide a message several people reported or the gate flagged as critical; restrict the
-    subject of a child-safety escalation at once. Idempotent through the case's flags."""
+    """Hide a message that established reporters agree on or that the gate flagged as
+    critical; restrict the subject of a critical child-safety gate flag. Reports alone never
+    restrict anyone. Idempotent through the case's flags."""
     if case.interim_data.get("lifted_by_appeal"):
         return
-    critical = any(_is_critical_flag(f) for f in case.flags.all())
+    flags = list(case.flags.all())
+    critical = any(_is_critical_flag(f) for f in flags)
     if case.subject_type == "message" and not case.interim_hidden:
-        threshold = int(_setting("PHARE_INTERIM_HIDE_REPORTERS", 3))
-        if critical or _distinct_message_reporters(case) >= threshold:
+        reason = "critical_flag" if critical else "established_reporters" if _reports_warrant_hiding(case) else None
+        if reason is not None:
             message, previous = chat_services.set_message_status(message_id=case.subject_id, status=Message.Status.HELD)
             if message is not None:
                 case.interim_hidden = True
                 case.interim_data = {**case.interim_data, "message_status": previous}
                 case.save(update_fields=["interim_hidden", "interim_data"])
                 record_audit(actor=None, action="interim.hide_message", target_type="case", target_id=str(case.pk),
-                             data={"message": case.subject_id, "previous_status": previous,
-                                   "reason": "critical_flag" if critical else "several_reporters"})
+                             data={"message": case.subject_id, "previous_status": previous, "reason": reason})
                 if previous == Message.Status.VISIBLE:
                     _notify(recipient_id=message.author_id, kind=Notice.Kind.INTERIM, case=case,
                             action="hide_message", reason_code=case.category, automated=True,
                             scope={"message": str(message.pk)}, facts=message.body[:500])
-    child_safety_escalation = case.category in rules.CHILD_SAFETY_CATEGORIES and (
-        critical or case.trusted_source or _distinct_message_reporters(case) >= 2)
-    if child_safety_escalation:
+    # The flags' own category, not the case's: a report must not turn a flag into a restriction.
+    flag_category = "other"
+    for flag in flags:
+        flag_category = rules.more_severe(rules.case_category_for_flag(flag.categories, flag.reasons), flag_category)
+    if critical and flag_category in rules.CHILD_SAFETY_CATEGORIES:
         restrict_pending_review(case=case)
 
 
@@ -540,9 +621,52 @@ def list_notices(*, user: User) -> list[Notice]:
 # --- Claims and decisions --------------------------------------------------------------------
 
 def _require_moderator(user: User | None) -> None:
-    # Not a moderator: the moderation API does not exist for you.
-    if user is None or not user.is_authenticated or not user.is_moderator or user.is_suspended():
-        raise PhareError("not_found")
+    # Not a moderator now (role, suspension, deletion): the moderation API does not exist for you.
+    permissions.require_moderator(user)
+
+
+def conflict_of_interest(*, moderator: User, case: Case, appeal: Appeal | None = None) -> str | None:
+    """Why `moderator` may not handle `case` (claim it, read its evidence, decide it) or
+    `appeal` on it; None when they may. The one rule every path asks: nobody handles a case
+    they are the subject of or reported, nor their own appeal, nor an appeal of their own
+    decision, nor a case reopened because their decision on it was reversed.
+
+    Reads `case.reports` and `case.decisions` through `.all()`, so a list can prefetch them.
+    """
+    if case.subject_user_id == moderator.pk:
+        return "subject"
+    if any(report.reporter_id == moderator.pk for report in case.reports.all()):
+        return "reporter"
+    if appeal is not None:
+        if appeal.appellant_id == moderator.pk:
+            return "appellant"
+        if appeal.notice.decision_id is not None and appeal.notice.decision.moderator_id == moderator.pk:
+            return "same_moderator"
+    if any(d.moderator_id == moderator.pk and d.reversed_at is not None for d in case.decisions.all()):
+        return "same_moderator"
+    return None
+
+
+def _refuse_conflict(*, moderator: User, case: Case, attempt: str, appeal: Appeal | None = None) -> None:
+    """Raise 403 `conflict_of_interest` if `moderator` has one. The refusal changes nothing,
+    so it is not an audit entry, but the attempt is logged for the operators. Only the
+    historical `same_moderator` reason is told: the others would tell a moderator that a
+    case is about them."""
+    reason = conflict_of_interest(moderator=moderator, case=case, appeal=appeal)
+    if reason is None:
+        return
+    logger.warning("conflict of interest: moderator %s refused %s on case %s (%s)", moderator.pk, attempt,
+                   case.pk, reason)
+    raise PhareError("conflict_of_interest", extra={"reason": "same_moderator"} if reason == "same_moderator" else None)
+
+
+def recused_moderator_ids(case: Case) -> list[str]:
+    """The moderators with a conflict of interest on `case`, for the live queue."""
+    candidates = User.objects.filter(
+        Q(pk=case.subject_user_id) | Q(pk__in=Report.objects.filter(case=case).values("reporter_id"))
+        | Q(pk__in=Decision.objects.filter(case=case, reversed_at__isnull=False).values("moderator_id")),
+        is_moderator=True)
+    return sorted(str(m.pk) for m in candidates if conflict_of_interest(moderator=m, case=case))
 
 
 def _get_case_locked(case_id: Any) -> Case:
@@ -556,10 +680,12 @@ def _get_case_locked(case_id: Any) -> Case:
 
 def claim_case(*, moderator: User, case_id: Any) -> Case:
     """Assign an open case to `moderator`. The row lock makes two claims serialise: the
-    second sees the first's assignment and gets `conflict` (409)."""
+    second sees the first's assignment and gets `conflict` (409). A moderator with a
+    conflict of interest gets 403 `conflict_of_interest`."""
     _require_moderator(moderator)
     with transaction.atomic():
         case = _get_case_locked(case_id)
+        _refuse_conflict(moderator=moderator, case=case, attempt="case.claim")
         if case.status == Case.Status.DECIDED:
             raise PhareError("conflict", extra={"status": case.status})
         if case.assigned_to_id not in (None, moderator.pk):
@@ -745,7 +871,8 @@ def decide_case(*, moderator: User, case_id: Any, action: str, reason_code: str,
     """Decide a case: carry out the action at once (live sockets included), record the
     decision and strikes, send notices to the affected user and the reporters.
 
-    Precondition: the case is open and unclaimed or claimed by `moderator`.
+    Precondition: the case is open and unclaimed or claimed by `moderator`, who has no
+    conflict of interest in it (403 `conflict_of_interest`).
     """
     _require_moderator(moderator)
     if action not in rules.ACTIONS:
@@ -759,6 +886,8 @@ def decide_case(*, moderator: User, case_id: Any, action: str, reason_code: str,
         raise PhareError("bad_request", extra={"field": "note"})
     with transaction.atomic():
         case = _get_case_locked(case_id)
+        # Checked at decision time, not only at claim: a report filed after the claim counts.
+        _refuse_conflict(moderator=moderator, case=case, attempt="case.decide")
         if not case.is_open:
             raise PhareError("conflict", extra={"status": case.status})
         if case.assigned_to_id not in (None, moderator.pk):
@@ -794,20 +923,22 @@ def bulk_decide(*, moderator: User, case_ids: list[Any], action: str, reason_cod
             decide_case(moderator=moderator, case_id=case_id, action=action, reason_code=reason_code, note=note)
             done.append(str(case_id))
         except PhareError as error:
-            if error.code == "not_found" and not moderator.is_moderator:
+            if error.code == "not_found" and not permissions.is_acting_moderator(moderator):
                 raise
             failed[str(case_id)] = error.code
     return {"decided": done, "failed": failed}
 
 
 def read_case(*, moderator: User, case_id: Any) -> Case:
-    """A case with its evidence, for a moderator. Every read is audited."""
+    """A case with its evidence, for a moderator without a conflict of interest (403
+    `conflict_of_interest` otherwise). Every read is audited."""
     _require_moderator(moderator)
     if not str(case_id).isdecimal():
         raise PhareError("not_found")
     case = Case.objects.select_related("subject_user", "assigned_to").filter(pk=int(case_id)).first()
     if case is None:
         raise PhareError("not_found")
+    _refuse_conflict(moderator=moderator, case=case, attempt="evidence.read")
     record_audit(actor=moderator, action="evidence.read", target_type="case", target_id=str(case.pk), data={})
     return case
 
@@ -846,7 +977,8 @@ def file_appeal(*, user: User, notice_id: Any, reason: str) -> Appeal:
 
 
 def decide_appeal(*, moderator: User, appeal_id: Any, outcome: str, note: str = "") -> Appeal:
-    """A human decision on an appeal, by a moderator other than the one who decided.
+    """A human decision on an appeal, by a moderator without a conflict of interest: not the
+    one who decided, the appellant, the subject or a reporter (`conflict_of_interest`).
 
     `reversed` undoes what the decision did (restores a removed message, lifts a sanction,
     revokes strikes). For a reporter's appeal of a dismissal, the case reopens for a new
@@ -863,14 +995,18 @@ def decide_appeal(*, moderator: User, appeal_id: Any, outcome: str, note: str = 
             raise PhareError("not_found")
         if appeal.status != Appeal.Status.PENDING:
             raise PhareError("conflict", extra={"status": appeal.status})
+        # Before either path: the interim path had no check at all, so a moderator could lift
+        # an automated measure against themselves, and the appellant could decide their own
+        # appeal (a reporter's, which reopens the case they then decided).
+        appeal_case = Case.objects.select_for_update().filter(pk=appeal.notice.case_id).first()
+        if appeal_case is not None:
+            _refuse_conflict(moderator=moderator, case=appeal_case, appeal=appeal, attempt="appeal.decide")
         if appeal.notice.decision_id is None:
             return _decide_interim_appeal(moderator=moderator, appeal=appeal, outcome=outcome, note=note)
         decision = Decision.objects.select_for_update().select_related("case").filter(
             pk=appeal.notice.decision_id).first()
         if decision is None:  # only decision notices are appealable; never a 500 if one is not
             raise PhareError("conflict", extra={"reason": "not_appealable"})
-        if decision.moderator_id == moderator.pk:
-            raise PhareError("forbidden", extra={"reason": "same_moderator"})
         case = Case.objects.select_for_update().get(pk=decision.case_id)
         appeal.status = Appeal.Status.UPHELD if outcome == "upheld" else Appeal.Status.REVERSED
         appeal.decided_by, appeal.decided_at, appeal.decision_note = moderator, timezone.now(), note
@@ -1004,3 +1140,35 @@ def audit_policy_change(*, actor, action: str, target_type: str, target_id: str,
     """PHARE_POLICY_CHANGE_HOOKS: rate limits, the abuse policy and rooms' lockdowns and
     shields are audited here (accounts may not import moderation, so settings wire it)."""
     record_audit(actor=actor, action=action, target_type=target_type, target_id=target_id, data=data)
+
+
+# --- Trusted flaggers (the admin; issue 20: audited like every write path) -------------------
+
+def set_trusted_flagger(*, actor: User, user_id: int, organisation: str, active: bool) -> TrustedFlagger:
+    """Mark an account as a trusted flagger's (its reports jump the queue) or change its
+    organisation or active flag. Nobody marks their own account (`forbidden`): that would
+    raise the weight of their own reports. Audited (`policy.trusted_flagger`)."""
+    if actor is not None and actor.pk == user_id:
+        raise PhareError("forbidden", extra={"field": "user"})
+    if not isinstance(organisation, str) or not organisation.strip() or len(organisation) > 200:
+        raise PhareError("bad_request", extra={"field": "organisation"})
+    with transaction.atomic():
+        if not User.objects.filter(pk=user_id, deleted_at__isnull=True).exists():
+            raise PhareError("not_found")
+        flagger, _created = TrustedFlagger.objects.update_or_create(
+            user_id=user_id, defaults={"organisation": organisation.strip(), "active": bool(active)})
+        record_audit(actor=actor, action="policy.trusted_flagger", target_type="user", target_id=str(user_id),
+                     data={"organisation": flagger.organisation, "active": flagger.active})
+    return flagger
+
+
+def remove_trusted_flagger(*, actor: User, flagger_id: int) -> None:
+    """The account's reports count as anyone's again. Audited
+    (`policy.trusted_flagger_removed`). Idempotent."""
+    with transaction.atomic():
+        flagger = TrustedFlagger.objects.select_for_update().filter(pk=flagger_id).first()
+        if flagger is None:
+            return
+        flagger.delete()
+        record_audit(actor=actor, action="policy.trusted_flagger_removed", target_type="user",
+                     target_id=str(flagger.user_id), data={"organisation": flagger.organisation})

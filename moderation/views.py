@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
-from accounts.errors import PhareError
+from accounts import permissions
 from accounts.http import api_view, client_ip, json_body, string_field
 from accounts.throttling import rate_limit
 from chat.representations import room_repr
@@ -45,12 +45,12 @@ def report_detail(request: HttpRequest, report_id: str) -> JsonResponse:
     return JsonResponse({"report": report_repr(report)})
 
 
-@api_view({"GET"}, login_required=True)
+@api_view({"GET"}, login_required=True, while_suspended=True)
 def notices(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"notices": [notice_repr(n) for n in services.list_notices(user=request.user)]})
 
 
-@api_view({"POST"}, login_required=True)
+@api_view({"POST"}, login_required=True, while_suspended=True)
 @rate_limit("appeal")
 def appeals(request: HttpRequest) -> JsonResponse:
     data = json_body(request)
@@ -71,10 +71,7 @@ def room_proposals(request: HttpRequest) -> JsonResponse:
 # --- Moderators (everything answers 404 to anyone else) ---------------------------------------
 
 def _moderator(request: HttpRequest):
-    user = request.user
-    if not user.is_authenticated or not user.is_moderator or user.is_suspended():
-        raise PhareError("not_found")
-    return user
+    return permissions.require_moderator(request.user)
 
 
 @api_view({"GET"})
@@ -124,8 +121,8 @@ def cases_bulk(request: HttpRequest) -> JsonResponse:
 
 @api_view({"GET"})
 def appeal_list(request: HttpRequest) -> JsonResponse:
-    _moderator(request)
-    return JsonResponse({"appeals": [appeal_repr(a) for a in selectors.pending_appeals()]})
+    moderator = _moderator(request)
+    return JsonResponse({"appeals": [appeal_repr(a) for a in selectors.pending_appeals(moderator=moderator)]})
 
 
 @api_view({"POST"})

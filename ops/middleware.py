@@ -17,6 +17,7 @@ logger = logging.getLogger("phare.request")
 
 # Answered before host validation, the HTTPS redirect and sessions: load balancers, container
 # health checks and Prometheus call them by address, over plain HTTP, without cookies.
+# /metrics still answers only Prometheus's bearer token (ops.views.metrics_authorised).
 OPERATIONAL_PATHS = {"/healthz": views.healthz, "/readyz": views.readyz, "/metrics": views.metrics}
 _ASYNC_OPERATIONAL = {"/readyz": views.readyz_async}
 _INCOMING_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")

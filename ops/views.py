@@ -12,6 +12,8 @@ from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 
+from accounts.errors import PhareError
+from accounts.http import error_response
 from ops import metrics as ops_metrics
 from ops import terms
 from ops.collectors import CeleryQueueCollector, ModerationQueueCollector
@@ -42,12 +44,20 @@ async def readyz_async(request: HttpRequest) -> HttpResponse:
     return _readiness_response(await check_readiness())
 
 
-def metrics(request: HttpRequest) -> HttpResponse:
+def metrics_authorised(request: HttpRequest) -> bool:
+    """True only for `Authorization: Bearer <PHARE_METRICS_TOKEN>`, compared in constant
+    time. With no token configured nobody is: the endpoint is off."""
     token = settings.PHARE_METRICS_TOKEN
-    if token:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            return JsonResponse({"error": {"code": "not_found", "message": "Not found."}}, status=404)
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if not token or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    # 404, not 401: to anyone without the token (or when it is off) the endpoint does not exist.
+    if not metrics_authorised(request):
+        return _no_store(error_response(PhareError("not_found")))
     body = ops_metrics.render([ModerationQueueCollector(), CeleryQueueCollector()])
     return _no_store(HttpResponse(body, content_type=ops_metrics.CONTENT_TYPE))
 

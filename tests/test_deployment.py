@@ -59,8 +59,9 @@ def test_compose_has_the_production_topology_and_only_known_variables():
     assert flags[flags.index("--ws-per-message-deflate") + 1] == "false"
     assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
     assert "beat" in services["beat"]["command"]
-    # uvicorn's own, and prometheus-client's multiprocess directory (docs/operations.md)
-    known = _settings_env_names() | {"FORWARDED_ALLOW_IPS", "PROMETHEUS_MULTIPROC_DIR"}
+    # prometheus-client's multiprocess directory (docs/operations.md); no uvicorn variable:
+    # FORWARDED_ALLOW_IPS is not how Phare decides client addresses (config/edge.py).
+    known = _settings_env_names() | {"PROMETHEUS_MULTIPROC_DIR"}
     for name in ("web", "worker", "beat"):
         env = services[name]["environment"]
         assert set(env) <= known, set(env) - known
@@ -82,3 +83,69 @@ def test_compose_worker_consumes_every_routed_queue():
             queues |= set(command[command.index("-Q") + 1].split(","))
     routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
     assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} <= queues
+
+
+# --- Proxies: one rule for the client address (config/edge.py, docs/operations.md §2) -----------
+
+SERVER_FLAGS = ["--ws", "websockets-sansio", "--ws-max-size", "1048576", "--ws-per-message-deflate", "false",
+                "--no-proxy-headers", "--lifespan", "off"]
+
+
+def _dockerfile_cmd() -> list[str]:
+    return json.loads(re.search(r"^CMD (\[.*\])$", (ROOT / "Dockerfile").read_text(), re.M).group(1))
+
+
+def test_every_server_runs_without_uvicorns_proxy_headers():
+    # uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told not to (its default
+    # --proxy-headers with FORWARDED_ALLOW_IPS=127.0.0.1): that would be a second rule.
+    cmd = _dockerfile_cmd()
+    assert cmd[cmd.index("--ws"):] == SERVER_FLAGS
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert compose["services"]["web"]["command"] == cmd
+    readme = (ROOT / "README.md").read_text().replace("\\\n", " ")
+    by_hand = [line for line in readme.splitlines() if "uvicorn config.asgi:application" in line]
+    assert len(by_hand) == 2
+    makefile = [line for line in (ROOT / "Makefile").read_text().splitlines()
+                if "uvicorn config.asgi:application" in line]
+    assert makefile
+    for line in by_hand + makefile:
+        assert "--no-proxy-headers" in line.split() and "--proxy-headers" not in line.split(), line
+        assert "--forwarded-allow-ips" not in line
+    # The servers the tests start, as production runs them.
+    for path in ("tests/integration/conftest.py", "tests/e2e/conftest.py", "bench/fanout.py"):
+        source = (ROOT / path).read_text()
+        assert '"--no-proxy-headers"' in source and '"--proxy-headers"' not in source, path
+    for path in ("Dockerfile", "docker-compose.yml", "Makefile", "README.md"):
+        assert "FORWARDED_ALLOW_IPS" not in (ROOT / path).read_text(), path
+
+
+def test_compose_trusts_only_its_own_proxy_address_never_a_wildcard():
+    import ipaddress
+
+    from config.edge import trusted_networks
+
+    text = (ROOT / "docker-compose.yml").read_text()
+    compose = yaml.safe_load(text)
+    for service in compose["services"].values():
+        for name, value in (service.get("environment") or {}).items():
+            assert "*" not in str(value), (name, value)
+    trusted = compose["services"]["web"]["environment"]["PHARE_TRUSTED_PROXIES"]
+    default = re.fullmatch(r"\$\{PHARE_TRUSTED_PROXIES:-([^}]*)\}", trusted).group(1)
+    networks = trusted_networks(tuple(default.split(",")))
+    # The host's reverse proxy reaches `web` from the gateway of compose's fixed subnet.
+    ipam = compose["networks"]["default"]["ipam"]["config"][0]
+    subnet = ipaddress.ip_network(ipam["subnet"])
+    assert [str(n) for n in networks] == [ipam["gateway"] + "/32"]
+    assert ipaddress.ip_address(ipam["gateway"]) in subnet
+
+
+def test_a_wildcard_or_malformed_trusted_proxy_refuses_to_start():
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
+    for value in ("*", "proxy.internal", "10.0.0.1,::/0"):
+        # The ASGI application checks the setting when it is built, before serving anything.
+        app = subprocess.run([sys.executable, "-c", "import config.asgi"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=120, env=dict(env, DEBUG="1", PHARE_TRUSTED_PROXIES=value))
+        assert app.returncode != 0 and "PHARE_TRUSTED_PROXIES" in app.stderr, (value, app.stderr[-500:])
+    ok = subprocess.run([sys.executable, "-c", "import config.asgi"], cwd=ROOT, capture_output=True, text=True,
+                        timeout=120, env=dict(env, DEBUG="1", PHARE_TRUSTED_PROXIES="172.29.254.1, 10.8.0.0/16"))
+    assert ok.returncode == 0, ok.stderr[-500:]

@@ -171,6 +171,6 @@ def test_grantrole_command(make_user):
     make_user(AgeBand.ADULT, "Mod")
     call_command("grantrole", "mod", "moderator")
     call_command("grantrole", "Mod", "operator")
-    user = User.objects.get(pseudonym_key="mod")
+    user = User.objects.get(pseudonym="Mod")
     assert user.roles == ["moderator", "operator"] and user.is_staff
     assert user.has_perm("chat.change_room")

@@ -141,14 +141,16 @@ def test_signups_per_ip_answer_429_with_retry_after():
     assert signup(Client(), "from_elsewhere", ip="203.0.113.9").status_code == 201
 
 
-def test_failed_logins_per_pseudonym_are_limited_but_not_successful_ones(make_user):
+def test_failed_logins_per_pseudonym_and_address_are_limited(make_user):
     set_rate("login_account", 3, 900)
     make_user(pseudonym="target_acc")
     for _ in range(3):
         assert login(Client(), "target_acc", "wrong password", ip="203.0.113.1").status_code == 401
-    response = login(Client(), "Target_Acc", "correct horse battery", ip="203.0.113.2")
+    response = login(Client(), "Target_Acc", "correct horse battery", ip="203.0.113.1")
     assert response.status_code == 429 and response.json()["error"]["reason"] == "login_account"
     assert "Retry-After" in response
+    # The owner, from another address, is not locked out by those failures.
+    assert login(Client(), "target_acc", "correct horse battery", ip="203.0.113.2").status_code == 200
 
 
 def test_successful_logins_do_not_count_against_the_account(make_user):

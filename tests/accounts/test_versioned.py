@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from unittest import mock
 
+import pytest
 import redis
 
 from accounts.versioned import VersionedPolicy
@@ -49,3 +50,21 @@ def test_an_unreachable_cache_keeps_the_copy_in_hand():
         policy.bump()  # logged, and this process reloads from the database
     with mock.patch("accounts.versioned.cache.get", side_effect=redis.ConnectionError("down")):
         assert policy.get()["built"] == 2
+
+
+@pytest.mark.django_db
+def test_a_bump_inside_a_transaction_is_repeated_after_commit(django_capture_on_commit_callbacks):
+    """A process that reloads between the bump and the commit reads the rows as they were,
+    under the new version: the version moves again at commit so that it reloads once more."""
+    from django.core.cache import cache
+
+    load, loads = counting_loader()
+    policy = VersionedPolicy("test:versioned:d", load, recheck=0.0)
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        policy.bump()
+    version_before_commit = cache.get("test:versioned:d")
+    stale = policy.get()  # what another process would load before the commit
+    for callback in after_commit:
+        callback()
+    assert cache.get("test:versioned:d") == version_before_commit + 1
+    assert policy.get() is not stale

@@ -17,7 +17,8 @@ async def test_adult_cannot_open_dm_with_minor(make_user, ws_client):
     client = await ws_client(grown)
     for to in (str(teen.pk), teen.pseudonym):
         answer = await client.request("dm.open", to=to, body="salut")
-        assert answer["type"] == "error" and answer["error"]["code"] == "contact_not_allowed"
+        # The same answer as for an account that does not exist (docs/protocol.md).
+        assert answer["type"] == "error" and answer["error"]["code"] == "not_found"
     assert await teen_socket.no_event()
     assert not await sync_to_async(Conversation.objects.exists)()
     await client.close(), await teen_socket.close()
@@ -27,7 +28,7 @@ async def test_minor_cannot_open_dm_with_adult(make_user, ws_client):
     teen, grown = await users(make_user, AgeBand.OLDER_TEEN, AgeBand.ADULT)
     client = await ws_client(teen)
     answer = await client.request("dm.open", to=str(grown.pk), body="salut")
-    assert answer["error"]["code"] == "contact_not_allowed"
+    assert answer["error"]["code"] == "not_found"
     await client.close()
 
 
@@ -68,7 +69,7 @@ async def test_declined_request_cannot_be_sent_again(make_user, ws_client):
     assert declined["conversation"]["state"] == "declined"
     assert (await a.next_event())["type"] == "dm.declined"
     answer = await a.request("dm.open", to=str(ben.pk), body="please")
-    assert answer["error"]["code"] == "contact_not_allowed"
+    assert answer["error"]["code"] == "not_found"
     await a.close(), await b.close()
 
 
@@ -109,7 +110,7 @@ async def test_minors_default_policy_needs_a_shared_room(make_user, minors_room,
     tom, lea = await users(make_user, AgeBand.YOUNG_TEEN, AgeBand.OLDER_TEEN)
     t = await ws_client(tom)
     answer = await t.request("dm.open", to=str(lea.pk), body="salut")
-    assert answer["error"]["code"] == "contact_not_allowed"
+    assert answer["error"]["code"] == "not_found"
     await sync_to_async(Membership.objects.create)(room=minors_room, user=tom)
     await sync_to_async(Membership.objects.create)(room=minors_room, user=lea)
     answer = await t.request("dm.open", to=str(lea.pk), body="salut")
@@ -122,7 +123,7 @@ async def test_dm_policy_nobody_refuses_every_request(make_user, ws_client):
     ben.dm_policy = "nobody"
     await sync_to_async(ben.save)()
     a = await ws_client(ann)
-    assert (await a.request("dm.open", to=str(ben.pk), body="hi"))["error"]["code"] == "contact_not_allowed"
+    assert (await a.request("dm.open", to=str(ben.pk), body="hi"))["error"]["code"] == "not_found"
     await a.close()
 
 

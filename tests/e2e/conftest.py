@@ -192,7 +192,7 @@ def phare_server(e2e_env, tmp_path_factory) -> Iterator[LiveServer]:
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
          "--port", str(port), "--ws", "websockets-sansio", "--ws-max-size", "1048576",
-         "--ws-per-message-deflate", "false", "--lifespan", "off"],
+         "--ws-per-message-deflate", "false", "--no-proxy-headers", "--lifespan", "off"],
         cwd=ROOT, env=e2e_env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,
     )
     server = Process("uvicorn", process, log_path)
@@ -321,7 +321,7 @@ def make_established(person: Person, *, days: int = 30) -> None:
     person.server.manage(
         "shell", "-c",
         "import datetime as dt; from django.utils import timezone; from accounts.models import User; "
-        f"n = User.objects.filter(pseudonym_key={pseudonym.casefold()!r})"
+        f"n = User.objects.filter(pseudonym={pseudonym!r})"
         f".update(date_joined=timezone.now() - dt.timedelta(days={days})); assert n == 1",
     )
     person.page.reload()

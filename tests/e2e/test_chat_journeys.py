@@ -138,14 +138,15 @@ def test_adult_can_neither_find_nor_contact_a_teenager(open_browser, phare_serve
     )
     assert answer["type"] == "error" and answer["error"]["code"] == "not_found"
 
-    # Writing to the teenager by pseudonym is refused with a plain sentence, nothing technical.
+    # Writing to the teenager by pseudonym is refused with a plain sentence, nothing technical,
+    # and the same as for a pseudonym nobody has (issue 20: no telling who is a minor).
     adult.page.get_by_role("button", name="New private message").click()
     dialog = adult.page.locator("#dm-dialog")
     dialog.get_by_label("Pseudonym of the person").fill(teen_pseudonym)
     dialog.get_by_label("Message").fill("Bonjour, on peut discuter ?")
     dialog.get_by_role("button", name="Send request").click()
     error = dialog.locator("#dm-error")
-    expect(error).to_have_text("You cannot contact this person.")
+    expect(error).to_have_text("Not found. It may not exist, or it is not open to you.")
     adult.shot("adult-cannot-contact-teen")
     dialog.get_by_role("button", name="Cancel").click()
     expect(adult.page.locator("#request-list button")).to_have_count(0)

@@ -110,9 +110,19 @@ def test_report_removal_notice_and_appeal(open_browser, phare_server, celery_wor
     expect(panel.get_by_role("button", name="Send my appeal")).to_be_hidden()
     author.shot("appeal-sent")
 
-    # The appeal reaches the console's list of pending appeals.
+    # The appeal reaches the console's list of pending appeals: for the moderator who decided,
+    # as assigned to another moderator (nobody decides an appeal of their own decision); for a
+    # colleague, with its text.
     moderator.page.goto(phare_server.url + "/moderation/")
-    expect(moderator.page.locator("#appeals li").filter(has_text="ironie entre amis")).to_be_visible()
-    moderator.shot("console-appeal-pending")
-    assert audit(moderator.page) == [], "console: queue and appeals"
+    appeals = moderator.page.locator("#appeals")
+    expect(appeals).to_contain_text("Assigned to another moderator")
+    expect(appeals).not_to_contain_text("ironie entre amis")
+    colleague = open_browser(unique("mod2"))
+    sign_up(colleague, age=45)
+    phare_server.manage("grantrole", colleague.pseudonym, "moderator")
+    colleague.page.goto(phare_server.url + "/moderation/")
+    expect(colleague.page.locator("#appeals li").filter(has_text="ironie entre amis")).to_be_visible()
+    colleague.shot("console-appeal-pending")
+    assert audit(colleague.page) == [], "console: queue and appeals"
     assert author.page_errors == [] and reader.page_errors == [] and moderator.page_errors == []
+    assert colleague.page_errors == []

@@ -127,7 +127,7 @@ def start_asgi_server(env: dict[str, str], tmp_path: Path) -> AsgiServer:
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
          "--port", str(port), "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
-         "--lifespan", "off"],
+         "--no-proxy-headers", "--lifespan", "off"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30

@@ -139,7 +139,7 @@ def test_journey_report_remove_notice_appeal_reverse(asgi_servers, service_env, 
     async def scenario() -> None:
         async with websockets.connect(first.ws, additional_headers=alice.ws_headers()) as a, \
                 websockets.connect(second.ws, additional_headers=bob.ws_headers()) as b, \
-                websockets.connect(second.ws, additional_headers=mod1.ws_headers()) as m:
+                websockets.connect(first.ws, additional_headers=mod1.ws_headers()) as m:
             assert (await ws_request(a, {"type": "room.join", "id": "1", "room": "journey"}))["type"] == "ack"
             assert (await ws_request(b, {"type": "room.join", "id": "1", "room": "journey"}))["type"] == "ack"
             sent = await ws_request(a, {"type": "room.send", "id": "2", "room": "journey", "body": "une phrase limite"})

@@ -22,6 +22,8 @@ pytestmark = pytest.mark.integration
 
 PASSWORD_A = "tangerine-harbour-47-quietly"
 PASSWORD_B = "lantern-orchid-93-softly"
+# /metrics answers only this bearer token (PHARE_METRICS_TOKEN); the worker's port ignores it.
+METRICS_TOKEN = "prometheus-scrape-token-0123456789"
 
 
 def adult_birthdate() -> str:
@@ -126,7 +128,8 @@ async def _request(ws, frame: dict) -> dict:
 
 
 def scrape(base: str) -> str:
-    with urllib.request.urlopen(base + "/metrics", timeout=10) as response:
+    request = urllib.request.Request(base + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
         return response.read().decode()
 
 
@@ -141,7 +144,7 @@ def test_journey_metrics_add_up_across_processes_and_logs_hold_no_text_password_
         service_env, tmp_path: Path):
     prom_dir = tmp_path / "prometheus"
     prom_dir.mkdir()
-    env = dict(service_env, PROMETHEUS_MULTIPROC_DIR=str(prom_dir), LOG_LEVEL="INFO")
+    env = dict(service_env, PROMETHEUS_MULTIPROC_DIR=str(prom_dir), LOG_LEVEL="INFO", PHARE_METRICS_TOKEN=METRICS_TOKEN)
     manage(env, "createroom", "--slug", "ops-lobby", "--name", "Ops lobby", "--audience", "adults")
     first, second = start_asgi_server(env, tmp_path), start_asgi_server(env, tmp_path)
     room_text = "the-violet-submarine-sings-at-dawn"

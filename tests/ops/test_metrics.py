@@ -19,7 +19,7 @@ def sample(name: str, labels: dict | None = None) -> float:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
-async def test_metrics_count_a_delivered_and_a_blocked_message(make_user, minors_room, ws_client):
+async def test_metrics_count_a_delivered_and_a_blocked_message(make_user, minors_room, ws_client, settings):
     tom = await sync_to_async(make_user)(AgeBand.YOUNG_TEEN, "tom_k")
     lea = await sync_to_async(make_user)(AgeBand.YOUNG_TEEN, "lea_b")
     delivered = {"context": "room", "outcome": "delivered"}
@@ -45,7 +45,9 @@ async def test_metrics_count_a_delivered_and_a_blocked_message(make_user, minors
     assert sample("phare_verdict_reasons_total", phone_reason) == before[3] + 1
     assert sample("phare_refusals_total", {"channel": "ws", "code": "blocked_by_policy"}) >= 1
 
-    text = (await sync_to_async(lambda: Client().get("/metrics"))()).content.decode()
+    settings.PHARE_METRICS_TOKEN = "scrape-token-for-this-test"  # /metrics is off without one
+    scrape = Client(HTTP_AUTHORIZATION="Bearer scrape-token-for-this-test")
+    text = (await sync_to_async(lambda: scrape.get("/metrics"))()).content.decode()
     assert 'phare_messages_total{context="room",outcome="blocked"}' in text
     assert 'phare_verdict_reasons_total{context="room",decision="block",reason="contact_phone"}' in text
     await t.close(), await l.close()

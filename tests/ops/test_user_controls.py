@@ -44,7 +44,8 @@ def test_blocked_user_cannot_send_a_request_even_without_a_previous_conversation
 
     with pytest.raises(PhareError) as refused:
         chat_services.open_conversation(sender=bob, to="alice", body="Coucou")
-    assert refused.value.code == "contact_not_allowed"
+    # As for an account that does not exist: the blocked person is not told.
+    assert refused.value.code == "not_found"
 
 
 def test_unblock_and_unmute_answer_404_when_there_was_nothing(make_user):

@@ -19,7 +19,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            room = services.create_room(
+            room = services.add_room(
+                actor=None,
                 slug=options["slug"], name=options["name"], audience=options["audience"],
                 min_assurance=options["min_assurance"], description=options["description"],
                 slow_mode_seconds=options["slow_mode"], max_message_length=options["max_length"],

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from chat.models import Room
-from chat.services import create_room
+from chat.services import add_room
 
 # A few rooms so that a fresh local server has somewhere to talk. Idempotent.
 # Levels follow docs/age-assurance.md: `estimated` for minors' rooms, `verified` for adults'
@@ -25,6 +25,6 @@ class Command(BaseCommand):
         created = 0
         for spec in DEMO_ROOMS:
             if not Room.objects.filter(slug=spec["slug"]).exists():
-                create_room(**spec)
+                add_room(actor=None, **spec)
                 created += 1
         self.stdout.write(f"{created} demo room(s) created.")

@@ -207,7 +207,9 @@
       state.pending.clear();
       if (state.socket !== socket) return;
       if (event.code === 4001) { showAuth(); return; }
-      if (event.code === 4003) { showStatus(ERROR_TEXT.suspended, "error"); return; }
+      // Suspended or banned: the decision's notice (sent as the socket closed) is read over
+      // HTTP, which still serves notices and appeals to the account.
+      if (event.code === 4003) { showStatus(ERROR_TEXT.suspended, "error"); loadNotices(); return; }
       if (event.code === 4008) {
         showStatus(gettext("Too many messages too fast: the connection was paused. Reconnecting in a moment…"), "error");
         state.reconnectDelay = Math.max(state.reconnectDelay, 5000);

@@ -88,7 +88,23 @@
     rows.forEach(function (row) { table.appendChild(row); });
   }
 
-  function updateCase(caseData) {
+  function isRecused(caseData, recused) {
+    // A case this moderator has a conflict of interest in: the server's list sends it masked
+    // (conflict_of_interest), the live events name the moderators concerned (recused).
+    return caseData.conflict_of_interest === true || (recused || []).indexOf(body.dataset.me) !== -1;
+  }
+
+  function maskRow(row) {
+    // No claim, no selection for bulk decisions, no link to the evidence.
+    row.querySelectorAll("td").forEach(function (td) {
+      if (td.querySelector("input, button, a")) { td.textContent = ""; }
+    });
+    ["category", "subject", "reports"].forEach(function (cls) { cell(row, cls, "–"); });
+    cell(row, "assigned", _("Assigned to another moderator"));
+    row.classList.add("recused");
+  }
+
+  function updateCase(caseData, recused) {
     var detail = document.getElementById("case");
     if (detail && detail.dataset.case === caseData.id) {
       var status = detail.querySelector(".status");
@@ -103,6 +119,14 @@
       return;
     }
     row.dataset.due = caseData.sla_due_at || "";
+    if (isRecused(caseData, recused)) {
+      cell(row, "priority", String(caseData.priority));
+      cell(row, "due", caseData.sla_due_at || "–");
+      cell(row, "status", caseData.status);
+      maskRow(row);
+      sortQueue();
+      return;
+    }
     cell(row, "priority", String(caseData.priority));
     cell(row, "category", caseData.category + (caseData.minors_involved ? " · " + _("minors") : ""));
     var subject = caseData.subject || {};
@@ -164,6 +188,19 @@
     }
   }
 
+  /* --- Child-safety reports: at the top of the queue at once, and said aloud ----------- */
+
+  function childSafetyAlert(data) {
+    var caseData = data.case || {};
+    if (isRecused(caseData, data.recused)) { updateCase(caseData, data.recused); return; }
+    var p = alertBox(_("Child-safety report: case") + " " + caseData.id + " ");
+    var link = document.createElement("a");
+    link.href = "/moderation/cases/" + encodeURIComponent(caseData.id) + "/";
+    link.textContent = _("Open");
+    p.appendChild(link);
+    updateCase(caseData, data.recused);
+  }
+
   /* --- Live updates ------------------------------------------------------------------- */
 
   function connect() {
@@ -178,8 +215,9 @@
     socket.addEventListener("message", function (event) {
       var data;
       try { data = JSON.parse(event.data); } catch (e) { return; }
-      if (data.type === "moderation.case") { updateCase(data.case); }
-      else if (data.type === "moderation.sla_breach") { updateCase(data.case); breach(data.case.id); }
+      if (data.type === "moderation.case") { updateCase(data.case, data.recused); }
+      else if (data.type === "moderation.sla_breach") { updateCase(data.case, data.recused); breach(data.case.id); }
+      else if (data.type === "moderation.alert" && data.kind === "child_safety_report") { childSafetyAlert(data); }
       else if (data.type === "moderation.appeal") { alertBox(_("New appeal on case") + " " + data.appeal.case); }
       else if (data.type === "moderation.alert") { roomAlert(data); }
     });
