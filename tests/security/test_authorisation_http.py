@@ -54,14 +54,16 @@ MATRIX: dict[str, Entry] = {
     "api/v1/accounts/logout": Entry(("POST",)),
     "healthz": Entry(("GET",)),
     "readyz": Entry(("GET",)),
-    "metrics": Entry(("GET",)),
+    # Off unless the operator set PHARE_METRICS_TOKEN (none here), then for that token only.
+    "metrics": Entry(("GET",), deny=ALL),
     "safety/": Entry(("GET",)),
     "terms/": Entry(("GET",)),
     "terms/simple/": Entry(("GET",)),
     "api/v1/terms": Entry(("GET",)),
     "i18n/setlang/": Entry(("POST",)),
     "jsi18n/": Entry(("GET",)),
-    # Reports: visitors may report child-safety concerns; a report is readable by its reporter only.
+    # Reports: visitors see nothing, so they may report nothing (401); a report is readable by
+    # its reporter only.
     "api/v1/reports": Entry(("POST",), body={"target": {"user": "{adult_user}"}, "category": "spam",
                                             "details": "x", "good_faith": True}),
     "api/v1/reports/{report_id}": Entry(("GET",), foreign={"report_id": "report"}),
