@@ -13,5 +13,5 @@ RUN useradd --system --uid 1000 phare && chown -R phare /app
 USER phare
 EXPOSE 8000
 # --no-proxy-headers: Phare itself decides the client address, trusting only PHARE_TRUSTED_PROXIES
-# (config/edge.py); uvicorn's own handling would trust 127.0.0.1 by default.
+# (core/edge.py); uvicorn's own handling would trust 127.0.0.1 by default.
 CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets-sansio", "--ws-max-size", "1048576", "--ws-per-message-deflate", "false", "--no-proxy-headers", "--lifespan", "off"]

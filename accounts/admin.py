@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services, throttling
 from accounts.admin_site import ReadOnlyAdmin
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import AbusePolicy, ConnectionLog, ContactRule, RateLimitRule, User, UserBlock
 from accounts.permissions import has_role
 from accounts.policies import NEVER_IN_CONTACT

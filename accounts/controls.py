@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import AgeBand, ConnectionLog, User, UserBlock, UserMute
 from accounts.policies import audience_bands, may_contact
 from accounts.representations import iso, own_user, public_user

@@ -7,8 +7,8 @@ import json
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from accounts import controls
-from accounts.errors import PhareError
-from accounts.http import api_view, json_body
+from core.errors import PhareError
+from core.http import api_view, json_body
 
 
 def _target(request: HttpRequest) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.errors import PhareError
+from core.errors import PhareError
 
 # Role name → the account's field that grants it (accounts.services.grant_role sets them).
 ROLE_FIELDS = {"moderator": "is_moderator", "operator": "is_operator", "legal": "is_legal"}

@@ -2,13 +2,13 @@
 
 Safe default in code (minors only with minors, adults only with adults); operators may
 override pairs in the admin (`ContactRule`). The matrix is cached in process and
-reloaded when an operator changes a rule (accounts.versioned).
+reloaded when an operator changes a rule (core.versioned).
 """
 
 from __future__ import annotations
 
 from accounts.models import MINOR_BANDS, AgeBand, ContactRule
-from accounts.versioned import VersionedPolicy
+from core.versioned import VersionedPolicy
 
 CONTACT_VERSION_KEY = "policy:contact:version"
 

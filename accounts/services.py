@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
 from accounts import throttling
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.age_assurance.base import AssuranceResult
 from accounts.models import ASSURANCE_ORDER, AgeBand, ConnectionLog, ContactRule, DmPolicy, User
 from accounts.permissions import ROLE_FIELDS, has_role, in_good_standing
@@ -131,7 +131,7 @@ def check_credentials(*, pseudonym: str, password: str) -> User:
     if user is None or user.deleted_at is not None:
         raise PhareError("invalid_credentials")
     # A suspended or banned account may sign in: its session reaches only what it needs to
-    # read its statements of reasons and appeal (accounts.http.api_view's `while_suspended`).
+    # read its statements of reasons and appeal (core.http.api_view's `while_suspended`).
     refresh_age_band(user=user)
     return user
 

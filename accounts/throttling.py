@@ -45,10 +45,10 @@ from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import get_usage
 
 from accounts import permissions
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import AbusePolicy, RateLimitRule
 from accounts.pseudonyms import pseudonym_key
-from accounts.versioned import VersionedPolicy
+from core.versioned import VersionedPolicy
 
 logger = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from accounts.age_assurance.base import AssuranceError
 from accounts.age_assurance.flow import complete_assurance
 from accounts.age_assurance.nonces import issue_nonce
 from accounts.age_assurance.registry import get_provider, get_providers
-from accounts.errors import PhareError
-from accounts.http import api_view, client_ip, error_response, json_body, string_field
+from core.errors import PhareError
+from core.http import api_view, client_ip, error_response, json_body, string_field
 from accounts.models import ConnectionLog
 from accounts.representations import iso, own_user
 from accounts.throttling import limit_login, rate_limit

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_site import ReadOnlyAdmin
-from accounts.errors import PhareError
+from core.errors import PhareError
 from chat import protection, services
 from chat.models import Membership, Room
 

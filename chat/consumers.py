@@ -25,7 +25,7 @@ from accounts import controls as account_controls
 from accounts import permissions
 from accounts import services as account_services
 from accounts import throttling
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import ConnectionLog, User
 from chat import events, posting, protection, services, watcher
 from chat.fanout import DirectWriter

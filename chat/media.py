@@ -43,7 +43,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from accounts import permissions
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import User
 from accounts.policies import may_contact
 from chat import events, protection

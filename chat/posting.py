@@ -31,7 +31,7 @@ from django.conf import settings
 from django.db import connections
 
 from accounts import throttling
-from accounts.errors import PhareError
+from core.errors import PhareError
 from chat import events, loopdb, services
 from chat.models import Message
 from moderation import gate

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions, throttling
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import User
 from chat import events
 from chat.models import Room

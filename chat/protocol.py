@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from accounts.errors import PhareError
-from accounts.http import storable as _storable
+from core.errors import PhareError
+from core.http import storable as _storable
 
 MAX_ID_LENGTH = 64
 

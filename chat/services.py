@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 
 from accounts.age_assurance.registry import providers_satisfying
 from accounts import throttling
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import ASSURANCE_ORDER, DmPolicy, User, UserBlock
 from accounts.policies import audience_bands, may_contact
 from accounts.services import require_reassurance

@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 
-from accounts.errors import PhareError
-from accounts.http import api_view
+from core.errors import PhareError
+from core.http import api_view
 from chat import media
 
 # Multipart framing and the two small text fields on top of the image itself.

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from accounts.http import api_view
+from core.http import api_view
 from chat import services
 from chat.representations import room_repr
 

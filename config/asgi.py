@@ -14,7 +14,7 @@ from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from chat.consumers import ChatConsumer  # noqa: E402
-from config.edge import OriginValidator, ProxyHeadersMiddleware  # noqa: E402
+from core.edge import OriginValidator, ProxyHeadersMiddleware  # noqa: E402
 from config.runtime import tune_garbage_collector  # noqa: E402
 
 
@@ -35,7 +35,7 @@ class KeepServerSend:
 
 
 # Outermost: the client's address (and scheme) is decided once, for HTTP and WebSocket alike,
-# from the TCP peer and a trusted proxy's headers (config/edge.py); the Origin check compares
+# from the TCP peer and a trusted proxy's headers (core/edge.py); the Origin check compares
 # scheme, host and port.
 application = ProxyHeadersMiddleware(ProtocolTypeRouter(
     {

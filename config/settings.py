@@ -69,7 +69,7 @@ SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: IP addresses or
-# networks, comma-separated; empty = nobody's; "*" is refused (config/edge.py).
+# networks, comma-separated; empty = nobody's; "*" is refused (core/edge.py).
 PHARE_TRUSTED_PROXIES = env_list("PHARE_TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "core",
     "accounts",
     "chat",
     "moderation",
@@ -100,7 +101,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy (no inline scripts) and Permissions-Policy (docs/security.md).
-    "accounts.security.SecurityHeadersMiddleware",
+    "core.security.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -363,8 +364,8 @@ PHARE_SERVICE_ID = env_str("PHARE_SERVICE_ID", "phare")
 # The numbers are operator policy in the admin; these settings only wire the machinery.
 INSTALLED_APPS += ["django_ratelimit"]
 RATELIMIT_USE_CACHE = "default"
-# The address config/edge.py decided (django-ratelimit would raise on an odd REMOTE_ADDR).
-RATELIMIT_IP_META_KEY = "accounts.http.rate_limit_ip"
+# The address core/edge.py decided (django-ratelimit would raise on an odd REMOTE_ADDR).
+RATELIMIT_IP_META_KEY = "core.http.rate_limit_ip"
 # django-ratelimit lists only django-redis as "supported"; Django's own RedisCache is as
 # atomic (SET NX for add, INCR for incr), so its warning is silenced. Its error about the
 # local-memory cache applies to the embedded default only, which is one process by design.

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
 from accounts.admin_site import ReadOnlyAdmin
-from accounts.errors import PhareError
+from core.errors import PhareError
 from moderation import services
 from moderation.models import Appeal, AuditEntry, Case, Decision, Notice, Referral, Report, TrustedFlagger
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from accounts import permissions
-from accounts.errors import PhareError
+from core.errors import PhareError
 from chat import protection
 from moderation import rules, selectors, services
 from moderation.representations import case_repr

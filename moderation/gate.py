@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import translation
 
-from accounts.versioned import VersionedPolicy
+from core.versioned import VersionedPolicy
 from moderation.models import AllowedTerm, Flag, ScreeningPolicy, ScreeningTerm
 from moderation.policy import (
     PolicyConfig,

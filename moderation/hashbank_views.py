@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from accounts.http import api_view, json_body, string_field
+from core.http import api_view, json_body, string_field
 from moderation import hashbanks
 
 

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts import permissions
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import User
 from moderation.audit import record_audit
 from moderation.models import BankedHash, HashBank

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import PhareError
+from core.errors import PhareError
 from chat.models import Upload
 from moderation import hashbanks
 from moderation.audit import record_audit

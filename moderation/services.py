@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts import permissions
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import User
 from accounts.services import language_of
 from chat import events

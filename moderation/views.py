@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 
 from accounts import permissions
-from accounts.http import api_view, client_ip, json_body, string_field
+from core.http import api_view, client_ip, json_body, string_field
 from accounts.throttling import rate_limit
 from chat.representations import room_repr
 from moderation import selectors, services

@@ -12,8 +12,8 @@ from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 
-from accounts.errors import PhareError
-from accounts.http import error_response
+from core.errors import PhareError
+from core.http import error_response
 from ops import metrics as ops_metrics
 from ops import terms
 from ops.collectors import CeleryQueueCollector, ModerationQueueCollector

@@ -60,7 +60,7 @@ def test_compose_has_the_production_topology_and_only_known_variables():
     assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
     assert "beat" in services["beat"]["command"]
     # prometheus-client's multiprocess directory (docs/operations.md); no uvicorn variable:
-    # FORWARDED_ALLOW_IPS is not how Phare decides client addresses (config/edge.py).
+    # FORWARDED_ALLOW_IPS is not how Phare decides client addresses (core/edge.py).
     known = _settings_env_names() | {"PROMETHEUS_MULTIPROC_DIR"}
     for name in ("web", "worker", "beat"):
         env = services[name]["environment"]
@@ -85,7 +85,7 @@ def test_compose_worker_consumes_every_routed_queue():
     assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} <= queues
 
 
-# --- Proxies: one rule for the client address (config/edge.py, docs/operations.md §2) -----------
+# --- Proxies: one rule for the client address (core/edge.py, docs/operations.md §2) -----------
 
 SERVER_FLAGS = ["--ws", "websockets-sansio", "--ws-max-size", "1048576", "--ws-per-message-deflate", "false",
                 "--no-proxy-headers", "--lifespan", "off"]
@@ -122,7 +122,7 @@ def test_every_server_runs_without_uvicorns_proxy_headers():
 def test_compose_trusts_only_its_own_proxy_address_never_a_wildcard():
     import ipaddress
 
-    from config.edge import trusted_networks
+    from core.edge import trusted_networks
 
     text = (ROOT / "docker-compose.yml").read_text()
     compose = yaml.safe_load(text)

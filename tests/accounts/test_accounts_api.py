@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts import services
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import AgeBand, ConnectionLog, User
 from tests.conftest import birthdate_for_age
 

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accounts import throttling
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import RateLimitRule
 from chat import posting
 from chat import services as chat_services

@@ -17,7 +17,7 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from accounts import throttling
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import AbusePolicy, RateLimitRule
 from chat import protection
 from chat import services as chat_services

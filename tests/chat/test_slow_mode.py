@@ -5,7 +5,7 @@ import time
 import pytest
 from django.core.cache import cache
 
-from accounts.errors import PhareError
+from core.errors import PhareError
 from chat import services
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
-from accounts.errors import PhareError
+from core.errors import PhareError
 from moderation import services
 from moderation.models import Case, Report
 

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from PIL import Image
 
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import AgeBand, User
 from chat import media
 from chat.models import Message, Upload

@@ -164,7 +164,7 @@ def test_sla_breach_alerts_once(make_user):
 
 
 def test_reporter_with_many_unfounded_reports_is_slowed_down(make_user, settings):
-    from accounts.errors import PhareError
+    from core.errors import PhareError
 
     settings.PHARE_UNFOUNDED_REPORTS_BEFORE_SLOWDOWN = 2
     reporter = make_user(pseudonym="crier")

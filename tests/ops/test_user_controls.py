@@ -40,7 +40,7 @@ def test_block_over_http_ends_the_conversation_and_refuses_new_requests(make_use
 def test_blocked_user_cannot_send_a_request_even_without_a_previous_conversation(make_user):
     alice, bob = make_user(pseudonym="alice"), make_user(pseudonym="bob")
     assert post(api(alice), "/api/v1/me/blocks", {"user": str(bob.pk)}).status_code == 201
-    from accounts.errors import PhareError
+    from core.errors import PhareError
 
     with pytest.raises(PhareError) as refused:
         chat_services.open_conversation(sender=bob, to="alice", body="Coucou")

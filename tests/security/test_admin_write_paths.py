@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import AgeBand, ConnectionLog, ContactRule, DmPolicy, User, UserBlock
 from accounts.policies import CONTACT_VERSION_KEY
 from accounts.services import change_role

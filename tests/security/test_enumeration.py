@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts import controls
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import AgeBand, UserBlock
 from accounts.services import delete_account
 from chat import services as chat_services

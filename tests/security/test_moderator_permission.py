@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts import services as account_services
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import AgeBand, User
 from chat import events, media, protection, watcher
 from chat.models import Upload

@@ -1,5 +1,5 @@
 """X-Forwarded-For is believed only from PHARE_TRUSTED_PROXIES, over HTTP and WebSocket alike;
-a malformed value is ignored, never a 500 (config/edge.py, docs/operations.md §2).
+a malformed value is ignored, never a 500 (core/edge.py, docs/operations.md §2).
 
 The HTTP and WebSocket tests drive the real ASGI application (config.asgi) with the TCP peer
 in the scope, as uvicorn gives it with --no-proxy-headers; Django's test Client would skip the
@@ -17,7 +17,7 @@ from django.test import Client
 
 from accounts import throttling
 from accounts.models import ConnectionLog, RateLimitRule
-from config.edge import client_address, parse_ip, trusted_networks
+from core.edge import client_address, parse_ip, trusted_networks
 
 PROXY = "198.51.100.7"       # the operator's reverse proxy
 STRANGER = "192.0.2.44"      # a client connecting directly, spoofing the header

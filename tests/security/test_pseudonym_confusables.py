@@ -13,7 +13,7 @@ from django.apps import apps
 from django.test import Client
 
 from accounts import services
-from accounts.errors import PhareError
+from core.errors import PhareError
 from accounts.models import AgeBand, User
 from accounts.pseudonyms import pseudonym_key
 from chat import services as chat_services

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from accounts.security import DEFAULT_CONTENT_SECURITY_POLICY
+from core.security import DEFAULT_CONTENT_SECURITY_POLICY
 from tests.conftest import connect_ws
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -214,7 +214,7 @@ def test_production_cookies_and_transport_are_locked_down():
     assert s["SECURE_SSL_REDIRECT"] is True
     assert s["SECURE_HSTS_SECONDS"] >= 31536000
     assert s["X_FRAME_OPTIONS"] == "DENY"
-    assert "accounts.security.SecurityHeadersMiddleware" in s["MIDDLEWARE"]
+    assert "core.security.SecurityHeadersMiddleware" in s["MIDDLEWARE"]
     assert "django.middleware.csrf.CsrfViewMiddleware" in s["MIDDLEWARE"]
 
 

@@ -1,4 +1,4 @@
-"""The WebSocket Origin must match an allowed origin in scheme, host and port (config/edge.py,
+"""The WebSocket Origin must match an allowed origin in scheme, host and port (core/edge.py,
 docs/operations.md §2): CSRF_TRUSTED_ORIGINS, https://<ALLOWED_HOSTS> on 443, or the socket's
 own origin (an ALLOWED_HOSTS name, the connection's scheme, the Host header's port)."""
 

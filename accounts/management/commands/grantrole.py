@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import services
-from accounts.errors import PhareError
+from core.errors import PhareError
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.errors import PhareError
+from core.errors import PhareError
 from chat import services
 
 

@@ -6,7 +6,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.errors import PhareError
+from core.errors import PhareError
 from moderation import hashbanks
 from moderation.models import BankedHash, HashBank
 

@@ -1,4 +1,4 @@
-"""accounts.versioned: operator policy cached per process, reloaded after a change."""
+"""core.versioned: operator policy cached per process, reloaded after a change."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 import redis
 
-from accounts.versioned import VersionedPolicy
+from core.versioned import VersionedPolicy
 
 
 def counting_loader():
@@ -44,11 +44,11 @@ def test_an_unreachable_cache_keeps_the_copy_in_hand():
     load, loads = counting_loader()
     policy = VersionedPolicy("test:versioned:c", load, recheck=0.0)
     first = policy.get()
-    with mock.patch("accounts.versioned.cache.get", side_effect=redis.ConnectionError("down")):
+    with mock.patch("core.versioned.cache.get", side_effect=redis.ConnectionError("down")):
         assert policy.get() is first
-    with mock.patch("accounts.versioned.cache.incr", side_effect=redis.ConnectionError("down")):
+    with mock.patch("core.versioned.cache.incr", side_effect=redis.ConnectionError("down")):
         policy.bump()  # logged, and this process reloads from the database
-    with mock.patch("accounts.versioned.cache.get", side_effect=redis.ConnectionError("down")):
+    with mock.patch("core.versioned.cache.get", side_effect=redis.ConnectionError("down")):
         assert policy.get()["built"] == 2
 
 

@@ -14,8 +14,8 @@ from typing import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from accounts.errors import PhareError
-from accounts.http import MAX_DECIMAL_DIGITS, error_response
+from core.errors import PhareError
+from core.http import MAX_DECIMAL_DIGITS, error_response
 
 DEFAULT_CONTENT_SECURITY_POLICY = "; ".join(
     [

@@ -8,8 +8,8 @@ from typing import Any, Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from accounts.errors import PhareError
-from config.edge import parse_ip
+from core.errors import PhareError
+from core.edge import parse_ip
 
 MAX_JSON_BODY_BYTES = 64 * 1024
 
@@ -109,7 +109,7 @@ def api_view(methods: set[str], *, login_required: bool = False, while_suspended
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address as config.edge decided it (REMOTE_ADDR comes from the ASGI
+    """The client's address as core.edge decided it (REMOTE_ADDR comes from the ASGI
     scope's `client`: the peer, or behind a trusted proxy its X-Forwarded-For), or None when
     there is no usable one. Never reads X-Forwarded-For itself; checked again here so that
     an odd value cannot reach a GenericIPAddressField (a 500)."""
