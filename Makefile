@@ -66,8 +66,9 @@ messages: setup
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 # Fan-out benchmark: S0 raw websockets, S1 plain Channels, S2 Phare, over loopback against
-# PostgreSQL (BENCH_DATABASE_URL) and Redis (db 7 and 8); rewrites docs/benchmarks.md.
-# BENCH_ARGS=--quick for a short trial; BENCH_NOTE="…" is printed next to the figures.
+# PostgreSQL (BENCH_DATABASE_URL) and Redis (db 7 and 8); rewrites the figures section of
+# docs/benchmarks.md and keeps the rest of the page. BENCH_ARGS=--quick for a short trial,
+# which writes nothing there; BENCH_NOTE="…" is printed next to the figures.
 bench: setup
 	$(PY) bench/fanout.py $(BENCH_ARGS)
 

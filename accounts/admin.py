@@ -1,4 +1,4 @@
-"""Admin for accounts. The admin is a write path like the console (issue 20): what it
+"""Admin for accounts. The admin is a write path like the console: what it
 changes goes through accounts.services, which audits and reloads the policy; what has its
 own path elsewhere (sanctions, blocks, sign-up, erasure) is read-only here."""
 

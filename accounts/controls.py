@@ -1,11 +1,11 @@
 """User controls: blocks, mutes, and a copy of one's personal data.
 
 Services (verb-first, keyword-only). What other apps must do when a control changes (end a
-conversation, tell the user's open sockets) is plugged in through settings hooks, because
-`accounts` depends on no other app of ours:
-- `PHARE_USER_CONTROL_HOOKS`: called with `user=`, `other=`, `action=` ("block", "unblock",
+conversation, tell the user's open sockets) they learn from accounts' signals, because
+`accounts` depends on no other app of ours (accounts/signals.py):
+- `user_control_changed`: sent with `user=`, `other=`, `action=` ("block", "unblock",
   "mute", "unmute") inside the transaction;
-- `PHARE_PERSONAL_DATA_EXPORTERS`: called with `user=`, each returns `{section: data}`.
+- `personal_data_requested`: sent with `user=`, each receiver returns `{section: data}`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.module_loading import import_string
 
+from accounts import signals
 from core.errors import PhareError
 from accounts.models import AgeBand, ConnectionLog, User, UserBlock, UserMute
 from accounts.policies import audience_bands, may_contact
@@ -59,9 +59,8 @@ def _other_user(*, user: User, target_id: str | int) -> User:
     return other
 
 
-def _run_hooks(*, user: User, other: User, action: str) -> None:
-    for hook in settings.PHARE_USER_CONTROL_HOOKS:
-        import_string(hook)(user=user, other=other, action=action)
+def _control_changed(*, user: User, other: User, action: str) -> None:
+    signals.user_control_changed.send(sender=User, user=user, other=other, action=action)
 
 
 def block_user(*, user: User, target_id: str | int) -> tuple[dict[str, Any], bool]:
@@ -73,7 +72,7 @@ def block_user(*, user: User, target_id: str | int) -> tuple[dict[str, Any], boo
     other = _other_user(user=user, target_id=target_id)
     with transaction.atomic():
         block, created = UserBlock.objects.get_or_create(blocker=user, blocked=other)
-        _run_hooks(user=user, other=other, action="block")
+        _control_changed(user=user, other=other, action="block")
     return {"user": public_user(other), "created_at": iso(block.created_at)}, created
 
 
@@ -86,7 +85,7 @@ def unblock_user(*, user: User, target_id: str | int) -> None:
         deleted, _ = UserBlock.objects.filter(blocker=user, blocked_id=pk).delete()
         if not deleted:
             raise _no_such_account()
-        _run_hooks(user=user, other=User.objects.get(pk=pk), action="unblock")
+        _control_changed(user=user, other=User.objects.get(pk=pk), action="unblock")
 
 
 def mute_user(*, user: User, target_id: str | int) -> tuple[dict[str, Any], bool]:
@@ -94,7 +93,7 @@ def mute_user(*, user: User, target_id: str | int) -> tuple[dict[str, Any], bool
     other = _other_user(user=user, target_id=target_id)
     with transaction.atomic():
         mute, created = UserMute.objects.get_or_create(muter=user, muted=other)
-        _run_hooks(user=user, other=other, action="mute")
+        _control_changed(user=user, other=other, action="mute")
     return {"user": public_user(other), "created_at": iso(mute.created_at)}, created
 
 
@@ -105,7 +104,7 @@ def unmute_user(*, user: User, target_id: str | int) -> None:
         deleted, _ = UserMute.objects.filter(muter=user, muted_id=pk).delete()
         if not deleted:
             raise _no_such_account()
-        _run_hooks(user=user, other=User.objects.get(pk=pk), action="unmute")
+        _control_changed(user=user, other=User.objects.get(pk=pk), action="unmute")
 
 
 def list_blocks(*, user: User) -> list[dict[str, Any]]:
@@ -182,6 +181,6 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
         "connection_records_retention_days": settings.PHARE_CONNECTION_LOG_RETENTION_DAYS,
         "retained_after_deletion": RETAINED_AFTER_DELETION,
     }
-    for exporter in settings.PHARE_PERSONAL_DATA_EXPORTERS:
-        data.update(import_string(exporter)(user=user))
+    for _receiver, sections in signals.personal_data_requested.send(sender=User, user=user):
+        data.update(sections)
     return data

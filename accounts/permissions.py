@@ -1,5 +1,5 @@
 """Who may act in a role: the one check every console page, API route, image view, hash-bank
-endpoint, service and socket asks (issue 20: it was written six different ways, and a
+endpoint, service and socket asks (until 2026-12-04 it was written six different ways, and a
 suspended moderator still opened quarantined images and banked hashes).
 
 A role counts only while its holder is signed in, active, not deleted, and neither suspended

@@ -8,7 +8,7 @@ from accounts.models import User
 
 
 def iso(value) -> str | None:
-    """A protocol time: ISO 8601 in UTC, with a Z (PROTOCOL.md); None stays None."""
+    """A protocol time: ISO 8601 in UTC, with a Z (docs/protocol.md); None stays None."""
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from typing import Callable
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
@@ -13,9 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
-from django.utils.module_loading import import_string
 
-from accounts import throttling
+from accounts import signals, throttling
 from core.errors import PhareError
 from accounts.age_assurance.base import AssuranceResult
 from accounts.models import ASSURANCE_ORDER, AgeBand, ConnectionLog, ContactRule, DmPolicy, User
@@ -66,8 +64,13 @@ def default_dm_policy(band: str) -> str:
     return DmPolicy.ANYONE_IN_BAND if band == AgeBand.ADULT else DmPolicy.SHARED_ROOMS
 
 
-def name_screen() -> Callable[[str, str], str | None]:
-    return import_string(settings.PHARE_NAME_SCREEN)
+def _name_screen_refusal(name: str, kind: str) -> str | None:
+    """The reason code of the first name screen that refuses `name` (moderation's gate,
+    connected to `signals.name_screening`), or None."""
+    for _receiver, refusal in signals.name_screening.send(sender=User, name=name, kind=kind):
+        if refusal:
+            return refusal
+    return None
 
 
 def _reserved_forms() -> tuple[frozenset[str], tuple[str, ...]]:
@@ -94,7 +97,7 @@ def validate_pseudonym(pseudonym: str) -> str:
         raise PhareError("pseudonym_not_allowed", extra={"field": "pseudonym", "reason": "reserved"})
     if is_mixed_script(pseudonym):
         raise PhareError("pseudonym_not_allowed", extra={"field": "pseudonym", "reason": "mixed_script"})
-    refusal = name_screen()(pseudonym, "pseudonym")
+    refusal = _name_screen_refusal(pseudonym, "pseudonym")
     if refusal:
         raise PhareError("pseudonym_not_allowed", extra={"field": "pseudonym", "reason": refusal})
     return pseudonym
@@ -171,23 +174,18 @@ def language_of(*, user_id: int) -> str:
         return settings.LANGUAGE_CODE
 
 
-def _run_hooks(setting_name: str, **kwargs) -> None:
-    for hook in getattr(settings, setting_name, ()):
-        import_string(hook)(**kwargs)
-
-
 def audit(*, actor: User | None, action: str, target: User, data: dict) -> None:
-    """Write an audit entry through the configured hook (the moderation audit log)."""
-    import_string(settings.PHARE_AUDIT_HOOK)(
-        actor=actor, action=action, target_type="user", target_id=str(target.pk), data=data
+    """Write an audit entry about an account (moderation keeps the log: `signals.audit_requested`)."""
+    signals.audit_requested.send(
+        sender=User, actor=actor, action=action, target_type="user", target_id=str(target.pk), data=data
     )
 
 
 def change_age_band(*, user: User, band: str, band_until: dt.date | None, cause: str,
                     actor: User | None = None) -> None:
     """Move an account to another band: audited, and the contact matrix re-applied at once
-    (the `PHARE_BAND_CHANGED_HOOKS` leave rooms and close conversations no longer allowed,
-    live sockets included)."""
+    (chat, told by `signals.age_band_changed`, leaves rooms and closes conversations no
+    longer allowed, live sockets included)."""
     previous = user.age_band
     user.age_band = band
     user.band_until = band_until
@@ -195,7 +193,7 @@ def change_age_band(*, user: User, band: str, band_until: dt.date | None, cause:
     if previous != band:
         audit(actor=actor, action="age_band_changed", target=user,
               data={"from": previous, "to": band, "cause": cause})
-        _run_hooks("PHARE_BAND_CHANGED_HOOKS", user=user, previous_band=previous)
+        signals.age_band_changed.send(sender=User, user=user, previous_band=previous)
 
 
 def refresh_age_band(*, user: User, today: dt.date | None = None) -> bool:
@@ -230,7 +228,7 @@ def require_reassurance(*, user: User, reason: str, actor: User | None = None) -
         user.save(update_fields=["reassurance_required", "reassurance_level", "reassurance_reason"])
         audit(actor=actor, action="reassurance_required", target=user,
               data={"reason": reason, "level": needed})
-        _run_hooks("PHARE_ACCOUNT_RESTRICTED_HOOKS", user=user)
+        signals.account_restricted.send(sender=User, user=user)
     return user
 
 
@@ -264,7 +262,7 @@ def apply_assurance(*, user: User, result: AssuranceResult) -> User:
             # A provider that does not know the birthday gives no end date: the band then
             # holds until the next check, which errs on the side of the stricter space.
             change_age_band(user=user, band=band, band_until=result.band_until, cause="age_assurance")
-        _run_hooks("PHARE_ACCOUNT_RESTRICTED_HOOKS", user=user)
+        signals.account_restricted.send(sender=User, user=user)
     return user
 
 
@@ -297,26 +295,24 @@ def grant_role(*, pseudonym: str, role: str) -> User:
 
 def end_all_sessions(*, user: User) -> None:
     """End every session of the account: the epoch is part of the session's auth hash, so
-    each session fails Django's check at its next request. The `PHARE_SESSIONS_ENDED_HOOKS`
-    close the account's sockets (4001) after commit; `chat.watcher` closes them too within
-    seconds if that event is lost, as it sees the epoch change."""
+    each session fails Django's check at its next request. chat, told by
+    `signals.sessions_ended`, closes the account's sockets (4001) after commit; `chat.watcher`
+    closes them too within seconds if that event is lost, as it sees the epoch change."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
         user.refresh_from_db(fields=["session_epoch"])
-        _run_hooks("PHARE_SESSIONS_ENDED_HOOKS", user=user)
+        signals.sessions_ended.send(sender=User, user=user)
 
 
 def delete_account(*, user: User) -> None:
     """Erase the account's identity. Connection records stay for the legal retention period.
 
     The pseudonym is freed, the password made unusable, every session ended and socket
-    closed, and the user's messages are blanked by `chat` through the `account_deleted`
-    hook wired in settings.
+    closed, and the user's messages are blanked by `chat`, told by `signals.account_deleted`.
     """
     with transaction.atomic():
         end_all_sessions(user=user)
-        for hook in settings.PHARE_ACCOUNT_DELETED_HOOKS:
-            import_string(hook)(user=user)
+        signals.account_deleted.send(sender=User, user=user)
         tombstone = f"deleted-{user.pk}"
         user.pseudonym = tombstone
         user.pseudonym_key = tombstone
@@ -332,7 +328,7 @@ def delete_account(*, user: User) -> None:
         )
 
 
-# --- Staff roles, changed in the admin (issue 20: staff cannot raise their own privileges) ----
+# --- Staff roles, changed in the admin (staff cannot raise their own privileges) -------------
 
 # The roles `change_role` handles: those of accounts.permissions, and the admin's superuser.
 STAFF_ROLE_FIELDS = {**ROLE_FIELDS, "superuser": "is_superuser"}
@@ -384,7 +380,7 @@ def change_role(*, actor: User | None, user_id: int, role: str, granted: bool) -
         user.save(update_fields=[field, "is_staff"])
         audit(actor=actor, action="role.granted" if granted else "role.revoked", target=user,
               data={"role": role})
-        _run_hooks("PHARE_ACCOUNT_RESTRICTED_HOOKS", user=user)
+        signals.account_restricted.send(sender=User, user=user)
     return user
 
 
@@ -440,6 +436,6 @@ def remove_contact_rule(*, actor: User | None, rule_id: int) -> None:
 def audit_connection_log_read(*, actor: User, record_id: int | None, query: dict[str, str]) -> None:
     """Put a read of connection records on the audit log: one record (`record_id`), or a list
     with its filters, search and page (`query`)."""
-    import_string(settings.PHARE_AUDIT_HOOK)(
-        actor=actor, action="connection_log.read", target_type="connection_log",
+    signals.audit_requested.send(
+        sender=User, actor=actor, action="connection_log.read", target_type="connection_log",
         target_id=str(record_id) if record_id is not None else "*", data={"query": query})

@@ -1,24 +1,35 @@
-"""Rate limits that hold across server processes, and the anti-abuse numbers around them.
+"""Every rate limit of Phare: one table (`DEFAULT_RATES`), one way to spend it (`take`).
 
-Two mechanisms, one policy:
+Each limit in the table has a name (also the `reason` of its refusals), a default rate that
+operators override in the admin (`RateLimitRule`), what one count belongs to (`key`: an
+address, an account, a room, a socket…), where it is spent (`scope`), how it is counted
+(`counter`) and what happens when Redis is unreachable (`outage`). Callers name the limit and
+the subject; they never pick a mechanism:
 
-- WebSocket actions (room messages, DM requests, room joins, connection attempts) go through
-  `check()`: a token bucket kept in Redis and updated by one Lua script (GCRA: one key per
-  bucket holding its "theoretical arrival time"), so every ASGI process shares one count and
-  no two processes can both take the last token. Redis' own clock is used, so skewed server
-  clocks do not matter.
-- HTTP views (sign-up, reports, appeals, room proposals) use django-ratelimit through
-  `rate_limit()`, on the Django cache (Redis in production: SET NX + INCR, both atomic);
-  log-ins, the API's and the admin's, go through `limit_login()` on the same counters.
+- `take(name, subject=…)` spends one token or raises `rate_limited` (`retry_after`, `reason`);
+- `check_chains` / `check_chains_async` spend the tokens of many posts in one Redis round
+  trip (the posting batch), with the same table and the same answers as `take`;
+- `take_for_action` is `take` for the `<action>_ip` / `<action>_account` pairs of the HTTP
+  views and their WebSocket twins (`rate_limit` decorates a view with it); `limit_login`
+  applies the log-in limits around an attempt.
 
-Every number comes from the operators' policy (`RateLimitRule`, `AbusePolicy`) with the
-defaults below when there is no row. The policy is cached in process and reloaded when the
-version key in the shared cache changes (as the contact matrix is).
+The three counters:
+
+- BUCKET: a token bucket in Redis, updated by one Lua script (GCRA: one key per bucket holding
+  its "theoretical arrival time"), so every ASGI process shares one count and no two processes
+  can both take the last token. Redis' own clock is used, so skewed server clocks do not matter.
+- WINDOW: django-ratelimit's fixed window (`get_usage`) on the Django cache (Redis in
+  production: SET NX + INCR, both atomic); `retry_after` is the end of the window.
+- SOCKET: one socket's own count, kept in its process (a socket lives in one process).
 
 When Redis is unreachable each limit follows its `outage` rule (docs/rate-limits.md):
-"refuse" (sign-ups, DM requests: the paths that create identities or first contacts answer
-`unavailable`) or "local" (everything else falls back to a per-process bucket, so a limit may
-be exceeded at most N times over with N processes, and the chat keeps working).
+REFUSE (sign-ups, DM requests: the paths that create identities or first contacts answer
+`unavailable`) or LOCAL (everything else is counted in each process with the same numbers, so
+a limit may be exceeded at most N times over with N processes, and the chat keeps working).
+
+The same module holds the other anti-abuse numbers (`AbusePolicy`: new accounts, join waves,
+flooding, the shield), which are not rates. The policy is cached in process and reloaded when
+the version key in the shared cache changes (as the contact matrix is).
 """
 
 from __future__ import annotations
@@ -37,28 +48,39 @@ from typing import Any, Callable, TypeVar
 import redis
 import redis.asyncio
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import get_usage
 
-from accounts import permissions
+from accounts import permissions, signals
 from core.errors import PhareError
+from core.http import rate_limit_ip
 from accounts.models import AbusePolicy, RateLimitRule
 from accounts.pseudonyms import pseudonym_key
 from core.versioned import VersionedPolicy
 
 logger = logging.getLogger(__name__)
 
+# What happens to a limit when Redis is unreachable: the action is refused (`unavailable`), or
+# counted in this process with the same numbers.
 REFUSE = "refuse"
 LOCAL = "local"
+# How a limit counts (the module's docstring): the shared token bucket, django-ratelimit's fixed
+# window, or one socket's own count.
+BUCKET = "bucket"
+WINDOW = "window"
+PER_SOCKET = "socket"
+# What one count belongs to (`Rate.key`): an IPv6 address counts by its /64 (`ip_subject`).
+KEYS = ("ip", "account", "room", "socket", "ip+pseudonym")
 
 
 @dataclass(frozen=True)
 class Rate:
-    """`limit` actions at once, refilled evenly over `period` seconds."""
+    """`limit` actions per `period` seconds (`new_account_limit` for accounts younger than the
+    abuse policy's age), counted per `key` by `counter`. A BUCKET is a token bucket: `limit` at
+    once, then one more every `period / limit` seconds; a WINDOW allows `limit` in each window
+    of `period` seconds."""
 
     limit: int
     period: int
@@ -66,6 +88,10 @@ class Rate:
     # What to do when Redis is unreachable: REFUSE the action, or count it in this process.
     outage: str = LOCAL
     label: Any = ""
+    key: str = "account"
+    # Where the limit is spent (the action, whatever the door: HTTP or a socket frame).
+    scope: str = ""
+    counter: str = BUCKET
 
     def for_account(self, new_account: bool) -> int:
         if new_account and self.new_account_limit:
@@ -73,31 +99,46 @@ class Rate:
         return self.limit
 
 
-# Safe defaults; operators override any of them in the admin (RateLimitRule).
+# THE table of limits, with their safe defaults; operators override the numbers of any of them
+# in the admin (RateLimitRule). docs/rate-limits.md shows it (tests/accounts/test_limits_table.py
+# fails when they disagree). Per-IP numbers allow for a school or a mobile carrier's NAT.
 DEFAULT_RATES: dict[str, Rate] = {
-    # HTTP (django-ratelimit). Per-IP numbers allow for a school or a mobile carrier's NAT.
-    "signup_ip": Rate(20, 3600, outage=REFUSE, label=_("Sign-ups per IP address")),
-    "login_ip": Rate(30, 600, label=_("Log-in attempts per IP address")),
+    # HTTP views (and their socket twins), on django-ratelimit's windows.
+    "signup_ip": Rate(20, 3600, outage=REFUSE, key="ip", scope="sign-up", counter=WINDOW,
+                      label=_("Sign-ups per IP address")),
+    "login_ip": Rate(30, 600, key="ip", scope="log-in", counter=WINDOW,
+                     label=_("Log-in attempts per IP address")),
     # Per pseudonym *and* address, so that a stranger's failures never lock the owner out.
-    "login_account": Rate(10, 900, label=_("Failed log-ins per pseudonym from one IP address")),
-    "report_ip": Rate(60, 3600, label=_("Reports per IP address")),
-    "report_account": Rate(20, 3600, 10, label=_("Reports per account")),
-    "appeal_ip": Rate(20, 86400, label=_("Appeals per IP address")),
-    "appeal_account": Rate(5, 86400, label=_("Appeals per account")),
-    "room_proposal_ip": Rate(10, 86400, label=_("Room proposals per IP address")),
-    "room_proposal_account": Rate(3, 86400, 1, label=_("Room proposals per account")),
-    # WebSocket (the Lua token bucket).
-    "room_message_account": Rate(10, 10, 5, label=_("Room messages per account")),
-    "room_message_room": Rate(300, 10, label=_("Messages per room, all authors together")),
-    "dm_message_account": Rate(20, 10, 10, label=_("Direct messages per account")),
-    "dm_request_hour": Rate(5, 3600, outage=REFUSE, label=_("New DM requests per sender per hour")),
-    "dm_request_day": Rate(20, 86400, outage=REFUSE, label=_("New DM requests per sender per day")),
-    "room_join_account": Rate(10, 60, 5, label=_("Room joins per account")),
-    "connect_ip": Rate(120, 60, label=_("WebSocket connection attempts per IP address")),
-    # Any frame on one socket (history, lists…): counted in the socket's own process.
-    "ws_frames_socket": Rate(60, 10, label=_("WebSocket frames per socket")),
+    "login_account": Rate(10, 900, key="ip+pseudonym", scope="log-in (failures)", counter=WINDOW,
+                          label=_("Failed log-ins per pseudonym from one IP address")),
+    "report_ip": Rate(60, 3600, key="ip", scope="report", counter=WINDOW, label=_("Reports per IP address")),
+    "report_account": Rate(20, 3600, 10, scope="report", counter=WINDOW, label=_("Reports per account")),
+    "appeal_ip": Rate(20, 86400, key="ip", scope="appeal", counter=WINDOW, label=_("Appeals per IP address")),
+    "appeal_account": Rate(5, 86400, scope="appeal", counter=WINDOW, label=_("Appeals per account")),
+    "room_proposal_ip": Rate(10, 86400, key="ip", scope="room proposal", counter=WINDOW,
+                             label=_("Room proposals per IP address")),
+    "room_proposal_account": Rate(3, 86400, 1, scope="room proposal", counter=WINDOW,
+                                  label=_("Room proposals per account")),
+    # Counted once an upload passed its checks (chat.media.accept_upload): a refused file spends nothing.
+    "uploads_per_hour": Rate(30, 3600, scope="upload", counter=WINDOW, label=_("Image uploads per account")),
+    # Only for reporters whose reports in the last 30 days were mostly unfounded
+    # (moderation.services): slowed down, never silenced.
+    "unfounded_reports": Rate(1, 600, scope="report", label=_("Reports per account with mostly unfounded reports")),
+    # Chat actions, on the shared token bucket.
+    "room_message_account": Rate(10, 10, 5, scope="room message", label=_("Room messages per account")),
+    "room_message_room": Rate(300, 10, key="room", scope="room message",
+                              label=_("Messages per room, all authors together")),
+    "dm_message_account": Rate(20, 10, 10, scope="direct message", label=_("Direct messages per account")),
+    "dm_request_hour": Rate(5, 3600, outage=REFUSE, scope="first contact",
+                            label=_("New DM requests per sender per hour")),
+    "dm_request_day": Rate(20, 86400, outage=REFUSE, scope="first contact",
+                           label=_("New DM requests per sender per day")),
+    "room_join_account": Rate(10, 60, 5, scope="room join", label=_("Room joins per account")),
+    "connect_ip": Rate(120, 60, key="ip", scope="connection", label=_("WebSocket connection attempts per IP address")),
+    # Any frame on one socket (history, lists…): a socket lives in one process, so its count does too.
+    "ws_frames_socket": Rate(60, 10, key="socket", scope="socket frame", counter=PER_SOCKET,
+                             label=_("WebSocket frames per socket")),
 }
-
 
 def rate_choices() -> list[tuple[str, str]]:
     """For the admin: each limit with its default, so operators see what they override."""
@@ -170,8 +211,8 @@ def record_policy_change(
 ) -> None:
     """Audit a change to anti-abuse policy or a room's protection, and reload the policy.
 
-    accounts does not import moderation: the audit log is plugged in through the
-    PHARE_POLICY_CHANGE_HOOKS setting, each hook called with these keyword arguments.
+    accounts does not import moderation: the audit log is moderation's receiver of
+    `accounts.signals.audit_requested`, sent with these keyword arguments.
     """
     bump_policy_version()
     audit_change(actor=actor, action=action, target_type=target_type, target_id=target_id, data=data)
@@ -180,11 +221,11 @@ def record_policy_change(
 def audit_change(
     *, actor: Any, action: str, target_type: str, target_id: str, data: dict[str, Any]
 ) -> None:
-    """Hand a change to the audit hooks (PHARE_POLICY_CHANGE_HOOKS); `actor` None = automatic."""
-    for path in getattr(settings, "PHARE_POLICY_CHANGE_HOOKS", []):
-        import_string(path)(
-            actor=actor, action=action, target_type=target_type, target_id=str(target_id), data=data
-        )
+    """Put a change on the audit log (`signals.audit_requested`); `actor` None = automatic."""
+    signals.audit_requested.send(
+        sender=None, actor=actor, action=action, target_type=target_type,
+        target_id=str(target_id), data=data,
+    )
 
 
 def is_new_account(user: Any, *, policy: Policy | None = None) -> bool:
@@ -205,6 +246,71 @@ def new_account_wait(user: Any, *, policy: Policy | None = None) -> int:
         return 0
     age = (timezone.now() - user.date_joined).total_seconds()
     return max(1, math.ceil(policy.new_account_hours * 3600 - age))
+
+
+# --- Spending a limit: the one way in -----------------------------------------------------------
+
+def take(name: str, *, subject: str | int, new_account: bool = False, policy: Policy | None = None,
+         dry_run: bool = False) -> None:
+    """Spend one of `subject`'s tokens of the limit `name` (its tighter new-account limit when
+    `new_account`), or refuse with `rate_limited` (`retry_after`, `reason` = `name`).
+
+    The limit's counter decides where it is counted, its outage rule what happens when Redis
+    is unreachable: REFUSE raises `unavailable` (`reason: "rate_limiter_unavailable"`), LOCAL
+    counts in this process. `policy`: the numbers to use (a socket keeps the one it opened
+    with, so that a flood costs no policy check). `dry_run`: refuse when over, spend nothing
+    (WINDOW limits: log-in failures are counted after the attempt)."""
+    policy = policy or current_policy()
+    rate = policy.rate(name)
+    if rate.counter == WINDOW:
+        wait = _window(name, str(subject), rate, limit=rate.for_account(new_account), increment=not dry_run)
+    else:
+        if dry_run:
+            raise ValueError(f"{name}: only a WINDOW limit can be checked without spending")
+        key, rate, limit = Bucket(name, str(subject), new_account).resolve(policy)
+        if rate.counter == PER_SOCKET:
+            decision = _local.hit(key, limit=limit, period=rate.period)
+        else:
+            decision = _take(key, limit=limit, period=rate.period, outage=rate.outage)
+        wait = decision.retry_after
+    if wait:
+        raise PhareError("rate_limited", retry_after=wait, extra={"reason": name})
+
+
+def take_for_action(action: str, *, user: Any, ip: str | None) -> None:
+    """The limits of an action that has both: `<action>_ip`, then `<action>_account` when
+    `user` is signed in. The API's views (`rate_limit`) and the same action sent as a
+    WebSocket frame count together (a report over the socket counts with those sent to the
+    API), so neither door is a way around the other's limit.
+
+    `ip` None (a socket server that gave no address, as in tests): the account's count alone.
+    An operator's exempt address (`is_exempt_ip`) skips the per-IP limit only."""
+    if ip and not is_exempt_ip(ip):
+        take(f"{action}_ip", subject=ip_subject(ip))
+    if user is not None and user.is_authenticated:
+        take(f"{action}_account", subject=user.pk, new_account=is_new_account(user))
+
+
+def ip_subject(ip: str | None) -> str:
+    """What an address counts as: itself, an IPv6 address by its /64 (one household's or one
+    phone's share, as django-ratelimit counts). None or a malformed address shares one count."""
+    if not ip:
+        return "0.0.0.0"  # nosec B104: a bucket name, nothing listens on it
+    try:
+        return str(ipaddress.ip_network(f"{ip}/{64 if ':' in ip else 32}", strict=False).network_address)
+    except ValueError:
+        return "0.0.0.0"  # nosec B104
+
+
+def is_exempt_ip(ip: str | None) -> bool:
+    """Operators' trusted addresses (PHARE_RATE_LIMIT_EXEMPT_IPS: a monitoring probe, a load
+    test host) skip the per-IP limits; per-account limits still apply to them."""
+    return bool(ip) and ip in settings.PHARE_RATE_LIMIT_EXEMPT_IPS
+
+
+def _unavailable() -> PhareError:
+    return PhareError("unavailable", retry_after=settings.PHARE_RATE_LIMIT_RETRY_SECONDS,
+                      extra={"reason": "rate_limiter_unavailable"})
 
 
 # --- The token bucket -------------------------------------------------------------------------
@@ -274,13 +380,15 @@ class RedisLimiter:
 
 
 class LocalLimiter:
-    """The same bucket in this process only: the embedded default, and the outage fallback."""
+    """The same bucket in this process only: the embedded default, the outage fallback, and
+    the PER_SOCKET limits (one key per socket)."""
 
     MAX_KEYS = 100_000
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._tat: dict[str, float] = {}
+        self._next_sweep = 0.0
 
     def hit(self, key: str, *, limit: int, period: float, cost: int = 1,
             dry_run: bool = False) -> Decision:
@@ -288,8 +396,11 @@ class LocalLimiter:
         interval = _interval_ms(limit, period) / 1000
         now = time.monotonic()
         with self._lock:
-            if len(self._tat) > self.MAX_KEYS:
+            if len(self._tat) > self.MAX_KEYS and now >= self._next_sweep:
+                # Buckets full again are forgotten; at most once a second, so that many live
+                # keys do not make every action walk them all.
                 self._tat = {k: v for k, v in self._tat.items() if v > now}
+                self._next_sweep = now + 1.0
             tat = max(self._tat.get(key, now), now)
             new_tat = tat + interval * cost
             allow_at = new_tat - interval * limit
@@ -340,8 +451,7 @@ def _take(key: str, *, limit: int, period: float, outage: str, cost: int = 1) ->
             except LimiterUnavailable:
                 _note_outage(key)
         if outage == REFUSE:
-            raise PhareError("unavailable", retry_after=settings.PHARE_RATE_LIMIT_RETRY_SECONDS,
-                             extra={"reason": "rate_limiter_unavailable"})
+            raise _unavailable()
     return _local.hit(key, limit=limit, period=period, cost=cost)
 
 
@@ -367,15 +477,16 @@ class Bucket:
 
 
 def hit(name: str, *, subject: str, new_account: bool = False, cost: int = 1) -> Decision:
-    """Take `cost` tokens from the bucket `name` of `subject`. Raises `unavailable` when
-    Redis is unreachable and the limit's outage rule is REFUSE."""
+    """Take `cost` tokens from the BUCKET limit `name` of `subject` and tell what happened
+    (`take` is the refusing form). Raises `unavailable` when Redis is unreachable and the
+    limit's outage rule is REFUSE."""
     key, rate, limit = Bucket(name, subject, new_account).resolve(current_policy())
     return _take(key, limit=limit, period=rate.period, outage=rate.outage, cost=cost)
 
 
 # The same GCRA over many buckets in one round trip. The buckets come in chains (for one
 # message: the author's, then the room's); a chain stops at its first refusal, so a refused
-# action takes nothing from the buckets after it, as with one `check` after another. Buckets
+# action takes nothing from the buckets after it, as with one `take` after another. Buckets
 # are taken in order, so a key met twice (two messages to one room) counts twice.
 # KEYS: the buckets. ARGV[1]: per bucket "interval capacity first" (first: 1 if it starts a
 # chain), space-separated, in the order of KEYS.
@@ -421,14 +532,14 @@ def _refusal(name: str, decision: Decision) -> PhareError | None:
 
 
 def _check_chains_one_by_one(chains: list[list[Bucket]]) -> list[PhareError | None]:
-    """Redis unreachable (or not configured): `check` bucket by bucket, each limit by its
+    """Redis unreachable (or not configured): `take` bucket by bucket, each limit by its
     outage rule."""
     answers: list[PhareError | None] = []
     for chain in chains:
         answer = None
         for bucket in chain:
             try:
-                check(bucket.name, subject=bucket.subject, new_account=bucket.new_account)
+                take(bucket.name, subject=bucket.subject, new_account=bucket.new_account)
             except PhareError as error:
                 answer = error
                 break
@@ -437,7 +548,7 @@ def _check_chains_one_by_one(chains: list[list[Bucket]]) -> list[PhareError | No
 
 
 def check_chains(chains: list[list[Bucket]]) -> list[PhareError | None]:
-    """`check` for many actions at once: per chain, None or the refusal of its first bucket
+    """`take` for many actions at once: per chain, None or the refusal of its first bucket
     over its limit. One Redis round trip whatever the number of buckets (group posting)."""
     limiter = _redis_limiter()
     if limiter is None or time.monotonic() < _redis_down_until["t"] or not any(chains):
@@ -516,8 +627,11 @@ def _chain_answers(chains: list[list[Bucket]], flat: list[Any]) -> list[PhareErr
     return answers
 
 
+# --- Join waves: a detector on the same Redis, not a limit -------------------------------------
+
 # Distinct members seen under a key within the last `window` ms: a sliding log in a sorted
-# set (join waves: how many new accounts joined this room lately).
+# set (join waves: how many new accounts joined this room lately). Nothing is refused here:
+# chat.protection locks a room down when the count reaches the abuse policy's threshold.
 _RECENT_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -559,18 +673,12 @@ def forget_recent(kind: str, *, subject: str | int) -> None:
             _note_outage(key)
 
 
-def check(name: str, *, subject: str | int, new_account: bool = False) -> None:
-    """Refuse with `rate_limited` (and `retry_after`, `reason` = the limit's name) when over."""
-    refusal = _refusal(name, hit(name, subject=str(subject), new_account=new_account))
-    if refusal is not None:
-        raise refusal
-
-
-# --- Sustained flooding on one socket ---------------------------------------------------------
+# --- Sustained flooding on one socket: what refusals lead to, not a limit ----------------------
 
 class FloodMeter:
     """Refusals on one socket within the policy's window. A socket lives in one process, so
-    this count needs no sharing; the limits it counts are shared."""
+    this count needs no sharing; the limits it counts are shared. Not a limit of the table:
+    it refuses nothing, it closes a socket that keeps being refused (4008)."""
 
     def __init__(self) -> None:
         self.times: list[float] = []
@@ -585,71 +693,27 @@ class FloodMeter:
         return len(self.times) >= policy.flood_refusals
 
 
-# --- HTTP views: django-ratelimit -------------------------------------------------------------
+# --- HTTP views: django-ratelimit's fixed windows ---------------------------------------------
 
-def is_exempt_ip(ip: str | None) -> bool:
-    """Operators' trusted addresses (PHARE_RATE_LIMIT_EXEMPT_IPS: a monitoring probe, a load
-    test host) skip the per-IP limits; per-account limits still apply to them."""
-    return bool(ip) and ip in settings.PHARE_RATE_LIMIT_EXEMPT_IPS
-
-
-def account_key(group: str, request: HttpRequest) -> str:
-    return str(request.user.pk) if request.user.is_authenticated else ""
-
-
-def _usage(request: HttpRequest, name: str, key: Any, *, new_account: bool,
-           increment: bool) -> tuple[bool, int]:
-    """(over the limit, seconds to wait) for one django-ratelimit counter."""
-    rate = current_policy().rate(name)
-    limit = rate.for_account(new_account)
-    group = f"phare:{name}"
+def _window(name: str, subject: str, rate: Rate, *, limit: int, increment: bool) -> int:
+    """Seconds to wait (0: within the limit) on django-ratelimit's counter of `subject` for
+    the WINDOW limit `name`, counting this action when `increment`."""
+    # get_usage takes a request for its own key functions; ours is computed by the caller.
+    request = HttpRequest()
     try:
-        usage = get_usage(request, group=group, key=key, rate=(limit, rate.period),
-                          increment=increment)
+        usage = get_usage(request, group=f"phare:{name}", key=lambda group, request: subject,
+                          rate=(limit, rate.period), increment=increment)
     except (redis.RedisError, OSError):
         if rate.outage == REFUSE:
-            raise PhareError("unavailable", retry_after=settings.PHARE_RATE_LIMIT_RETRY_SECONDS,
-                             extra={"reason": "rate_limiter_unavailable"}) from None
+            raise _unavailable() from None
         logger.warning("rate limiter: cache unreachable, counting %s in this process", name)
-        value = key(group, request) if callable(key) else (
-            request.META.get("REMOTE_ADDR", "") if key == "ip" else str(request.user.pk))
-        decision = _local.hit(f"http:{name}:{value}", limit=limit, period=rate.period,
+        decision = _local.hit(f"http:{name}:{subject}", limit=limit, period=rate.period,
                               dry_run=not increment)
-        return (not decision.allowed, decision.retry_after)
+        return decision.retry_after
     if usage is None:  # RATELIMIT_ENABLE is off
-        return (False, 0)
+        return 0
     over = usage["should_limit"] if increment else usage["count"] >= usage["limit"]
-    return (over, max(1, int(usage["time_left"])))
-
-
-def _take_ip_and_account(request: HttpRequest, action: str, account_fn: Callable | None, *,
-                         new_account: bool, count_account: bool, by_ip: bool = True) -> str | None:
-    """Count `<action>_ip` and `<action>_account` for `request`, refusing with `rate_limited`
-    when over; returns the account limit's name when it applies."""
-    if by_ip and not is_exempt_ip(request.META.get("REMOTE_ADDR")):
-        over, wait = _usage(request, f"{action}_ip", "ip", new_account=False, increment=True)
-        if over:
-            raise PhareError("rate_limited", retry_after=wait, extra={"reason": f"{action}_ip"})
-    if account_fn is None or not account_fn("", request):
-        return None
-    name = f"{action}_account"
-    over, wait = _usage(request, name, account_fn, new_account=new_account, increment=count_account)
-    if over:
-        raise PhareError("rate_limited", retry_after=wait, extra={"reason": name})
-    return name
-
-
-def check_socket_action(action: str, *, user: Any, ip: str | None) -> None:
-    """The HTTP limits of `action` for the same action sent as a WebSocket frame: a report
-    sent over the socket counts with those sent to the API (one count per IP and account),
-    so neither door is a way around the other's limit."""
-    request = HttpRequest()
-    request.method = "POST"
-    request.META["REMOTE_ADDR"] = ip or ""
-    request.user = user
-    # No address (a server that did not give one, as in tests): the account's count alone.
-    _take_ip_and_account(request, action, account_key, new_account=is_new_account(user),
-                         count_account=True, by_ip=bool(ip))
+    return max(1, int(usage["time_left"])) if over else 0
 
 
 def rate_limit(action: str, *, account: str | None = "user") -> Callable:
@@ -657,15 +721,15 @@ def rate_limit(action: str, *, account: str | None = "user") -> Callable:
 
     `account="user"` keys on the signed-in account, None on IP only (sign-up). Log-ins have
     their own rule (`limit_login`). Goes under `api_view`, which turns the refusal into a
-    429 with Retry-After.
+    429 with Retry-After. A request without a usable address (a Unix socket) counts in one
+    shared per-IP bucket.
     """
-    account_fn = {"user": account_key, None: None}[account]
+    by_account = {"user": True, None: False}[account]
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            new = request.user.is_authenticated and is_new_account(request.user)
-            _take_ip_and_account(request, action, account_fn, new_account=new, count_account=True)
+            take_for_action(action, user=request.user if by_account else None, ip=rate_limit_ip(request))
             return view(request, *args, **kwargs)
 
         return wrapper
@@ -676,16 +740,6 @@ def rate_limit(action: str, *, account: str | None = "user") -> Callable:
 # --- Log-in: one limiter for the API's and the admin's ---------------------------------------
 
 T = TypeVar("T")
-
-
-def _source(request: HttpRequest) -> str:
-    """The address a log-in comes from, an IPv6 address by its /64 (one host's share), as
-    django-ratelimit counts `login_ip`. A malformed address counts as itself."""
-    ip = request.META.get("REMOTE_ADDR") or ""
-    try:
-        return str(ipaddress.ip_network(f"{ip}/{64 if ':' in ip else 32}", strict=False).network_address)
-    except ValueError:
-        return ip
 
 
 def limit_login(request: HttpRequest, *, pseudonym: str, attempt: Callable[[], T],
@@ -703,27 +757,28 @@ def limit_login(request: HttpRequest, *, pseudonym: str, attempt: Callable[[], T
     (the admin's login page answers 200 with the form's error). Used by
     `accounts.views.login_view` and the admin's login (`accounts.admin_site`).
     """
-    if not is_exempt_ip(request.META.get("REMOTE_ADDR")):
-        over, wait = _usage(request, "login_ip", lambda group, r: _source(r), new_account=False,
-                            increment=True)
-        if over:
-            raise PhareError("rate_limited", retry_after=wait, extra={"reason": "login_ip"})
+    ip = rate_limit_ip(request)
+    if not is_exempt_ip(ip):
+        take("login_ip", subject=ip_subject(ip))
     name = pseudonym.strip()
     if not name:
         return attempt()
-    pair = f"{_source(request)} {pseudonym_key(name)}"
+    pair = f"{ip_subject(ip)} {pseudonym_key(name)}"
+    take("login_account", subject=pair, dry_run=True)
 
-    def pair_key(group: str, r: HttpRequest) -> str:
-        return pair
+    def count_failure() -> None:
+        # The failure's answer is the attempt's own (401), not a refusal: it is only counted.
+        try:
+            take("login_account", subject=pair)
+        except PhareError as error:
+            if error.code != "rate_limited":
+                raise
 
-    over, wait = _usage(request, "login_account", pair_key, new_account=False, increment=False)
-    if over:
-        raise PhareError("rate_limited", retry_after=wait, extra={"reason": "login_account"})
     try:
         result = attempt()
     except PhareError:
-        _usage(request, "login_account", pair_key, new_account=False, increment=True)
+        count_failure()
         raise
     if failed(result):
-        _usage(request, "login_account", pair_key, new_account=False, increment=True)
+        count_failure()
     return result

@@ -2,8 +2,10 @@
 
 Starts each server as a real process on loopback, drives it with bench/loadgen.py (its own
 process), and for every scenario measures the three systems one after the other in the same
-run. Prints the figures and the ratios S2/S1 and S2/S0, saves the raw results under
-var/bench/ and rewrites the `fanout` section of docs/benchmarks.md.
+run. Prints the figures and the ratios S2/S1 and S2/S0 and saves the raw results under
+var/bench/. A full run (every system and scenario, not --quick) also rewrites the figures of
+docs/benchmarks.md, between its `fanout` markers; the rest of that page (method, decisions,
+history) is written by hand and kept.
 
     .venv/bin/python bench/fanout.py                 # everything (what `make bench` runs)
     .venv/bin/python bench/fanout.py --quick         # short steps, for development
@@ -42,11 +44,11 @@ P99_BUDGET_MS = 200.0
 # 4,000 (2026-11-29; 1,000 then 2,000 before): the same rates are tried above it, and the step
 # at a fixed load (2,000 in rooms of 10) already shows a light load. The step saved pays for the
 # third bisection, which halves the search's resolution (two left 40,000 against 48,000
-# undecided, a fifth of a headline) within the ten minutes (docs/benchmarks.md).
+# undecided, a fifth of a headline) within the ten minutes (docs/benchmarks.md, "Method").
 START_RATE = 4000
 BISECTIONS = 3
 # Seconds of search per system and scenario before no new step starts (40 until 2026-11-29
-# 10:00: whole runs took 9 min 22 s and 9 min 44 s on a slow machine, docs/benchmarks.md).
+# 10:00: whole runs took 9 min 22 s and 9 min 44 s on a slow machine, docs/benchmarks.md "Method").
 SEARCH_SECONDS = 36
 MAX_RATE = 64000
 
@@ -201,7 +203,7 @@ def start_server(system: str, env: dict[str, str], logdir: Path) -> tuple[subpro
         if system != "S1":
             env["S1_DIRECT"] = "0"  # every event through the consumer's receive loop
         if system == "S1-stock":
-            env["CHANNEL_LAYER"] = "redis"  # channels_redis's RedisChannelLayer, for reference
+            env["S1_LAYER"] = "redis"  # channels_redis's RedisChannelLayer, for reference
         env["DJANGO_SETTINGS_MODULE"] = "bench.s1_settings"
         flush_redis(env["REDIS_URL"])
         cmd = [PY, "-m", "uvicorn", "bench.s1_asgi:application", "--host", "127.0.0.1", "--port", str(port),
@@ -268,8 +270,10 @@ def ratio(a, b) -> str:
 
 
 def render(results: dict, meta: dict) -> str:
+    """The figures section of docs/benchmarks.md: this run's headline, its fixed-load step, every
+    step of the search (folded) and the idle sockets. Method and decisions are the page's own."""
     lines = [
-        "## Fan-out: Phare against plain Channels and raw websockets",
+        "## Fan-out: current figures",
         "",
         f"Measured by `bench/fanout.py` (`make bench`) on {meta['when']}: {meta['machine']}. "
         f"Load on the machine before / after the run (1-minute load average): {meta['load_before']} / "
@@ -308,7 +312,10 @@ def render(results: dict, meta: dict) -> str:
             lines.append(f"| {SCENARIOS[name]['label']} | {system} | {fmt(f['offered_rate'])} | {fmt(f['p50_ms'], 1)} | {fmt(f['p99_ms'], 1)} | "
                          f"{fmt(f['server_cpu_us_per_delivery'], 1)} | {fmt(f['aux_cpu_s'], 2)} | {f['lost']} | "
                          f"{f['duplicated']} | {refused} |")
+    steps = sum(len(r.get("steps", [])) for per in results.values() for r in per.values())
     lines += ["", "### Every step", "",
+              # Folded: a hundred rows that the headline's reading sometimes needs, not the page.
+              f"<details><summary>The {steps} steps of this run's searches</summary>", "",
               "| scenario | system | offered/s | delivered/s | p50 ms | p99 ms | lost | dup | refused delivered | CPU µs/delivery | generator CPU | ok |",
               "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for name, per in results.items():
@@ -320,6 +327,7 @@ def render(results: dict, meta: dict) -> str:
                     f"{step['blocked_delivered']} | {fmt(step['server_cpu_us_per_delivery'], 1)} | "
                     f"{step['generator_cpu_share']:.0%} | {'yes' if step['ok'] else 'no'}"
                     f"{' (retry)' if step.get('retry') else ''} |")
+    lines += ["", "</details>"]
     idle = [(name, system, r) for name, per in results.items() for system, r in per.items() if r.get("idle_cpu_share") is not None]
     if idle:
         lines += ["", "### Idle sockets", "", "| system | idle sockets | server CPU (share of one core) |", "|---|---:|---:|"]
@@ -329,12 +337,12 @@ def render(results: dict, meta: dict) -> str:
 
 
 def targets(results: dict) -> list[str]:
-    """Issue 8's targets, checked against this run's figures."""
+    """The page's targets (docs/benchmarks.md, "Targets"), checked against this run's figures."""
     def sustained(name: str, system: str):
         r = results.get(name, {}).get(system, {})
         return None if "error" in r else r.get("sustained_rate")
 
-    out = ["Targets (issue 8), this run:", ""]
+    out = ["Targets (above), this run:", ""]
     ratios = []
     for name in ("rooms10_small", "rooms10", "rooms100"):
         s1, s2 = sustained(name, "S1"), sustained(name, "S2")
@@ -355,14 +363,22 @@ def targets(results: dict) -> list[str]:
     return out
 
 
-def write_doc(section: str) -> None:
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+def write_doc(section: str, doc: Path = DOC) -> None:
+    """Replace what lies between the `fanout` markers with `section`; every other byte of the
+    page stays as it was (tests/test_bench_fanout_report.py)."""
+    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
     block = f"{START}\n{section}\n{END}"
     if START in text and END in text:
-        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, count=1, flags=re.S)
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
-    DOC.write_text(text)
+    doc.write_text(text)
+
+
+def publishes(*, systems: list[str], scenarios: list[str], quick: bool, no_write: bool) -> bool:
+    """Only a full run replaces the published figures: a quick one (shorter steps and searches)
+    or a partial one would leave the page with figures nobody can compare."""
+    return not no_write and not quick and set(systems) == set(SYSTEMS) and set(scenarios) == set(SCENARIOS)
 
 
 def main() -> None:
@@ -418,8 +434,12 @@ def main() -> None:
     (logdir / f"fanout-{stamp}.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
     section = render(results, meta)
     print("\n" + section)
-    if not args.no_write and set(systems) == set(SYSTEMS):
+    if publishes(systems=systems, scenarios=scenarios, quick=args.quick, no_write=args.no_write):
         write_doc(section)
+        print(f"\nwrote the figures of {DOC.relative_to(REPO)}")
+    elif not args.no_write:
+        print(f"\n{DOC.relative_to(REPO)} left as it is: only a full run (every system and scenario, "
+              "without --quick) replaces its figures")
     print(f"\ntotal {time.monotonic() - started:.0f} s", flush=True)
 
 

@@ -31,7 +31,6 @@ django.setup()
 
 from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from chat.fanout import DirectWriter  # noqa: E402
@@ -117,4 +116,4 @@ application = ProtocolTypeRouter({"websocket": URLRouter([path("ws/", PlainChatC
 
 # The server process is tuned as Phare's is (config/runtime.py), like uvicorn's flags: what the
 # comparison measures is the chat, not the collector's settings.
-tune_garbage_collector(settings.PHARE_GC_THRESHOLDS)
+tune_garbage_collector()

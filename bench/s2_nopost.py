@@ -24,7 +24,6 @@ import django
 
 django.setup()
 
-from django.conf import settings
 from django.utils import timezone
 
 from accounts.representations import iso, public_user
@@ -53,7 +52,7 @@ def _room_posts_without_posting_work() -> posting.RoomPostBatcher:
     found = posting._batchers.get(loop)
     if found is None:
         found = posting._batchers[loop] = posting.RoomPostBatcher(
-            in_flight=posting.batches_in_flight(on_loop=True), max_batch=settings.PHARE_POST_BATCH_MAX, run=_events_only)
+            in_flight=posting.batches_in_flight(on_loop=True), max_batch=posting.MAX_BATCH, run=_events_only)
     return found
 
 

@@ -6,8 +6,10 @@ Data:
 - MLMA French tweets (``mlma-fr.csv``): hostility labels (offensive, abusive, hateful, …).
 - Phare's own labelled conversations (``bench/data/conversations.py``): grooming vs benign.
 
-The eval directory defaults to ``../shared/data/eval`` next to the repository; set
-``PHARE_EVAL_DIR`` to point elsewhere.
+The two public sets are not part of the repository: put ``mhc-fr-dev.csv`` (the French dev
+part of Multilingual HateCheck, Röttger et al. 2022, CC-BY-4.0) and ``mlma-fr.csv`` (the
+French part of MLMA, Ousidhoum et al. 2019, MIT) in ``var/eval/``, or set ``PHARE_EVAL_DIR``
+to the directory that holds them.
 
     .venv/bin/python bench/screening_eval.py [--no-write]
 """
@@ -77,7 +79,10 @@ class Counts:
 
 
 def eval_dir() -> Path:
-    return Path(os.environ.get("PHARE_EVAL_DIR", REPO.parent / "shared" / "data" / "eval"))
+    found = Path(os.environ.get("PHARE_EVAL_DIR", REPO / "var" / "eval"))
+    if not (found / "mhc-fr-dev.csv").is_file() or not (found / "mlma-fr.csv").is_file():
+        sys.exit(f"{found}: mhc-fr-dev.csv and mlma-fr.csv are needed there (see this script's docstring)")
+    return found
 
 
 def categories_of(text: str, snapshot) -> set[str]:

@@ -1,5 +1,5 @@
 """Admin for rooms. Rooms change through chat.services (audited, members' sockets told); room
-messages, direct messages and conversations have no page here at all (issue 20): moderators
+messages, direct messages and conversations have no page here at all: moderators
 read evidence through the console, which audits each read."""
 
 from django import forms

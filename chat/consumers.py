@@ -33,6 +33,7 @@ from chat.models import Room
 from chat.posting import database_sync_to_async
 from chat.protocol import Frame, ProtocolError, cursor, parse_frame
 from chat.representations import room_repr
+from moderation import services as moderation_services
 from ops import metrics
 from ops.logs import connection_id_var
 
@@ -106,8 +107,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.groups_joined = set()
         self.malformed_times = []
         self.flood = throttling.FloodMeter()
-        # A socket lives in one process: its own frame bucket needs no sharing.
-        self.frame_bucket = throttling.LocalLimiter()
         self.told_to_wait: dict[tuple[str, str], float] = {}
         self.client_ip: str | None = (self.scope.get("client") or (None, None))[0]
         try:
@@ -325,11 +324,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 self.told_to_wait[key] = time.monotonic() + error.retry_after
 
     def _check_frame_rate(self) -> None:
-        rate = self.policy.rate("ws_frames_socket")
-        decision = self.frame_bucket.hit("frames", limit=rate.limit, period=rate.period)
-        if not decision.allowed:
-            raise PhareError("rate_limited", retry_after=decision.retry_after,
-                             extra={"reason": "ws_frames_socket"})
+        # Counted in this process (the limit's counter): a socket lives in one.
+        throttling.take("ws_frames_socket", subject=self.connection_id, policy=self.policy)
 
     async def _note_rate_limited(self) -> None:
         """Sustained flooding (too many refusals within the policy's window) closes 4008."""
@@ -451,11 +447,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return {"conversation": frame.fields["conversation"], "messages": messages}
 
     async def frame_report(self, frame: Frame) -> dict[str, Any]:
-        from moderation import services as moderation_services
-
         def file_report():
             # The API's report limits, counted together with reports sent to the API.
-            throttling.check_socket_action("report", user=self.user, ip=self.client_ip)
+            throttling.take_for_action("report", user=self.user, ip=self.client_ip)
             return moderation_services.file_report(
                 reporter=self.user, target=frame.fields["target"], category=frame.fields["category"],
                 details=frame.fields.get("details", ""), good_faith=frame.fields.get("good_faith"),

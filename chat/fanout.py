@@ -58,6 +58,19 @@ return n
 
 Sink = Callable[[str, dict[str, Any]], bool]
 
+# Entries the stream keeps (`XADD MAXLEN ~`): a process that falls further behind than this
+# loses entries, which it detects from the sequence numbers, logs and counts. At the measured
+# ceilings a room event reaches 10-100 sockets, so one process's 15,000-60,000 deliveries/s are
+# 600-1,500 events a second (docs/benchmarks.md): 50,000 entries give a paused process (a long
+# collection, a slow disk) half a minute or more to catch up (less when several processes
+# write), for about 20 MB of chat-sized events in Redis. A constant: nothing an operator knows
+# about their deployment changes that trade.
+STREAM_MAXLEN = 50_000
+# Messages a channel's own queue holds (controls, and events for a socket without a direct
+# sink; Channels' `capacity`): past it the layer drops the message and logs it. Events written
+# directly have their own bound (`DirectWriter`'s `limit`: a socket that far behind is closed).
+CHANNEL_CAPACITY = 1000
+
 
 class FanoutLayer(BaseChannelLayer):
     """A Channels layer (groups, flush extensions) built for fan-out to many sockets.
@@ -73,8 +86,8 @@ class FanoutLayer(BaseChannelLayer):
         self,
         redis_url: str = "",
         stream: str = "phare:fanout",
-        maxlen: int = 50_000,
-        capacity: int = 1000,
+        maxlen: int = STREAM_MAXLEN,
+        capacity: int = CHANNEL_CAPACITY,
         expiry: int = 60,
         block_ms: int = 5000,
         batch: int = 1000,

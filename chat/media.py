@@ -32,12 +32,10 @@ from typing import Any, Iterator
 import numpy as np
 import pdqhash
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
@@ -46,10 +44,12 @@ from accounts import permissions
 from core.errors import PhareError
 from accounts.models import User
 from accounts.policies import may_contact
-from chat import events, protection
+from chat import events, protection, tasks
 from chat.services import parse_id
 from chat.models import Conversation, Membership, Message, Room, Upload
+from chat.representations import image_repr, message_repr
 from moderation import gate
+from moderation import services as moderation_services
 
 logger = logging.getLogger(__name__)
 
@@ -264,20 +264,6 @@ def _resolve_target(*, user: User, room_slug: str, conversation_id: str) -> tupl
     return None, conversation
 
 
-def _check_upload_pace(user: User) -> None:
-    limit = settings.PHARE_UPLOADS_PER_HOUR
-    key = f"uploads:{user.pk}:{int(timezone.now().timestamp()) // 3600}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    if count > limit:
-        raise PhareError("rate_limited", retry_after=3600 - int(timezone.now().timestamp()) % 3600,
-                         extra={"reason": "uploads_per_hour"})
-
-
 # --- Accepting an upload ------------------------------------------------------------------------
 
 def accept_upload(*, user: User, data: bytes, room_slug: str = "", conversation_id: str = "") -> Upload:
@@ -303,7 +289,7 @@ def accept_upload(*, user: User, data: bytes, room_slug: str = "", conversation_
     if not data:
         raise PhareError("bad_request", extra={"field": "image"})
     header = read_header(data)
-    _check_upload_pace(user)
+    protection.take_upload(user=user)
     name = default_storage.save(f"{QUARANTINE_DIR}/{uuid.uuid4().hex}.bin", ContentFile(data))
     try:
         with transaction.atomic():
@@ -319,8 +305,6 @@ def accept_upload(*, user: User, data: bytes, room_slug: str = "", conversation_
 
 
 def _enqueue_scan(upload_id: int) -> None:
-    from chat import tasks  # tasks import this module
-
     tasks.scan_upload.delay(upload_id)
 
 
@@ -357,8 +341,6 @@ def _deliver(upload: Upload) -> Message:
         body="", image=upload, created_at=timezone.now(),
     )
     message = Message.objects.select_related("author", "image", "room").get(pk=message.pk)
-    from chat.representations import message_repr
-
     payload = message_repr(message)
     if upload.room_id:
         events.send_to_room(upload.room_id, {"type": "room.message", "room": message.room.slug, "message": payload},
@@ -411,7 +393,7 @@ def scan_upload(*, upload_id: int) -> str:
             upload.status, upload.reason = Upload.Status.BLOCKED, "image_hash_match"
             upload.match, upload.legal_hold = match.as_facts(), True
             upload.save(update_fields=fields + ["match", "legal_hold"])
-            gate.escalate_image_match(
+            moderation_services.escalate_image_match(
                 upload_id=upload.pk, uploader_id=upload.uploader_id, room_id=upload.room_id,
                 conversation_id=upload.conversation_id, match=match,
                 facts={"sha256": upload.sha256, "pdq": upload.pdq_hash, "pdq_quality": upload.pdq_quality,
@@ -479,15 +461,6 @@ def _delete_after_commit(name: str) -> None:
 
 
 # --- Reading images ---------------------------------------------------------------------------
-
-def image_url(upload: Upload) -> str:
-    return reverse("api-upload-image", args=[upload.pk])
-
-
-def image_repr(upload: Upload) -> dict[str, Any]:
-    return {"id": str(upload.pk), "url": image_url(upload), "width": upload.width, "height": upload.height,
-            "content_type": upload.content_type, "blurred_by_default": True}
-
 
 def upload_status(*, user: User, upload_id: str) -> dict[str, Any]:
     """The uploader's view of their upload (others: `not_found`)."""
@@ -568,9 +541,6 @@ def render_for_moderator(*, moderator: User, upload_id: str, rendition: str = "s
         image.thumbnail((settings.PHARE_IMAGE_OUTPUT_MAX_SIDE,) * 2)
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="JPEG", quality=85)
-    # Imported here: moderation.services imports chat.services; chat may use it (DESIGN.md).
-    from moderation.services import record_audit
-
-    record_audit(actor=moderator, action="evidence.read_image", target_type="upload", target_id=str(upload.pk),
-                 data={"rendition": rendition, "status": upload.status})
+    moderation_services.record_audit(actor=moderator, action="evidence.read_image", target_type="upload",
+                                     target_id=str(upload.pk), data={"rendition": rendition, "status": upload.status})
     return buffer.getvalue(), "image/jpeg"

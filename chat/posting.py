@@ -5,10 +5,9 @@ Nothing waits on purpose: a post that finds a free slot starts a batch at once, 
 is alone. Under load every slot is busy, posts gather behind them, and each batch shares one
 Redis round trip for every rate-limit bucket and one INSERT (in a transaction only when a
 flag is written with it; docs/benchmarks.md). On PostgreSQL a batch runs on the event loop
-(`post_room_messages_on_loop`); otherwise, or with `PHARE_POST_ON_LOOP` off, in a posting
-thread. The number of batches in flight is `PHARE_POST_BATCHES` (`batches_in_flight`: by
-default one on the loop, two in threads, where one can wait on PostgreSQL or Redis while
-another is screened).
+(`post_room_messages_on_loop`); otherwise in a posting thread. The number of batches in
+flight is measured for each (`batches_in_flight`: one on the loop, two in threads, where one
+can wait on PostgreSQL or Redis while another is screened).
 
 A sender's messages keep their order: with one batch in flight (the event loop's default)
 batches finish in the order their posts arrived, so the consumer hands a socket's posts over
@@ -27,7 +26,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from asgiref.sync import SyncToAsync
-from django.conf import settings
 from django.db import connections
 
 from accounts import throttling
@@ -146,6 +144,13 @@ def database_sync_to_async(func: Callable) -> Callable:
     return PostingSyncToAsync(func, thread_sensitive=True)
 
 
+# Posting threads per server process (direct messages, and what a room batch on the event loop
+# writes through the ORM), each with its own database connection. A pool, because in the one
+# thread-sensitive database thread the waits on PostgreSQL's commit and on Redis queued behind
+# each other across every socket: S2 posted about 80 messages/s that way (docs/benchmarks.md).
+# Eight lets those waits overlap within a process's database connections; other sizes were not
+# measured, and nothing an operator knows about their deployment would choose another.
+POST_THREADS = 8
 _pool: ThreadPoolExecutor | None = None
 
 
@@ -154,31 +159,44 @@ def in_pool(func: Callable) -> Callable:
 
     Posting spends much of its time waiting: on PostgreSQL's commit and on Redis for the
     rate-limit buckets. In the single thread-sensitive database thread those waits queue one
-    behind another across every socket of the process; a small pool (`PHARE_POST_THREADS`)
+    behind another across every socket of the process; a small pool (`POST_THREADS`)
     lets them overlap (docs/benchmarks.md). The services are self-contained (their own
     transactions), and each socket still handles one frame at a time.
     """
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=settings.PHARE_POST_THREADS, thread_name_prefix="phare-post")
+        _pool = ThreadPoolExecutor(max_workers=POST_THREADS, thread_name_prefix="phare-post")
     return PostingSyncToAsync(func, thread_sensitive=False, executor=_pool)
 
 
 _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RoomPostBatcher] = weakref.WeakKeyDictionary()
 
 
-def batches_in_flight(on_loop: bool) -> int:
-    """`PHARE_POST_BATCHES`, or when it is 0 the measured default for where batches run.
+# Room batches in flight per process, by where batches run (docs/benchmarks.md). In posting
+# threads two did better than one (one waits on PostgreSQL or Redis while the other is
+# screened) and no worse than four. On the event loop a waiting batch holds nothing up and
+# both would share the loop's one database connection: there one gave larger batches, less CPU
+# per delivery (114.5-118.6 against 123.9-125.2 µs at 8,000 deliveries/s) and a lower p99 (81-89
+# against 142-144 ms) in alternated runs, and it is what keeps a socket's posts in order
+# without waiting (`RoomPostBatcher.keeps_order`).
+BATCHES_ON_LOOP = 1
+BATCHES_IN_THREADS = 2
+# Posts per batch at most: a bound on one INSERT and one Redis script call, far above what
+# gathers behind a batch under load (11-31 posts at 8,000-10,000 deliveries/s in rooms of 10,
+# docs/benchmarks.md); a safety bound, not a tuning point.
+MAX_BATCH = 200
 
-    In posting threads two batches did better than one: one waits on PostgreSQL or Redis
-    while the other is screened. On the event loop a waiting batch holds nothing up anyway,
-    and both would share the loop's one database connection; there one batch in flight gave
-    larger batches, less CPU per delivery and a lower p99 in alternated runs
-    (docs/benchmarks.md).
-    """
-    if settings.PHARE_POST_BATCHES > 0:
-        return settings.PHARE_POST_BATCHES
-    return 1 if on_loop else 2
+
+def batches_in_flight(on_loop: bool) -> int:
+    """The measured number of batches in flight for where batches run (above)."""
+    return BATCHES_ON_LOOP if on_loop else BATCHES_IN_THREADS
+
+
+# Room batches run on the event loop wherever the database allows it (PostgreSQL: chat.loopdb).
+# With the batch in a posting thread the p99 near the ceiling was two to five times higher in
+# alternated runs (154 and 331 ms against 66 and 62 ms at 18,000 deliveries/s) for about 5 %
+# less CPU per delivery (docs/benchmarks.md). False only to compare the two in development.
+ON_LOOP = True
 
 
 def room_posts() -> RoomPostBatcher:
@@ -186,9 +204,9 @@ def room_posts() -> RoomPostBatcher:
     loop = asyncio.get_running_loop()
     found = _batchers.get(loop)
     if found is None:
-        on_loop = settings.PHARE_POST_ON_LOOP and loopdb.available()
+        on_loop = ON_LOOP and loopdb.available()
         found = _batchers[loop] = RoomPostBatcher(
-            in_flight=batches_in_flight(on_loop), max_batch=settings.PHARE_POST_BATCH_MAX,
+            in_flight=batches_in_flight(on_loop), max_batch=MAX_BATCH,
             run=post_room_messages_on_loop if on_loop else in_pool(services.post_room_messages),
         )
     return found

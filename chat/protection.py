@@ -1,10 +1,11 @@
-"""Anti-abuse for the chat: rate limits per action, first-contact rules for new accounts,
-join-wave lockdown and the shield preset.
+"""Anti-abuse for the chat: which limit each chat action spends, first-contact rules for new
+accounts, join-wave lockdown and the shield preset.
 
 `chat.services` calls the `check_*` functions on its hot paths; moderators and operators
 call `lift_room_lockdown` and `shield_room` (admin actions, the moderator console). The
-numbers come from `accounts.throttling.current_policy()` (operator policy); every change of a
-room's protection is audited through `accounts.throttling.audit_change`.
+limits themselves (numbers, keys, counters, outage rules) are the table in
+`accounts.throttling`; this module only names the limit and the subject (`throttling.take`).
+Every change of a room's protection is audited through `accounts.throttling.audit_change`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _is_staff(user: User) -> bool:
 
 def check_join(*, user: User) -> None:
     """Room joins per account (tighter for new accounts)."""
-    throttling.check("room_join_account", subject=user.pk, new_account=throttling.is_new_account(user))
+    throttling.take("room_join_account", subject=user.pk, new_account=throttling.is_new_account(user))
 
 
 def posting_buckets(*, author: User, room: Room, policy: throttling.Policy) -> list[throttling.Bucket]:
@@ -65,8 +66,8 @@ def check_may_post(*, author: User, room: Room) -> None:
 
 
 def check_dm_message(*, sender: User) -> None:
-    throttling.check("dm_message_account", subject=sender.pk,
-                     new_account=throttling.is_new_account(sender))
+    throttling.take("dm_message_account", subject=sender.pk,
+                    new_account=throttling.is_new_account(sender))
 
 
 def check_first_contact(*, sender: User) -> None:
@@ -87,8 +88,14 @@ def check_first_contact(*, sender: User) -> None:
 def take_dm_request(*, sender: User) -> None:
     """The per-sender caps on new DM requests, per day then per hour. Refused outright, not
     counted in one process, when Redis is unreachable (the outage rule of both limits)."""
-    throttling.check("dm_request_day", subject=sender.pk)
-    throttling.check("dm_request_hour", subject=sender.pk)
+    throttling.take("dm_request_day", subject=sender.pk)
+    throttling.take("dm_request_hour", subject=sender.pk)
+
+
+def take_upload(*, user: User) -> None:
+    """Image uploads per account, counted once an upload passed its checks (a refused file
+    spends nothing)."""
+    throttling.take("uploads_per_hour", subject=user.pk)
 
 
 def check_links(*, author: User, reasons: tuple[str, ...] | list[str]) -> None:
@@ -207,11 +214,6 @@ def lift_room_lockdown(*, actor: User, slug: str) -> Room:
 def admit_connection(*, ip: str | None) -> throttling.Policy:
     """Connection attempts per IP address (an IPv6 address counts by its /64, as one
     household or phone does). Returns the policy the socket will use."""
-    subject = ip or "unknown"
-    if ip and ":" in ip:
-        import ipaddress
-
-        subject = str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
     if not throttling.is_exempt_ip(ip):
-        throttling.check("connect_ip", subject=subject)
+        throttling.take("connect_ip", subject=throttling.ip_subject(ip))
     return throttling.current_policy()

@@ -1,4 +1,4 @@
-"""WebSocket protocol v1: parse and validate client frames (PROTOCOL.md).
+"""WebSocket protocol v1: parse and validate client frames (docs/protocol.md).
 
 A frame is a JSON object with a `type`, a client-chosen `id` and the fields its type
 needs. Anything else is a `ProtocolError` answered with `bad_request`; the socket stays open.

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.urls import reverse
+
 from accounts.models import User
 from accounts.representations import iso, public_user
-from chat.models import Conversation, Message, Room
+from chat.models import Conversation, Message, Room, Upload
 
 
 def room_repr(room: Room) -> dict[str, Any]:
@@ -32,10 +34,17 @@ def message_fields(pk: int, author: User, body: str, created_at: dt.datetime) ->
 def message_repr(message: Message) -> dict[str, Any]:
     data = message_fields(message.pk, message.author, message.body, message.created_at)
     if message.image_id is not None:
-        from chat.media import image_repr  # media imports this module
-
         data["image"] = image_repr(message.image)
     return data
+
+
+def image_url(upload: Upload) -> str:
+    return reverse("api-upload-image", args=[upload.pk])
+
+
+def image_repr(upload: Upload) -> dict[str, Any]:
+    return {"id": str(upload.pk), "url": image_url(upload), "width": upload.width, "height": upload.height,
+            "content_type": upload.content_type, "blurred_by_default": True}
 
 
 def conversation_repr(conversation: Conversation, *, viewer_id: int, preview: str | None = None) -> dict[str, Any]:

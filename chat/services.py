@@ -29,7 +29,7 @@ from accounts.policies import audience_bands, may_contact
 from accounts.services import require_reassurance
 from accounts.representations import public_user
 from chat import events, protection
-from chat.models import Conversation, Membership, Message, Room
+from chat.models import Conversation, Membership, Message, Room, Upload
 from chat.representations import conversation_repr, message_fields, message_repr, room_repr
 from moderation import gate
 from ops import metrics
@@ -836,7 +836,7 @@ def refresh_user_sockets(*, user: User) -> None:
             events.control_user(user.pk, {"action": "leave_room", "room": slug})
 
 
-# --- Account deletion hook -----------------------------------------------------------------
+# --- Account deletion (accounts' `account_deleted`, chat/receivers.py) ----------------------
 
 def forget_user_content(*, user: User) -> None:
     """Blank a deleted account's messages and end its conversations and memberships.
@@ -1020,7 +1020,7 @@ def _end_conversation_between(*, user: User, other: User) -> None:
 
 
 def apply_user_control(*, user: User, other: User, action: str) -> None:
-    """Hook (PHARE_USER_CONTROL_HOOKS) run inside the transaction of a block/mute change.
+    """Run inside the transaction of a block/mute change (accounts' `user_control_changed`).
 
     A block ends any conversation between the two; every change makes `user`'s open sockets
     reload the set of authors they hide.
@@ -1031,7 +1031,7 @@ def apply_user_control(*, user: User, other: User, action: str) -> None:
 
 
 def export_user_content(*, user: User) -> dict[str, Any]:
-    """Hook (PHARE_PERSONAL_DATA_EXPORTERS): rooms, conversations and messages of `user`."""
+    """Rooms, conversations and messages of `user` (accounts' `personal_data_requested`)."""
     memberships = Membership.objects.filter(user=user).select_related("room").order_by("joined_at")
     conversations = (
         Conversation.objects.filter(Q(initiator=user) | Q(recipient=user))
@@ -1069,8 +1069,6 @@ def hold_message_images(*, upload_ids: list[int]) -> list[tuple[str, bytes]]:
     bytes of every stored copy, as (file name, bytes), for a referral package."""
     from django.core.files.storage import default_storage
 
-    from chat.models import Upload
-
     files: list[tuple[str, bytes]] = []
     for upload in Upload.objects.filter(pk__in=upload_ids).order_by("pk"):
         if not upload.legal_hold:
@@ -1083,7 +1081,7 @@ def hold_message_images(*, upload_ids: list[int]) -> list[tuple[str, bytes]]:
     return files
 
 
-# --- Rooms as operators change them (the admin; issue 20: audited like every write path) -----
+# --- Rooms as operators change them (the admin: audited like every write path) --------------
 
 # What an operator may change on a room. Not the slug (clients address rooms by it), nor the
 # audience (members of the other audience would stay in), nor the status (a proposal is

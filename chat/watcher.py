@@ -30,7 +30,7 @@ from chat.posting import database_sync_to_async
 logger = logging.getLogger(__name__)
 
 # A log-out, deletion, suspension or ban reaches a socket whose event was lost within this
-# (and a query's time): well inside the 5 s issue 20 allows.
+# (and a query's time): well inside the 5 s a sanctioned socket may stay open.
 WATCH_INTERVAL_SECONDS = 2.0
 # What a socket acts on: whether the account may still be here, its sanctions and its roles.
 WATCHED_FIELDS = ("is_active", "deleted_at", "banned", "suspended_until", "muted_until",

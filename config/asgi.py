@@ -10,7 +10,6 @@ django_http_application = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from chat.consumers import ChatConsumer  # noqa: E402
@@ -47,4 +46,4 @@ application = ProxyHeadersMiddleware(ProtocolTypeRouter(
 ))
 
 # Last: everything start-up builds exists by now (config/runtime.py).
-tune_garbage_collector(settings.PHARE_GC_THRESHOLDS)
+tune_garbage_collector()

@@ -1,4 +1,6 @@
-"""Phare settings: everything comes from the environment, with safe defaults in code.
+"""Phare settings: what an operator configures comes from the environment, with safe defaults
+in code. Every variable read here is in the README's "Configuration" table, and only those
+(tests/test_settings_table.py); tuning that no operator needs to change is a constant.
 
 Without DATABASE_URL and REDIS_URL Phare runs on embedded defaults (SQLite, in-memory
 channel layer, local-memory cache, eager Celery tasks) so that it can be tried with Python
@@ -14,8 +16,6 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-
-from config.runtime import DEFAULT_GC_THRESHOLDS, parse_gc_thresholds
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -127,6 +127,9 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 DATA_DIR = Path(env_str("PHARE_DATA_DIR", str(BASE_DIR / "var")))
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'phare.sqlite3'}")
+# DB_CONN_MAX_AGE stays the operator's: persistent connections (60 in docker-compose.yml; with 0
+# every database call of a socket opens a new connection, docs/benchmarks.md) against what
+# PostgreSQL or a pooler in front of it allows (a connection per thread and process).
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the embedded server's threads write without "database is locked".
@@ -152,26 +155,13 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Redis: channel layer, cache, Celery broker ----------------------------------------
 REDIS_URL = env_str("REDIS_URL")
-# FINDINGS.md: redis-py 8 raises instead of waiting past its pool size; size it explicitly.
-REDIS_MAX_CONNECTIONS = env_int("REDIS_MAX_CONNECTIONS", 1000)
+# The ceiling of each Redis connection pool of a process (the cache's, the rate limiter's).
+# redis-py 8 raises "Too many connections" past it instead of waiting (its asyncio pool's own
+# default is 100, which busy consumers exceeded), so it is set far above what a process holds at
+# once (a connection per thread or command in flight) rather than tuned per deployment.
+REDIS_MAX_CONNECTIONS = 1000
 
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # redis-py 8 defaults socket_timeout to 5 s, the same as the layer's blocking
-                # BZPOPMIN, so idle consumers crash every ~5 s (channels_redis#422). A longer
-                # timeout keeps the blocking read alive and still detects a dead Redis.
-                "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS,
-                           "socket_timeout": 15, "socket_connect_timeout": 5}],
-                "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1000),
-                "expiry": 60,
-                "group_expiry": 86400,
-                "prefix": "phare:ch",
-            },
-        }
-    }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -181,29 +171,20 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Fan-out (chat/fanout.py; figures in docs/benchmarks.md): Phare's layer appends each event once
-# to a Redis stream that every server process reads with one XREAD, and writes it straight to
-# its local sockets. Without REDIS_URL it is in process only. CHANNEL_LAYER=redis selects
-# channels_redis's layer configured above instead (about ten times slower per process).
-CHANNEL_LAYER = env_str("CHANNEL_LAYER", "fanout")
-if CHANNEL_LAYER == "fanout":
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "chat.fanout.FanoutLayer",
-            "CONFIG": {
-                "redis_url": REDIS_URL,
-                "stream": "phare:fanout",
-                # Entries kept: a process that falls further behind loses entries (detected, logged).
-                "maxlen": env_int("FANOUT_STREAM_MAXLEN", 50000),
-                "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1000),
-            },
-        }
+# The channel layer is Phare's own (chat/fanout.py, docs/decisions.md "Fan-out"): each event is
+# appended once to a Redis stream that every server process reads with one XREAD and writes
+# straight to its local sockets; without REDIS_URL it is in process only. Its tuning is constants
+# in chat/fanout.py. channels_redis's RedisChannelLayer is not offered: about ten times slower per
+# process (docs/benchmarks.md), and an alternative nobody tests; only the benchmark still runs it,
+# for reference (bench/s1_settings.py).
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "chat.fanout.FanoutLayer",
+        "CONFIG": {"redis_url": REDIS_URL, "stream": "phare:fanout"},
     }
-elif CHANNEL_LAYER != "redis":
-    raise ImproperlyConfigured("CHANNEL_LAYER must be fanout or redis")
+}
 
 # --- Celery ----------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
@@ -335,23 +316,9 @@ PHARE_HISTORY_PAGE_SIZE = 50
 PHARE_MAX_FRAME_BYTES = 64 * 1024
 PHARE_MALFORMED_FRAMES_BEFORE_CLOSE = 10
 PHARE_DEFAULT_MAX_MESSAGE_LENGTH = 1000
-# Checks a pseudonym or room name beyond the built-in reserved names (dependency inversion:
-# accounts knows nothing of moderation; the settings wire the gate in).
-PHARE_NAME_SCREEN = env_str("PHARE_NAME_SCREEN", "moderation.gate.screen_name")
-# Called with user=… inside the deletion transaction (chat blanks messages, closes DMs).
-PHARE_ACCOUNT_DELETED_HOOKS = ["chat.services.forget_user_content"]
-# Called with user=, other=, action= ("block", "unblock", "mute", "unmute") in the transaction.
-PHARE_USER_CONTROL_HOOKS = ["chat.services.apply_user_control"]
-# Each returns {section: data} for GET /api/v1/me/export (accounts.controls).
-PHARE_PERSONAL_DATA_EXPORTERS = ["chat.services.export_user_content", "ops.personal_data.export_moderation_records"]
-# Called with user=…, previous_band=… after a band change (birthday, age assurance).
-PHARE_BAND_CHANGED_HOOKS = ["chat.services.reapply_contact_matrix"]
-# Called with user=… when an account's restrictions or assurance change.
-PHARE_ACCOUNT_RESTRICTED_HOOKS = ["chat.services.refresh_user_sockets"]
-# Called with user=… inside the transaction that ends every session (log-out, deletion).
-PHARE_SESSIONS_ENDED_HOOKS = ["chat.services.close_user_sockets"]
-# The append-only audit log (accounts does not import moderation; settings wire it in).
-PHARE_AUDIT_HOOK = "moderation.services.record_audit"
+# What accounts tells chat and moderation (deletion, blocks, bands, restrictions, sessions,
+# the audit log, the name screen, the personal data export) is not configured here: accounts
+# sends the signals of accounts/signals.py, the apps connect to them in AppConfig.ready.
 
 # --- Age assurance (docs/age-assurance.md) ------------------------------------------------
 PHARE_AGE_ASSURANCE_PROVIDERS = env_list("PHARE_AGE_ASSURANCE_PROVIDERS", ["declared", "signed-token", "demo"])
@@ -378,11 +345,8 @@ PHARE_RATE_LIMIT_RETRY_SECONDS = 5
 # Trusted addresses that skip per-IP limits (a monitoring probe, a load-test host). Never a
 # reverse proxy's address: behind one, REMOTE_ADDR must already be the client's.
 PHARE_RATE_LIMIT_EXEMPT_IPS = env_list("PHARE_RATE_LIMIT_EXEMPT_IPS", [])
-# Called with actor=, action=, target_type=, target_id=, data= after an operator or a
-# moderator changes a limit, the abuse policy or a room's protection (the audit log).
-PHARE_POLICY_CHANGE_HOOKS = ["moderation.services.audit_policy_change"]
 
-# --- Moderation queue (issue 5) ---------------------------------------------------------
+# --- Moderation queue (docs/moderation.md) ----------------------------------------------
 # Hours to a first decision by priority band; trusted flaggers' cases get a fraction of it.
 PHARE_MODERATION_SLA_HOURS = {"critical": 1, "high": 4, "normal": 24, "low": 72, "trusted_factor": 0.5}
 PHARE_REPORT_CONTEXT_MESSAGES = 5
@@ -399,8 +363,6 @@ PHARE_APPEAL_DAYS = 183
 PHARE_STRIKE_DAYS = 90
 PHARE_STRIKES_BEFORE_SUSPENSION = 3
 PHARE_UNFOUNDED_REPORTS_BEFORE_SLOWDOWN = 5
-PHARE_SLOW_REPORTER_SECONDS = 600
-PHARE_VISITOR_REPORTS_PER_HOUR = 10
 PHARE_MESSAGE_RETENTION_DAYS = env_int("PHARE_MESSAGE_RETENTION_DAYS", 365)
 PHARE_REFERRAL_DIR = env_str("PHARE_REFERRAL_DIR", "")
 CELERY_BEAT_SCHEDULE.update({
@@ -426,7 +388,6 @@ PHARE_UPLOAD_MAX_PIXELS = env_int("PHARE_UPLOAD_MAX_PIXELS", 25_000_000)
 PHARE_UPLOAD_MAX_SIDE = env_int("PHARE_UPLOAD_MAX_SIDE", 10_000)
 # Delivered copies are scaled down to fit this (pixels per side).
 PHARE_IMAGE_OUTPUT_MAX_SIDE = env_int("PHARE_IMAGE_OUTPUT_MAX_SIDE", 2048)
-PHARE_UPLOADS_PER_HOUR = env_int("PHARE_UPLOADS_PER_HOUR", 30)
 # PDQ match threshold (Hamming distance out of 256 bits; 31 is the published default) and
 # the PDQ quality below which a perceptual match is not trusted (flat, featureless images).
 PHARE_PDQ_MATCH_DISTANCE = env_int("PHARE_PDQ_MATCH_DISTANCE", 31)
@@ -440,19 +401,8 @@ CELERY_BEAT_SCHEDULE["sweep-unscanned-uploads"] = {"task": "chat.tasks.sweep_uns
 CELERY_BEAT_SCHEDULE["purge-unreferenced-images"] = {"task": "chat.tasks.purge_unreferenced_images",
                                                      "schedule": 3600.0}
 
-# --- Hot path (chat/consumers.py, docs/benchmarks.md) -------------------------------------
-# Threads per server process that post messages (screen, store, publish after commit), each
-# with its own database connection: the waits on commit and on Redis overlap across sockets.
-PHARE_POST_THREADS = env_int("PHARE_POST_THREADS", 8)
-# Room messages that arrive together are stored together (chat/posting.py): at most this many
-# batches in flight per process, each of at most PHARE_POST_BATCH_MAX messages. 0 chooses by
-# where batches run: 1 on the event loop, 2 in posting threads (docs/benchmarks.md).
-PHARE_POST_BATCHES = env_int("PHARE_POST_BATCHES", 0)
-PHARE_POST_BATCH_MAX = env_int("PHARE_POST_BATCH_MAX", 200)
-# On PostgreSQL a batch runs on the event loop, with asynchronous Redis and PostgreSQL calls
-# (chat.posting.post_room_messages_on_loop); 0 runs every batch in a posting thread instead.
-PHARE_POST_ON_LOOP = env_bool("PHARE_POST_ON_LOOP", True)
-# The server process's garbage collector (config/runtime.py): what start-up built is frozen
-# out of its view and young objects are collected every 50,000 rather than 700. "python"
-# keeps Python's defaults.
-PHARE_GC_THRESHOLDS = parse_gc_thresholds(env_str("PHARE_GC_THRESHOLDS", DEFAULT_GC_THRESHOLDS))
+# --- Hot path -----------------------------------------------------------------------------
+# Measured, not configured: the hot path's tuning is constants beside the code that uses them,
+# each with the measurement behind it (docs/decisions.md "Configuration"): chat/posting.py
+# (posting threads, batches in flight, batch size, where batches run), chat/fanout.py (the
+# stream's length, a channel's queue) and config/runtime.py (the garbage collector).

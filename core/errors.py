@@ -1,6 +1,6 @@
 """Domain errors with a stable code, shared by every app and sent to clients as is.
 
-Every refusal in Phare is a `PhareError` (or subclass) carrying a `code` from PROTOCOL.md;
+Every refusal in Phare is a `PhareError` (or subclass) carrying a `code` from docs/protocol.md;
 the edges (HTTP views, the WebSocket consumer) turn it into `{"error": {...}}`.
 This module lives in `accounts` because every other app already depends on it.
 """

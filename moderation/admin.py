@@ -1,6 +1,6 @@
 """Admin for moderation data. The audit log is read-only here as everywhere. Moderation
 records are shown as metadata only: report texts, evidence, the facts quoted in notices and
-appeals' texts are read in the moderator console, which audits each read (issue 20)."""
+appeals' texts are read in the moderator console, which audits each read."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from accounts import permissions
 from core.errors import PhareError
 from chat import protection
-from moderation import rules, selectors, services
+from moderation import rules, selectors, services, transparency
 from moderation.representations import case_repr
 
 
@@ -91,8 +91,6 @@ def lift_lockdown(request: HttpRequest, slug: str) -> HttpResponse:
 def transparency_page(request: HttpRequest) -> HttpResponse:
     if not permissions.has_role(request.user, "moderator", "operator"):
         raise Http404
-    from moderation import transparency
-
     today = timezone.now()
     days = request.GET.get("days", "30")
     start = today - dt.timedelta(days=min(int(days), 3660) if days.isdecimal() and days.isascii() else 30)

@@ -4,17 +4,22 @@ The verdict itself comes from the pure policy engine (`moderation.policy`). This
 owns what needs Django: the policy snapshot (seed lists in code plus the operators' lists
 from the database, compiled once and cached in process, reloaded when the version key in
 the shared cache changes), the user's language, and the rows a verdict leaves behind.
+
+What a filed flag leads to (a case, interim measures, triage) belongs to moderation's
+services, which call chat's; the gate tells them through moderation/signals.py rather than
+importing them, so that chat → gate never leads back to chat.
 """
 
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import translation
 
 from core.versioned import VersionedPolicy
+from moderation import hashbanks, signals
 from moderation.models import AllowedTerm, Flag, ScreeningPolicy, ScreeningTerm
 from moderation.policy import (
+    REASON_CODES,
     PolicyConfig,
     PolicySnapshot,
     ScreeningContext,
@@ -91,8 +96,6 @@ def _count_observed(verdict: Verdict, snapshot: PolicySnapshot, audience: str, c
 
 def observed_counts() -> dict[str, int]:
     """`audience:context:code → count` of observe-only hits under the current policy version."""
-    from moderation.policy import REASON_CODES
-
     version = current_snapshot().version
     keys = {
         OBSERVED_KEY.format(version=version, audience=a, context=c, code=code): f"{a}:{c}:{code}"
@@ -137,13 +140,6 @@ def explain_verdict(verdict: Verdict) -> str:
     return explain(verdict.reasons[0], lang)
 
 
-def _enqueue_triage(flag_id: int) -> None:
-    # Imported here: tasks import services that import chat, which imports this module.
-    from moderation import tasks
-
-    tasks.triage_flag.delay(flag_id)
-
-
 def file_flag(*, verdict: Verdict, subject_id: int, text: str, message_id: int | None,
                room_id: int | None, conversation_id: int | None) -> Flag:
     flag = Flag.objects.create(
@@ -152,31 +148,20 @@ def file_flag(*, verdict: Verdict, subject_id: int, text: str, message_id: int |
         conversation_id_snapshot=conversation_id, decision=verdict.decision,
         reasons=list(verdict.reasons), categories=list(verdict.categories), risk=verdict.risk,
     )
-    if verdict.decision == "escalate":
-        # An escalation restricts the sender at once, inside this transaction, rather than
-        # after the queue: imported here because services import chat, which imports the gate.
-        from moderation import services
-
-        services.on_flag_filed(flag=flag)
-    # robust: the flag is committed; a broker outage leaves it to the sweeper (no 500, no lost message).
-    transaction.on_commit(lambda: _enqueue_triage(flag.pk), robust=True)
+    # moderation's services (receivers.py) triage it after commit and, for an escalation,
+    # restrict the sender at once, inside this transaction, rather than after the queue.
+    signals.flag_filed.send(sender=Flag, flag=flag)
     return flag
 
 
 GROOMING_DEBOUNCE_SECONDS = 30
 
 
-def _enqueue_grooming(conversation_id: int, sender_id: int) -> None:
-    from moderation import tasks
-
-    tasks.assess_grooming_risk.delay(conversation_id, sender_id)
-
-
 def schedule_grooming_check(*, conversation_id: int, sender_id: int) -> None:
     """After DM traffic: score the conversation off the hot path, at most once per
     conversation every GROOMING_DEBOUNCE_SECONDS (the task reads the latest messages anyway)."""
     if cache.add(f"grooming:pending:{conversation_id}", 1, timeout=GROOMING_DEBOUNCE_SECONDS):
-        transaction.on_commit(lambda: _enqueue_grooming(conversation_id, sender_id), robust=True)
+        signals.grooming_check_due.send(sender=Flag, conversation_id=conversation_id, sender_id=sender_id)
 
 
 def record_flag(*, message, verdict: Verdict) -> Flag:
@@ -201,19 +186,8 @@ def record_refusal(*, author, text: str, verdict: Verdict, room_id: int | None) 
                       room_id=room_id, conversation_id=None)
 
 
-# --- Images (chat.media): hash banks live in moderation.hashbanks ----------------------------
+# --- Images (chat.media): the hash-bank lookup; moderation.services escalates a match ------
 
 def match_image_hashes(*, sha256: str, pdq: str | None, pdq_quality: int | None):
     """The hash-bank entry an image matches (`hashbanks.ImageMatch`), or None."""
-    from moderation import hashbanks  # NumPy and the bank index load only when images are used
-
     return hashbanks.match_image(sha256=sha256, pdq=pdq, pdq_quality=pdq_quality)
-
-
-def escalate_image_match(*, upload_id: int, uploader_id: int, room_id: int | None,
-                         conversation_id: int | None, match, facts: dict) -> int:
-    """A blocked image: critical case under legal hold, uploader restricted. Returns the flag id."""
-    from moderation import hashbanks
-
-    return hashbanks.file_image_match(upload_id=upload_id, uploader_id=uploader_id, room_id=room_id,
-                                      conversation_id=conversation_id, match=match, facts=facts)

@@ -2,7 +2,8 @@
 
 Operators import banks from hash programmes (`manage.py import_hashes`); moderators add the
 hashes of images they removed (`add_image_to_bank`). The image scan (chat.media) asks
-`match_image` through `moderation.gate`; a match is escalated by `file_image_match`.
+`match_image` through `moderation.gate`; a match is escalated by
+`moderation.services.escalate_image_match`.
 
 PDQ values are compared by Hamming distance against every active PDQ hash at once (a NumPy
 array kept in process, reloaded when the bank version key in the shared cache changes);
@@ -25,11 +26,11 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.urls import reverse
 
 from accounts import permissions
 from core.errors import PhareError
 from accounts.models import User
+from chat.models import Upload
 from moderation.audit import record_audit
 from moderation.models import BankedHash, HashBank
 
@@ -217,8 +218,6 @@ def add_image_to_bank(*, upload_id: Any, bank: str | None = None, actor: User, n
     Precondition: `actor` is a moderator or an operator (others get `not_found`).
     Idempotent. Side effects: an audit entry; the PDQ index reloaded after commit.
     """
-    from chat.models import Upload  # moderation reads chat's rows; chat never imports this module
-
     permissions.require_role(actor, "moderator", "operator")
     if not str(upload_id).isdecimal():
         raise PhareError("not_found")
@@ -250,48 +249,7 @@ def add_image_to_bank(*, upload_id: Any, bank: str | None = None, actor: User, n
     return rows
 
 
-# --- A match -------------------------------------------------------------------------------
-
-# Bank categories as the gate's categories, so that the case gets the right report category.
-_GATE_CATEGORY = {"child_safety": "sexual_minors", "non_consensual_imagery": "non_consensual_imagery",
-                  "terrorism": "threat", "other": "image_hash_match"}
-# Bank categories as report categories (moderation.rules.SEVERITY).
-_CASE_CATEGORY = {"child_safety": "child_safety", "non_consensual_imagery": "non_consensual_imagery",
-                  "terrorism": "threat"}
-
-
-def file_image_match(*, upload_id: int, uploader_id: int, room_id: int | None, conversation_id: int | None,
-                     match: ImageMatch, facts: dict[str, Any]) -> int:
-    """Escalate a blocked image: an automatic flag with decision `escalate` and reason
-    `image_hash_match`, which opens a critical case and restricts the uploader pending review;
-    the case is put under legal hold. Returns the flag's id.
-
-    Precondition: inside the transaction that marks the upload blocked.
-    """
-    from moderation import gate, rules, services  # gate imports this module
-
-    verdict = gate.Verdict(decision="escalate", reasons=("image_hash_match",),
-                           categories=(_GATE_CATEGORY.get(match.category, "image_hash_match"),), risk=1.0)
-    evidence_url = reverse("api-moderation-upload-image", args=[upload_id])
-    text = (f"[image upload {upload_id}] blocked: {match.hash_type} match in bank {match.bank} "
-            f"({match.category}, distance {match.distance}); sha256 {facts.get('sha256', '')}; "
-            f"evidence (blurred, greyscale): {evidence_url}")
-    flag = gate.file_flag(verdict=verdict, subject_id=uploader_id, text=text, message_id=None,
-                          room_id=room_id, conversation_id=conversation_id)
-    case = flag.case if flag.case_id else services.attach_flag(flag=flag)
-    # The case takes the bank's category, so that triage ranks it critical (severity of the
-    # category plus the escalation); a more severe category already on the case stays.
-    category = _CASE_CATEGORY.get(match.category, case.category)
-    case.category = rules.more_severe(category, case.category)
-    case.legal_hold = True
-    case.save(update_fields=["category", "legal_hold"])
-    services.restrict_pending_review(case=case)
-    record_audit(actor=None, action="image.blocked", target_type="case", target_id=str(case.pk),
-                 data={"upload": upload_id, "match": match.as_facts(), **facts})
-    return flag.pk
-
-
-# --- Banks and hashes as operators change them (the admin; issue 20: audited, reloaded) ------
+# --- Banks and hashes as operators change them (the admin: audited, reloaded) ---------------
 
 BANK_SETTINGS = frozenset({"category", "description", "active"})
 

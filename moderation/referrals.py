@@ -14,6 +14,7 @@ from django.utils import timezone
 from chat import services as chat_services
 from moderation.audit import record_audit
 from moderation.models import Case, Evidence, Referral
+from moderation.representations import case_repr
 
 
 def referral_root() -> Path:
@@ -32,8 +33,6 @@ def refer_case(*, case: Case, actor=None) -> Referral:
     Precondition: `case` is locked by the caller. Side effects: files under the referral
     directory, `legal_hold` on the case and its evidence, an audit entry.
     """
-    from moderation.representations import case_repr
-
     case.legal_hold = True
     case.save(update_fields=["legal_hold"])
     Evidence.objects.filter(reports__case=case).update(legal_hold=True)

@@ -1,4 +1,4 @@
-"""How reports, cases, notices and appeals appear in the protocol (PROTOCOL.md)."""
+"""How reports, cases, notices and appeals appear in the protocol (docs/protocol.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.representations import iso, public_user
 from chat.models import Room
 from moderation import gate, rules
+from moderation.evidence import evidence_intact
 from moderation.models import Appeal, Case, Notice, Report
 
 
@@ -80,8 +81,6 @@ def room_proposal(case: Case) -> dict[str, Any] | None:
 
 def case_repr(case: Case) -> dict[str, Any]:
     """A case in full for a moderator: reports, flags, evidence, decisions."""
-    from moderation.services import evidence_intact
-
     reports = list(case.reports.select_related("evidence", "reporter").order_by("pk"))
     data = case_summary(case)
     data["reports_count"] = len(reports)

@@ -8,28 +8,27 @@ after commit. Preconditions and side effects are stated per function.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts import permissions
+from accounts import permissions, throttling
 from core.errors import PhareError
 from accounts.models import User
 from accounts.services import language_of
 from chat import events
 from chat import services as chat_services
 from chat.models import Conversation, Membership, Message, Room
-from moderation import rules
+from moderation import gate, hashbanks, rules, tasks
 from moderation.audit import record_audit, verify_chain  # noqa: F401  (the public audit API)
+from moderation.evidence import content_hash
 from moderation.models import (
     Appeal,
     Case,
@@ -41,6 +40,8 @@ from moderation.models import (
     Strike,
     TrustedFlagger,
 )
+from moderation.referrals import refer_case
+from moderation.representations import case_summary, notice_repr
 
 logger = logging.getLogger(__name__)
 
@@ -55,35 +56,21 @@ def _sla_hours() -> dict[str, float]:
 
 
 def _enqueue(task_name: str, *args: Any) -> None:
-    # Imported late: tasks import this module.
-    from moderation import tasks
-
     task = getattr(tasks, task_name)
     # robust: the row is committed; if the broker is down the sweeper re-enqueues it, and the
     # caller gets its answer instead of a 500 for something that was in fact saved.
     transaction.on_commit(lambda: task.delay(*args), robust=True)
 
 
-def _case_summary(case: Case) -> dict[str, Any]:
-    from moderation.representations import case_summary
-
-    return case_summary(case)
-
-
 def _tell_moderators(case: Case, event: str = "moderation.case", **extra: Any) -> None:
     # `recused`: the moderators with a conflict of interest. Their sockets do not get the event
     # at all; their console, reloading the queue, shows the case as assigned to another moderator.
     recused = recused_moderator_ids(case)
-    events.send_to_moderators({"type": event, "case": _case_summary(case), "recused": recused, **extra},
+    events.send_to_moderators({"type": event, "case": case_summary(case), "recused": recused, **extra},
                               except_user_ids=[int(pk) for pk in recused])
 
 
 # --- Evidence ------------------------------------------------------------------------------
-
-def _content_hash(data: dict[str, Any]) -> str:
-    canonical = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
 
 def _message_snapshot(message: Message) -> dict[str, Any]:
     data = {
@@ -124,11 +111,7 @@ def snapshot_evidence(*, target_type: str, target: Any) -> Evidence:
                           "status": target.status, "created_by": target.created_by_id and str(target.created_by_id)},
                     context=[_message_snapshot(m) for m in reversed(list(recent))])
     clean = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
-    return Evidence.objects.create(data=clean, content_hash=_content_hash(clean))
-
-
-def evidence_intact(evidence: Evidence) -> bool:
-    return _content_hash(evidence.data) == evidence.content_hash
+    return Evidence.objects.create(data=clean, content_hash=content_hash(clean))
 
 
 # --- Cases ---------------------------------------------------------------------------------
@@ -233,7 +216,8 @@ def _subject_user_and_scope(target_type: str, target: Any) -> tuple[User | None,
 
 
 def _check_reporter_pace(reporter: User) -> None:
-    """Reporters whose reports keep being found unfounded are slowed down, never silenced."""
+    """Reporters whose reports keep being found unfounded are slowed down, never silenced: the
+    `unfounded_reports` limit (accounts.throttling's table) applies to them only."""
     window = timezone.now() - dt.timedelta(days=30)
     unfounded = Report.objects.filter(reporter=reporter, founded=False, created_at__gte=window).count()
     if unfounded < int(_setting("PHARE_UNFOUNDED_REPORTS_BEFORE_SLOWDOWN", 5)):
@@ -241,25 +225,11 @@ def _check_reporter_pace(reporter: User) -> None:
     founded = Report.objects.filter(reporter=reporter, founded=True, created_at__gte=window).count()
     if founded >= unfounded:
         return
-    pause = int(_setting("PHARE_SLOW_REPORTER_SECONDS", 600))
-    if not cache.add(f"report-pace:{reporter.pk}", 1, timeout=pause):
-        raise PhareError("rate_limited", retry_after=pause, extra={"reason": "unfounded_reports"})
-
-
-def _check_visitor_pace(visitor_key: str) -> None:
-    limit = int(_setting("PHARE_VISITOR_REPORTS_PER_HOUR", 10))
-    key = f"visitor-reports:{visitor_key}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        count = 1
-    if count > limit:
-        raise PhareError("rate_limited", retry_after=3600)
+    throttling.take("unfounded_reports", subject=reporter.pk)
 
 
 def file_report(*, reporter: User | None, target: Any, category: str, details: str, good_faith: Any,
-                visitor_session: str = "", visitor_key: str = "") -> Report:
+                visitor_session: str = "") -> Report:
     """File a report and its evidence snapshot; the report joins its subject's open case.
 
     Only what the reporter could see can be reported (`_resolve_target`). Visitors (reporter
@@ -276,9 +246,10 @@ def file_report(*, reporter: User | None, target: Any, category: str, details: s
     if not isinstance(details, str) or len(details) > 2000:
         raise PhareError("bad_request", extra={"field": "details"})
     if reporter is None:
+        # No pace of their own: nothing a visitor reports gets past `_resolve_target`, and the
+        # API counts them per address (`report_ip`).
         if category not in rules.VISITOR_CATEGORIES:
             raise PhareError("not_authenticated")
-        _check_visitor_pace(visitor_key or visitor_session or "anonymous")
     else:
         if reporter.is_suspended():
             raise PhareError("suspended")
@@ -532,12 +503,57 @@ def attach_flag(*, flag: Flag) -> Case:
 
 
 def on_flag_filed(*, flag: Flag) -> None:
-    """Called by the gate inside the filing transaction. An escalation restricts the sender
-    at once (not after the queue): the case is opened now and the restriction applied."""
-    if flag.decision != Flag.Decision.ESCALATE:
-        return
-    case = attach_flag(flag=flag)
+    """The gate filed `flag` (moderation.signals.flag_filed), inside the filing transaction.
+    An escalation restricts the sender at once (not after the queue): the case is opened now
+    and the restriction applied. Every flag is triaged after commit."""
+    if flag.decision == Flag.Decision.ESCALATE:
+        case = attach_flag(flag=flag)
+        restrict_pending_review(case=case)
+    _enqueue("triage_flag", flag.pk)
+
+
+def schedule_grooming_assessment(*, conversation_id: int, sender_id: int) -> None:
+    """The gate found a conversation due a grooming assessment
+    (moderation.signals.grooming_check_due): score it off the hot path, after commit."""
+    _enqueue("assess_grooming_risk", conversation_id, sender_id)
+
+
+# Bank categories as the gate's categories, so that the case gets the right report category.
+_IMAGE_GATE_CATEGORY = {"child_safety": "sexual_minors", "non_consensual_imagery": "non_consensual_imagery",
+                        "terrorism": "threat", "other": "image_hash_match"}
+# Bank categories as report categories (moderation.rules.SEVERITY).
+_IMAGE_CASE_CATEGORY = {"child_safety": "child_safety", "non_consensual_imagery": "non_consensual_imagery",
+                        "terrorism": "threat"}
+
+
+def escalate_image_match(*, upload_id: int, uploader_id: int, room_id: int | None, conversation_id: int | None,
+                         match: hashbanks.ImageMatch, facts: dict[str, Any]) -> int:
+    """Escalate an image the scan blocked (chat.media; `gate.match_image_hashes` found it in
+    a bank): an automatic flag with decision `escalate` and reason `image_hash_match`, which
+    opens a critical case and restricts the uploader pending review; the case is put under
+    legal hold. Returns the flag's id.
+
+    Precondition: inside the transaction that marks the upload blocked.
+    """
+    verdict = gate.Verdict(decision="escalate", reasons=("image_hash_match",),
+                           categories=(_IMAGE_GATE_CATEGORY.get(match.category, "image_hash_match"),), risk=1.0)
+    evidence_url = reverse("api-moderation-upload-image", args=[upload_id])
+    text = (f"[image upload {upload_id}] blocked: {match.hash_type} match in bank {match.bank} "
+            f"({match.category}, distance {match.distance}); sha256 {facts.get('sha256', '')}; "
+            f"evidence (blurred, greyscale): {evidence_url}")
+    flag = gate.file_flag(verdict=verdict, subject_id=uploader_id, text=text, message_id=None,
+                          room_id=room_id, conversation_id=conversation_id)
+    case = flag.case if flag.case_id else attach_flag(flag=flag)
+    # The case takes the bank's category, so that triage ranks it critical (severity of the
+    # category plus the escalation); a more severe category already on the case stays.
+    category = _IMAGE_CASE_CATEGORY.get(match.category, case.category)
+    case.category = rules.more_severe(category, case.category)
+    case.legal_hold = True
+    case.save(update_fields=["category", "legal_hold"])
     restrict_pending_review(case=case)
+    record_audit(actor=None, action="image.blocked", target_type="case", target_id=str(case.pk),
+                 data={"upload": upload_id, "match": match.as_facts(), **facts})
+    return flag.pk
 
 
 def triage_flag(*, flag_id: int) -> bool:
@@ -563,8 +579,6 @@ def triage_flag(*, flag_id: int) -> bool:
 def sweep_untriaged(*, older_than_seconds: int = 30) -> int:
     """Re-enqueue triage for reports and flags still untriaged: a lost task never loses one."""
     cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
-    from moderation import tasks
-
     count = 0
     for report_id in Report.objects.filter(triaged_at__isnull=True, created_at__lt=cutoff).values_list("pk", flat=True)[:1000]:
         tasks.triage_report.delay(report_id)
@@ -601,8 +615,6 @@ def _notify(*, recipient_id: int, kind: str, case: Case | None, action: str, rea
     """Write a notice and push it to the recipient's sockets after commit, its statement of
     reasons written in the recipient's language (the push has no request of theirs: whoever
     or whatever decided, a moderator's request or a task, must not choose the language)."""
-    from moderation.representations import notice_repr
-
     notice = Notice.objects.create(
         recipient_id=recipient_id, kind=kind, case=case, decision=decision, report=report, action=action,
         reason_code=reason_code, automated=automated, scope=scope or {}, facts=facts,
@@ -771,8 +783,6 @@ def _apply_action(*, case: Case, action: str, duration: int | None) -> dict[str,
         _room, previous = chat_services.update_room_settings(room_id=case.subject_id, status=status)
         undo["room"] = {"id": case.subject_id, **previous}
     elif action == "refer":
-        from moderation.referrals import refer_case
-
         undo["referral"] = refer_case(case=case).pk
     elif action == "dismiss" and case.subject_type == "message":
         # A message the gate held is released (delivered) once a moderator finds nothing wrong.
@@ -1074,8 +1084,6 @@ def propose_room(*, user: User, name: Any, description: Any, audience: Any) -> R
     The proposer is told the outcome by a notice when a moderator decides."""
     from django.utils.text import slugify
 
-    from moderation import gate
-
     if user.is_suspended():
         raise PhareError("suspended")
     if not isinstance(name, str) or not 3 <= len(name.strip()) <= 80:
@@ -1133,16 +1141,7 @@ def purge_past_retention(*, now: dt.datetime | None = None) -> int:
     return deleted
 
 
-# --- Policy changes (wired through settings: accounts may not import moderation) -------------
-
-def audit_policy_change(*, actor, action: str, target_type: str, target_id: str,
-                        data: dict[str, Any]) -> None:
-    """PHARE_POLICY_CHANGE_HOOKS: rate limits, the abuse policy and rooms' lockdowns and
-    shields are audited here (accounts may not import moderation, so settings wire it)."""
-    record_audit(actor=actor, action=action, target_type=target_type, target_id=target_id, data=data)
-
-
-# --- Trusted flaggers (the admin; issue 20: audited like every write path) -------------------
+# --- Trusted flaggers (the admin: audited like every write path) ----------------------------
 
 def set_trusted_flagger(*, actor: User, user_id: int, organisation: str, active: bool) -> TrustedFlagger:
     """Mark an account as a trusted flagger's (its reports jump the queue) or change its

@@ -1,8 +1,9 @@
 """Moderation tasks: take ids, fetch, call one service; safe to run twice."""
 
 from celery import shared_task
+from django.core.cache import cache
 
-from moderation import services
+from moderation import grooming, services
 
 
 @shared_task(acks_late=True)
@@ -33,10 +34,6 @@ def purge_past_retention() -> int:
 @shared_task(acks_late=True)
 def assess_grooming_risk(conversation_id: int, sender_id: int) -> int:
     """Score a conversation and its sender's recent first contacts; idempotent."""
-    from django.core.cache import cache
-
-    from moderation import grooming
-
     # Let the next DM schedule a fresh check once this one has read the messages.
     cache.delete(f"grooming:pending:{conversation_id}")
     flags = grooming.assess_conversation(conversation_id=conversation_id)

@@ -1,11 +1,11 @@
-"""HTTP edges of moderation: parse, call one service, answer JSON (PROTOCOL.md)."""
+"""HTTP edges of moderation: parse, call one service, answer JSON (docs/protocol.md)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
 from accounts import permissions
-from core.http import api_view, client_ip, json_body, string_field
+from core.http import api_view, json_body, string_field
 from accounts.throttling import rate_limit
 from chat.representations import room_repr
 from moderation import selectors, services
@@ -32,7 +32,6 @@ def reports(request: HttpRequest) -> JsonResponse:
         reporter=user, target=data.get("target"), category=data.get("category"),
         details=data.get("details") or "", good_faith=data.get("good_faith"),
         visitor_session=_visitor_session(request) if user is None else "",
-        visitor_key=client_ip(request) or "" if user is None else "",
     )
     return JsonResponse({"report": {"id": str(report.pk), "status": report.status}}, status=201)
 

@@ -1,4 +1,4 @@
-"""Moderation records in a user's personal data export (PHARE_PERSONAL_DATA_EXPORTERS).
+"""Moderation records in a user's personal data export (accounts' `personal_data_requested`).
 
 Read-only, and tolerant of a moderation app without reports or notices yet, so that the export
 never fails because one section is missing. What a moderator wrote about the person (internal
@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+
+from accounts import signals as account_signals
 
 
 def _iso(value) -> str | None:
@@ -55,3 +57,13 @@ def export_moderation_records(*, user) -> dict[str, Any]:
             for a in Appeal.objects.filter(appellant=user).order_by("created_at")
         ]
     return data
+
+
+def _export_moderation_records(sender: Any, *, user, **kwargs: Any) -> dict[str, Any]:
+    return export_moderation_records(user=user)
+
+
+def connect() -> None:
+    """Called once by `OpsConfig.ready`."""
+    account_signals.personal_data_requested.connect(
+        _export_moderation_records, dispatch_uid="ops.export_moderation_records")

@@ -26,7 +26,7 @@ __all__ = [
     "level_at_least",
 ]
 
-# Phare refuses anyone under 13 (DESIGN.md section 4).
+# Phare refuses anyone under 13 (docs/decisions.md, "The design in brief").
 MINIMUM_AGE = 13
 
 

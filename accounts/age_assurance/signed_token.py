@@ -1,4 +1,4 @@
-"""The `signed-token` provider (PROTOCOL.md): a compact JWS from an age-check service we trust.
+"""The `signed-token` provider (docs/protocol.md): a compact JWS from an age-check service we trust.
 
 Double anonymity: the browser carries the nonce to the issuer and the token back; Phare never
 calls the issuer (its public keys are configured, not fetched), so the issuer does not see Phare

@@ -134,7 +134,7 @@ _FALLBACK = (
     "This message was not allowed by this space's rules.",
 )
 
-# Report categories of the protocol (PROTOCOL.md) a flag or case should be filed under.
+# Report categories of the protocol (docs/protocol.md) a flag or case should be filed under.
 REPORT_CATEGORY: dict[str, str] = {
     "contact_phone": "grooming",
     "contact_email": "grooming",

@@ -18,6 +18,7 @@ from chat.models import Message
 from chat.representations import message_repr
 from chat.services import PostResult, RoomPost
 from moderation import gate
+from tests.chat.loop_database import event_loop_path  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,13 +26,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(params=["thread", "loop"])
 def post_batch(request):
     """`post_room_messages` as a posting thread runs it, and as the event loop runs it
-    (`posting.post_room_messages_on_loop`, PostgreSQL only): the same answers either way."""
+    (`posting.post_room_messages_on_loop`; without PostgreSQL, tests/chat/loop_database.py):
+    the same answers either way."""
     if request.param == "thread":
         return chat_services.post_room_messages
-    from chat import loopdb
-
-    if not loopdb.available():
-        pytest.skip("the event-loop path needs PostgreSQL")
+    request.getfixturevalue("event_loop_path")
     return lambda posts: asyncio.run(posting.post_room_messages_on_loop(posts))
 
 
@@ -156,19 +155,18 @@ def test_posts_that_arrive_while_a_batch_is_stored_form_the_next_batch():
 
 
 @pytest.mark.django_db(transaction=False)
-@pytest.mark.parametrize(("configured", "on_loop", "expected"), [(0, True, 1), (0, False, 2), (3, True, 3), (3, False, 3)])
-def test_batches_in_flight_default_to_where_batches_run(settings, configured, on_loop, expected):
-    settings.PHARE_POST_BATCHES = configured
+@pytest.mark.parametrize(("on_loop", "expected"), [(True, 1), (False, 2)])
+def test_batches_in_flight_follow_where_batches_run(on_loop, expected):
+    """Measured constants, not settings (chat.posting): one on the event loop, two in threads."""
     assert posting.batches_in_flight(on_loop) == expected
 
 
 @pytest.mark.django_db(transaction=False)
-def test_the_loops_batcher_takes_the_default_for_its_path(settings, monkeypatch):
+def test_the_loops_batcher_takes_the_number_for_its_path(monkeypatch):
     from chat import loopdb
 
-    settings.PHARE_POST_BATCHES = 0
     for on_loop, expected in ((True, 1), (False, 2)):
-        settings.PHARE_POST_ON_LOOP = on_loop
+        monkeypatch.setattr(posting, "ON_LOOP", on_loop)
         monkeypatch.setattr(loopdb, "available", lambda: True)
 
         async def in_flight():
@@ -332,11 +330,7 @@ def test_in_pool_runs_in_a_posting_thread_in_the_callers_language():
 # --- The batch on the event loop (chat.posting.post_room_messages_on_loop) ---------------------
 
 @pytest.fixture
-def on_loop():
-    from chat import loopdb
-
-    if not loopdb.available():
-        pytest.skip("the event-loop path needs PostgreSQL")
+def on_loop(event_loop_path):
     return lambda posts: asyncio.run(posting.post_room_messages_on_loop(posts))
 
 
@@ -396,11 +390,14 @@ def test_on_the_loop_a_policy_due_for_its_recheck_is_refreshed_in_a_thread(make_
 
 
 def test_on_the_loop_a_database_failure_reaches_every_sender_and_the_next_batch_reconnects(
-        make_user, adults_room, on_loop, monkeypatch):
+        make_user, adults_room, on_loop, event_loop_path, monkeypatch):
     import psycopg
     from django.db import DatabaseError
 
     from chat import loopdb
+
+    if event_loop_path != "postgresql":
+        pytest.skip("the loop's own connection is psycopg's, to PostgreSQL (chat.loopdb)")
 
     real_connect = psycopg.AsyncConnection.connect
     failing = True

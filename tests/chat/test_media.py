@@ -21,6 +21,7 @@ from tests.chat.media_fixtures import (  # noqa: F401  (fixtures)
     photo_room,
     post_image,
 )
+from tests.accounts.test_throttling import set_rate
 from tests.chat.media_images import (
     encode,
     photo,
@@ -180,9 +181,18 @@ def test_truncated_image_passes_the_header_check_and_waits_for_the_scan(member):
     assert post_image(member, truncated_jpeg(photo(5)), room="photos").status_code == 202
 
 
-def test_uploads_per_hour_are_limited(member, settings):
-    settings.PHARE_UPLOADS_PER_HOUR = 2
-    assert [post_image(member, JPEG, room="photos").status_code for _ in range(3)] == [202, 202, 429]
+def test_uploads_per_hour_are_limited(member):
+    set_rate("uploads_per_hour", 2, 3600)
+    answers = [post_image(member, JPEG, room="photos") for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [202, 202, 429]
+    refused = answers[-1].json()["error"]
+    assert refused["reason"] == "uploads_per_hour" and 1 <= refused["retry_after"] <= 3600
+
+
+def test_a_refused_upload_spends_nothing_of_the_hourly_limit(member):
+    set_rate("uploads_per_hour", 1, 3600)
+    assert post_image(member, b"not an image", room="photos").status_code == 415
+    assert post_image(member, JPEG, room="photos").status_code == 202
 
 
 def test_status_is_readable_by_the_uploader_only(member, make_user):

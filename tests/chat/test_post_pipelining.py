@@ -8,18 +8,14 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 
-from chat import loopdb, posting
+from chat import posting
 from chat.models import Message
+from tests.chat.loop_database import event_loop_path  # noqa: F401  (a fixture)
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
-
-
-@pytest.fixture(autouse=True)
-def event_loop_path():
-    if not loopdb.available():
-        pytest.skip("posts are answered from their own task on the event-loop path (PostgreSQL)")
-    yield
-    loopdb.discard_connections()
+# Posts are answered from their own task on the event-loop path (without PostgreSQL:
+# tests/chat/loop_database.py).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio,
+              pytest.mark.usefixtures("event_loop_path")]
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from tests.integration.conftest import HttpUser, _unavailable, free_port, manage
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 CHROMIUM = os.environ.get("PHARE_E2E_CHROMIUM", "/usr/bin/chromium")
-# FINDINGS.md: without the background-networking flags Chromium keeps dialling out, and this
+# Without the background-networking flags Chromium keeps dialling out (docs/ui.md), and this
 # network refuses it; --no-sandbox because CI runs as root.
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -139,7 +139,7 @@ def test_adult_can_neither_find_nor_contact_a_teenager(open_browser, phare_serve
     assert answer["type"] == "error" and answer["error"]["code"] == "not_found"
 
     # Writing to the teenager by pseudonym is refused with a plain sentence, nothing technical,
-    # and the same as for a pseudonym nobody has (issue 20: no telling who is a minor).
+    # and the same as for a pseudonym nobody has (no telling who is a minor).
     adult.page.get_by_role("button", name="New private message").click()
     dialog = adult.page.locator("#dm-dialog")
     dialog.get_by_label("Pseudonym of the person").fill(teen_pseudonym)

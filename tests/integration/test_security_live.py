@@ -1,4 +1,4 @@
-"""Issue 20 tried as an attacker would, against the real topology: PostgreSQL, Redis, a Celery
+"""The security rules (docs/security.md) tried as an attacker would, against the real topology: PostgreSQL, Redis, a Celery
 worker and two ASGI processes. The unit tests in tests/security cover each rule; these check
 that the rules hold end to end, where the triage runs in the worker and the people sit on
 different processes."""

@@ -1,4 +1,4 @@
-"""Log-out and sanctions end sockets on every server process (issue 20), the sanction even when
+"""Log-out and sanctions end sockets on every server process, the sanction even when
 no event is sent at all: each process's watcher (chat.watcher) reads the database."""
 
 import asyncio

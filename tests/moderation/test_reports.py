@@ -159,6 +159,6 @@ def test_postgresql_refuses_to_change_or_delete_evidence_but_allows_legal_hold(a
 
 
 def services_intact(evidence) -> bool:
-    from moderation.services import evidence_intact
+    from moderation.evidence import evidence_intact
 
     return evidence_intact(evidence)

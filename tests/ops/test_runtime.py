@@ -7,24 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 
-from config.runtime import DEFAULT_GC_THRESHOLDS, parse_gc_thresholds, tune_garbage_collector
+from config.runtime import tune_garbage_collector
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def test_thresholds_are_read_from_the_setting():
-    assert parse_gc_thresholds(DEFAULT_GC_THRESHOLDS) == (50000, 20, 100)
-    assert parse_gc_thresholds(" 1000, 5,5 ") == (1000, 5, 5)
-    assert parse_gc_thresholds("python") is None
-    assert parse_gc_thresholds("") is None
-
-
-@pytest.mark.parametrize("value", ["1,2", "a,b,c", "0,10,10", "10,10,10,10", "50000;20;100"])
-def test_a_wrong_setting_stops_start_up_with_its_name(value):
-    with pytest.raises(ImproperlyConfigured, match="PHARE_GC_THRESHOLDS"):
-        parse_gc_thresholds(value)
 
 
 @pytest.fixture
@@ -49,7 +35,7 @@ def test_tuning_freezes_what_exists_and_sets_the_thresholds(collector_state):
 
 
 def _server_module_collector(**env_overrides: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PHARE_GC"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update({"DEBUG": "1", "DJANGO_SETTINGS_MODULE": "config.settings", **env_overrides})
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
@@ -60,7 +46,5 @@ def _server_module_collector(**env_overrides: str) -> str:
     return result.stdout.strip()
 
 
-def test_the_asgi_application_tunes_its_process_as_configured():
+def test_the_asgi_application_tunes_its_process_with_the_measured_thresholds():
     assert _server_module_collector() == "(50000, 20, 100) True"
-    assert _server_module_collector(PHARE_GC_THRESHOLDS="20000,10,50") == "(20000, 10, 50) True"
-    assert _server_module_collector(PHARE_GC_THRESHOLDS="python") == "(700, 10, 10) False"

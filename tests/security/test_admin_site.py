@@ -1,4 +1,4 @@
-"""The admin's door follows the same rules as the rest of Phare (issue 20): an account that is
+"""The admin's door follows the same rules as the rest of Phare: an account that is
 suspended, banned or deleted does not get in, superuser or not, and its logout ends every
 session of the account."""
 

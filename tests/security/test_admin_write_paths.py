@@ -1,4 +1,4 @@
-"""The Django admin is not a second, unaudited write path (issue 20).
+"""The Django admin is not a second, unaudited write path.
 
 Driven through /admin/ as a staff operator (is_staff + is_operator, not superuser) and as a
 superuser: nobody raises their own privileges, role changes go through accounts.services and
@@ -466,7 +466,7 @@ def test_no_message_body_report_text_or_evidence_appears_in_any_admin_page(reque
 
 
 def test_every_registered_model_is_read_only_or_routed_through_a_service():
-    """A new ModelAdmin must decide: this list is the review of issue 20, and a model added
+    """A new ModelAdmin must decide: this list is the review of 2026-12-04, and a model added
     to the admin without one fails here until it is reviewed."""
     reviewed = {
         # Routed through services (audited, policy reloaded).

@@ -1,4 +1,4 @@
-"""Log-in limits (issue 20): the admin's login page is limited like the API's log-in, by one
+"""Log-in limits: the admin's login page is limited like the API's log-in, by one
 function (accounts.throttling.limit_login); failures count per address *and* pseudonym, so a
 stranger's wrong passwords never lock the owner out, while the stranger himself is stopped."""
 
@@ -42,8 +42,8 @@ def operator(make_user):
 
 
 def test_admin_login_is_refused_with_429_after_the_same_failures_as_the_api(operator):
-    # The defaults: ten failures per pseudonym from one address (the issue's 60 guesses in
-    # 15 seconds now stop at ten).
+    # The defaults: ten failures per pseudonym from one address (60 guesses in 15 seconds
+    # used to pass; they now stop at ten).
     for _ in range(10):
         response = admin_login("opal_op", "guess", STRANGER)
         assert response.status_code == 200 and b"errornote" in response.content
@@ -82,7 +82,7 @@ def test_admin_login_still_signs_operators_in(operator):
 
 def test_a_strangers_failures_do_not_lock_the_owner_out(make_user, operator):
     make_user(AgeBand.ADULT, "owner_ad")
-    # The issue's thirty wrong passwords, from one stranger's address.
+    # Thirty wrong passwords from one stranger's address (they used to lock the owner out).
     for _ in range(30):
         assert api_login("owner_ad", "guess", STRANGER).status_code in {401, 429}
         assert admin_login("opal_op", "guess", STRANGER).status_code in {200, 429}

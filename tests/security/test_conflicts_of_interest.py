@@ -1,4 +1,4 @@
-"""Conflicts of interest are refused (issue 20): no moderator claims, reads the evidence of or
+"""Conflicts of interest are refused: no moderator claims, reads the evidence of or
 decides a case they reported or are the subject of, nor decides their own appeal or an appeal
 of their own decision (interim measures and reopened cases included). The console and the API
 list show such cases as assigned to another moderator, with no controls and no evidence.

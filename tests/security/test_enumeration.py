@@ -1,5 +1,5 @@
 """`dm.open`, mute, unmute, block and unblock answer the same for an account that does not
-exist and one that may not be reached (issue 20): the same frame or response, byte for byte,
+exist and one that may not be reached: the same frame or response, byte for byte,
 after the same number of queries. Otherwise an adult could tell which pseudonyms belong to
 minors from how `dm.open` answers, and which ids exist from how mute answers."""
 

@@ -1,5 +1,5 @@
 """One moderator check (accounts.permissions), asked per request and per socket against the
-account's current state (issue 20): a moderator who is suspended, banned, demoted or deleted
+account's current state: a moderator who is suspended, banned, demoted or deleted
 after signing in is refused by every console page, moderation API route, hash-bank endpoint
 and quarantined image, at the edge and in the services; a demoted moderator's open socket
 stops receiving the moderators' events; and nobody writes the check by hand again."""

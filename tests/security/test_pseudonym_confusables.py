@@ -1,5 +1,5 @@
 """Pseudonyms are compared by their Unicode confusable skeleton (UTS #39, accounts/pseudonyms.py):
-look-alikes of reserved names and of existing pseudonyms are refused (issue 20: "аdmin" and
+look-alikes of reserved names and of existing pseudonyms are refused (until 2026-12-04 "аdmin" and
 "pоlice" with Cyrillic letters, and "bоb" beside "bob", were accepted), ordinary names with
 accents still pass, and every lookup by pseudonym keeps finding the account."""
 
@@ -37,8 +37,8 @@ def refusal(pseudonym: str) -> PhareError:
 
 
 @pytest.mark.parametrize("pseudonym", [
-    f"{CYRILLIC_A}dmin",                 # the issue's "аdmin"
-    f"p{CYRILLIC_O}lice",                # the issue's "pоlice"
+    f"{CYRILLIC_A}dmin",                 # once accepted
+    f"p{CYRILLIC_O}lice",                # once accepted
     f"{GREEK_ALPHA}dmin",                # Greek alpha
     f"m{GREEK_OMICRON}derateur_42",      # a reserved prefix with a Greek omicron
     "adrnin",                            # "rn" reads as "m"

@@ -1,4 +1,4 @@
-"""Reports never sanction by themselves (issue 20).
+"""Reports never sanction by themselves.
 
 Visitors carry no weight and can report only what they could see (nothing, today); nobody
 reports what they could not see, and a refusal looks like a missing id; automatic measures
@@ -57,7 +57,7 @@ def _witnesses(make_user, prefix: str, n: int, **fields) -> list[User]:
 @pytest.mark.parametrize("visitors", [2, 3])
 def test_visitor_reports_never_mute_restrict_or_hide_anyone(make_user, adults_room, visitors,
                                                             django_capture_on_commit_callbacks):
-    # The attack of issue 20: fresh browsers reporting someone for child safety muted them for 30 days.
+    # The attack reported before 2026-12-04: fresh browsers reporting someone for child safety muted them for 30 days.
     ordinary = make_user(pseudonym="plain_target")
     moderator = make_user(pseudonym="mod_target", is_moderator=True)
     messages = [_post(ordinary, adults_room, "bonjour"), _post(moderator, adults_room, "rappel des règles")]

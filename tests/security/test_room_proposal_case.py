@@ -1,5 +1,5 @@
 """A moderator deciding a room proposal sees the proposed name and description, escaped, with
-the safety gate's screening of each (issue 20), in the API's case and the console's case page.
+the safety gate's screening of each, in the API's case and the console's case page.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Log-out, deletion, suspension and ban end what they must (issue 20): the HTTP sessions stop
+"""Log-out, deletion, suspension and ban end what they must: the HTTP sessions stop
 working, open sockets close with the right code within 5 s even when the channel layer's close
 event is lost (chat.watcher reads the database), and a suspended or banned person keeps only
 what they need to read the statement of reasons and appeal."""

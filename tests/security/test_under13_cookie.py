@@ -1,4 +1,4 @@
-"""An under-13 refusal is remembered on that browser for a day (issue 20): a signed cookie,
+"""An under-13 refusal is remembered on that browser for a day: a signed cookie,
 and any sign-up from the browser within the day gets the same refusal, whatever birthdate
 it gives now."""
 

@@ -1,0 +1,47 @@
+"""What moderation does when accounts or its own gate tells it something
+(accounts/signals.py, moderation/signals.py).
+
+Connected once by `ModerationConfig.ready`. Each receiver calls one moderation service,
+synchronously, inside the sender's transaction; the services say what they change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts import signals as account_signals
+from accounts.models import User
+from moderation import gate, services
+from moderation import signals as moderation_signals
+from moderation.audit import record_audit
+from moderation.models import Flag
+
+
+def _record_audit(sender: Any, *, actor: User | None, action: str, target_type: str, target_id: str,
+                  data: dict[str, Any], **kwargs: Any) -> None:
+    record_audit(actor=actor, action=action, target_type=target_type, target_id=target_id, data=data)
+
+
+def _screen_name(sender: Any, *, name: str, kind: str, **kwargs: Any) -> str | None:
+    return gate.screen_name(name, kind)
+
+
+def _flag_filed(sender: Any, *, flag: Flag, **kwargs: Any) -> None:
+    services.on_flag_filed(flag=flag)
+
+
+def _grooming_check_due(sender: Any, *, conversation_id: int, sender_id: int, **kwargs: Any) -> None:
+    services.schedule_grooming_assessment(conversation_id=conversation_id, sender_id=sender_id)
+
+
+RECEIVERS = (
+    (account_signals.audit_requested, _record_audit),
+    (account_signals.name_screening, _screen_name),
+    (moderation_signals.flag_filed, _flag_filed),
+    (moderation_signals.grooming_check_due, _grooming_check_due),
+)
+
+
+def connect() -> None:
+    for signal, receiver in RECEIVERS:
+        signal.connect(receiver, dispatch_uid=f"moderation.{receiver.__name__}")
