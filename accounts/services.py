@@ -176,9 +176,7 @@ def language_of(*, user_id: int) -> str:
 
 def audit(*, actor: User | None, action: str, target: User, data: dict) -> None:
     """Write an audit entry about an account (moderation keeps the log: `signals.audit_requested`)."""
-    signals.audit_requested.send(
-        sender=User, actor=actor, action=action, target_type="user", target_id=str(target.pk), data=data
-    )
+    signals.request_audit(actor=actor, action=action, target_type="user", target_id=target.pk, data=data)
 
 
 def change_age_band(*, user: User, band: str, band_until: dt.date | None, cause: str,
@@ -285,8 +283,8 @@ def purge_connection_logs(*, now: dt.datetime | None = None) -> int:
 def grant_role(*, pseudonym: str, role: str) -> User:
     """`manage.py grantrole`: the command line's grant, through `change_role` (audited, the
     account's sockets reloaded) like the admin's."""
-    if role not in ("moderator", "operator", "legal"):
-        raise PhareError("bad_request", f"Unknown role {role!r}; use moderator, operator or legal.")
+    if role not in ROLE_FIELDS:
+        raise PhareError("bad_request", f"Unknown role {role!r}; use one of {sorted(ROLE_FIELDS)}.")
     user = User.objects.find_by_pseudonym(pseudonym, among=User.objects.filter(deleted_at__isnull=True))
     if user is None:
         raise PhareError("not_found", f"No account named {pseudonym!r}.")
@@ -410,9 +408,9 @@ def set_contact_rule(*, actor: User | None, band_a: str, band_b: str, allowed: b
             ContactRule.objects.filter(band_a=high, band_b=low).delete()
         rule, _created = ContactRule.objects.update_or_create(
             band_a=low, band_b=high, defaults={"allowed": bool(allowed)})
-        throttling.audit_change(actor=actor, action="policy.contact_rule", target_type="contactrule",
-                                target_id=str(rule.pk), data={"bands": [low, high], "allowed": rule.allowed,
-                                                              "was": was})
+        signals.request_audit(actor=actor, action="policy.contact_rule", target_type="contactrule",
+                              target_id=str(rule.pk),
+                              data={"bands": [low, high], "allowed": rule.allowed, "was": was})
         bump_contact_version()
     return rule
 
@@ -425,9 +423,9 @@ def remove_contact_rule(*, actor: User | None, rule_id: int) -> None:
         if rule is None:
             return
         rule.delete()
-        throttling.audit_change(actor=actor, action="policy.contact_rule_removed", target_type="contactrule",
-                                target_id=str(rule_id), data={"bands": [rule.band_a, rule.band_b],
-                                                              "was": rule.allowed})
+        signals.request_audit(actor=actor, action="policy.contact_rule_removed", target_type="contactrule",
+                              target_id=str(rule_id),
+                              data={"bands": [rule.band_a, rule.band_b], "was": rule.allowed})
         bump_contact_version()
 
 
@@ -436,6 +434,5 @@ def remove_contact_rule(*, actor: User | None, rule_id: int) -> None:
 def audit_connection_log_read(*, actor: User, record_id: int | None, query: dict[str, str]) -> None:
     """Put a read of connection records on the audit log: one record (`record_id`), or a list
     with its filters, search and page (`query`)."""
-    signals.audit_requested.send(
-        sender=User, actor=actor, action="connection_log.read", target_type="connection_log",
-        target_id=str(record_id) if record_id is not None else "*", data={"query": query})
+    signals.request_audit(actor=actor, action="connection_log.read", target_type="connection_log",
+                          target_id=record_id if record_id is not None else "*", data={"query": query})

@@ -13,6 +13,8 @@ that caused them, and its exception reaches the caller, as a direct call's would
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.dispatch import Signal
 
 # An account is being deleted: `user=`. Sent inside the deletion's transaction, after its
@@ -39,6 +41,13 @@ sessions_ended = Signal()
 # `target_type=`, `target_id=` (a string), `data=`. Sent inside the change's transaction
 # when it has one, so that the entry commits with it.
 audit_requested = Signal()
+
+
+def request_audit(*, actor: Any, action: str, target_type: str, target_id: Any, data: dict[str, Any]) -> None:
+    """Put a change on the audit log (`audit_requested`); `actor` None = automatic. The one
+    way every app below moderation writes to it."""
+    audit_requested.send(sender=None, actor=actor, action=action, target_type=target_type,
+                         target_id=str(target_id), data=data)
 
 # A pseudonym (or another name everyone sees) to screen beyond the reserved names: `name=`,
 # `kind=` ("pseudonym"). Each receiver returns the refusal's reason code, or None.

@@ -215,17 +215,7 @@ def record_policy_change(
     `accounts.signals.audit_requested`, sent with these keyword arguments.
     """
     bump_policy_version()
-    audit_change(actor=actor, action=action, target_type=target_type, target_id=target_id, data=data)
-
-
-def audit_change(
-    *, actor: Any, action: str, target_type: str, target_id: str, data: dict[str, Any]
-) -> None:
-    """Put a change on the audit log (`signals.audit_requested`); `actor` None = automatic."""
-    signals.audit_requested.send(
-        sender=None, actor=actor, action=action, target_type=target_type,
-        target_id=str(target_id), data=data,
-    )
+    signals.request_audit(actor=actor, action=action, target_type=target_type, target_id=target_id, data=data)
 
 
 def is_new_account(user: Any, *, policy: Policy | None = None) -> bool:
@@ -755,7 +745,7 @@ def limit_login(request: HttpRequest, *, pseudonym: str, attempt: Callable[[], T
 
     A failure is a PhareError raised by `attempt` or an answer for which `failed` is true
     (the admin's login page answers 200 with the form's error). Used by
-    `accounts.views.login_view` and the admin's login (`accounts.admin_site`).
+    `accounts.views.login_view` and the admin's login (`accounts.admin_site.PhareAdminSite`).
     """
     ip = rate_limit_ip(request)
     if not is_exempt_ip(ip):

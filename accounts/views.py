@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import sys
 
 from django import db
-from django.contrib import admin
-from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth import REDIRECT_FIELD_NAME, login, logout
+from django.contrib.auth import login, logout
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext, ngettext
 from django.views import i18n
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from django.core.cache import cache
@@ -104,60 +97,6 @@ def login_view(request: HttpRequest) -> HttpResponse:
     services.record_connection(user=user, kind=ConnectionLog.Kind.LOGIN, ip=client_ip(request))
     services.remember_language(user=user, language=translation.get_language())
     return JsonResponse({"user": own_user(user)})
-
-
-class _RefusedAdminLogin(AdminAuthenticationForm):
-    """The admin's login form, empty, carrying the limiter's refusal as its error."""
-
-    def __init__(self, request: HttpRequest, *, refusal: str) -> None:
-        super().__init__(request)
-        self.refusal = refusal
-
-    def non_field_errors(self):
-        return self.error_class([self.refusal], error_class="nonfield")
-
-
-@never_cache
-def admin_login(request: HttpRequest) -> HttpResponse:
-    """The admin's login page (`/admin/login/`) under the same limits as the API's log-in
-    (`throttling.limit_login`): a refused attempt shows the login page again with the
-    refusal and answers 429 with Retry-After, without checking the password."""
-    site = admin.site
-    if request.method != "POST":
-        return site.login(request)
-    try:
-        return limit_login(
-            request, pseudonym=request.POST.get("username", ""),
-            attempt=lambda: site.login(request),
-            # The admin answers a failed log-in with its form again (200), a success with a
-            # redirect.
-            failed=lambda response: response.status_code == 200,
-        )
-    except PhareError as error:
-        wait = error.retry_after
-        if error.code == "rate_limited" and wait:
-            minutes = math.ceil(wait / 60)
-            refusal = ngettext(
-                "Too many log-in attempts. Please wait %(minutes)d minute before trying again.",
-                "Too many log-in attempts. Please wait %(minutes)d minutes before trying again.",
-                minutes,
-            ) % {"minutes": minutes}
-        else:
-            refusal = error.as_dict()["message"]
-        context = {
-            **site.each_context(request),
-            "title": gettext("Log in"),
-            "subtitle": None,
-            "app_path": request.get_full_path(),
-            "username": request.user.get_username(),
-            "form": _RefusedAdminLogin(request, refusal=refusal),
-            REDIRECT_FIELD_NAME: request.POST.get(REDIRECT_FIELD_NAME) or reverse("admin:index"),
-        }
-        response = TemplateResponse(request, site.login_template or "admin/login.html", context,
-                                    status=error.http_status)
-        if wait is not None:
-            response["Retry-After"] = str(wait)
-        return response
 
 
 def set_language(request: HttpRequest) -> HttpResponse:

@@ -193,17 +193,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
         account this socket holds up to date (sanctions, roles)."""
         state = states.users.get(self.user.pk)
         if (state is None or not state["is_active"] or state["deleted_at"] is not None
-                or state["session_epoch"] != self.session_epoch or self.session_key not in states.live_sessions):
+                or self.session_key not in states.live_sessions):
             await self._end(CLOSE_NOT_SIGNED_IN)
             return
-        changed = False
         for name in watcher.WATCHED_FIELDS:
-            if getattr(self.user, name) != state[name]:
-                setattr(self.user, name, state[name])
-                changed = True
-        if self.user.is_suspended():
+            setattr(self.user, name, state[name])
+        await self._account_changed()
+
+    async def _account_changed(self) -> None:
+        """The account this socket holds was just reloaded (the watcher, a `refresh_user`
+        event): a log-out since the handshake ends the socket (4001), a suspension or ban
+        too (4003); otherwise the moderators' group follows the current role."""
+        if self.user.session_epoch != self.session_epoch:
+            await self._end(CLOSE_NOT_SIGNED_IN)
+        elif self.user.is_suspended():
             await self._end(CLOSE_SUSPENDED)
-        elif changed:
+        else:
             await self._follow_roles()
 
     async def _end(self, code: int) -> None:
@@ -564,14 +569,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._end(int(event.get("code", CLOSE_SUSPENDED)))
         elif action == "refresh_user":
             user = await database_sync_to_async(_refresh_user)(self.user.pk)
-            if user is None or user.session_epoch != self.session_epoch:
+            if user is None:
                 await self._end(CLOSE_NOT_SIGNED_IN)
                 return
-            if user.is_suspended():
-                await self._end(CLOSE_SUSPENDED)
-                return
             self.user = user
-            await self._follow_roles()
+            await self._account_changed()
         elif action == "refresh_hidden":
             self.hidden_authors = await database_sync_to_async(account_controls.hidden_author_ids)(
                 user_id=self.user.pk

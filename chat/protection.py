@@ -5,7 +5,7 @@ accounts, join-wave lockdown and the shield preset.
 call `lift_room_lockdown` and `shield_room` (admin actions, the moderator console). The
 limits themselves (numbers, keys, counters, outage rules) are the table in
 `accounts.throttling`; this module only names the limit and the subject (`throttling.take`).
-Every change of a room's protection is audited through `accounts.throttling.audit_change`.
+Every change of a room's protection is audited through `accounts.signals.request_audit`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions, throttling
+from accounts import signals as account_signals
 from core.errors import PhareError
 from accounts.models import User
 from chat import events
@@ -150,8 +151,8 @@ def lock_down_room(*, room_id: int, reason: str, actor: User | None, data: dict[
             return False
         room = Room.objects.get(pk=room_id)
         _announce(room, "room_lockdown", data)
-        throttling.audit_change(actor=actor, action="room.lockdown", target_type="room",
-                                target_id=str(room.pk), data={"reason": reason, **data})
+        account_signals.request_audit(actor=actor, action="room.lockdown", target_type="room",
+                                      target_id=str(room.pk), data={"reason": reason, **data})
     return True
 
 
@@ -180,8 +181,8 @@ def shield_room(*, actor: User, slug: str) -> Room:
                                  "lockdown_reason", "lockdown_started_at"])
         data = {"slow_mode_seconds": room.slow_mode_seconds}
         _announce(room, "room_shield", data)
-        throttling.audit_change(actor=actor, action="room.shield", target_type="room",
-                                target_id=str(room.pk), data=data)
+        account_signals.request_audit(actor=actor, action="room.shield", target_type="room",
+                                      target_id=str(room.pk), data=data)
     return room
 
 
@@ -204,8 +205,8 @@ def lift_room_lockdown(*, actor: User, slug: str) -> Room:
         # A fresh wave, not the tail of the one a moderator just dealt with, locks it again.
         throttling.forget_recent(JOIN_WAVE, subject=room.pk)
         _announce(room, "room_lockdown_lifted", {"was": was})
-        throttling.audit_change(actor=actor, action="room.lockdown_lifted", target_type="room",
-                                target_id=str(room.pk), data={"was": was})
+        account_signals.request_audit(actor=actor, action="room.lockdown_lifted", target_type="room",
+                                      target_id=str(room.pk), data={"was": was})
     return room
 
 

@@ -22,6 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.age_assurance.registry import providers_satisfying
+from accounts import signals as account_signals
 from accounts import throttling
 from core.errors import PhareError
 from accounts.models import ASSURANCE_ORDER, DmPolicy, User, UserBlock
@@ -1101,9 +1102,9 @@ def add_room(*, actor: User | None, slug: str, name: str, audience: str, min_ass
                            description=description, slow_mode_seconds=slow_mode_seconds,
                            max_message_length=max_message_length, media_allowed=media_allowed,
                            created_by=actor)
-        throttling.audit_change(actor=actor, action="room.created", target_type="room", target_id=str(room.pk),
-                                data={"slug": slug, "name": name, "audience": audience,
-                                      "min_assurance": min_assurance, "media_allowed": media_allowed})
+        account_signals.request_audit(actor=actor, action="room.created", target_type="room", target_id=str(room.pk),
+                                      data={"slug": slug, "name": name, "audience": audience,
+                                            "min_assurance": min_assurance, "media_allowed": media_allowed})
     return room
 
 
@@ -1128,6 +1129,6 @@ def edit_room(*, actor: User, room_id: int, changes: dict[str, Any]) -> Room:
             setattr(room, name, value)
         room.save(update_fields=list(changes))
         events.control_room(room.pk, {"action": "room_updated", "room": room.slug})
-        throttling.audit_change(actor=actor, action="room.changed", target_type="room", target_id=str(room.pk),
-                                data={"from": previous, "to": changes})
+        account_signals.request_audit(actor=actor, action="room.changed", target_type="room", target_id=str(room.pk),
+                                      data={"from": previous, "to": changes})
     return room

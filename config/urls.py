@@ -5,9 +5,6 @@ from django.views.i18n import JavaScriptCatalog
 from accounts import views as accounts_views
 
 urlpatterns = [
-    # The admin's login page under the API log-in's limits (accounts.throttling.limit_login);
-    # before admin.site.urls, which would otherwise answer this path.
-    path("admin/login/", accounts_views.admin_login),
     path("admin/", admin.site.urls),
     path("api/v1/", include("accounts.urls")),
     path("api/v1/", include("chat.urls")),
