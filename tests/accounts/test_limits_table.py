@@ -90,15 +90,9 @@ def test_a_new_accounts_limit_is_the_operators_new_account_limit(name):
 
 
 @pytest.fixture
-def redis_unreachable(settings):
-    """Both shared stores gone: the token bucket's Redis and the cache django-ratelimit uses."""
-    settings.CACHES = {
-        **settings.CACHES,
-        "ratelimit_down": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                           "LOCATION": "redis://127.0.0.1:9/0",
-                           "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}},
-    }
-    settings.RATELIMIT_USE_CACHE = "ratelimit_down"
+def redis_unreachable(settings, cache_down):
+    """Both shared stores gone: the token bucket's Redis and the cache django-ratelimit uses
+    (`cache_down`, tests/accounts/conftest.py)."""
     settings.PHARE_RATE_LIMIT_REDIS_URL = "redis://127.0.0.1:9/0"
     settings.PHARE_RATE_LIMIT_REDIS_TIMEOUT = 0.2
     throttling.reset_local_state()

@@ -163,17 +163,6 @@ def test_logins_per_ip_are_limited(make_user):
 
 # --- Redis unreachable ---------------------------------------------------------------------
 
-@pytest.fixture
-def cache_down(settings):
-    settings.CACHES = {
-        **settings.CACHES,
-        "ratelimit_down": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                           "LOCATION": "redis://127.0.0.1:9/0",
-                           "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}},
-    }
-    settings.RATELIMIT_USE_CACHE = "ratelimit_down"
-
-
 def test_without_redis_signups_are_refused_with_unavailable(cache_down):
     response = signup(Client(), "during_outage")
     assert response.status_code == 503
