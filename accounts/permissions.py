@@ -5,7 +5,7 @@ suspended moderator still opened quarantined images and banked hashes).
 A role counts only while its holder is signed in, active, not deleted, and neither suspended
 nor banned. The check reads the account it is given: over HTTP, `request.user` is loaded from
 the database for each request; on a socket, the consumer's account is kept current by
-`chat.watcher` (every WATCH_INTERVAL_SECONDS) and by the sanction events, so no check here
+`chat.realtime.watcher` (every WATCH_INTERVAL_SECONDS) and by the sanction events, so no check here
 queries the database (the posting hot path asks it for every message).
 """
 

@@ -294,7 +294,7 @@ def grant_role(*, pseudonym: str, role: str) -> User:
 def end_all_sessions(*, user: User) -> None:
     """End every session of the account: the epoch is part of the session's auth hash, so
     each session fails Django's check at its next request. chat, told by
-    `signals.sessions_ended`, closes the account's sockets (4001) after commit; `chat.watcher`
+    `signals.sessions_ended`, closes the account's sockets (4001) after commit; `chat.realtime.watcher`
     closes them too within seconds if that event is lost, as it sees the epoch change."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)

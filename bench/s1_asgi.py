@@ -8,7 +8,7 @@ difference between S1 and S2 is what Phare's safety and persistence cost.
 The server process runs with Phare's garbage-collector settings (config/runtime.py), as it
 runs under the same uvicorn flags.
 
-On Phare's layer (chat.fanout) it takes the layer's direct delivery the way Phare's consumer
+On Phare's layer (chat.realtime.fanout) it takes the layer's direct delivery the way Phare's consumer
 does (three lines in `connect`), because that is how any Channels app uses this layer.
 S1_DIRECT=0 keeps the textbook receive loop for every event (`S1-textbook` in bench/fanout.py).
 
@@ -33,7 +33,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from chat.fanout import DirectWriter  # noqa: E402
+from chat.realtime.fanout import DirectWriter  # noqa: E402
 from config.runtime import tune_garbage_collector  # noqa: E402
 
 DIRECT = os.environ.get("S1_DIRECT", "1") == "1"

@@ -27,7 +27,8 @@ django.setup()
 from django.utils import timezone
 
 from accounts.representations import iso, public_user
-from chat import events, posting, services
+from chat import posting, services
+from chat.realtime import events
 from config.asgi import application  # noqa: F401  (what uvicorn serves)
 
 _ids = itertools.count(1)

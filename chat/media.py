@@ -44,7 +44,8 @@ from accounts import permissions
 from core.errors import PhareError
 from accounts.models import User
 from accounts.policies import may_contact
-from chat import events, protection, tasks
+from chat import protection, tasks
+from chat.realtime import events
 from chat.services import parse_id
 from chat.models import Conversation, Membership, Message, Room, Upload
 from chat.representations import image_repr, message_repr

@@ -30,7 +30,8 @@ from django.db import connections
 
 from accounts import throttling
 from core.errors import PhareError
-from chat import events, loopdb, services
+from chat import loopdb, services
+from chat.realtime import events
 from chat.models import Message
 from moderation import gate
 
@@ -49,7 +50,7 @@ class RoomPostBatcher:
     @property
     def keeps_order(self) -> bool:
         """Batches finish in the order their posts arrived (one batch in flight), so a socket
-        may hand over its next post before the last is answered (chat.consumers): its
+        may hand over its next post before the last is answered (chat.realtime.consumers): its
         messages are still stored, published and answered in the order it sent them."""
         return self.in_flight == 1
 

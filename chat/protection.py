@@ -20,7 +20,7 @@ from accounts import permissions, throttling
 from accounts import signals as account_signals
 from core.errors import PhareError
 from accounts.models import User
-from chat import events
+from chat.realtime import events
 from chat.models import Room
 
 JOIN_WAVE = "join_wave"

@@ -29,7 +29,8 @@ from accounts.models import ASSURANCE_ORDER, DmPolicy, User, UserBlock
 from accounts.policies import audience_bands, may_contact
 from accounts.services import require_reassurance
 from accounts.representations import public_user
-from chat import events, protection
+from chat import protection
+from chat.realtime import events
 from chat.models import Conversation, Membership, Message, Room, Upload
 from chat.representations import conversation_repr, message_fields, message_repr, room_repr
 from moderation import gate
@@ -939,7 +940,7 @@ def create_room_proposal(*, user: User, slug: str, name: str, description: str, 
 
 def close_user_sockets(*, user: User) -> None:
     """Every session of the account ended (log-out, deletion): close its sockets (4001)
-    after commit. `chat.watcher` closes them too if this event is lost."""
+    after commit. `chat.realtime.watcher` closes them too if this event is lost."""
     events.control_user(user.pk, {"action": "close", "code": 4001})
 
 

@@ -12,7 +12,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from chat.consumers import ChatConsumer  # noqa: E402
+from chat.realtime.consumers import ChatConsumer  # noqa: E402
 from core.edge import OriginValidator, ProxyHeadersMiddleware  # noqa: E402
 from config.runtime import tune_garbage_collector  # noqa: E402
 
@@ -20,7 +20,7 @@ from config.runtime import tune_garbage_collector  # noqa: E402
 class KeepServerSend:
     """Outermost on WebSockets: puts the server's own `send` in the scope.
 
-    Events fanned out to a socket (chat.fanout.DirectWriter) and the consumer's answers are
+    Events fanned out to a socket (chat.realtime.fanout.DirectWriter) and the consumer's answers are
     written with it, past the session middleware's wrapper, which only acts on
     `websocket.accept` (a cookie to save) and costs its checks on every frame
     (docs/benchmarks.md).

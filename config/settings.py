@@ -173,15 +173,15 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# The channel layer is Phare's own (chat/fanout.py, docs/decisions.md "Fan-out"): each event is
+# The channel layer is Phare's own (chat/realtime/fanout.py, docs/decisions.md "Fan-out"): each event is
 # appended once to a Redis stream that every server process reads with one XREAD and writes
 # straight to its local sockets; without REDIS_URL it is in process only. Its tuning is constants
-# in chat/fanout.py. channels_redis's RedisChannelLayer is not offered: about ten times slower per
+# in chat/realtime/fanout.py. channels_redis's RedisChannelLayer is not offered: about ten times slower per
 # process (docs/benchmarks.md), and an alternative nobody tests; only the benchmark still runs it,
 # for reference (bench/s1_settings.py).
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "chat.fanout.FanoutLayer",
+        "BACKEND": "chat.realtime.fanout.FanoutLayer",
         "CONFIG": {"redis_url": REDIS_URL, "stream": "phare:fanout"},
     }
 }
@@ -404,5 +404,5 @@ CELERY_BEAT_SCHEDULE["purge-unreferenced-images"] = {"task": "chat.tasks.purge_u
 # --- Hot path -----------------------------------------------------------------------------
 # Measured, not configured: the hot path's tuning is constants beside the code that uses them,
 # each with the measurement behind it (docs/decisions.md "Configuration"): chat/posting.py
-# (posting threads, batches in flight, batch size, where batches run), chat/fanout.py (the
+# (posting threads, batches in flight, batch size, where batches run), chat/realtime/fanout.py (the
 # stream's length, a channel's queue) and config/runtime.py (the garbage collector).

@@ -23,7 +23,7 @@ from accounts import permissions, throttling
 from core.errors import PhareError
 from accounts.models import User
 from accounts.services import language_of
-from chat import events
+from chat.realtime import events
 from chat import services as chat_services
 from chat.models import Conversation, Membership, Message, Room
 from moderation import gate, hashbanks, rules, tasks

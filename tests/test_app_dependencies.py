@@ -32,7 +32,7 @@ ALLOWED = {
     "moderation": {
         "core", "accounts",
         # chat's services (protection: a room's lockdown) and the events they send.
-        "chat.services", "chat.protection", "chat.events",
+        "chat.services", "chat.protection", "chat.realtime.events",
         # chat's rows and how the protocol shows them: read-only leaves (see LEAVES).
         "chat.models", "chat.representations",
         "ops.metrics", "ops.logs",

@@ -13,13 +13,13 @@ import pytest
 from bench import loadgen
 from bench.s0_websockets import encode as s0_encode
 from bench.s0_websockets import message as s0_message
-from chat.events import encode as phare_encode
+from chat.realtime.events import encode as phare_encode
 
 NOW = dt.datetime(2026, 11, 29, 8, 0, tzinfo=dt.timezone.utc)
 
 
 def phare_room_message(body: str) -> bytes:
-    # Phare's room event as chat.services builds it and chat.events serialises it.
+    # Phare's room event as chat.services builds it and chat.realtime.events serialises it.
     message = {"id": "81234", "author": {"id": "42", "pseudonym": "Éloïse"}, "body": body,
                "created_at": NOW.isoformat(), "status": "visible"}
     return phare_encode({"type": "room.message", "room": "rooms10-3", "message": message}).encode()

@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.models import AgeBand, User
-from chat import events, tasks
+from chat import tasks
+from chat.realtime import events
 from chat import services as chat_services
 from chat.models import Conversation, Membership, Upload
 

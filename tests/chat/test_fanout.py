@@ -1,4 +1,4 @@
-"""Phare's channel layer in process (chat.fanout): groups, direct delivery, order, slow sockets."""
+"""Phare's channel layer in process (chat.realtime.fanout): groups, direct delivery, order, slow sockets."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from chat.fanout import STATS, DirectWriter, FanoutLayer
+from chat.realtime.fanout import STATS, DirectWriter, FanoutLayer
 
 pytestmark = pytest.mark.asyncio
 
@@ -171,7 +171,7 @@ async def test_group_send_threadsafe_from_a_worker_thread_is_delivered_in_order(
 def _control_then_message(*, user_id: int, control: dict, room, author_id: int, body: str) -> None:
     from django.db import transaction
 
-    from chat import events
+    from chat.realtime import events
 
     with transaction.atomic():
         events.control_user(user_id, control)

@@ -1,4 +1,4 @@
-"""Events written as frames on uvicorn's connection (chat.fanout `frame_connection`): what a
+"""Events written as frames on uvicorn's connection (chat.realtime.fanout `frame_connection`): what a
 client receives is what uvicorn's own `send` would have sent, in order, and the writer falls
 back to `send` whenever a frame of its own would not be the same (compression negotiated,
 backpressure, a close sent)."""
@@ -15,7 +15,7 @@ from websockets.asyncio.client import connect
 from websockets.frames import Opcode
 from websockets.protocol import Protocol, Side, State
 
-from chat.fanout import DirectWriter, _open_for_frames, text_frame
+from chat.realtime.fanout import DirectWriter, _open_for_frames, text_frame
 from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.asyncio

@@ -1,4 +1,4 @@
-"""A socket's room posts are answered from their own task (chat.consumers `_answer_later`):
+"""A socket's room posts are answered from their own task (chat.realtime.consumers `_answer_later`):
 its next frames are read while a post waits for its batch, and its messages keep the order
 it sent them in (one batch in flight on the event loop: `RoomPostBatcher.keeps_order`)."""
 

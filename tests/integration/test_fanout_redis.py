@@ -13,7 +13,7 @@ import uuid
 import pytest
 import redis
 
-from chat.fanout import STATS, FanoutLayer
+from chat.realtime.fanout import STATS, FanoutLayer
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 

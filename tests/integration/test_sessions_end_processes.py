@@ -1,5 +1,5 @@
 """Log-out and sanctions end sockets on every server process, the sanction even when
-no event is sent at all: each process's watcher (chat.watcher) reads the database."""
+no event is sent at all: each process's watcher (chat.realtime.watcher) reads the database."""
 
 import asyncio
 import datetime as dt

@@ -2,7 +2,7 @@
 
 Ten clients join a room and stop reading (a tiny receive buffer, so the kernel cannot absorb
 the stream for them) while senders post thousands of large messages. The server keeps at most
-a bounded backlog per socket (chat.fanout's DirectWriter; the channel layer's capacity without
+a bounded backlog per socket (chat.realtime.fanout's DirectWriter; the channel layer's capacity without
 it) and closes a socket that falls too far behind; its memory stays within that bound instead
 of growing with what the slow clients do not read, and a client that reads gets everything.
 """
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.integration
 SLOW = 10
 BODY_CHARS = 900                     # the room's default maximum is 1000 characters
 EVENT_BYTES = BODY_CHARS * 4 + 300   # 4-byte characters, plus the event's envelope
-PER_SOCKET_BACKLOG = 1000            # chat.fanout.DirectWriter's limit
+PER_SOCKET_BACKLOG = 1000            # chat.realtime.fanout.DirectWriter's limit
 
 
 def rss_bytes(pid: int) -> int:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from chat import services as chat_services
-from chat.protocol import FRAME_FIELDS
+from chat.realtime.protocol import FRAME_FIELDS
 from tests.conftest import connect_ws
 
 pytestmark = pytest.mark.django_db(transaction=True)

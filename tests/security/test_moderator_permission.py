@@ -23,7 +23,8 @@ from accounts import permissions
 from accounts import services as account_services
 from core.errors import PhareError
 from accounts.models import AgeBand, User
-from chat import events, media, protection, watcher
+from chat import media, protection
+from chat.realtime import events, watcher
 from chat.models import Upload
 from moderation import hashbanks
 from moderation import services as moderation_services

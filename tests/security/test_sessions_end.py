@@ -1,6 +1,6 @@
 """Log-out, deletion, suspension and ban end what they must: the HTTP sessions stop
 working, open sockets close with the right code within 5 s even when the channel layer's close
-event is lost (chat.watcher reads the database), and a suspended or banned person keeps only
+event is lost (chat.realtime.watcher reads the database), and a suspended or banned person keeps only
 what they need to read the statement of reasons and appeal."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import AgeBand, User
-from chat import events, watcher
+from chat.realtime import events, watcher
 from tests.security.routes import all_routes
 from tests.security.test_authorisation_http import MATRIX, fill
 from tests.security.world import World

@@ -34,7 +34,7 @@ def _send_now(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    # Phare's layer (chat.fanout) publishes without a round trip through the event loop.
+    # Phare's layer (chat.realtime.fanout) publishes without a round trip through the event loop.
     send = getattr(layer, "group_send_threadsafe", None)
     if send is not None:
         send(group, message)

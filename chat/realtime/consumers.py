@@ -27,11 +27,12 @@ from accounts import services as account_services
 from accounts import throttling
 from core.errors import PhareError
 from accounts.models import ConnectionLog, User
-from chat import events, posting, protection, services, watcher
-from chat.fanout import DirectWriter
+from chat import posting, protection, services
+from chat.realtime import events, watcher
+from chat.realtime.fanout import DirectWriter
 from chat.models import Room
 from chat.posting import database_sync_to_async
-from chat.protocol import Frame, ProtocolError, cursor, parse_frame
+from chat.realtime.protocol import Frame, ProtocolError, cursor, parse_frame
 from chat.representations import room_repr
 from moderation import services as moderation_services
 from ops import metrics
@@ -188,7 +189,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._leave_group(events.MODERATORS_GROUP)
 
     async def account_checked(self, states: watcher.AccountStates) -> None:
-        """The watcher's reading of the account (chat.watcher): end the socket if its session
+        """The watcher's reading of the account (chat.realtime.watcher): end the socket if its session
         or account ended (4001) or the account is suspended or banned (4003), else bring the
         account this socket holds up to date (sanctions, roles)."""
         state = states.users.get(self.user.pk)
@@ -500,7 +501,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # --- Channel-layer events ----------------------------------------------------------
 
     def _attach_direct_delivery(self) -> None:
-        """With Phare's layer (chat.fanout), events skip the receive loop: the layer hands
+        """With Phare's layer (chat.realtime.fanout), events skip the receive loop: the layer hands
         them to `_deliver_direct`, which writes their text straight to the socket."""
         attach = getattr(self.channel_layer, "attach", None)
         if attach is None:
