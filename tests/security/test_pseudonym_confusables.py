@@ -130,7 +130,7 @@ def test_the_migration_keeps_accounts_that_already_collide():
     for user in (first, second, third):
         user.set_password("correct horse battery")
         user.save()
-    migration = importlib.import_module("accounts.migrations.0008_pseudonym_skeleton_key")
+    migration = importlib.import_module("accounts.migrations.0001_squashed_0008_pseudonym_skeleton_key")
     migration._use_skeleton_keys(apps, None)
     keys = dict(User.objects.values_list("pseudonym", "pseudonym_key"))
     assert keys == {"bob": "bob", look_alike: look_alike, "Marie": pseudonym_key("Marie")}
