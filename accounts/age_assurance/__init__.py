@@ -4,24 +4,6 @@ Only the result (band, level, method, provider, date) is ever stored. See docs/a
 The providers read no settings at import time; `registry` reads them at call time.
 """
 
-from .base import (
-    AgeAssuranceProvider,
-    AgeBand,
-    AssuranceError,
-    AssuranceLevel,
-    AssuranceMethod,
-    AssuranceResult,
-    band_for_age,
-    level_at_least,
-)
-
-__all__ = [
-    "AgeAssuranceProvider",
-    "AgeBand",
-    "AssuranceError",
-    "AssuranceLevel",
-    "AssuranceMethod",
-    "AssuranceResult",
-    "band_for_age",
-    "level_at_least",
-]
+# The package's names are those of `base` (its __all__): one list, kept there.
+from .base import *  # noqa: F403
+from .base import __all__  # noqa: F401

@@ -87,22 +87,16 @@ def test_result_holds_only_the_outcome_and_insists_on_utc() -> None:
     }
     with pytest.raises(AttributeError):
         result.level = AssuranceLevel.VERIFIED  # type: ignore[misc]
-    with pytest.raises(ValueError):
-        AssuranceResult(
-            age_band="18+",
-            level="verified",
-            method="verification",
-            provider="x",
-            assured_at=datetime(2026, 11, 28, 12, 0),
-        )
-    with pytest.raises(ValueError):
-        AssuranceResult(
-            age_band="18+",
-            level="verified",
-            method="verification",
-            provider="x",
-            assured_at=datetime(2026, 11, 28, 12, 0, tzinfo=timezone(timedelta(hours=1))),
-        )
+    # A naive time, or one in another zone than UTC, is refused.
+    for not_utc in (None, timezone(timedelta(hours=1))):
+        with pytest.raises(ValueError):
+            AssuranceResult(
+                age_band="18+",
+                level="verified",
+                method="verification",
+                provider="x",
+                assured_at=datetime(2026, 11, 28, 12, 0, tzinfo=not_utc),
+            )
     with pytest.raises(ValueError):
         AssuranceResult(
             age_band="12-", level="verified", method="verification", provider="x", assured_at=at
