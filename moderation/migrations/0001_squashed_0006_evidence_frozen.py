@@ -15,37 +15,22 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-APPEND_ONLY_SQL = """
-CREATE OR REPLACE FUNCTION phare_audit_append_only() RETURNS trigger AS $$
-BEGIN
+# Each guard: a PostgreSQL trigger that runs before an UPDATE or DELETE of the table's rows
+# and raises unless the change is allowed (table, trigger, function, function body).
+GUARDS = [
+    (
+        "moderation_auditentry",
+        "moderation_auditentry_append_only",
+        "phare_audit_append_only",
+        """
     RAISE EXCEPTION 'the audit log is append-only';
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER moderation_auditentry_append_only
-    BEFORE UPDATE OR DELETE ON moderation_auditentry
-    FOR EACH ROW EXECUTE FUNCTION phare_audit_append_only();
-"""
-
-DROP_APPEND_ONLY_SQL = """
-DROP TRIGGER IF EXISTS moderation_auditentry_append_only ON moderation_auditentry;
-DROP FUNCTION IF EXISTS phare_audit_append_only();
-"""
-
-
-def add_append_only_trigger(apps, schema_editor):
-    # PostgreSQL only: the embedded SQLite default relies on verify_audit alone.
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(APPEND_ONLY_SQL)
-
-
-def drop_append_only_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_APPEND_ONLY_SQL)
-
-
-FREEZE_SQL = """
-CREATE OR REPLACE FUNCTION phare_evidence_frozen() RETURNS trigger AS $$
-BEGIN
+""",
+    ),
+    (
+        "moderation_evidence",
+        "moderation_evidence_frozen",
+        "phare_evidence_frozen",
+        """
     IF TG_OP = 'DELETE' THEN
         RAISE EXCEPTION 'evidence snapshots cannot be deleted';
     END IF;
@@ -54,27 +39,34 @@ BEGIN
         RAISE EXCEPTION 'evidence snapshots cannot be changed';
     END IF;
     RETURN NEW;
-END;
+""",
+    ),
+]
+
+
+def add_guards(apps, schema_editor):
+    # PostgreSQL only: the embedded SQLite default relies on the checks in code alone.
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for table, trigger, function, body in GUARDS:
+        schema_editor.execute(f"""
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
+BEGIN{body}END;
 $$ LANGUAGE plpgsql;
-CREATE TRIGGER moderation_evidence_frozen
-    BEFORE UPDATE OR DELETE ON moderation_evidence
-    FOR EACH ROW EXECUTE FUNCTION phare_evidence_frozen();
-"""
-
-UNFREEZE_SQL = """
-DROP TRIGGER IF EXISTS moderation_evidence_frozen ON moderation_evidence;
-DROP FUNCTION IF EXISTS phare_evidence_frozen();
-"""
+CREATE TRIGGER {trigger}
+    BEFORE UPDATE OR DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION {function}();
+""")
 
 
-def freeze(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FREEZE_SQL)
-
-
-def unfreeze(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(UNFREEZE_SQL)
+def drop_guards(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for table, trigger, function, _body in GUARDS:
+        schema_editor.execute(f"""
+DROP TRIGGER IF EXISTS {trigger} ON {table};
+DROP FUNCTION IF EXISTS {function}();
+""")
 
 
 class Migration(migrations.Migration):
@@ -373,6 +365,5 @@ class Migration(migrations.Migration):
             model_name='appeal',
             constraint=models.UniqueConstraint(fields=('notice', 'appellant'), name='one_appeal_per_notice'),
         ),
-        migrations.RunPython(add_append_only_trigger, drop_append_only_trigger),
-        migrations.RunPython(freeze, unfreeze),
+        migrations.RunPython(add_guards, drop_guards),
     ]
