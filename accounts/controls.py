@@ -10,6 +10,7 @@ conversation, tell the user's open sockets) they learn from accounts' signals, b
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -63,58 +64,77 @@ def _control_changed(*, user: User, other: User, action: str) -> None:
     signals.user_control_changed.send(sender=User, user=user, other=other, action=action)
 
 
+@dataclass(frozen=True)
+class _Control:
+    """A block or a mute: one row per (owner, other) pair, named by the model's two fields."""
+
+    model: type[UserBlock] | type[UserMute]
+    owner: str  # the field naming the account that set the control
+    other: str  # the field naming the account it is about
+    action: str  # the signal's action; "un" + action when it is removed
+
+
+_BLOCK = _Control(UserBlock, owner="blocker", other="blocked", action="block")
+_MUTE = _Control(UserMute, owner="muter", other="muted", action="mute")
+
+
+def _entry(control: _Control, row: UserBlock | UserMute) -> dict[str, Any]:
+    return {"user": public_user(getattr(row, control.other)), "created_at": iso(row.created_at)}
+
+
+def _add(control: _Control, *, user: User, target_id: str | int) -> tuple[dict[str, Any], bool]:
+    other = _other_user(user=user, target_id=target_id)
+    with transaction.atomic():
+        row, created = control.model.objects.get_or_create(**{control.owner: user, control.other: other})
+        _control_changed(user=user, other=other, action=control.action)
+    return _entry(control, row), created
+
+
+def _remove(control: _Control, *, user: User, target_id: str | int) -> None:
+    pk = _target_pk(user=user, target_id=target_id)
+    with transaction.atomic():
+        # The DELETE alone decides: no lookup of the account first, so that an unknown id
+        # and a known one that was not blocked or muted cost the same one query.
+        deleted, _ = control.model.objects.filter(**{control.owner: user, f"{control.other}_id": pk}).delete()
+        if not deleted:
+            raise _no_such_account()
+        _control_changed(user=user, other=User.objects.get(pk=pk), action="un" + control.action)
+
+
+def _entries(control: _Control, *, user: User) -> list[dict[str, Any]]:
+    rows = control.model.objects.filter(**{control.owner: user}).select_related(control.other)
+    return [_entry(control, row) for row in rows.order_by("-created_at")]
+
+
 def block_user(*, user: User, target_id: str | int) -> tuple[dict[str, Any], bool]:
     """Block another account: ends any conversation with them, refuses their requests
     forever (until unblocked), hides their messages from `user` everywhere.
 
     Returns (the block, created). Idempotent: blocking twice changes nothing more.
     """
-    other = _other_user(user=user, target_id=target_id)
-    with transaction.atomic():
-        block, created = UserBlock.objects.get_or_create(blocker=user, blocked=other)
-        _control_changed(user=user, other=other, action="block")
-    return {"user": public_user(other), "created_at": iso(block.created_at)}, created
+    return _add(_BLOCK, user=user, target_id=target_id)
 
 
 def unblock_user(*, user: User, target_id: str | int) -> None:
     """Remove a block. A conversation the block ended stays ended."""
-    pk = _target_pk(user=user, target_id=target_id)
-    with transaction.atomic():
-        # The DELETE alone decides: no lookup of the account first, so that an unknown id
-        # and a known one that was not blocked cost the same one query.
-        deleted, _ = UserBlock.objects.filter(blocker=user, blocked_id=pk).delete()
-        if not deleted:
-            raise _no_such_account()
-        _control_changed(user=user, other=User.objects.get(pk=pk), action="unblock")
+    _remove(_BLOCK, user=user, target_id=target_id)
 
 
 def mute_user(*, user: User, target_id: str | int) -> tuple[dict[str, Any], bool]:
     """Mute another account: their room messages are hidden for `user`; they are not told."""
-    other = _other_user(user=user, target_id=target_id)
-    with transaction.atomic():
-        mute, created = UserMute.objects.get_or_create(muter=user, muted=other)
-        _control_changed(user=user, other=other, action="mute")
-    return {"user": public_user(other), "created_at": iso(mute.created_at)}, created
+    return _add(_MUTE, user=user, target_id=target_id)
 
 
 def unmute_user(*, user: User, target_id: str | int) -> None:
-    pk = _target_pk(user=user, target_id=target_id)
-    with transaction.atomic():
-        # As in unblock_user: one query decides, whoever the id names.
-        deleted, _ = UserMute.objects.filter(muter=user, muted_id=pk).delete()
-        if not deleted:
-            raise _no_such_account()
-        _control_changed(user=user, other=User.objects.get(pk=pk), action="unmute")
+    _remove(_MUTE, user=user, target_id=target_id)
 
 
 def list_blocks(*, user: User) -> list[dict[str, Any]]:
-    rows = UserBlock.objects.filter(blocker=user).select_related("blocked").order_by("-created_at")
-    return [{"user": public_user(b.blocked), "created_at": iso(b.created_at)} for b in rows]
+    return _entries(_BLOCK, user=user)
 
 
 def list_mutes(*, user: User) -> list[dict[str, Any]]:
-    rows = UserMute.objects.filter(muter=user).select_related("muted").order_by("-created_at")
-    return [{"user": public_user(m.muted), "created_at": iso(m.created_at)} for m in rows]
+    return _entries(_MUTE, user=user)
 
 
 def hidden_author_ids(*, user_id: int) -> frozenset[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -20,12 +21,17 @@ def _target(request: HttpRequest) -> str:
     return value
 
 
+def _controls(request: HttpRequest, *, add: Callable, listing: Callable, name: str) -> HttpResponse:
+    """GET lists the user's blocks or mutes; POST adds one (201, or 200 if it was there)."""
+    if request.method == "POST":
+        entry, created = add(user=request.user, target_id=_target(request))
+        return JsonResponse({name: entry}, status=201 if created else 200)
+    return JsonResponse({f"{name}s": listing(user=request.user)})
+
+
 @api_view({"GET", "POST"}, login_required=True)
 def blocks(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        block, created = controls.block_user(user=request.user, target_id=_target(request))
-        return JsonResponse({"block": block}, status=201 if created else 200)
-    return JsonResponse({"blocks": controls.list_blocks(user=request.user)})
+    return _controls(request, add=controls.block_user, listing=controls.list_blocks, name="block")
 
 
 @api_view({"DELETE"}, login_required=True)
@@ -36,10 +42,7 @@ def block_detail(request: HttpRequest, user_id: str) -> HttpResponse:
 
 @api_view({"GET", "POST"}, login_required=True)
 def mutes(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        mute, created = controls.mute_user(user=request.user, target_id=_target(request))
-        return JsonResponse({"mute": mute}, status=201 if created else 200)
-    return JsonResponse({"mutes": controls.list_mutes(user=request.user)})
+    return _controls(request, add=controls.mute_user, listing=controls.list_mutes, name="mute")
 
 
 @api_view({"DELETE"}, login_required=True)
