@@ -23,8 +23,9 @@ _ASYNC_OPERATIONAL = {"/readyz": views.readyz_async}
 _INCOMING_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-class HealthCheckMiddleware:
-    """Serve /healthz, /readyz and /metrics directly; must come first in MIDDLEWARE."""
+class _SyncAndAsyncMiddleware:
+    """A middleware that runs in the server's mode: async under ASGI (no thread hop per
+    request), sync under WSGI and the test client. Subclasses give __call__ and __acall__."""
 
     sync_capable = True
     async_capable = True
@@ -34,6 +35,10 @@ class HealthCheckMiddleware:
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
             markcoroutinefunction(self)
+
+
+class HealthCheckMiddleware(_SyncAndAsyncMiddleware):
+    """Serve /healthz, /readyz and /metrics directly; must come first in MIDDLEWARE."""
 
     def __call__(self, request: HttpRequest):
         if self.is_async:
@@ -53,21 +58,12 @@ class HealthCheckMiddleware:
         return await self.get_response(request)
 
 
-class RequestLogMiddleware:
+class RequestLogMiddleware(_SyncAndAsyncMiddleware):
     """Give each request an id (logs, `X-Request-ID` header) and write one log line for it.
 
     The line has the method, the path (never the query string), the status, the time taken and
     the account id if signed in — never the address, a body or a cookie.
     """
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     @staticmethod
     def _request_id(request: HttpRequest) -> str:
