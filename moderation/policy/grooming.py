@@ -12,7 +12,7 @@ secrecy, sexualisation, approach) before measuring on bench/data; they are not f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from moderation.policy.config import ScreeningContext
@@ -24,7 +24,7 @@ from moderation.policy.detectors.grooming_signals import (
     has_sexual_question,
     has_trust_building,
 )
-from moderation.policy.normalise import normalise
+from moderation.policy.normalise import NormalisedText, normalise
 from moderation.policy.screening import detect_signals
 from moderation.policy.snapshot import PolicySnapshot
 from moderation.policy.verdict import Verdict
@@ -81,20 +81,21 @@ class ConversationFeatures:
     first_contact: bool = False
 
 
+# Detectors only the conversation-level assessment reads, next to screening's.
+_GROOMING_DETECTORS: tuple[tuple[str, Callable[[NormalisedText], bool]], ...] = (
+    ("compliment", has_compliment),
+    ("trust_building", has_trust_building),
+    ("age_question", has_age_question),
+    ("isolation_question", has_isolation_question),
+    ("sexual_question", has_sexual_question),
+)
+
+
 def message_signals(text: str, snapshot: PolicySnapshot) -> set[str]:
     """Grooming-relevant signal codes in one message (per-message detectors included)."""
     normalised = normalise(text)
     signals = set(detect_signals(normalised))
-    if has_compliment(normalised):
-        signals.add("compliment")
-    if has_trust_building(normalised):
-        signals.add("trust_building")
-    if has_age_question(normalised):
-        signals.add("age_question")
-    if has_isolation_question(normalised):
-        signals.add("isolation_question")
-    if has_sexual_question(normalised):
-        signals.add("sexual_question")
+    signals |= {code for code, detects in _GROOMING_DETECTORS if detects(normalised)}
     for hit in snapshot.matcher.find(normalised):
         if hit.observe_only:
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from moderation.policy.config import Decision, PolicyConfig, ScreeningContext
@@ -70,28 +71,23 @@ class Outcome:
     category: str
 
 
+# The per-message detectors (context-free), in the order their codes are reported.
+_DETECTORS: tuple[tuple[str, Callable[[NormalisedText], bool]], ...] = (
+    ("contact_phone", has_phone_number),
+    ("contact_email", has_email),
+    ("contact_url", has_url),
+    ("contact_handle", has_handle),
+    ("offplatform_request", has_offplatform_request),
+    ("meeting_arrangement", has_meeting_arrangement),
+    ("photo_request", has_photo_request),
+    ("gift_offer", has_gift_offer),
+    ("secrecy_request", has_secrecy_request),
+)
+
+
 def detect_signals(text: NormalisedText) -> tuple[str, ...]:
     """Codes of the per-message detectors that fire on ``text`` (context-free)."""
-    found: list[str] = []
-    if has_phone_number(text):
-        found.append("contact_phone")
-    if has_email(text):
-        found.append("contact_email")
-    if has_url(text):
-        found.append("contact_url")
-    if has_handle(text):
-        found.append("contact_handle")
-    if has_offplatform_request(text):
-        found.append("offplatform_request")
-    if has_meeting_arrangement(text):
-        found.append("meeting_arrangement")
-    if has_photo_request(text):
-        found.append("photo_request")
-    if has_gift_offer(text):
-        found.append("gift_offer")
-    if has_secrecy_request(text):
-        found.append("secrecy_request")
-    return tuple(found)
+    return tuple(code for code, detects in _DETECTORS if detects(text))
 
 
 def _message_outcomes(

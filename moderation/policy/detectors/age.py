@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import re
 
+from moderation.policy.detectors.numbers import TEENS
 from moderation.policy.normalise import NormalisedText
 
+# Ages said in words: the teens (numbers.TEENS), and what the folded form keeps apart from
+# them: French 17 to 19 written with a hyphen, a space or (17, 18) as one word, and 20.
 _AGE_WORDS: dict[str, int] = {
-    "dix": 10,
-    "onze": 11,
-    "douze": 12,
-    "treize": 13,
-    "quatorze": 14,
-    "quinze": 15,
-    "seize": 16,
+    **TEENS,
     "dix-sept": 17,
     "dix sept": 17,
     "dixsept": 17,
@@ -27,16 +24,6 @@ _AGE_WORDS: dict[str, int] = {
     "dix-neuf": 19,
     "dix neuf": 19,
     "vingt": 20,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
     "twenty": 20,
 }
 _NUMBER = (
