@@ -8,10 +8,11 @@ INSERT in autocommit (`Message.objects.rows_statement`), so `chat.posting` runs 
 a psycopg `AsyncConnection` of the event loop's own: the loop serves sockets while PostgreSQL
 works. Everything else (flags, refusals, direct messages, HTTP) keeps Django's connections.
 
-The connection is opened with Django's own parameters and kept as Django keeps its own:
-closed after use when CONN_MAX_AGE is 0, reopened after CONN_MAX_AGE seconds, dropped after
-an error so that the next statement opens a new one. Errors come out as Django's
-`DatabaseError`, which the consumer answers with `unavailable` (docs/reliability.md).
+The connection is opened with Django's own parameters (read through chat.realtime.internals)
+and kept as Django keeps its own: closed after use when CONN_MAX_AGE is 0, reopened after
+CONN_MAX_AGE seconds, dropped after an error so that the next statement opens a new one.
+Errors come out as Django's `DatabaseError`, which the consumer answers with `unavailable`
+(docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 
 import psycopg
 from django.db import DatabaseError, connections
+
+from chat.realtime import internals
 
 # Room messages live in the default database; one connection per event loop.
 ALIAS = "default"
@@ -57,8 +60,7 @@ class _LoopConnection:
             await self._close()
             connection = None
         if connection is None:
-            params = wrapper.get_connection_params()
-            params.pop("cursor_factory", None)  # Django's are synchronous cursors
+            params = internals.psycopg_connection_params(wrapper)
             connection = await psycopg.AsyncConnection.connect(**params, autocommit=True)
             self.connection, self.opened_at = connection, time.monotonic()
         return connection

@@ -19,19 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import math
-import time
 import weakref
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
-from asgiref.sync import SyncToAsync
 from django.db import connections
 
 from accounts import throttling
 from core.errors import PhareError
 from chat import loopdb, services
 from chat.realtime import events
+from chat.realtime.threads import in_pool
 from chat.models import Message
 from moderation import gate
 
@@ -90,84 +87,6 @@ class RoomPostBatcher:
                         future.set_result(outcome)
         finally:
             self.busy -= 1
-
-
-# A connection that answered a query this recently is not pinged before the next batch.
-HEALTH_CHECK_GRACE_SECONDS = 1.0
-
-
-def _recycle_connections() -> None:
-    """Django's `close_old_connections` for the posting threads, without its ping per call.
-
-    With CONN_HEALTH_CHECKS every call through `database_sync_to_async` begins with a
-    `SELECT 1`: under load that is one more round trip per batch, for a connection that
-    answered a moment ago. Here a connection idle for longer than the grace is pinged as
-    before; a connection with errors is pinged and replaced (Django's own rule), and one past
-    its CONN_MAX_AGE is closed. A database restarted under load costs the batch that finds
-    out an `unavailable` answer, which the client retries (docs/reliability.md).
-    """
-    now = time.monotonic()
-    for connection in connections.all(initialized_only=True):
-        connection.close_if_unusable_or_obsolete()
-        used_at = getattr(connection, "phare_used_at", -math.inf)
-        if connection.connection is not None and now - used_at < HEALTH_CHECK_GRACE_SECONDS:
-            connection.health_check_done = True
-
-
-def _mark_healthy() -> None:
-    now = time.monotonic()
-    for connection in connections.all(initialized_only=True):
-        if connection.connection is not None and not connection.errors_occurred:
-            connection.phare_used_at = now
-
-
-class PostingSyncToAsync(SyncToAsync):
-    """`database_sync_to_async` with the lighter connection upkeep above."""
-
-    def thread_handler(self, loop, *args, **kwargs):
-        _recycle_connections()
-        try:
-            return super().thread_handler(loop, *args, **kwargs)
-        finally:
-            _mark_healthy()
-            _recycle_connections()
-
-
-def database_sync_to_async(func: Callable) -> Callable:
-    """Channels' `database_sync_to_async` (the one thread-sensitive database thread) with the
-    connection upkeep above, for the consumer's other database calls.
-
-    Channels' version pings PostgreSQL (`CONN_HEALTH_CHECKS`) before every call: under a wave
-    of connections (a server restart, the benchmark's 1,000 clients) each socket's admission,
-    session and room join made several such calls in a row on the one thread, and the pings
-    were a tenth of that thread's time (py-spy, docs/benchmarks.md).
-    """
-    return PostingSyncToAsync(func, thread_sensitive=True)
-
-
-# Posting threads per server process (direct messages, and what a room batch on the event loop
-# writes through the ORM), each with its own database connection. A pool, because in the one
-# thread-sensitive database thread the waits on PostgreSQL's commit and on Redis queued behind
-# each other across every socket: S2 posted about 80 messages/s that way (docs/benchmarks.md).
-# Eight lets those waits overlap within a process's database connections; other sizes were not
-# measured, and nothing an operator knows about their deployment would choose another.
-POST_THREADS = 8
-_pool: ThreadPoolExecutor | None = None
-
-
-def in_pool(func: Callable) -> Callable:
-    """Run a message-posting service in the posting pool rather than the one database thread.
-
-    Posting spends much of its time waiting: on PostgreSQL's commit and on Redis for the
-    rate-limit buckets. In the single thread-sensitive database thread those waits queue one
-    behind another across every socket of the process; a small pool (`POST_THREADS`)
-    lets them overlap (docs/benchmarks.md). The services are self-contained (their own
-    transactions), and each socket still handles one frame at a time.
-    """
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=POST_THREADS, thread_name_prefix="phare-post")
-    return PostingSyncToAsync(func, thread_sensitive=False, executor=_pool)
 
 
 _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RoomPostBatcher] = weakref.WeakKeyDictionary()

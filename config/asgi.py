@@ -23,7 +23,9 @@ class KeepServerSend:
     Events fanned out to a socket (chat.realtime.fanout.DirectWriter) and the consumer's answers are
     written with it, past the session middleware's wrapper, which only acts on
     `websocket.accept` (a cookie to save) and costs its checks on every frame
-    (docs/benchmarks.md).
+    (docs/benchmarks.md). It is passed on untouched: on uvicorn it is a bound method of the
+    connection, which is how the writer finds where to write frames (the one reliance on
+    uvicorn's internals, in chat.realtime.internals).
     """
 
     def __init__(self, application):

@@ -14,11 +14,9 @@ import time
 import uuid
 from typing import Any, Awaitable
 
-from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation.trans_real import parse_accept_lang_header
 from django.db import DatabaseError
 
 from accounts import controls as account_controls
@@ -31,7 +29,8 @@ from chat import posting, protection, services
 from chat.realtime import events, watcher
 from chat.realtime.fanout import DirectWriter
 from chat.models import Room
-from chat.posting import database_sync_to_async
+from chat.realtime.internals import get_handler_name, parse_accept_lang_header
+from chat.realtime.threads import database_sync_to_async
 from chat.realtime.protocol import Frame, ProtocolError, cursor, parse_frame
 from chat.representations import room_repr
 from moderation import services as moderation_services
@@ -511,8 +510,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             is_member=self.groups_joined.__contains__,
             on_overflow=lambda: asyncio.ensure_future(self.close(code=CLOSE_TOO_SLOW)),
             render=self._event_text,
+            on_failure=self._delivery_failed,
         )
-        attach(self.channel_name, self._deliver_direct)
+        attach(self.channel_name, self._deliver_direct, on_failure=self._delivery_failed)
 
     def _detach_direct_delivery(self) -> None:
         writer = getattr(self, "writer", None)
@@ -530,6 +530,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return False
         self.writer.write(group, message)  # rendered (hidden authors left out) when sent
         return True
+
+    def _delivery_failed(self) -> None:
+        """Delivering an event to this socket raised (the layer or the writer counted and
+        logged it): nothing more is written to it, and it is closed (1011); its client
+        reconnects and reads history."""
+        self.writer.close()
+        asyncio.ensure_future(self.close(code=CLOSE_INTERNAL_ERROR))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels' own dispatch first hops to the database thread to close stale connections,

@@ -16,7 +16,15 @@ That caps a process near 3,000 deliveries per second. Here:
 - loss is never silent: every stream entry carries a sequence number from one Redis counter;
   a reader that finds a hole (Redis trimmed entries it had not read, or a publish failed)
   logs it and counts it in `STATS`; a socket that cannot keep up is closed (1013) rather than
-  silently skipped, so its client reconnects and fetches history.
+  silently skipped, so its client reconnects and fetches history;
+- one socket cannot stop the others: when handing a message to a socket's sink raises, the
+  reader drops that socket's sink, has the socket closed (`attach`'s `on_failure`), counts and
+  logs it once, and goes on with the other sockets. The reader itself retries after any
+  Redis error and resumes where it was.
+
+Every loss and failure is counted twice: in `STATS` (process-wide, for tests and the
+benchmark) and in the Prometheus counters below (`phare_fanout_lost_total` by reason,
+`phare_fanout_sockets_closed_total`, `phare_fanout_reader_errors_total`; docs/reliability.md).
 
 Without a Redis URL (embedded default, tests) the layer is purely in process: same code path
 from the group registry on, no stream.
@@ -34,14 +42,33 @@ from typing import Any, Callable
 
 import msgpack
 from channels.layers import BaseChannelLayer
-from websockets.protocol import State
+from prometheus_client import Counter
 
-_OPEN = State.OPEN
+from chat.realtime import internals
 
 logger = logging.getLogger(__name__)
 
-# Counters for operators and the benchmark (process-wide, monotonic).
+# Counters for tests and the benchmark (process-wide, monotonic).
 STATS: dict[str, int] = collections.defaultdict(int)
+
+# What operators see of every loss and failure (docs/reliability.md). Only rare events are
+# counted here: a delivery's own path adds to nothing but `STATS`.
+LOST = Counter(
+    "phare_fanout_lost_total",
+    "Fan-out messages lost on their way to sockets, by why: sequence_gap (stream entries this "
+    "process never read), publish_failed, unreadable (a stream entry that could not be decoded), "
+    "channel_full (a consumer's queue), slow_socket (the backlog of a socket closed 1013).",
+    ["reason"],
+)
+SOCKETS_CLOSED = Counter(
+    "phare_fanout_sockets_closed_total",
+    "Sockets the fan-out layer had closed: slow (fell 1,000 events behind, 1013) or failed "
+    "(delivering to it raised, 1011).",
+    ["reason"],
+)
+READER_ERRORS = Counter(
+    "phare_fanout_reader_errors_total", "Errors reading the fan-out stream (each followed by a retry)."
+)
 
 # KEYS: stream, sequence counter. ARGV: maxlen, then (group, channel, payload) triples.
 # One script call appends a whole batch and numbers it from one counter, so a reader can tell a
@@ -57,6 +84,20 @@ return n
 """
 
 Sink = Callable[[str, dict[str, Any]], bool]
+
+
+def _count_lost(reason: str, messages: int) -> None:
+    if messages > 0:
+        LOST.labels(reason).inc(messages)
+
+
+def count_failed_socket(exc: BaseException, where: str) -> None:
+    """One socket failed (an exception while delivering to it): counted and logged, once per
+    socket, by whoever then closes it (the layer's reader, or the socket's `DirectWriter`)."""
+    STATS["sockets_failed"] += 1
+    SOCKETS_CLOSED.labels("failed").inc()
+    logger.error("fanout: delivering to a socket failed in the %s (%r); closing that socket", where, exc,
+                 exc_info=exc)
 
 # Entries the stream keeps (`XADD MAXLEN ~`): a process that falls further behind than this
 # loses entries, which it detects from the sequence numbers, logs and counts. At the measured
@@ -106,6 +147,7 @@ class FanoutLayer(BaseChannelLayer):
         self.queues: dict[str, asyncio.Queue] = {}
         self.groups: dict[str, set[str]] = {}
         self.sinks: dict[str, Sink] = {}
+        self.on_failure: dict[str, Callable[[], None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._reader: asyncio.Task | None = None
@@ -115,6 +157,7 @@ class FanoutLayer(BaseChannelLayer):
         self._sync_client = None
         self._sync_lock = threading.Lock()
         self._last_n: int | None = None
+        self._position: str | bytes | None = None  # the last stream entry read on this loop
 
     # --- loop binding -------------------------------------------------------------------
     def _bind_loop(self) -> None:
@@ -130,6 +173,7 @@ class FanoutLayer(BaseChannelLayer):
             self._async_client = None
             self._reader_client = None
             self._script = None
+            self._position = None
 
     def _redis(self):
         import redis.asyncio as aioredis
@@ -163,14 +207,21 @@ class FanoutLayer(BaseChannelLayer):
         else:
             await self._publish("", channel, message)
 
-    def attach(self, channel: str, sink: Sink) -> None:
+    def attach(self, channel: str, sink: Sink, on_failure: Callable[[], None] | None = None) -> None:
         """Route messages for `channel` to `sink(group, message)` first; it returns True
-        when it took the message, False to have it queued for the consumer as usual."""
+        when it took the message, False to have it queued for the consumer as usual.
+
+        If the sink raises, the channel gets nothing more from this layer and `on_failure` is
+        called, which closes the socket; without it, the sink is dropped and later messages
+        are queued for the consumer."""
         self.sinks[channel] = sink
+        if on_failure is not None:
+            self.on_failure[channel] = on_failure
 
     def forget(self, channel: str) -> None:
         """Drop every trace of a channel whose socket is gone."""
         self.sinks.pop(channel, None)
+        self.on_failure.pop(channel, None)
         self.queues.pop(channel, None)
         for group in [g for g, members in self.groups.items() if channel in members]:
             self._discard(group, channel)
@@ -237,6 +288,7 @@ class FanoutLayer(BaseChannelLayer):
         self.queues.clear()
         self.groups.clear()
         self.sinks.clear()
+        self.on_failure.clear()
         if self.redis_url:
             self._bind_loop()
             await self._redis().delete(self.stream, self.seq_key)
@@ -254,16 +306,41 @@ class FanoutLayer(BaseChannelLayer):
         sinks = self.sinks
         for channel in tuple(members):
             sink = sinks.get(channel)
-            if sink is not None and sink(group, message):
-                STATS["delivered_direct"] += 1
-                continue
+            if sink is not None:
+                try:
+                    taken = sink(group, message)
+                except Exception as exc:  # noqa: BLE001 - one socket's failure: the others go on
+                    self._sink_failed(channel, exc)
+                    continue
+                if taken:
+                    STATS["delivered_direct"] += 1
+                    continue
             self._queue(channel, message)
 
     def _deliver_channel(self, channel: str, group: str, message: dict[str, Any]) -> None:
         sink = self.sinks.get(channel)
-        if sink is not None and sink(group, message):
-            return
+        if sink is not None:
+            try:
+                if sink(group, message):
+                    return
+            except Exception as exc:  # noqa: BLE001 - as in _deliver_group
+                self._sink_failed(channel, exc)
+                return
         self._queue(channel, message)
+
+    def _sink_failed(self, channel: str, exc: Exception) -> None:
+        """Delivering to `channel` raised: counted and logged once; with an `on_failure` the
+        channel gets nothing more and the socket is closed, without one its sink is dropped."""
+        count_failed_socket(exc, "reader")
+        on_failure = self.on_failure.get(channel)
+        if on_failure is None:
+            self.sinks.pop(channel, None)
+            return
+        self.forget(channel)
+        try:
+            on_failure()
+        except Exception:  # noqa: BLE001 - the reader goes on whatever the consumer does
+            logger.exception("fanout: closing a failed socket failed")
 
     def _queue(self, channel: str, message: dict[str, Any]) -> None:
         queue = self.queues.get(channel)
@@ -274,6 +351,7 @@ class FanoutLayer(BaseChannelLayer):
             STATS["queued"] += 1
         except asyncio.QueueFull:
             STATS["dropped_channel_full"] += 1
+            _count_lost("channel_full", 1)
             logger.error("fanout: channel %s full (%s messages), message dropped", channel, self.capacity)
 
     # --- publishing ---------------------------------------------------------------------
@@ -301,6 +379,7 @@ class FanoutLayer(BaseChannelLayer):
                     await self._script(keys=[self.stream, self.seq_key], args=args)
                 except Exception as exc:  # noqa: BLE001 - any Redis failure: counted, logged, told to waiters
                     STATS["publish_failed"] += len(batch)
+                    _count_lost("publish_failed", len(batch))
                     logger.error("fanout: publishing %s messages failed: %r", len(batch), exc)
                     for *_, waiter in batch:
                         if waiter is not None and not waiter.done():
@@ -324,7 +403,14 @@ class FanoutLayer(BaseChannelLayer):
                 client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=5, socket_timeout=10)
                 self._sync_client = (client, client.register_script(_PUBLISH_LUA))
             _, script = self._sync_client
-            script(keys=[self.stream, self.seq_key], args=args)
+            try:
+                script(keys=[self.stream, self.seq_key], args=args)
+            except Exception as exc:
+                # Counted and logged here; the caller (an on-commit hook) still sees the error.
+                STATS["publish_failed"] += len(messages)
+                _count_lost("publish_failed", len(messages))
+                logger.error("fanout: publishing %s messages failed: %r", len(messages), exc)
+                raise
         STATS["published"] += len(messages)
 
     # --- reading ------------------------------------------------------------------------
@@ -347,40 +433,55 @@ class FanoutLayer(BaseChannelLayer):
 
     async def _read_loop(self, ready: asyncio.Event) -> None:
         import redis.asyncio as aioredis
-        from redis.exceptions import ConnectionError as RedisConnectionError
-        from redis.exceptions import TimeoutError as RedisTimeoutError
 
         options = {"socket_connect_timeout": 5, **self.redis_options}
         # The blocking read needs a socket timeout longer than the block (channels_redis#422).
         options["socket_timeout"] = self.block_ms / 1000 + 10
         client = aioredis.Redis.from_url(self.redis_url, **options)
-        position = None
+        if self._position is not None:
+            # A reader of this loop ended (`close`): resume after the last entry it read, so
+            # what was published meanwhile is delivered, or counted as a gap if trimmed.
+            STATS["reader_restarts"] += 1
+            logger.warning("fanout: the stream reader restarted; resuming where it stopped")
         try:
             while True:
                 try:
-                    if position is None:
-                        position = await self._start_position(client)
-                        ready.set()
-                    answer = await client.xread({self.stream: position}, count=self.batch, block=self.block_ms)
-                except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+                    if self._position is None:
+                        self._position = await self._start_position(client)
+                    ready.set()
+                    answer = await client.xread({self.stream: self._position}, count=self.batch,
+                                                block=self.block_ms)
+                except Exception as exc:  # noqa: BLE001 - any Redis error: counted, and the reader retries
+                    # The position is kept: after reconnecting the reader reads what it missed,
+                    # and what Redis trimmed or lost meanwhile shows as a sequence gap.
                     STATS["reader_errors"] += 1
+                    READER_ERRORS.inc()
                     logger.warning("fanout: reading the stream failed (%r); retrying", exc)
                     await asyncio.sleep(0.5)
                     continue
                 for _stream, entries in answer or ():
                     for entry_id, fields in entries:
-                        position = entry_id
-                        self._on_entry(fields)
+                        self._position = entry_id
+                        try:
+                            self._on_entry(fields)
+                        except Exception as exc:  # noqa: BLE001 - an unreadable entry is lost, counted, skipped
+                            STATS["unreadable"] += 1
+                            _count_lost("unreadable", 1)
+                            logger.error("fanout: a stream entry could not be read (%r); skipped", exc)
         finally:
             await client.aclose()
 
     def _on_entry(self, fields: dict[bytes, bytes]) -> None:
         n = int(fields[b"n"])
         if self._last_n is not None and n != self._last_n + 1:
-            missing = n - self._last_n - 1
+            # A hole: entries trimmed before this process read them, or numbers taken by a
+            # publish whose entries never arrived. A number at or below the last one read
+            # means Redis lost its data (restarted empty): the counter began again at 1.
+            missing = n - self._last_n - 1 if n > self._last_n else n - 1
             if missing > 0:
                 STATS["gaps"] += 1
                 STATS["gap_messages"] += missing
+                _count_lost("sequence_gap", missing)
                 logger.error("fanout: %s stream entries were lost before this process read them", missing)
         self._last_n = n
         STATS["received"] += 1
@@ -448,40 +549,14 @@ class _LastFrame:
         return cls.frame
 
 
-def frame_connection(send: Callable) -> Any | None:
-    """The connection behind an ASGI `send` when events may be written to it as frames.
-
-    That is uvicorn's websockets-sansio protocol, whose `send` is a bound method: writing a
-    prepared frame to its transport skips, per socket and event, an ASGI message, a
-    coroutine, the UTF-8 encoding and websockets' framing (5.6 against 0.5 µs of CPU on a slow
-    machine, besides the write itself; docs/benchmarks.md). Any other server, or a test's
-    fake, gets None and every event goes through `send`. uvicorn is pinned (pyproject.toml)
-    and tests/chat/test_frames.py checks this against the pinned version.
-    """
-    try:
-        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-    except ImportError:  # pragma: no cover - uvicorn is a dependency
-        return None
-    connection = getattr(send, "__self__", None)
-    return connection if isinstance(connection, WebSocketsSansIOProtocol) else None
-
-
-def _open_for_frames(connection: Any) -> bool:
-    """A frame written now is what uvicorn's `send` would write: the handshake is done, no
-    close was sent or received, the socket is not paused for backpressure (then `send` waits,
-    so the writer does), and no extension (permessage-deflate) transforms frames."""
-    return (connection.handshake_complete and not connection.close_sent and not connection.disconnected
-            and connection.initial_response is None and connection.writable.is_set()
-            and connection.conn.state is _OPEN and not connection.conn.extensions
-            and not connection.transport.is_closing())
-
-
 class DirectWriter:
     """Writes event text straight to one socket, in order, without a task per message.
 
     `write` runs in the reader's stack. On uvicorn's connection, when it is open for frames
-    (`frame_connection`, `_open_for_frames`), the text's frame, built once per event for all
-    its sockets, is written to the transport. Otherwise the ASGI `send` is used: it normally
+    (`internals.frame_connection`, `internals.open_for_frames`), the text's frame, built once
+    per event for all its sockets, is written to the transport (5.6 against 0.5 µs of CPU per
+    event on a slow machine, besides the write; docs/benchmarks.md). Any other server, or a
+    test's fake, gets every event through `send`. Otherwise the ASGI `send` is used: it normally
     completes without suspending (uvicorn writes to the transport) and only waits when the
     socket's write buffer is full. So each send is started by hand: if it finishes at once
     nothing more is needed; if it suspends, a task finishes it and later text waits in a
@@ -493,14 +568,20 @@ class DirectWriter:
     `render` turns what is written into the text to send, or None to skip it; it runs when the
     text is sent, so an event that waited behind a control is judged by the state the control
     set (a user muted meanwhile is hidden). Without it, what is written is the text.
+
+    An error raised while writing in the reader's stack is the layer's to handle (it closes
+    the socket through `attach`'s `on_failure`); one raised while a task finishes the writing
+    closes the writer, is counted, and calls `on_failure` (by default `on_overflow`).
     """
 
     def __init__(self, send, is_member: Callable[[str], bool], on_overflow: Callable[[], None],
-                 limit: int = 1000, render: Callable[[Any], str | None] | None = None) -> None:
+                 limit: int = 1000, render: Callable[[Any], str | None] | None = None,
+                 on_failure: Callable[[], None] | None = None) -> None:
         self.send = send
-        self.connection = frame_connection(send)
+        self.connection = internals.frame_connection(send)
         self.is_member = is_member
         self.on_overflow = on_overflow
+        self.on_failure = on_failure or on_overflow
         self.limit = limit
         self.render = render or (lambda text: text)
         self.backlog: collections.deque[tuple[str, Any]] = collections.deque()
@@ -537,8 +618,8 @@ class DirectWriter:
 
     def _start(self, text: str) -> None:
         connection = self.connection
-        if connection is not None and _open_for_frames(connection):
-            connection.transport.write(_LastFrame.of(text))
+        if connection is not None and internals.open_for_frames(connection):
+            internals.write_frame(connection, _LastFrame.of(text))
             STATS["written"] += 1
             return
         coro = self.send({"type": "websocket.send", "text": text})
@@ -570,6 +651,10 @@ class DirectWriter:
                 STATS["written"] += 1
         except (OSError, RuntimeError):
             self.close()
+        except Exception as exc:  # noqa: BLE001 - this socket's failure: closed and counted
+            self.close()
+            count_failed_socket(exc, "writer")
+            self.on_failure()
         finally:
             self.busy = False
         if self.backlog and not self.held and not self.closed:
@@ -579,6 +664,8 @@ class DirectWriter:
     def _overflow(self) -> None:
         STATS["slow_sockets_closed"] += 1
         STATS["dropped_slow_socket"] += len(self.backlog)
+        SOCKETS_CLOSED.labels("slow").inc()
+        _count_lost("slow_socket", len(self.backlog))
         logger.warning("fanout: a socket fell %s messages behind; closing it (1013)", len(self.backlog))
         self.close()
         self.on_overflow()

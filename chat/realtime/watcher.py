@@ -25,7 +25,7 @@ from django.db import DatabaseError, connections
 from django.utils import timezone
 
 from accounts.models import User
-from chat.posting import database_sync_to_async
+from chat.realtime.threads import database_sync_to_async
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,14 @@
-"""Phare's channel layer in process (chat.realtime.fanout): groups, direct delivery, order, slow sockets."""
+"""Phare's channel layer in process (chat.realtime.fanout): groups, direct delivery, order, slow sockets,
+failing sockets, and every loss counted."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 
+import msgpack
 import pytest
+from prometheus_client import REGISTRY
 
 from chat.realtime.fanout import STATS, DirectWriter, FanoutLayer
 
@@ -209,3 +212,168 @@ async def test_a_socket_closed_by_moderation_receives_nothing_after_the_close(ma
     )
     assert (await a.next_event())["message"]["body"] == "after the ban"
     assert await b.communicator.receive_output(timeout=3) == {"type": "websocket.close", "code": 4003}
+
+
+# --- One socket's failure, and every loss, counted ---------------------------------------------
+
+def prometheus(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def failures_counted() -> tuple[int, float]:
+    return STATS["sockets_failed"], prometheus("phare_fanout_sockets_closed_total", reason="failed")
+
+
+def lost(reason: str) -> float:
+    return prometheus("phare_fanout_lost_total", reason=reason)
+
+
+async def test_a_sink_that_raises_is_closed_and_the_other_sockets_still_get_the_event():
+    layer = FanoutLayer()
+    received: dict[str, list[str]] = {"a": [], "b": [], "c": []}
+    closed: list[str] = []
+    channels = {}
+    for name in received:
+        channels[name] = await layer.new_channel()
+        await layer.group_add("room.1", channels[name])
+
+    def sink_for(name: str):
+        def sink(group, message):
+            if name == "b":
+                raise ValueError("this socket is broken")
+            received[name].append(message["text"])
+            return True
+        return sink
+
+    for name, channel in channels.items():
+        layer.attach(channel, sink_for(name), on_failure=lambda name=name: closed.append(name))
+    before = failures_counted()
+
+    await layer.group_send("room.1", {"type": "chat.event", "text": "one"})
+    await layer.group_send("room.1", {"type": "chat.event", "text": "two"})
+
+    assert received == {"a": ["one", "two"], "b": [], "c": ["one", "two"]}
+    assert closed == ["b"]  # told once; the failed channel gets nothing more
+    assert failures_counted() == (before[0] + 1, before[1] + 1)
+    assert channels["b"] not in layer.sinks and channels["b"] not in layer.groups["room.1"]
+    assert channels["b"] not in layer.queues
+
+
+async def test_a_failing_sink_without_on_failure_is_dropped_and_its_messages_queue():
+    layer = FanoutLayer()
+    channel = await layer.new_channel()
+    await layer.group_add("room.1", channel)
+
+    def sink(group, message):
+        raise RuntimeError("broken")
+
+    layer.attach(channel, sink)
+    before = failures_counted()
+    await layer.group_send("room.1", {"type": "chat.event", "text": "one"})
+    await layer.send(channel, {"type": "chat.event", "text": "two"})
+    assert failures_counted() == (before[0] + 1, before[1] + 1)
+    assert channel not in layer.sinks
+    assert (await asyncio.wait_for(layer.receive(channel), 1))["text"] == "two"
+
+
+async def test_a_sink_raising_for_a_message_sent_to_its_channel_does_not_raise_to_the_sender():
+    layer = FanoutLayer()
+    channel = await layer.new_channel()
+    closed: list[bool] = []
+
+    def sink(group, message):
+        raise ValueError("broken")
+
+    layer.attach(channel, sink, on_failure=lambda: closed.append(True))
+    await layer.send(channel, {"type": "chat.event", "text": "one"})
+    assert closed == [True]
+
+
+async def test_a_writer_that_fails_while_finishing_a_send_is_closed_and_counted():
+    socket = FakeSocket()
+    failed: list[bool] = []
+
+    def render(text: str) -> str:
+        if text == "boom":
+            raise ValueError("cannot render")
+        return text
+
+    writer = DirectWriter(socket.send, is_member=lambda g: True, on_overflow=lambda: None, render=render,
+                          on_failure=lambda: failed.append(True))
+    before = failures_counted()
+    socket.writable.clear()
+    writer.write("g", "1")  # suspends: a task finishes it, later texts wait behind it
+    writer.write("g", "boom")
+    writer.write("g", "3")
+    socket.writable.set()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert socket.texts == ["1"]
+    assert writer.closed and failed == [True]
+    assert failures_counted() == (before[0] + 1, before[1] + 1)
+    writer.write("g", "after")
+    assert socket.texts == ["1"]
+
+
+def entry(n: int, group: str = "", text: str = "x") -> dict[bytes, bytes]:
+    return {b"n": str(n).encode(), b"g": group.encode(), b"c": b"",
+            b"d": msgpack.packb({"type": "chat.event", "text": text}, use_bin_type=True)}
+
+
+async def test_every_hole_in_the_sequence_is_counted_for_operators():
+    layer = FanoutLayer()
+    before = STATS["gap_messages"], lost("sequence_gap")
+    for n in (1, 2, 6):  # 3, 4 and 5 never arrived
+        layer._on_entry(entry(n))
+    assert (STATS["gap_messages"], lost("sequence_gap")) == (before[0] + 3, before[1] + 3)
+    # Redis restarted empty: its counter began again, and entries 1 and 2 of the new numbering
+    # were published before this process read any.
+    layer._on_entry(entry(3))
+    assert (STATS["gap_messages"], lost("sequence_gap")) == (before[0] + 5, before[1] + 5)
+    layer._on_entry(entry(4))
+    assert STATS["gap_messages"] == before[0] + 5
+
+
+async def test_a_message_dropped_for_a_full_channel_is_counted_for_operators():
+    layer = FanoutLayer(capacity=1)
+    channel = await layer.new_channel()
+    before = STATS["dropped_channel_full"], lost("channel_full")
+    await layer.send(channel, {"type": "chat.control", "action": "one"})
+    await layer.send(channel, {"type": "chat.control", "action": "two"})
+    assert (STATS["dropped_channel_full"], lost("channel_full")) == (before[0] + 1, before[1] + 1)
+
+
+async def test_a_failed_publish_is_counted_for_operators_on_both_paths():
+    unreachable = "redis://127.0.0.1:1/0"  # nothing listens on port 1: refused at once
+    before = STATS["publish_failed"], lost("publish_failed")
+    with pytest.raises(Exception):
+        await FanoutLayer(redis_url=unreachable).group_send("room.1", {"type": "chat.event", "text": "x"})
+    assert (STATS["publish_failed"], lost("publish_failed")) == (before[0] + 1, before[1] + 1)
+
+    # A Celery worker or a command (no event loop in the layer): the caller still sees the error.
+    errors: list[BaseException] = []
+
+    def publish() -> None:
+        try:
+            FanoutLayer(redis_url=unreachable).group_send_many_threadsafe(
+                [("room.1", {"type": "chat.event", "text": "y"}), ("room.2", {"type": "chat.event", "text": "z"})])
+        except Exception as exc:  # noqa: BLE001 - what the test looks at
+            errors.append(exc)
+
+    thread = threading.Thread(target=publish)
+    thread.start()
+    thread.join()
+    assert len(errors) == 1
+    assert (STATS["publish_failed"], lost("publish_failed")) == (before[0] + 3, before[1] + 3)
+
+
+async def test_a_slow_socket_closed_is_counted_for_operators_with_what_it_missed():
+    socket = FakeSocket()
+    writer, overflowed = make_writer(socket, limit=3)
+    socket.writable.clear()
+    before = prometheus("phare_fanout_sockets_closed_total", reason="slow"), lost("slow_socket")
+    for i in range(6):
+        writer.write("g", str(i))
+    assert overflowed == [True]
+    assert prometheus("phare_fanout_sockets_closed_total", reason="slow") == before[0] + 1
+    assert lost("slow_socket") == before[1] + 3

@@ -1,4 +1,4 @@
-"""Events written as frames on uvicorn's connection (chat.realtime.fanout `frame_connection`): what a
+"""Events written as frames on uvicorn's connection (chat.realtime.internals `frame_connection`): what a
 client receives is what uvicorn's own `send` would have sent, in order, and the writer falls
 back to `send` whenever a frame of its own would not be the same (compression negotiated,
 backpressure, a close sent)."""
@@ -15,7 +15,8 @@ from websockets.asyncio.client import connect
 from websockets.frames import Opcode
 from websockets.protocol import Protocol, Side, State
 
-from chat.realtime.fanout import DirectWriter, _open_for_frames, text_frame
+from chat.realtime.fanout import DirectWriter, text_frame
+from chat.realtime.internals import open_for_frames
 from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.asyncio
@@ -69,7 +70,7 @@ async def written_by_a_writer(*, deflate_server: bool, compression: str | None, 
 
 async def write_all(writer, connection, frames_open):
     for text in TEXTS:
-        frames_open.append(_open_for_frames(connection))
+        frames_open.append(open_for_frames(connection))
         writer.write("g", text)
         await asyncio.sleep(0)
 
@@ -92,7 +93,7 @@ async def test_under_backpressure_events_wait_behind_uvicorns_send_and_keep_thei
         for text in TEXTS[:half]:
             writer.write("g", text)
         connection.pause_writing()  # the transport's buffer is full: uvicorn's send waits
-        frames_open.append(_open_for_frames(connection))
+        frames_open.append(open_for_frames(connection))
         for text in TEXTS[half:]:
             writer.write("g", text)
         await asyncio.sleep(0.05)
@@ -113,7 +114,7 @@ async def test_nothing_is_written_as_a_frame_after_the_close():
         writer = DirectWriter(send, is_member=lambda group: True, on_overflow=lambda: None)
         writer.write("g", "before")
         await send({"type": "websocket.close", "code": 1000})
-        closed.append(_open_for_frames(writer.connection))
+        closed.append(open_for_frames(writer.connection))
         writer.write("g", "after")  # uvicorn's send refuses it; the writer stops
         closed.append(writer.closed)
 

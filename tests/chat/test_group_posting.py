@@ -15,6 +15,7 @@ from accounts.models import RateLimitRule
 from chat import posting
 from chat import services as chat_services
 from chat.models import Message
+from chat.realtime import threads
 from chat.representations import message_repr
 from chat.services import PostResult, RoomPost
 from moderation import gate
@@ -227,13 +228,13 @@ def counted_pings(monkeypatch):
 
 def test_posting_threads_ping_a_connection_only_once_it_has_sat_idle(counted_pings):
     connection, pings, _ = counted_pings
-    posting._mark_healthy()
-    posting._recycle_connections()
+    threads._mark_healthy()
+    threads._recycle_connections()
     Message.objects.count()
     assert pings == []  # it answered a moment ago: no SELECT 1 before this batch
 
-    connection.phare_used_at -= posting.HEALTH_CHECK_GRACE_SECONDS + 1
-    posting._recycle_connections()
+    connection.phare_used_at -= threads.HEALTH_CHECK_GRACE_SECONDS + 1
+    threads._recycle_connections()
     Message.objects.count()
     assert pings == [True]  # idle past the grace: pinged first, as Django does
 
@@ -242,10 +243,10 @@ def test_posting_threads_replace_a_connection_that_had_errors(counted_pings):
     connection, pings, set_answers = counted_pings
     if connection.vendor != "postgresql":
         pytest.skip("Django never closes the in-memory SQLite database of `make test-fast`")
-    posting._mark_healthy()
+    threads._mark_healthy()
     connection.errors_occurred = True
     set_answers(False)  # the database went away
-    posting._recycle_connections()
+    threads._recycle_connections()
     assert pings == [True]
     assert connection.connection is None  # closed: the next query opens a new one
     assert Message.objects.count() >= 0

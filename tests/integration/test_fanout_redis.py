@@ -76,3 +76,57 @@ async def test_entries_lost_before_a_process_read_them_are_detected_and_counted(
     assert (await asyncio.wait_for(reader.receive(channel), 5))["text"] == "after the hole"
     assert STATS["gap_messages"] == before + 4
     await reader.close()
+
+
+async def test_the_reader_skips_an_unreadable_entry_counts_it_and_goes_on(redis_url):
+    (reader,) = layers(redis_url, 1)
+    channel = await reader.new_channel()
+    await reader.group_add("room.4", channel)
+    before = STATS["unreadable"]
+    client = redis.Redis.from_url(redis_url)
+    number = client.incr(reader.seq_key)
+    client.xadd(reader.stream, {"n": number, "g": "room.4", "c": "", "d": b"\xc1 not msgpack"})
+    await reader.group_send("room.4", {"type": "chat.event", "text": "still delivered"})
+    assert (await asyncio.wait_for(reader.receive(channel), 5))["text"] == "still delivered"
+    assert STATS["unreadable"] == before + 1
+    await reader.close()
+
+
+async def test_the_reader_survives_a_redis_error_and_reads_on_from_where_it_was(redis_url):
+    (reader,) = layers(redis_url, 1)
+    channel = await reader.new_channel()
+    await reader.group_add("room.5", channel)
+    before = STATS["reader_errors"]
+    client = redis.Redis.from_url(redis_url)
+    # The stream's key holds a string for a moment: XREAD answers WRONGTYPE, a reply error
+    # rather than a lost connection.
+    client.delete(reader.stream)
+    client.set(reader.stream, "not a stream")
+    for _ in range(50):
+        if STATS["reader_errors"] > before:
+            break
+        await asyncio.sleep(0.1)
+    assert STATS["reader_errors"] > before
+    client.delete(reader.stream)
+    await reader.group_send("room.5", {"type": "chat.event", "text": "after the error"})
+    assert (await asyncio.wait_for(reader.receive(channel), 5))["text"] == "after the error"
+    assert reader._reader is not None and not reader._reader.done()
+    await reader.close()
+
+
+async def test_a_restarted_reader_delivers_what_was_published_while_it_was_stopped(redis_url):
+    reader, publisher = layers(redis_url)
+    channel = await reader.new_channel()
+    await reader.group_add("room.6", channel)
+    await reader.group_send("room.6", {"type": "chat.event", "text": "first"})
+    assert (await asyncio.wait_for(reader.receive(channel), 5))["text"] == "first"
+    await reader.close()
+    await asyncio.sleep(0.05)  # the reader's task is cancelled
+    for text in ("while stopped 1", "while stopped 2"):
+        await publisher.group_send("room.6", {"type": "chat.event", "text": text})
+    before = STATS["reader_restarts"], STATS["gap_messages"]
+    await reader.new_channel()  # any use of the layer starts its reader again
+    texts = [(await asyncio.wait_for(reader.receive(channel), 5))["text"] for _ in range(2)]
+    assert texts == ["while stopped 1", "while stopped 2"]
+    assert (STATS["reader_restarts"], STATS["gap_messages"]) == (before[0] + 1, before[1])
+    await reader.close()
