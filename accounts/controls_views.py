@@ -21,34 +21,31 @@ def _target(request: HttpRequest) -> str:
     return value
 
 
-def _controls(request: HttpRequest, *, add: Callable, listing: Callable, name: str) -> HttpResponse:
-    """GET lists the user's blocks or mutes; POST adds one (201, or 200 if it was there)."""
-    if request.method == "POST":
-        entry, created = add(user=request.user, target_id=_target(request))
-        return JsonResponse({name: entry}, status=201 if created else 200)
-    return JsonResponse({f"{name}s": listing(user=request.user)})
+def _control_views(*, name: str, add: Callable, listing: Callable, remove: Callable):
+    """The two endpoints of the user's blocks or mutes: the list (GET lists, POST adds one:
+    201, or 200 if it was there) and one entry (DELETE removes it: 204)."""
+
+    @api_view({"GET", "POST"}, login_required=True)
+    def collection(request: HttpRequest) -> HttpResponse:
+        if request.method == "POST":
+            entry, created = add(user=request.user, target_id=_target(request))
+            return JsonResponse({name: entry}, status=201 if created else 200)
+        return JsonResponse({f"{name}s": listing(user=request.user)})
+
+    @api_view({"DELETE"}, login_required=True)
+    def detail(request: HttpRequest, user_id: str) -> HttpResponse:
+        remove(user=request.user, target_id=user_id)
+        return HttpResponse(status=204)
+
+    return collection, detail
 
 
-@api_view({"GET", "POST"}, login_required=True)
-def blocks(request: HttpRequest) -> HttpResponse:
-    return _controls(request, add=controls.block_user, listing=controls.list_blocks, name="block")
-
-
-@api_view({"DELETE"}, login_required=True)
-def block_detail(request: HttpRequest, user_id: str) -> HttpResponse:
-    controls.unblock_user(user=request.user, target_id=user_id)
-    return HttpResponse(status=204)
-
-
-@api_view({"GET", "POST"}, login_required=True)
-def mutes(request: HttpRequest) -> HttpResponse:
-    return _controls(request, add=controls.mute_user, listing=controls.list_mutes, name="mute")
-
-
-@api_view({"DELETE"}, login_required=True)
-def mute_detail(request: HttpRequest, user_id: str) -> HttpResponse:
-    controls.unmute_user(user=request.user, target_id=user_id)
-    return HttpResponse(status=204)
+blocks, block_detail = _control_views(
+    name="block", add=controls.block_user, listing=controls.list_blocks, remove=controls.unblock_user
+)
+mutes, mute_detail = _control_views(
+    name="mute", add=controls.mute_user, listing=controls.list_mutes, remove=controls.unmute_user
+)
 
 
 @api_view({"GET"}, login_required=True, while_suspended=True)
