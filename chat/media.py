@@ -50,7 +50,8 @@ from chat.services import parse_id
 from chat.models import Conversation, Membership, Message, Room, Upload
 from chat.representations import image_repr, message_repr
 from moderation import gate
-from moderation import services as moderation_services
+from moderation.audit import record_audit
+from moderation.services import triage as moderation_triage
 
 logger = logging.getLogger(__name__)
 
@@ -394,7 +395,7 @@ def scan_upload(*, upload_id: int) -> str:
             upload.status, upload.reason = Upload.Status.BLOCKED, "image_hash_match"
             upload.match, upload.legal_hold = match.as_facts(), True
             upload.save(update_fields=fields + ["match", "legal_hold"])
-            moderation_services.escalate_image_match(
+            moderation_triage.escalate_image_match(
                 upload_id=upload.pk, uploader_id=upload.uploader_id, room_id=upload.room_id,
                 conversation_id=upload.conversation_id, match=match,
                 facts={"sha256": upload.sha256, "pdq": upload.pdq_hash, "pdq_quality": upload.pdq_quality,
@@ -542,6 +543,6 @@ def render_for_moderator(*, moderator: User, upload_id: str, rendition: str = "s
         image.thumbnail((settings.PHARE_IMAGE_OUTPUT_MAX_SIDE,) * 2)
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="JPEG", quality=85)
-    moderation_services.record_audit(actor=moderator, action="evidence.read_image", target_type="upload",
-                                     target_id=str(upload.pk), data={"rendition": rendition, "status": upload.status})
+    record_audit(actor=moderator, action="evidence.read_image", target_type="upload",
+                 target_id=str(upload.pk), data={"rendition": rendition, "status": upload.status})
     return buffer.getvalue(), "image/jpeg"

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.admin_site import ReadOnlyAdmin
 from core.errors import PhareError
-from moderation import services
+from moderation.services.flaggers import remove_trusted_flagger, set_trusted_flagger
 from moderation.models import Appeal, AuditEntry, Case, Decision, Notice, Referral, Report, TrustedFlagger
 
 
@@ -62,7 +62,7 @@ class ReferralAdmin(ReadOnlyAdmin):
 @admin.register(TrustedFlagger)
 class TrustedFlaggerAdmin(admin.ModelAdmin):
     """Operators mark accounts of trusted-flagger organisations through
-    services.set_trusted_flagger and remove them, one by one or "delete selected", through
+    set_trusted_flagger and remove them, one by one or "delete selected", through
     remove_trusted_flagger: every change audited, nobody marks their own account."""
 
     list_display = ("user", "organisation", "active", "created_at")
@@ -76,19 +76,19 @@ class TrustedFlaggerAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         try:
-            flagger = services.set_trusted_flagger(actor=request.user, user_id=obj.user_id,
-                                                   organisation=obj.organisation, active=obj.active)
+            flagger = set_trusted_flagger(actor=request.user, user_id=obj.user_id,
+                                          organisation=obj.organisation, active=obj.active)
         except PhareError as error:  # marking oneself: a 403, and the admin's transaction rolls back
             raise PermissionDenied(error.code) from error
         obj.pk = flagger.pk
         obj._state.adding = False
 
     def delete_model(self, request, obj):
-        services.remove_trusted_flagger(actor=request.user, flagger_id=obj.pk)
+        remove_trusted_flagger(actor=request.user, flagger_id=obj.pk)
 
     def delete_queryset(self, request, queryset):
         for flagger_id in list(queryset.values_list("pk", flat=True)):
-            services.remove_trusted_flagger(actor=request.user, flagger_id=flagger_id)
+            remove_trusted_flagger(actor=request.user, flagger_id=flagger_id)
 
 # Hash banks and image uploads (docs/images.md).
 from moderation import hashbanks_admin  # noqa: E402,F401

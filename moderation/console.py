@@ -19,7 +19,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from accounts import permissions
 from core.errors import PhareError
 from chat import protection
-from moderation import rules, selectors, services, transparency
+from moderation import rules, selectors, transparency
+from moderation.services.claim import read_case
 from moderation.representations import case_repr
 
 
@@ -44,7 +45,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     moderator = _moderator(request)
     try:
-        case = services.read_case(moderator=moderator, case_id=case_id)
+        case = read_case(moderator=moderator, case_id=case_id)
     except PhareError as error:
         if error.code == "conflict_of_interest":
             # Shown as someone else's case: nothing about it, no controls (the service logged it).

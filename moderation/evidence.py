@@ -1,5 +1,5 @@
 """Evidence integrity: a snapshot's content hash, taken when the snapshot is stored
-(moderation.services.snapshot_evidence) and checked whenever a moderator reads it
+(moderation.services.snapshot.snapshot_evidence) and checked whenever a moderator reads it
 (moderation.representations.case_repr)."""
 
 from __future__ import annotations

@@ -186,7 +186,7 @@ def record_refusal(*, author, text: str, verdict: Verdict, room_id: int | None) 
                       room_id=room_id, conversation_id=None)
 
 
-# --- Images (chat.media): the hash-bank lookup; moderation.services escalates a match ------
+# --- Images (chat.media): the hash-bank lookup; moderation.services.triage escalates a match
 
 def match_image_hashes(*, sha256: str, pdq: str | None, pdq_quality: int | None):
     """The hash-bank entry an image matches (`hashbanks.ImageMatch`), or None."""

@@ -3,7 +3,7 @@
 Operators import banks from hash programmes (`manage.py import_hashes`); moderators add the
 hashes of images they removed (`add_image_to_bank`). The image scan (chat.media) asks
 `match_image` through `moderation.gate`; a match is escalated by
-`moderation.services.escalate_image_match`.
+`moderation.services.triage.escalate_image_match`.
 
 PDQ values are compared by Hamming distance against every active PDQ hash at once (a NumPy
 array kept in process, reloaded when the bank version key in the shared cache changes);

@@ -11,7 +11,8 @@ from typing import Any
 
 from accounts import signals as account_signals
 from accounts.models import User
-from moderation import gate, services
+from moderation import gate
+from moderation.services.triage import on_flag_filed, schedule_grooming_assessment
 from moderation import signals as moderation_signals
 from moderation.audit import record_audit
 from moderation.models import Flag
@@ -27,11 +28,11 @@ def _screen_name(sender: Any, *, name: str, kind: str, **kwargs: Any) -> str | N
 
 
 def _flag_filed(sender: Any, *, flag: Flag, **kwargs: Any) -> None:
-    services.on_flag_filed(flag=flag)
+    on_flag_filed(flag=flag)
 
 
 def _grooming_check_due(sender: Any, *, conversation_id: int, sender_id: int, **kwargs: Any) -> None:
-    services.schedule_grooming_assessment(conversation_id=conversation_id, sender_id=sender_id)
+    schedule_grooming_assessment(conversation_id=conversation_id, sender_id=sender_id)
 
 
 RECEIVERS = (

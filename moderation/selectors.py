@@ -9,7 +9,7 @@ from django.db.models import Count, F, Prefetch
 from chat.models import Room
 from moderation.models import Appeal, Case, Decision, Report
 from moderation.representations import case_summary, recused_case_summary
-from moderation.services import conflict_of_interest
+from moderation.services.recuse import conflict_of_interest
 
 
 def queue(*, moderator, status: str = "open", limit: int = 200) -> list[dict[str, Any]]:

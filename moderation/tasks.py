@@ -3,32 +3,34 @@
 from celery import shared_task
 from django.core.cache import cache
 
-from moderation import grooming, services
+from moderation import grooming
+# Modules, not names: the actions enqueue these tasks, so each imports the other.
+from moderation.services import retain, triage
 
 
 @shared_task(acks_late=True)
 def triage_flag(flag_id: int) -> bool:
-    return services.triage_flag(flag_id=flag_id)
+    return triage.triage_flag(flag_id=flag_id)
 
 
 @shared_task(acks_late=True)
 def triage_report(report_id: int) -> bool:
-    return services.triage_report(report_id=report_id)
+    return triage.triage_report(report_id=report_id)
 
 
 @shared_task
 def sweep_untriaged() -> int:
-    return services.sweep_untriaged()
+    return triage.sweep_untriaged()
 
 
 @shared_task
 def alert_sla_breaches() -> int:
-    return services.alert_sla_breaches()
+    return triage.alert_sla_breaches()
 
 
 @shared_task
 def purge_past_retention() -> int:
-    return services.purge_past_retention()
+    return retain.purge_past_retention()
 
 
 @shared_task(acks_late=True)

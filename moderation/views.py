@@ -8,7 +8,13 @@ from accounts import permissions
 from core.http import api_view, json_body, string_field
 from accounts.throttling import rate_limit
 from chat.representations import room_repr
-from moderation import selectors, services
+from moderation import selectors
+from moderation.services.appeal import decide_appeal, file_appeal
+from moderation.services.claim import claim_case, read_case, release_case
+from moderation.services.decide import bulk_decide, decide_case
+from moderation.services.notify import list_notices
+from moderation.services.propose import propose_room
+from moderation.services.report import file_report, get_own_report
 from moderation.representations import appeal_repr, case_repr, notice_repr, report_repr
 
 
@@ -28,7 +34,7 @@ def _user(request: HttpRequest):
 def reports(request: HttpRequest) -> JsonResponse:
     data = json_body(request)
     user = _user(request)
-    report = services.file_report(
+    report = file_report(
         reporter=user, target=data.get("target"), category=data.get("category"),
         details=data.get("details") or "", good_faith=data.get("good_faith"),
         visitor_session=_visitor_session(request) if user is None else "",
@@ -39,22 +45,22 @@ def reports(request: HttpRequest) -> JsonResponse:
 @api_view({"GET"})
 def report_detail(request: HttpRequest, report_id: str) -> JsonResponse:
     user = _user(request)
-    report = services.get_own_report(user=user, visitor_session=request.session.session_key or "",
-                                     report_id=report_id)
+    report = get_own_report(user=user, visitor_session=request.session.session_key or "",
+                            report_id=report_id)
     return JsonResponse({"report": report_repr(report)})
 
 
 @api_view({"GET"}, login_required=True, while_suspended=True)
 def notices(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"notices": [notice_repr(n) for n in services.list_notices(user=request.user)]})
+    return JsonResponse({"notices": [notice_repr(n) for n in list_notices(user=request.user)]})
 
 
 @api_view({"POST"}, login_required=True, while_suspended=True)
 @rate_limit("appeal")
 def appeals(request: HttpRequest) -> JsonResponse:
     data = json_body(request)
-    appeal = services.file_appeal(user=request.user, notice_id=data.get("notice"),
-                                  reason=string_field(data, "reason", max_length=5000))
+    appeal = file_appeal(user=request.user, notice_id=data.get("notice"),
+                         reason=string_field(data, "reason", max_length=5000))
     return JsonResponse({"appeal": appeal_repr(appeal)}, status=201)
 
 
@@ -62,8 +68,8 @@ def appeals(request: HttpRequest) -> JsonResponse:
 @rate_limit("room_proposal")
 def room_proposals(request: HttpRequest) -> JsonResponse:
     data = json_body(request)
-    room = services.propose_room(user=request.user, name=data.get("name"), description=data.get("description") or "",
-                                 audience=data.get("audience"))
+    room = propose_room(user=request.user, name=data.get("name"), description=data.get("description") or "",
+                        audience=data.get("audience"))
     return JsonResponse({"room": {**room_repr(room), "status": room.status}}, status=201)
 
 
@@ -82,19 +88,19 @@ def cases(request: HttpRequest) -> JsonResponse:
 
 @api_view({"GET"})
 def case_detail(request: HttpRequest, case_id: str) -> JsonResponse:
-    case = services.read_case(moderator=_moderator(request), case_id=case_id)
+    case = read_case(moderator=_moderator(request), case_id=case_id)
     return JsonResponse({"case": case_repr(case)})
 
 
 @api_view({"POST"})
 def case_claim(request: HttpRequest, case_id: str) -> JsonResponse:
-    case = services.claim_case(moderator=_moderator(request), case_id=case_id)
+    case = claim_case(moderator=_moderator(request), case_id=case_id)
     return JsonResponse({"case": case_repr(case)})
 
 
 @api_view({"POST"})
 def case_release(request: HttpRequest, case_id: str) -> JsonResponse:
-    case = services.release_case(moderator=_moderator(request), case_id=case_id)
+    case = release_case(moderator=_moderator(request), case_id=case_id)
     return JsonResponse({"case": case_repr(case)})
 
 
@@ -102,7 +108,7 @@ def case_release(request: HttpRequest, case_id: str) -> JsonResponse:
 def case_decide(request: HttpRequest, case_id: str) -> JsonResponse:
     moderator = _moderator(request)
     data = json_body(request)
-    case = services.decide_case(
+    case = decide_case(
         moderator=moderator, case_id=case_id, action=data.get("action"), reason_code=data.get("reason_code"),
         note=data.get("note") or "", duration_seconds=data.get("duration_seconds"),
     )
@@ -113,8 +119,8 @@ def case_decide(request: HttpRequest, case_id: str) -> JsonResponse:
 def cases_bulk(request: HttpRequest) -> JsonResponse:
     moderator = _moderator(request)
     data = json_body(request)
-    result = services.bulk_decide(moderator=moderator, case_ids=data.get("cases"), action=data.get("action"),
-                                  reason_code=data.get("reason_code"), note=data.get("note") or "")
+    result = bulk_decide(moderator=moderator, case_ids=data.get("cases"), action=data.get("action"),
+                         reason_code=data.get("reason_code"), note=data.get("note") or "")
     return JsonResponse(result)
 
 
@@ -128,6 +134,6 @@ def appeal_list(request: HttpRequest) -> JsonResponse:
 def appeal_decide(request: HttpRequest, appeal_id: str) -> JsonResponse:
     moderator = _moderator(request)
     data = json_body(request)
-    appeal = services.decide_appeal(moderator=moderator, appeal_id=appeal_id, outcome=data.get("outcome"),
-                                    note=data.get("note") or "")
+    appeal = decide_appeal(moderator=moderator, appeal_id=appeal_id, outcome=data.get("outcome"),
+                           note=data.get("note") or "")
     return JsonResponse({"appeal": appeal_repr(appeal)})

@@ -24,8 +24,9 @@ ALLOWED = {
     "accounts": {"core"},
     "chat": {
         "core", "accounts",
-        # The gate screens; moderation's services take reports, flags and audit entries.
-        "moderation.gate", "moderation.services",
+        # The gate screens; moderation's actions take reports (the socket's `report` frame) and
+        # image matches (chat.media); the audit log records a moderator's read of an image.
+        "moderation.gate", "moderation.services.report", "moderation.services.triage", "moderation.audit",
         # Counters and the log context: leaves any app may use, as it uses `logging`.
         "ops.metrics", "ops.logs",
     },

@@ -33,7 +33,7 @@ from chat.realtime.internals import get_handler_name, parse_accept_lang_header
 from chat.realtime.threads import database_sync_to_async
 from chat.realtime.protocol import Frame, ProtocolError, cursor, parse_frame
 from chat.representations import room_repr
-from moderation import services as moderation_services
+from moderation.services import report as moderation_report
 from ops import metrics
 from ops.logs import connection_id_var
 
@@ -455,7 +455,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         def file_report():
             # The API's report limits, counted together with reports sent to the API.
             throttling.take_for_action("report", user=self.user, ip=self.client_ip)
-            return moderation_services.file_report(
+            return moderation_report.file_report(
                 reporter=self.user, target=frame.fields["target"], category=frame.fields["category"],
                 details=frame.fields.get("details", ""), good_faith=frame.fields.get("good_faith"),
             )

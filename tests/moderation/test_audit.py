@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
-from moderation import services
+from moderation.audit import record_audit, verify_chain
 from moderation.models import AuditEntry
 
 
@@ -23,8 +23,8 @@ def _untrigger():
 
 def _three_entries(actor=None):
     return [
-        services.record_audit(actor=actor, action=f"test.action{i}", target_type="case", target_id=str(i),
-                              data={"n": i, "note": "é"})
+        record_audit(actor=actor, action=f"test.action{i}", target_type="case", target_id=str(i),
+                     data={"n": i, "note": "é"})
         for i in range(1, 4)
     ]
 
@@ -36,7 +36,7 @@ def test_entries_chain_each_hash_to_the_previous_one(adult):
     assert first.prev_hash == "0" * 64
     assert second.prev_hash == first.hash and third.prev_hash == second.hash
     assert first.actor_id == adult.pk and first.actor_label == adult.pseudonym
-    assert services.verify_chain() == []
+    assert verify_chain() == []
 
 
 @pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_editing_an_entry_is_detected():
     _three_entries()
     _untrigger()
     AuditEntry.objects.filter(seq=2).update(data={"n": 99})
-    problems = services.verify_chain()
+    problems = verify_chain()
     assert [(p.seq, p.problem) for p in problems] == [(2, "edited")]
     with pytest.raises(CommandError):
         call_command("verify_audit")
@@ -62,7 +62,7 @@ def test_deleting_an_entry_in_the_middle_is_detected():
     _three_entries()
     _untrigger()
     AuditEntry.objects.filter(seq=2).delete()
-    problems = {(p.seq, p.problem) for p in services.verify_chain()}
+    problems = {(p.seq, p.problem) for p in verify_chain()}
     assert (3, "missing") in problems and (3, "broken_link") in problems
 
 
@@ -71,7 +71,7 @@ def test_deleting_the_newest_entry_is_detected_through_the_chain_head():
     _three_entries()
     _untrigger()
     AuditEntry.objects.filter(seq=3).delete()
-    assert [p.problem for p in services.verify_chain()] == ["head_mismatch"]
+    assert [p.problem for p in verify_chain()] == ["head_mismatch"]
 
 
 @pytest.mark.django_db
@@ -82,7 +82,7 @@ def test_reordering_entries_is_detected():
     AuditEntry.objects.filter(seq=1).update(seq=100)
     AuditEntry.objects.filter(seq=2).update(seq=1)
     AuditEntry.objects.filter(seq=100).update(seq=2)
-    problems = {p.problem for p in services.verify_chain()}
+    problems = {p.problem for p in verify_chain()}
     assert "edited" in problems and "broken_link" in problems
 
 
@@ -99,7 +99,7 @@ def test_recomputing_the_hash_after_an_edit_still_breaks_the_next_link():
                         prev_hash=e.prev_hash)
     AuditEntry.objects.filter(pk=e.pk).update(data=e.data, hash=e.hash)
     assert e.hash != entries[1].hash
-    assert (3, "broken_link") in {(p.seq, p.problem) for p in services.verify_chain()}
+    assert (3, "broken_link") in {(p.seq, p.problem) for p in verify_chain()}
 
 
 @pytest.mark.django_db
@@ -117,13 +117,13 @@ def test_postgresql_refuses_updates_and_deletes_of_audit_entries():
 
 @pytest.mark.django_db
 def test_an_entry_rolls_back_with_the_transaction_it_records():
-    services.record_audit(actor=None, action="kept", target_type="case", target_id="1", data={})
+    record_audit(actor=None, action="kept", target_type="case", target_id="1", data={})
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.record_audit(actor=None, action="lost", target_type="case", target_id="2", data={})
+        record_audit(actor=None, action="lost", target_type="case", target_id="2", data={})
         raise RuntimeError
-    services.record_audit(actor=None, action="kept2", target_type="case", target_id="3", data={})
+    record_audit(actor=None, action="kept2", target_type="case", target_id="3", data={})
     assert list(AuditEntry.objects.values_list("action", "seq")) == [("kept", 1), ("kept2", 2)]
-    assert services.verify_chain() == []
+    assert verify_chain() == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -137,8 +137,8 @@ def test_concurrent_appends_never_fork_the_chain():
         try:
             barrier.wait()
             for i in range(10):
-                services.record_audit(actor=None, action="concurrent", target_type="t", target_id=f"{n}-{i}",
-                                      data={"i": i})
+                record_audit(actor=None, action="concurrent", target_type="t", target_id=f"{n}-{i}",
+                             data={"i": i})
         except BaseException as exc:  # reported below
             errors.append(exc)
         finally:
@@ -151,4 +151,4 @@ def test_concurrent_appends_never_fork_the_chain():
         t.join()
     assert errors == []
     assert list(AuditEntry.objects.values_list("seq", flat=True)) == list(range(1, 61))
-    assert services.verify_chain() == []
+    assert verify_chain() == []

@@ -7,7 +7,8 @@ import re
 import pytest
 from django.test import Client
 
-from moderation import services
+from moderation.services.report import file_report
+from moderation.services.triage import triage_report
 from moderation.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +20,9 @@ EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 def evil_case(make_user, adults_room, post):
     author = make_user(pseudonym="evil_author")
     message = post(author, adults_room, EVIL)
-    report = services.file_report(reporter=make_user(pseudonym="evil_rep"), target={"message": str(message.pk)},
-                                  category="hate", details=EVIL, good_faith=True)
-    services.triage_report(report_id=report.pk)
+    report = file_report(reporter=make_user(pseudonym="evil_rep"), target={"message": str(message.pk)},
+                         category="hate", details=EVIL, good_faith=True)
+    triage_report(report_id=report.pk)
     return report.case
 
 

@@ -260,12 +260,12 @@ def test_pdq_hex_follows_the_reference_bit_order():
 
 def test_a_reported_image_reaches_the_moderator_through_the_safe_rendition(
         member, other_member, moderator, django_capture_on_commit_callbacks):
-    from moderation import services as moderation_services
+    from moderation.services.report import file_report
 
     upload = upload_and_scan(member, ORIGINAL, django_capture_on_commit_callbacks, room="photos")
     message = Message.objects.get(image=upload)
-    report = moderation_services.file_report(reporter=other_member, target={"message": str(message.pk)},
-                                             category="non_consensual_imagery", details="", good_faith=True)
+    report = file_report(reporter=other_member, target={"message": str(message.pk)},
+                         category="non_consensual_imagery", details="", good_faith=True)
     url = report.evidence.data["message"]["image"]["url"]
     assert url == f"/api/v1/moderation/uploads/{upload.pk}/image"
     response = client_for(moderator).get(url)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 
-from moderation import services
+from moderation.services.appeal import decide_appeal, file_appeal
+from moderation.services.claim import claim_case
+from moderation.services.decide import decide_case
+from moderation.services.report import file_report
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -19,8 +22,8 @@ async def _event_of(ws, kind: str, timeout: float = 3):
 
 async def _user_report(make_user, reporter_name, target, category="harassment"):
     reporter = await sync_to_async(make_user)(pseudonym=reporter_name)
-    return await sync_to_async(services.file_report)(reporter=reporter, target=target, category=category,
-                                                     details="", good_faith=True)
+    return await sync_to_async(file_report)(reporter=reporter, target=target, category=category,
+                                            details="", good_faith=True)
 
 
 async def test_muted_users_next_message_is_refused(make_user, adults_room, moderator, ws_client):
@@ -29,8 +32,8 @@ async def test_muted_users_next_message_is_refused(make_user, adults_room, moder
     await ws.request("room.join", room="cafe")
     assert (await ws.request("room.send", room="cafe", body="avant"))["type"] == "ack"
     report = await _user_report(make_user, "rep_mute", {"user": str(author.pk)})
-    await sync_to_async(services.decide_case)(moderator=moderator, case_id=report.case_id, action="mute",
-                                              reason_code="harassment", duration_seconds=600)
+    await sync_to_async(decide_case)(moderator=moderator, case_id=report.case_id, action="mute",
+                                     reason_code="harassment", duration_seconds=600)
     notice = await _event_of(ws, "notice")
     assert notice["action"] == "mute" and notice["reason_code"] == "harassment"
     answer = await ws.request("room.send", room="cafe", body="après")
@@ -42,8 +45,8 @@ async def test_banned_users_sockets_close_with_4003(make_user, adults_room, mode
     author = await sync_to_async(make_user)(pseudonym="to_ban")
     ws = await ws_client(author)
     report = await _user_report(make_user, "rep_ban", {"user": str(author.pk)})
-    await sync_to_async(services.decide_case)(moderator=moderator, case_id=report.case_id, action="ban",
-                                              reason_code="harassment")
+    await sync_to_async(decide_case)(moderator=moderator, case_id=report.case_id, action="ban",
+                                     reason_code="harassment")
     while True:
         output = await ws.communicator.receive_output(timeout=3)
         if output["type"] == "websocket.close":
@@ -62,16 +65,16 @@ async def test_removed_message_disappears_from_every_client_and_comes_back_on_re
     message_id = sent["message"]["id"]
     await _event_of(b, "room.message")
     report = await _user_report(make_user, "rep_rm", {"message": message_id})
-    await sync_to_async(services.decide_case)(moderator=moderator, case_id=report.case_id,
-                                              action="remove_message", reason_code="harassment")
+    await sync_to_async(decide_case)(moderator=moderator, case_id=report.case_id,
+                                     action="remove_message", reason_code="harassment")
     for ws in (a, b):
         removed = await _event_of(ws, "message.removed")
         assert removed == {"type": "message.removed", "room": "cafe", "message_id": message_id}
     history = await b.request("room.history", room="cafe")
     assert message_id not in [m["id"] for m in history["messages"]]
     notice = await _event_of(a, "notice")
-    appeal = await sync_to_async(services.file_appeal)(user=alice, notice_id=notice["id"], reason="citation")
-    await sync_to_async(services.decide_appeal)(moderator=moderator2, appeal_id=appeal.pk, outcome="reversed")
+    appeal = await sync_to_async(file_appeal)(user=alice, notice_id=notice["id"], reason="citation")
+    await sync_to_async(decide_appeal)(moderator=moderator2, appeal_id=appeal.pk, outcome="reversed")
     for ws in (a, b):
         back = await _event_of(ws, "room.message")
         assert back["message"]["id"] == message_id and back["message"]["body"] == "phrase litigieuse"
@@ -86,7 +89,7 @@ async def test_moderators_sockets_see_new_cases_and_claims(make_user, moderator,
     report = await _user_report(make_user, "rep_q", {"user": str(subject.pk)}, "threat")
     event = await _event_of(mod_ws, "moderation.case")
     assert event["case"]["id"] == str(report.case_id) and event["case"]["priority"] > 0
-    await sync_to_async(services.claim_case)(moderator=moderator, case_id=report.case_id)
+    await sync_to_async(claim_case)(moderator=moderator, case_id=report.case_id)
     claimed = await _event_of(mod_ws, "moderation.case")
     assert claimed["case"]["status"] == "claimed" and claimed["case"]["assigned_to"] == str(moderator.pk)
     await mod_ws.close()
@@ -105,8 +108,8 @@ async def test_locked_room_refuses_the_next_message_on_live_sockets(make_user, a
     ws = await ws_client(member)
     await ws.request("room.join", room="cafe")
     report = await _user_report(make_user, "rep_lock", {"room": "cafe"}, "other")
-    await sync_to_async(services.decide_case)(moderator=moderator, case_id=report.case_id, action="lock_room",
-                                              reason_code="other")
+    await sync_to_async(decide_case)(moderator=moderator, case_id=report.case_id, action="lock_room",
+                                     reason_code="other")
     for _attempt in range(20):
         answer = await ws.request("room.send", room="cafe", body="encore là ?")
         if answer["type"] == "error":

@@ -112,11 +112,11 @@ def test_open_cases_by_priority_and_sla_breaches_come_from_the_queue(make_user):
 
     from django.utils import timezone
 
-    from moderation import services as moderation_services
+    from moderation.services.report import file_report
     from moderation.models import Case
 
     reporter, subject = make_user(pseudonym="rita"), make_user(pseudonym="sam")
-    report = moderation_services.file_report(
+    report = file_report(
         reporter=reporter, target={"user": str(subject.pk)}, category="harassment",
         details="", good_faith=True,
     )

@@ -29,14 +29,14 @@ _FILE_A_REPORT = """
 import datetime as dt, json
 from accounts.services import sign_up
 from chat import services as chat
-from moderation import services as moderation
+from moderation.services.report import file_report
 reporter = sign_up(pseudonym="{tag}rep", password="correct horse battery", birthdate=dt.date(1990, 1, 1), ip=None)
 author = sign_up(pseudonym="{tag}aut", password="correct horse battery", birthdate=dt.date(1990, 1, 1), ip=None)
 room = chat.create_room(slug="{tag}", name="Kitchen", audience="adults")
 chat.join_room(user=author, slug=room.slug)
 message = chat.post_room_message(author=author, room=room, body="buy cheap followers now")
-report = moderation.file_report(reporter=reporter, target={{"message": str(message.message["id"])}},
-                                category="spam", details="", good_faith=True)
+report = file_report(reporter=reporter, target={{"message": str(message.message["id"])}},
+                     category="spam", details="", good_faith=True)
 print(json.dumps({{"report": report.pk, "case": report.case_id}}))
 """
 

@@ -109,7 +109,7 @@ def test_redis_killed_and_restarted_loses_nothing_acknowledged(private_redis, sh
     # Reports: stored, then triaged (beat's sweeper re-enqueues what the outage lost; run here).
     stored_reports = {r[0] for r in rows(shared_pg_database, "SELECT id::text FROM moderation_report")}
     reports_lost = sorted(set(reports_acked) - stored_reports)
-    manage(env, "shell", "-c", "from moderation.services import sweep_untriaged; sweep_untriaged(older_than_seconds=0)")
+    manage(env, "shell", "-c", "from moderation.services.triage import sweep_untriaged; sweep_untriaged(older_than_seconds=0)")
     deadline = time.monotonic() + 30
     untriaged = None
     while time.monotonic() < deadline:

@@ -13,7 +13,9 @@ import pytest
 from accounts.models import AgeBand, User
 from chat import services as chat_services
 from chat.models import Membership, Message
-from moderation import services
+from moderation.services.report import file_report
+from moderation.services.triage import triage_flag, triage_report
+from moderation.services import notify
 from moderation.models import Appeal, Case, Decision, Flag, Notice
 from tests.moderation.conftest import JsonClient
 
@@ -39,9 +41,9 @@ def _post(author: User, room, body: str = "un message ordinaire") -> Message:
 
 
 def _file(reporter: User, target: dict, category: str = "harassment"):
-    report = services.file_report(reporter=reporter, target=target, category=category, details=SECRET,
-                                  good_faith=True)
-    services.triage_report(report_id=report.pk)
+    report = file_report(reporter=reporter, target=target, category=category, details=SECRET,
+                         good_faith=True)
+    triage_report(report_id=report.pk)
     return report
 
 
@@ -76,7 +78,7 @@ def _every_handling_is_refused(moderator: User, case: Case) -> None:
 def test_a_moderator_cannot_handle_a_case_they_reported(make_user, adults_room, mod_a, mod_b, caplog):
     message = _post(make_user(pseudonym="coi_author"), adults_room)
     report = _file(mod_a, {"message": str(message.pk)})
-    with caplog.at_level(logging.WARNING, logger="moderation.services"):
+    with caplog.at_level(logging.WARNING, logger="moderation.services.recuse"):
         _every_handling_is_refused(mod_a, report.case)
     # Each refused attempt leaves a trace for the operators.
     assert sum("conflict of interest" in r.getMessage() for r in caplog.records) >= 4
@@ -122,7 +124,7 @@ def test_a_moderator_cannot_lift_an_interim_measure_against_themselves(mod_a, mo
     flag = Flag.objects.create(subject=mod_a, subject_id_snapshot=mod_a.pk, text=message.body,
                                message_id_snapshot=message.pk, room_id_snapshot=minors_room.pk, decision="flag",
                                reasons=["sexual_minors"], categories=["sexual_minors"], risk=0.95)
-    services.triage_flag(flag_id=flag.pk)
+    triage_flag(flag_id=flag.pk)
     notice = Notice.objects.filter(recipient=mod_a, kind="interim").first()
     appeal = JsonClient(mod_a).post("/api/v1/appeals", {"notice": str(notice.pk), "reason": "erreur"}).json()["appeal"]
     assert _refused(JsonClient(mod_a).post(f"/api/v1/moderation/appeals/{appeal['id']}/decide",
@@ -200,7 +202,7 @@ def test_the_appeal_list_marks_appeals_a_moderator_may_not_decide(make_user, adu
 
 def test_live_queue_events_name_the_moderators_with_a_conflict(make_user, adults_room, mod_a, mod_b, monkeypatch):
     sent: list[dict] = []
-    monkeypatch.setattr(services.events, "send_to_moderators", lambda payload, **_: sent.append(payload))
+    monkeypatch.setattr(notify.events, "send_to_moderators", lambda payload, **_: sent.append(payload))
     _file(mod_a, {"message": str(_post(make_user(pseudonym="coi_live"), adults_room).pk)})
     cases = [event for event in sent if event["type"] == "moderation.case"]
     assert cases and all(event["recused"] == [str(mod_a.pk)] for event in cases)

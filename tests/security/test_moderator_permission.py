@@ -27,7 +27,10 @@ from chat import media, protection
 from chat.realtime import events, watcher
 from chat.models import Upload
 from moderation import hashbanks
-from moderation import services as moderation_services
+from moderation.services.appeal import decide_appeal, file_appeal
+from moderation.services.claim import claim_case, read_case
+from moderation.services.decide import bulk_decide, decide_case
+from moderation.services.report import file_report
 from moderation.models import AuditEntry, BankedHash, Notice
 from tests.chat.media_fixtures import (  # noqa: F401  (fixtures)
     media_root,
@@ -66,16 +69,16 @@ def tools(make_user, member, photo_room, django_capture_on_commit_callbacks):
     """What the moderation tools act on: an open case, a pending appeal, a room under
     lockdown, a scanned upload and a quarantined one (never scanned)."""
     reporter = make_user(AgeBand.ADULT, "rep_rita")
-    report = moderation_services.file_report(reporter=reporter, target={"user": str(member.pk)},
-                                             category="harassment", details="", good_faith=True)
+    report = file_report(reporter=reporter, target={"user": str(member.pk)},
+                         category="harassment", details="", good_faith=True)
     decider = make_user(AgeBand.ADULT, "dec_dora", is_moderator=True)
     warned = make_user(AgeBand.ADULT, "warned_wes")
-    other = moderation_services.file_report(reporter=reporter, target={"user": str(warned.pk)},
-                                            category="spam", details="", good_faith=True)
-    moderation_services.decide_case(moderator=decider, case_id=str(other.case_id), action="warn",
-                                    reason_code="spam")
+    other = file_report(reporter=reporter, target={"user": str(warned.pk)},
+                        category="spam", details="", good_faith=True)
+    decide_case(moderator=decider, case_id=str(other.case_id), action="warn",
+                reason_code="spam")
     notice = Notice.objects.filter(recipient=warned, decision__isnull=False).order_by("-pk").first()
-    appeal = moderation_services.file_appeal(user=warned, notice_id=str(notice.pk), reason="Not spam.")
+    appeal = file_appeal(user=warned, notice_id=str(notice.pk), reason="Not spam.")
     protection.lock_down_room(room_id=photo_room.pk, reason="join_wave", actor=None, data={})
     scanned = upload_and_scan(member, IMAGE, django_capture_on_commit_callbacks, room="photos")
     response = post_image(member, encode(photo(9, (300, 200)), "JPEG", quality=90), room="photos")
@@ -136,12 +139,12 @@ def test_the_services_refuse_a_moderator_no_longer_in_good_standing(make_user, t
         lambda: media.render_for_moderator(moderator=moderator, upload_id=tools["quarantined"]),
         lambda: media.render_for_moderator(moderator=moderator, upload_id=tools["upload_id"]),
         lambda: hashbanks.add_image_to_bank(upload_id=tools["upload_id"], actor=moderator),
-        lambda: moderation_services.read_case(moderator=moderator, case_id=tools["case_id"]),
-        lambda: moderation_services.claim_case(moderator=moderator, case_id=tools["case_id"]),
-        lambda: moderation_services.decide_appeal(moderator=moderator, appeal_id=tools["appeal_id"],
-                                                  outcome="reversed"),
-        lambda: moderation_services.bulk_decide(moderator=moderator, case_ids=[tools["case_id"]],
-                                                action="dismiss", reason_code="no_violation"),
+        lambda: read_case(moderator=moderator, case_id=tools["case_id"]),
+        lambda: claim_case(moderator=moderator, case_id=tools["case_id"]),
+        lambda: decide_appeal(moderator=moderator, appeal_id=tools["appeal_id"],
+                              outcome="reversed"),
+        lambda: bulk_decide(moderator=moderator, case_ids=[tools["case_id"]],
+                            action="dismiss", reason_code="no_violation"),
         lambda: protection.lift_room_lockdown(actor=moderator, slug=tools["slug"]),
     ]
     for call in calls:

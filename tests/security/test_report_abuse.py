@@ -18,7 +18,12 @@ from django.utils import timezone
 from accounts.models import AgeBand, User
 from chat import services as chat_services
 from chat.models import Membership, Message
-from moderation import rules, selectors, services
+from moderation import rules, selectors
+from moderation.services.report import file_report
+from moderation.services.score import sla_hours
+from moderation.services.snapshot import snapshot_evidence
+from moderation.services.triage import triage_report
+from moderation.services import notify
 from moderation.models import Case, Notice, Report
 from tests.moderation.conftest import JsonClient
 
@@ -93,16 +98,16 @@ def test_visitor_reports_on_record_weigh_nothing(make_user, adults_room):
     author = make_user(pseudonym="legacy_author")
     message = _post(author, adults_room)
     witness = make_user(pseudonym="legacy_witness")
-    first = services.file_report(reporter=witness, target={"message": str(message.pk)}, category="harassment",
-                                 details="", good_faith=True)
-    services.triage_report(report_id=first.pk)
+    first = file_report(reporter=witness, target={"message": str(message.pk)}, category="harassment",
+                        details="", good_faith=True)
+    triage_report(report_id=first.pk)
     alone = Case.objects.get().priority
     for i in range(5):
-        evidence = services.snapshot_evidence(target_type="message", target=message)
+        evidence = snapshot_evidence(target_type="message", target=message)
         legacy = Report.objects.create(reporter=None, visitor_session=f"browser{i}", category="harassment",
                                        good_faith=True, target_type="message", target_id=message.pk,
                                        case=first.case, evidence=evidence)
-        services.triage_report(report_id=legacy.pk)
+        triage_report(report_id=legacy.pk)
     message.refresh_from_db()
     case = Case.objects.get()
     assert message.status == Message.Status.VISIBLE and not case.interim_hidden
@@ -205,8 +210,8 @@ def test_reporters_with_an_unfounded_record_weigh_less(make_user, adults_room, d
         # Each had three reports found unfounded: a track record of 0.2 each, 0.6 in all.
         for j in range(3):
             target = make_user(pseudonym=f"cry_victim{i}{j}")
-            report = services.file_report(reporter=witness, target={"user": str(target.pk)}, category="spam",
-                                          details="", good_faith=True)
+            report = file_report(reporter=witness, target={"user": str(target.pk)}, category="spam",
+                                 details="", good_faith=True)
             Report.objects.filter(pk=report.pk).update(founded=False)
     message = _post(make_user(pseudonym="cry_author"), adults_room)
     fair = _witnesses(make_user, "fair_wit", 2)
@@ -250,19 +255,19 @@ def test_gate_escalation_still_restricts_the_sender_at_once(make_user, minors_ro
 def test_child_safety_report_reaches_top_priority_and_alerts_moderators_at_once(
         make_user, adults_room, monkeypatch, django_capture_on_commit_callbacks):
     sent: list[dict] = []
-    monkeypatch.setattr(services.events, "send_to_moderators", lambda payload, **_: sent.append(payload))
+    monkeypatch.setattr(notify.events, "send_to_moderators", lambda payload, **_: sent.append(payload))
     threat = _post(make_user(pseudonym="cs_threat_author"), adults_room)
     for witness in _witnesses(make_user, "cs_threat_wit", 2):
-        report = services.file_report(reporter=witness, target={"message": str(threat.pk)}, category="threat",
-                                      details="", good_faith=True)
-        services.triage_report(report_id=report.pk)
+        report = file_report(reporter=witness, target={"message": str(threat.pk)}, category="threat",
+                             details="", good_faith=True)
+        triage_report(report_id=report.pk)
     message = _post(make_user(pseudonym="cs_author"), adults_room, "envoie-moi des photos")
     # From anyone: a brand-new account whose earlier reports were all unfounded.
     newcomer = make_user(pseudonym="cs_newcomer", date_joined=timezone.now() - dt.timedelta(hours=1))
     for i in range(4):
         target = make_user(pseudonym=f"cs_victim{i}")
-        earlier = services.file_report(reporter=newcomer, target={"user": str(target.pk)}, category="spam",
-                                       details="", good_faith=True)
+        earlier = file_report(reporter=newcomer, target={"user": str(target.pk)}, category="spam",
+                              details="", good_faith=True)
         Report.objects.filter(pk=earlier.pk).update(founded=False)
     sent.clear()
     with django_capture_on_commit_callbacks(execute=False) as pending:
@@ -272,7 +277,7 @@ def test_child_safety_report_reaches_top_priority_and_alerts_moderators_at_once(
     # Before any triage task ran (the callbacks were not executed).
     assert pending and Report.objects.get(case=case).triaged_at is None
     assert case.priority >= rules.CRITICAL_PRIORITY
-    assert case.sla_due_at - case.created_at == dt.timedelta(hours=services._sla_hours()["critical"])
+    assert case.sla_due_at - case.created_at == dt.timedelta(hours=sla_hours()["critical"])
     queue = selectors.queue(moderator=None, status="open")
     assert queue[0]["id"] == str(case.pk)
     alerts = [event for event in sent if event["type"] == "moderation.alert"]

@@ -84,9 +84,9 @@ def test_the_proposal_can_be_decided_from_what_was_shown(proposal, moderator):
 
 def test_other_cases_carry_no_room(make_user, moderator):
     subject = make_user(pseudonym="plain_subject")
-    from moderation import services
+    from moderation.services.report import file_report
 
-    report = services.file_report(reporter=make_user(pseudonym="plain_rep"), target={"user": str(subject.pk)},
-                                  category="spam", details="", good_faith=True)
+    report = file_report(reporter=make_user(pseudonym="plain_rep"), target={"user": str(subject.pk)},
+                         category="spam", details="", good_faith=True)
     case = JsonClient(moderator).get(f"/api/v1/moderation/cases/{report.case_id}").json()["case"]
     assert case["room"] is None

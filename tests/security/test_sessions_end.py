@@ -89,17 +89,18 @@ def lost_controls(monkeypatch):
 
 def _sanction(user: User, action: str) -> None:
     """A moderator's decision on a report about `user`, through the real services."""
-    from moderation import services as moderation_services
+    from moderation.services.decide import decide_case
+    from moderation.services.report import file_report
 
     reporter = User.objects.create_user(f"rep_{action}_{user.pk}", PASSWORD, age_band=AgeBand.ADULT,
                                         dm_policy="anyone_in_band",
                                         date_joined=timezone.now() - dt.timedelta(days=60))
     moderator = User.objects.create_user(f"mod_{action}_{user.pk}", PASSWORD, age_band=AgeBand.ADULT,
                                          dm_policy="anyone_in_band", is_moderator=True)
-    report = moderation_services.file_report(reporter=reporter, target={"user": str(user.pk)},
-                                             category="harassment", details="", good_faith=True)
-    moderation_services.decide_case(moderator=moderator, case_id=str(report.case_id), action=action,
-                                    reason_code="harassment", duration_seconds=86400 if action == "suspend" else None)
+    report = file_report(reporter=reporter, target={"user": str(user.pk)},
+                         category="harassment", details="", good_faith=True)
+    decide_case(moderator=moderator, case_id=str(report.case_id), action=action,
+                reason_code="harassment", duration_seconds=86400 if action == "suspend" else None)
 
 
 # --- Log-out ------------------------------------------------------------------------------

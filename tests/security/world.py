@@ -79,24 +79,27 @@ def _add_moderation(world: World, third_adult: User, make_user) -> None:
     other people, decided by a moderator who is not one of the roles), and an open case."""
     try:
         from moderation import rules
-        from moderation import services as moderation_services
+        from moderation.services.appeal import file_appeal
+        from moderation.services.claim import claim_case
+        from moderation.services.decide import decide_case
+        from moderation.services.report import file_report
         from moderation.models import Notice
     except ImportError:  # before the moderation queue lands
         return
-    report = moderation_services.file_report(
+    report = file_report(
         reporter=world.other_adult, target={"user": str(third_adult.pk)}, category="harassment",
         details=SECRET_REPORT, good_faith=True,
     )
     world.ids["report"] = str(report.pk)
     other_moderator = make_user(AgeBand.ADULT, "zq_kite_lou", is_moderator=True)
-    moderation_services.claim_case(moderator=other_moderator, case_id=str(report.case_id))
-    moderation_services.decide_case(moderator=other_moderator, case_id=str(report.case_id), action="warn",
-                                    reason_code=rules.REASON_CODES[0], note=SECRET_REPORT)
+    claim_case(moderator=other_moderator, case_id=str(report.case_id))
+    decide_case(moderator=other_moderator, case_id=str(report.case_id), action="warn",
+                reason_code=rules.REASON_CODES[0], note=SECRET_REPORT)
     notice = Notice.objects.filter(recipient=third_adult, decision__isnull=False).order_by("-pk").first()
     world.ids["notice"] = str(notice.pk)
-    appeal = moderation_services.file_appeal(user=third_adult, notice_id=str(notice.pk), reason=SECRET_APPEAL)
+    appeal = file_appeal(user=third_adult, notice_id=str(notice.pk), reason=SECRET_APPEAL)
     world.ids["appeal"] = str(appeal.pk)
-    open_report = moderation_services.file_report(
+    open_report = file_report(
         reporter=third_adult, target={"message": world.ids["message"]}, category="spam",
         details=SECRET_REPORT, good_faith=True,
     )

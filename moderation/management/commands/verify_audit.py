@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from moderation import services
+from moderation.audit import verify_chain
 from moderation.models import AuditEntry
 
 
@@ -10,7 +10,7 @@ class Command(BaseCommand):
     help = "Verify the hash-chained audit log (edits, deletions, reordering)."
 
     def handle(self, *args, **options):
-        problems = services.verify_chain()
+        problems = verify_chain()
         if problems:
             for problem in problems:
                 self.stderr.write(str(problem))

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from chat.models import Message
-from moderation import services
+from moderation.services.report import file_report
+from moderation.services.triage import alert_sla_breaches, sweep_untriaged, triage_report
 from moderation.models import Appeal, AuditEntry, Notice, Strike
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +20,8 @@ def removed(api, moderator, make_user, adults_room, post):
     author = make_user(pseudonym="appel_auteur")
     reporter = make_user(pseudonym="appel_rapport")
     message = post(author, adults_room, "message contesté")
-    report = services.file_report(reporter=reporter, target={"message": str(message.pk)}, category="hate",
-                                  details="", good_faith=True)
+    report = file_report(reporter=reporter, target={"message": str(message.pk)}, category="hate",
+                         details="", good_faith=True)
     api(moderator).post(f"/api/v1/moderation/cases/{report.case_id}/decide",
                         {"action": "remove_message", "reason_code": "hate"})
     notice = Notice.objects.get(recipient=author, kind="decision")
@@ -61,8 +62,8 @@ def test_upheld_appeal_changes_nothing(api, moderator2, removed):
 
 def test_reporter_may_appeal_a_dismissal_which_reopens_the_case(api, moderator, moderator2, make_user):
     subject, reporter = make_user(pseudonym="dismissed_s"), make_user(pseudonym="unhappy_r")
-    report = services.file_report(reporter=reporter, target={"user": str(subject.pk)}, category="harassment",
-                                  details="", good_faith=True)
+    report = file_report(reporter=reporter, target={"user": str(subject.pk)}, category="harassment",
+                         details="", good_faith=True)
     api(moderator).post(f"/api/v1/moderation/cases/{report.case_id}/decide",
                         {"action": "dismiss", "reason_code": "no_violation"})
     notice = Notice.objects.get(recipient=reporter, kind="report_outcome")
@@ -92,8 +93,8 @@ def test_appeal_window_is_at_least_six_months(removed):
 def test_nothing_decides_an_appeal_automatically(removed, api):
     author, _reporter, _message, notice = removed
     api(author).post("/api/v1/appeals", {"notice": str(notice.pk), "reason": "x"})
-    services.sweep_untriaged()
-    services.alert_sla_breaches()
+    sweep_untriaged()
+    alert_sla_breaches()
     assert Appeal.objects.get().status == "pending"
 
 
@@ -102,9 +103,9 @@ def test_interim_hiding_can_be_appealed_and_a_reversal_brings_the_message_back(a
     author = make_user(pseudonym="hidden_author")
     message = post(author, adults_room, "pas méchant")
     for i in range(3):
-        report = services.file_report(reporter=make_user(pseudonym=f"crowd_rep{i}"), target={"message": str(message.pk)},
-                                      category="hate", details="", good_faith=True)
-        services.triage_report(report_id=report.pk)
+        report = file_report(reporter=make_user(pseudonym=f"crowd_rep{i}"), target={"message": str(message.pk)},
+                             category="hate", details="", good_faith=True)
+        triage_report(report_id=report.pk)
     message.refresh_from_db()
     assert message.status == Message.Status.HELD
     notice = Notice.objects.get(recipient=author, kind="interim")
@@ -119,8 +120,8 @@ def test_interim_hiding_can_be_appealed_and_a_reversal_brings_the_message_back(a
     case.refresh_from_db()
     assert case.status == "open" and not case.interim_hidden
     # A fourth report does not hide it again: a person already looked.
-    late = services.file_report(reporter=make_user(pseudonym="crowd_rep9"), target={"message": str(message.pk)},
-                                category="hate", details="", good_faith=True)
-    services.triage_report(report_id=late.pk)
+    late = file_report(reporter=make_user(pseudonym="crowd_rep9"), target={"message": str(message.pk)},
+                       category="hate", details="", good_faith=True)
+    triage_report(report_id=late.pk)
     message.refresh_from_db()
     assert message.status == Message.Status.VISIBLE

@@ -9,14 +9,17 @@ from django.utils import timezone
 
 from accounts.models import AgeBand, User
 from chat.models import Message
-from moderation import rules, services
+from moderation import rules
+from moderation.services.report import file_report
+from moderation.services.score import sla_hours
+from moderation.services.triage import alert_sla_breaches, sweep_untriaged, triage_flag, triage_report
 from moderation.models import Case, Flag, Notice, Report, TrustedFlagger
 
 pytestmark = pytest.mark.django_db
 
 
 def _report(reporter, target, category="harassment"):
-    return services.file_report(reporter=reporter, target=target, category=category, details="", good_faith=True)
+    return file_report(reporter=reporter, target=target, category=category, details="", good_faith=True)
 
 
 def test_priority_grows_with_severity_minors_reporters_and_trust():
@@ -39,7 +42,7 @@ def test_child_safety_is_critical_whoever_reported_it():
                                       reporter_reliability=0.0, subject_violations=0, trusted_source=False,
                                       critical_flag=False)
     assert rules.compute_priority(unreliable) == rules.CRITICAL_PRIORITY
-    hours = services._sla_hours()
+    hours = sla_hours()
     assert rules.sla_for(priority=rules.CRITICAL_PRIORITY, trusted_source=False, hours=hours) == dt.timedelta(
         hours=hours["critical"])
 
@@ -53,13 +56,13 @@ def test_trusted_flagger_gets_a_shorter_sla():
 def test_triage_sets_priority_and_sla_and_runs_once(make_user, adults_room, post):
     message = post(make_user(pseudonym="subject1"), adults_room)
     report = _report(make_user(pseudonym="reporter_a"), {"message": str(message.pk)}, "threat")
-    assert services.triage_report(report_id=report.pk) is True
+    assert triage_report(report_id=report.pk) is True
     case = Case.objects.get(pk=report.case_id)
     assert case.priority > 0 and case.category == "threat"
     assert case.sla_due_at == case.created_at + rules.sla_for(priority=case.priority, trusted_source=False,
-                                                              hours=services._sla_hours())
+                                                              hours=sla_hours())
     state = (case.priority, case.sla_due_at, case.triaged_at)
-    assert services.triage_report(report_id=report.pk) is False
+    assert triage_report(report_id=report.pk) is False
     case.refresh_from_db()
     assert (case.priority, case.sla_due_at, case.triaged_at) == state
 
@@ -69,8 +72,8 @@ def test_child_safety_in_minors_space_outranks_adult_spam(make_user, adults_room
     teen_msg = post(make_user(AgeBand.OLDER_TEEN, "noa_s"), minors_room)
     spam = _report(make_user(pseudonym="rep_spam"), {"message": str(spam_msg.pk)}, "spam")
     child = _report(make_user(AgeBand.OLDER_TEEN, "ines_r"), {"message": str(teen_msg.pk)}, "grooming")
-    services.triage_report(report_id=spam.pk)
-    services.triage_report(report_id=child.pk)
+    triage_report(report_id=spam.pk)
+    triage_report(report_id=child.pk)
     from moderation import selectors
 
     queue = selectors.queue(moderator=None, status="open")
@@ -84,8 +87,8 @@ def test_trusted_flagger_report_goes_first(make_user, adults_room, post):
     m1, m2 = post(make_user(pseudonym="s_one"), adults_room), post(make_user(pseudonym="s_two"), adults_room)
     ordinary = _report(make_user(pseudonym="plain_rep"), {"message": str(m1.pk)}, "hate")
     trusted = _report(flagger, {"message": str(m2.pk)}, "hate")
-    services.triage_report(report_id=ordinary.pk)
-    services.triage_report(report_id=trusted.pk)
+    triage_report(report_id=ordinary.pk)
+    triage_report(report_id=trusted.pk)
     a, b = Case.objects.get(pk=ordinary.case_id), Case.objects.get(pk=trusted.case_id)
     assert b.trusted_source and b.priority > a.priority
     assert (b.sla_due_at - b.created_at) < (a.sla_due_at - a.created_at)
@@ -115,14 +118,14 @@ def test_critical_flag_hides_the_message_and_child_safety_escalation_restricts_t
     flag = Flag.objects.create(subject=author, subject_id_snapshot=author.pk, text=message.body,
                                message_id_snapshot=message.pk, room_id_snapshot=minors_room.pk,
                                decision="flag", reasons=["sexual_minors"], categories=["sexual_minors"], risk=0.95)
-    assert services.triage_flag(flag_id=flag.pk) is True
+    assert triage_flag(flag_id=flag.pk) is True
     message.refresh_from_db()
     author.refresh_from_db()
     assert message.status == Message.Status.HELD
     assert author.is_muted()
     case = Case.objects.get()
     assert case.interim_hidden and case.interim_restricted and case.category == "child_safety"
-    assert services.triage_flag(flag_id=flag.pk) is False
+    assert triage_flag(flag_id=flag.pk) is False
 
 
 def test_gate_escalation_restricts_the_sender_at_once(make_user, minors_room):
@@ -147,20 +150,20 @@ def test_sweeper_re_enqueues_untriaged_reports_and_flags(make_user, monkeypatch)
                                reasons=["spam"], categories=[], risk=0.2)
     Report.objects.filter(pk=report.pk).update(created_at=timezone.now() - dt.timedelta(minutes=5))
     Flag.objects.filter(pk=flag.pk).update(created_at=timezone.now() - dt.timedelta(minutes=5))
-    assert services.sweep_untriaged() == 2  # eager in tests: the tasks ran
+    assert sweep_untriaged() == 2  # eager in tests: the tasks ran
     report.refresh_from_db()
     flag.refresh_from_db()
     assert report.triaged_at is not None and flag.triaged_at is not None
-    assert services.sweep_untriaged() == 0
+    assert sweep_untriaged() == 0
 
 
 def test_sla_breach_alerts_once(make_user):
     subject = make_user(pseudonym="late_sub")
     report = _report(make_user(pseudonym="late_rep"), {"user": str(subject.pk)}, "spam")
-    services.triage_report(report_id=report.pk)
+    triage_report(report_id=report.pk)
     Case.objects.filter(pk=report.case_id).update(sla_due_at=timezone.now() - dt.timedelta(minutes=1))
-    assert services.alert_sla_breaches() == 1
-    assert services.alert_sla_breaches() == 0
+    assert alert_sla_breaches() == 1
+    assert alert_sla_breaches() == 0
 
 
 def test_reporter_with_many_unfounded_reports_is_slowed_down(make_user, settings):

@@ -6,7 +6,8 @@ import pytest
 
 from accounts.models import AgeBand
 from chat.models import Message
-from moderation import services
+from moderation.services.report import file_report
+from moderation.services.triage import triage_flag, triage_report
 from moderation.models import AuditEntry, Case, Notice, Report, Strike
 
 pytestmark = pytest.mark.django_db
@@ -16,9 +17,9 @@ def _case_for_message(make_user, room, post, reporter_name="rep_x", category="ha
     band = AgeBand.OLDER_TEEN if room.audience == "minors" else AgeBand.ADULT
     author = make_user(band, f"auteur_{reporter_name}")
     message = post(author, room, "contenu signalé")
-    report = services.file_report(reporter=make_user(band, reporter_name), target={"message": str(message.pk)},
-                                  category=category, details="", good_faith=True)
-    services.triage_report(report_id=report.pk)
+    report = file_report(reporter=make_user(band, reporter_name), target={"message": str(message.pk)},
+                         category=category, details="", good_faith=True)
+    triage_report(report_id=report.pk)
     return report.case, message, author, report
 
 
@@ -90,8 +91,8 @@ def test_remove_message_takes_it_away_tells_author_and_reporter(api, moderator, 
 ])
 def test_account_actions_apply_to_the_subject(api, moderator, make_user, action, check):
     subject = make_user(pseudonym="subject_acc", assurance_level="verified")
-    report = services.file_report(reporter=make_user(pseudonym="rep_acc"), target={"user": str(subject.pk)},
-                                  category="harassment", details="", good_faith=True)
+    report = file_report(reporter=make_user(pseudonym="rep_acc"), target={"user": str(subject.pk)},
+                         category="harassment", details="", good_faith=True)
     response = api(moderator).post(f"/api/v1/moderation/cases/{report.case_id}/decide",
                                    {"action": action, "reason_code": "harassment", "duration_seconds": 3600})
     assert response.status_code == 200, response.json()
@@ -101,8 +102,8 @@ def test_account_actions_apply_to_the_subject(api, moderator, make_user, action,
 
 def test_lock_room_and_restrict_to_verified(api, moderator, make_user, adults_room):
     for action, field, value in (("lock_room", "is_locked", True), ("restrict_to_verified", "min_assurance", "verified")):
-        report = services.file_report(reporter=make_user(pseudonym=f"rep_{action}"), target={"room": "cafe"},
-                                      category="other", details="", good_faith=True)
+        report = file_report(reporter=make_user(pseudonym=f"rep_{action}"), target={"room": "cafe"},
+                             category="other", details="", good_faith=True)
         assert api(moderator).post(f"/api/v1/moderation/cases/{report.case_id}/decide",
                                    {"action": action, "reason_code": "other"}).status_code == 200
         adults_room.refresh_from_db()
@@ -113,10 +114,10 @@ def test_dismiss_restores_an_interim_hidden_message_and_marks_reports_unfounded(
         api, moderator, make_user, adults_room, post):
     author = make_user(pseudonym="innocent")
     message = post(author, adults_room)
-    reports = [services.file_report(reporter=make_user(pseudonym=f"mob{i}"), target={"message": str(message.pk)},
-                                    category="hate", details="", good_faith=True) for i in range(3)]
+    reports = [file_report(reporter=make_user(pseudonym=f"mob{i}"), target={"message": str(message.pk)},
+                           category="hate", details="", good_faith=True) for i in range(3)]
     for report in reports:
-        services.triage_report(report_id=report.pk)
+        triage_report(report_id=report.pk)
     message.refresh_from_db()
     assert message.status == Message.Status.HELD
     api(moderator).post(f"/api/v1/moderation/cases/{reports[0].case_id}/decide",
@@ -145,9 +146,9 @@ def test_repeated_violations_warn_first_then_suspend(api, moderator, make_user, 
     client = api(moderator)
     for i in range(3):
         message = post(author, adults_room, f"encore {i}")
-        report = services.file_report(reporter=make_user(pseudonym=f"rep_rep{i}"),
-                                      target={"message": str(message.pk)}, category="harassment", details="",
-                                      good_faith=True)
+        report = file_report(reporter=make_user(pseudonym=f"rep_rep{i}"),
+                             target={"message": str(message.pk)}, category="harassment", details="",
+                             good_faith=True)
         client.post(f"/api/v1/moderation/cases/{report.case_id}/decide",
                     {"action": "remove_message", "reason_code": "harassment"})
         author.refresh_from_db()
@@ -205,7 +206,7 @@ def test_dismissing_a_gate_held_message_delivers_it_and_removal_reversal_shows_i
                                    message_id_snapshot=message.pk, room_id_snapshot=adults_room.pk,
                                    decision="hold", reasons=["contact_phone"], categories=["contact_offplatform"],
                                    risk=0.5)
-        services.triage_flag(flag_id=flag.pk)
+        triage_flag(flag_id=flag.pk)
         case = Case.objects.get(subject_type="message", subject_id=message.pk)
         assert api(moderator).post(f"/api/v1/moderation/cases/{case.pk}/decide",
                                    {"action": action, "reason_code": "no_violation" if action == "dismiss" else "spam"}
@@ -235,8 +236,8 @@ def test_referral_package_includes_the_reported_image_and_holds_it(api, moderato
     name = default_storage.save("delivered/evidence.webp", ContentFile(b"RIFF-fake-image-bytes"))
     upload = Upload.objects.create(uploader=author, room=room, status="cleared", storage_name=name, sha256="0" * 64)
     message = Message.objects.create(room=room, author=author, body="", image=upload)
-    report = services.file_report(reporter=make_user(pseudonym="img_rep"), target={"message": str(message.pk)},
-                                  category="threat", details="", good_faith=True)
+    report = file_report(reporter=make_user(pseudonym="img_rep"), target={"message": str(message.pk)},
+                         category="threat", details="", good_faith=True)
     assert report.evidence.data["message"]["image"]["id"] == str(upload.pk)
     assert api(moderator).post(f"/api/v1/moderation/cases/{report.case_id}/decide",
                                {"action": "refer", "reason_code": "threat"}).status_code == 200
@@ -247,3 +248,17 @@ def test_referral_package_includes_the_reported_image_and_holds_it(api, moderato
     assert image_file.read_bytes() == b"RIFF-fake-image-bytes"
     manifest = (folder / "MANIFEST.sha256").read_text()
     assert f"{hashlib.sha256(b'RIFF-fake-image-bytes').hexdigest()}  {image_file.name}" in manifest
+
+
+def test_notice_text_follows_the_readers_language(api, moderator, make_user, adults_room, post):
+    author = make_user(pseudonym="fr_author")
+    message = post(author, adults_room, "texte")
+    report = file_report(reporter=make_user(pseudonym="fr_rep"), target={"message": str(message.pk)},
+                         category="hate", details="", good_faith=True)
+    api(moderator).post(f"/api/v1/moderation/cases/{report.case_id}/decide",
+                        {"action": "remove_message", "reason_code": "hate"})
+    client = api(author)
+    french = client.client.get("/api/v1/notices", HTTP_ACCEPT_LANGUAGE="fr").json()["notices"][0]["text"]
+    english = client.client.get("/api/v1/notices", HTTP_ACCEPT_LANGUAGE="en").json()["notices"][0]["text"]
+    assert "Décision" in french and french != english
+    assert "Ground" in english and "appeal" in english

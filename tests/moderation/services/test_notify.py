@@ -11,7 +11,8 @@ from django.test import Client
 from django.utils import translation
 
 from accounts.models import User
-from moderation import services
+from moderation.services.decide import decide_case
+from moderation.services.report import file_report
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -40,14 +41,14 @@ async def _notice(ws) -> dict:
 
 async def _warn(make_user, moderator, subject: User, *, moderator_language: str) -> None:
     reporter = await sync_to_async(make_user)()
-    report = await sync_to_async(services.file_report)(
+    report = await sync_to_async(file_report)(
         reporter=reporter, target={"user": str(subject.pk)}, category="harassment", details="", good_faith=True)
 
     def decide() -> None:
         # The moderator's own request language must not leak into the recipient's notice.
         with translation.override(moderator_language):
-            services.decide_case(moderator=moderator, case_id=report.case_id, action="warn",
-                                 reason_code="harassment")
+            decide_case(moderator=moderator, case_id=report.case_id, action="warn",
+                        reason_code="harassment")
 
     await sync_to_async(decide)()
 
