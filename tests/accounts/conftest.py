@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
 import pytest
+
+
+def run_at_once(work: Callable[[Any], None], inputs: Iterable[Any]) -> None:
+    """`work(x)` for every x, each in a thread of its own, all started before any is waited for."""
+    threads = [threading.Thread(target=work, args=(x,)) for x in inputs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import redis
 
 from accounts import throttling
 from accounts.models import RateLimitRule
+from tests.accounts.conftest import run_at_once
 
 pytestmark = pytest.mark.integration
 
@@ -52,11 +53,7 @@ def test_concurrent_takers_on_separate_clients_never_exceed_the_limit(redis_url)
             with lock:
                 allowed.append(decision.allowed)
 
-    threads = [threading.Thread(target=take, args=(limiter,)) for limiter in limiters]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(take, limiters)
     assert len(allowed) == 200
     assert sum(allowed) == 30
 

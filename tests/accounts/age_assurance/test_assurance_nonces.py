@@ -11,6 +11,7 @@ from django.core.cache.backends.locmem import LocMemCache
 
 from accounts.age_assurance import AssuranceError
 from accounts.age_assurance.nonces import consume_nonce, issue_nonce
+from tests.accounts.conftest import run_at_once
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -99,24 +100,26 @@ class RacingStore:
         return self.inner.delete(key)
 
 
-def test_concurrent_consumers_get_exactly_one_success(store: LocMemCache) -> None:
-    nonce, _ = issue_nonce(store=store, session_key="s1")
-    racing = RacingStore(store, threading.Barrier(8))
+def _consume_at_once(stores: list[Any], *, session_key: str, nonce: str) -> list[str]:
+    """One consumer per store, all at once: their outcomes ("ok" or the error code), sorted."""
     outcomes: list[str] = []
 
-    def consume() -> None:
+    def consume(store: Any) -> None:
         try:
-            consume_nonce(store=racing, session_key="s1", nonce=nonce)
+            consume_nonce(store=store, session_key=session_key, nonce=nonce)
             outcomes.append("ok")
         except AssuranceError as err:
             outcomes.append(err.code)
 
-    threads = [threading.Thread(target=consume) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["ok"] + ["token_nonce_replayed"] * 7
+    run_at_once(consume, stores)
+    return sorted(outcomes)
+
+
+def test_concurrent_consumers_get_exactly_one_success(store: LocMemCache) -> None:
+    nonce, _ = issue_nonce(store=store, session_key="s1")
+    racing = RacingStore(store, threading.Barrier(8))
+    outcomes = _consume_at_once([racing] * 8, session_key="s1", nonce=nonce)
+    assert outcomes == ["ok"] + ["token_nonce_replayed"] * 7
 
 
 def test_a_nonce_needs_a_session(store: LocMemCache) -> None:
@@ -148,19 +151,7 @@ def _redis_caches(count: int) -> list[Any]:
 def test_single_use_holds_across_redis_clients() -> None:
     clients = _redis_caches(8)
     nonce, _ = issue_nonce(store=clients[0], session_key="s-redis")
-    outcomes: list[str] = []
     barrier = threading.Barrier(len(clients))
-
-    def consume(client: Any) -> None:
-        try:
-            consume_nonce(store=RacingStore(client, barrier), session_key="s-redis", nonce=nonce)
-            outcomes.append("ok")
-        except AssuranceError as err:
-            outcomes.append(err.code)
-
-    threads = [threading.Thread(target=consume, args=(c,)) for c in clients]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["ok"] + ["token_nonce_replayed"] * 7
+    racing = [RacingStore(client, barrier) for client in clients]
+    outcomes = _consume_at_once(racing, session_key="s-redis", nonce=nonce)
+    assert outcomes == ["ok"] + ["token_nonce_replayed"] * 7
