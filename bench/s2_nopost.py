@@ -5,7 +5,7 @@ the room-post batcher, the layer, direct delivery, acks) with one thing taken ou
 batch of room posts does once the batcher hands it over (`chat.posting`) — the rate-limit
 buckets in Redis, the safety gate, the INSERT, flags and metrics. Here a batch only builds
 each post's event and answer, on the event loop, and hands the events to the layer as
-`post_room_messages` does after its INSERT. Nothing is screened or stored, so nothing is
+the posting pipeline does after its INSERT. Nothing is screened or stored, so nothing is
 refused: the generator runs it without a policy (`bench/fanout.py`, `--systems S2-nopost`).
 
 Measured beside S1 and S2 in one run, it splits S2's cost in two: what Phare's connection
@@ -34,12 +34,13 @@ from config.asgi import application  # noqa: F401  (what uvicorn serves)
 _ids = itertools.count(1)
 
 
-async def _events_only(posts: list[services.RoomPost]) -> list[services.PostResult]:
+async def _events_only(posts: list[services.Post]) -> list[services.PostResult]:
     now = iso(timezone.now())
     results, deliveries = [], []
     for post in posts:
         payload = {"id": str(next(_ids)), "author": public_user(post.author), "body": post.body, "created_at": now}
-        deliveries.append((post.room.pk, {"type": "room.message", "room": post.room.slug, "message": payload},
+        room = post.target.room
+        deliveries.append((room.pk, {"type": "room.message", "room": room.slug, "message": payload},
                            post.author.pk))
         results.append(services.PostResult(message=payload, status="delivered"))
     events.send_many_to_rooms_now(deliveries)  # as the event-loop path does after its INSERT
@@ -53,7 +54,7 @@ def _room_posts_without_posting_work() -> posting.RoomPostBatcher:
     found = posting._batchers.get(loop)
     if found is None:
         found = posting._batchers[loop] = posting.RoomPostBatcher(
-            in_flight=posting.batches_in_flight(on_loop=True), max_batch=posting.MAX_BATCH, run=_events_only)
+            max_batch=posting.MAX_BATCH, run=_events_only)
     return found
 
 

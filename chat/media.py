@@ -46,9 +46,9 @@ from accounts.models import User
 from accounts.policies import may_contact
 from chat import protection, tasks
 from chat.realtime import events
-from chat.services import parse_id
+from chat.services import Post, ReplyTarget, RoomTarget, parse_id, post_messages
 from chat.models import Conversation, Membership, Message, Room, Upload
-from chat.representations import image_repr, message_repr
+from chat.representations import image_repr
 from moderation import gate
 from moderation.audit import record_audit
 from moderation.services import triage as moderation_triage
@@ -337,22 +337,17 @@ def _upload_failed(upload: Upload, error: PhareError) -> None:
     })
 
 
-def _deliver(upload: Upload) -> Message:
-    message = Message.objects.create(
-        room_id=upload.room_id, conversation_id=upload.conversation_id, author_id=upload.uploader_id,
-        body="", image=upload, created_at=timezone.now(),
-    )
-    message = Message.objects.select_related("author", "image", "room").get(pk=message.pk)
-    payload = message_repr(message)
+def _deliver(upload: Upload) -> PhareError | None:
+    """Post the cleared image through the posting pipeline, as a message with no text, to
+    the room or conversation it was sent to; its refusal, if any (`_still_allowed` has
+    already asked the same questions under the upload's lock, so this is rare)."""
+    uploader = User.objects.get(pk=upload.uploader_id)
     if upload.room_id:
-        events.send_to_room(upload.room_id, {"type": "room.message", "room": message.room.slug, "message": payload},
-                            author_id=upload.uploader_id)
+        target: RoomTarget | ReplyTarget = RoomTarget(Room.objects.get(pk=upload.room_id))
     else:
-        conversation = Conversation.objects.get(pk=upload.conversation_id)
-        for user_id in (conversation.initiator_id, conversation.recipient_id):
-            events.send_to_user(user_id, {"type": "dm.message", "conversation": str(conversation.pk),
-                                          "message": payload}, author_id=upload.uploader_id)
-    return message
+        target = ReplyTarget(str(upload.conversation_id))
+    outcome = post_messages([Post(author=uploader, body="", target=target, image=upload)])[0]
+    return outcome if isinstance(outcome, PhareError) else None
 
 
 def scan_upload(*, upload_id: int) -> str:
@@ -413,7 +408,10 @@ def scan_upload(*, upload_id: int) -> str:
         upload.content_type, upload.width, upload.height = clean.content_type, clean.width, clean.height
         upload.status, upload.reason = Upload.Status.CLEARED, ""
         upload.save(update_fields=fields + ["storage_name", "content_type", "width", "height"])
-        _deliver(upload)
+        refusal = _deliver(upload)
+        if refusal is not None:
+            _delete_after_commit(upload.storage_name)
+            return _reject(upload, refusal, fields)
         _delete_after_commit(upload.quarantine_name)
     return Upload.Status.CLEARED
 

@@ -121,7 +121,7 @@ def _json_scalar(value: Any) -> str:
 
 class MessageManager(models.Manager):
     def insert_all(self, messages: list[Message]) -> None:
-        """`bulk_create` for the posting hot path (chat.services.post_room_messages): one
+        """`bulk_create` for the posting hot path (chat.services.post, the posting pipeline): one
         INSERT … RETURNING for every message, without the query compiler, which costs several
         times the database's own work for a few rows (docs/benchmarks.md). Every concrete
         field is written with Django's own conversion, so a new field needs no change here;

@@ -1,7 +1,8 @@
 """Anti-abuse for the chat: which limit each chat action spends, first-contact rules for new
 accounts, join-wave lockdown and the shield preset.
 
-`chat.services` calls the `check_*` functions on its hot paths; moderators and operators
+The posting pipeline (chat.services.post) asks which buckets each message spends and calls
+the `check_*` functions; moderators and operators
 call `lift_room_lockdown` and `shield_room` (admin actions, the moderator console). The
 limits themselves (numbers, keys, counters, outage rules) are the table in
 `accounts.throttling`; this module only names the limit and the subject (`throttling.take`).
@@ -66,9 +67,16 @@ def check_may_post(*, author: User, room: Room) -> None:
         raise refusal
 
 
+def dm_message_buckets(*, sender: User, policy: throttling.Policy) -> list[throttling.Bucket]:
+    """What a direct message (or an image in a conversation) costs its sender."""
+    return [throttling.Bucket("dm_message_account", str(sender.pk), throttling.is_new_account(sender, policy=policy))]
+
+
 def check_dm_message(*, sender: User) -> None:
-    throttling.take("dm_message_account", subject=sender.pk,
-                    new_account=throttling.is_new_account(sender))
+    """`dm_message_buckets` and their tokens, for one image sent in a conversation."""
+    refusal = throttling.check_chains([dm_message_buckets(sender=sender, policy=throttling.current_policy())])[0]
+    if refusal is not None:
+        raise refusal
 
 
 def check_first_contact(*, sender: User) -> None:
@@ -86,11 +94,10 @@ def check_first_contact(*, sender: User) -> None:
         )
 
 
-def take_dm_request(*, sender: User) -> None:
+def dm_request_buckets(*, sender: User) -> list[throttling.Bucket]:
     """The per-sender caps on new DM requests, per day then per hour. Refused outright, not
     counted in one process, when Redis is unreachable (the outage rule of both limits)."""
-    throttling.take("dm_request_day", subject=sender.pk)
-    throttling.take("dm_request_hour", subject=sender.pk)
+    return [throttling.Bucket("dm_request_day", str(sender.pk)), throttling.Bucket("dm_request_hour", str(sender.pk))]
 
 
 def take_upload(*, user: User) -> None:

@@ -404,5 +404,5 @@ CELERY_BEAT_SCHEDULE["purge-unreferenced-images"] = {"task": "chat.tasks.purge_u
 # --- Hot path -----------------------------------------------------------------------------
 # Measured, not configured: the hot path's tuning is constants beside the code that uses them,
 # each with the measurement behind it (docs/decisions.md "Configuration"): chat/posting.py
-# (posting threads, batches in flight, batch size, where batches run), chat/realtime/fanout.py (the
+# (the batch size), chat/realtime/threads.py (posting threads), chat/realtime/fanout.py (the
 # stream's length, a channel's queue) and config/runtime.py (the garbage collector).

@@ -26,6 +26,7 @@ from accounts import throttling
 from core.errors import PhareError
 from accounts.models import ConnectionLog, User
 from chat import posting, protection, services
+from chat.services import Post, ReplyTarget, RequestTarget, RoomTarget
 from chat.realtime import events, watcher
 from chat.realtime.fanout import DirectWriter
 from chat.models import Room
@@ -251,8 +252,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             self._check_frame_rate()
             self._check_told_to_wait(frame)
-            if (frame.type == "room.send" and self.room_posts.keeps_order
-                    and len(self.posts_in_flight) < MAX_POSTS_IN_FLIGHT):
+            if frame.type == "room.send" and len(self.posts_in_flight) < MAX_POSTS_IN_FLIGHT:
                 self._answer_later(frame, self._room_send_answer(self._submit_room_post(frame)))
                 return
         except PhareError as error:
@@ -391,8 +391,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         room = self.rooms.get(frame.fields["room"])
         if room is None:
             raise PhareError("not_member")
-        return self.room_posts.submit(
-            services.RoomPost(author=self.user, room=room, body=frame.fields["body"], language=self.language))
+        return self.room_posts.submit(Post(author=self.user, body=frame.fields["body"], target=RoomTarget(room),
+                                           language=self.language))
 
     async def _room_send_answer(self, posted: asyncio.Future) -> dict[str, Any]:
         result = posting.RoomPostBatcher.outcome(await posted)
@@ -408,10 +408,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return {"room": frame.fields["room"], "messages": self._visible(messages)}
 
     async def frame_dm_open(self, frame: Frame) -> dict[str, Any]:
-        conversation = await database_sync_to_async(services.open_conversation)(
-            sender=self.user, to=frame.fields["to"], body=frame.fields["body"]
-        )
-        return {"conversation": conversation}
+        result = await self._post(Post(author=self.user, body=frame.fields["body"],
+                                       target=RequestTarget(frame.fields["to"]), language=self.language))
+        return {"conversation": result.conversation}
+
+    @staticmethod
+    async def _post(post: Post) -> services.PostResult:
+        """A direct message through the posting pipeline, in a posting thread: its checks
+        look the conversation or the recipient up (room posts go to the batcher instead)."""
+        return await posting.in_pool(services.post_message)(post)
 
     async def frame_dm_accept(self, frame: Frame) -> dict[str, Any]:
         conversation = await database_sync_to_async(services.accept_conversation)(
@@ -432,9 +437,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return {"conversation": conversation}
 
     async def frame_dm_send(self, frame: Frame) -> dict[str, Any]:
-        result = await posting.in_pool(services.send_direct_message)(
-            sender=self.user, conversation_id=frame.fields["conversation"], body=frame.fields["body"]
-        )
+        result = await self._post(Post(author=self.user, body=frame.fields["body"],
+                                       target=ReplyTarget(frame.fields["conversation"]), language=self.language))
         return {"message": {**result.message, "status": result.status},
                 "conversation": frame.fields["conversation"], **_contact_warning(result)}
 

@@ -50,7 +50,7 @@ def send_to_room(room_id: int, payload: dict[str, Any], *, author_id: int | None
 
 def send_many_to_rooms(deliveries: list[tuple[int, dict[str, Any], int | None]]) -> None:
     """`send_to_room` for many (room id, payload, author id) at once: one hand-over to the
-    layer after commit (messages posted together, chat.services.post_room_messages)."""
+    layer after commit (messages posted together, chat.services.post)."""
     if not deliveries:
         return
     messages = _room_messages(deliveries)

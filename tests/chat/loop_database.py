@@ -1,4 +1,4 @@
-"""The event-loop posting path (chat.posting.post_room_messages_on_loop) under `make test-fast`.
+"""The event-loop posting path (chat.posting.post_on_loop) under `make test-fast`.
 
 On PostgreSQL the path runs as in production: the batch on the event loop, its INSERT on the
 loop's own psycopg connection (chat.loopdb). SQLite has no asynchronous driver here, so under

@@ -51,7 +51,12 @@ def sent(monkeypatch) -> list[tuple[str, dict[str, Any]]]:
         if message.get("type") == "chat.event":
             captured.append((group, json.loads(message["text"])))
 
+    def capture_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
+        for group, message in messages:
+            capture(group, message)
+
     monkeypatch.setattr(events, "_send_now", capture)
+    monkeypatch.setattr(events, "_send_many_now", capture_many)  # room messages, batched
     return captured
 
 

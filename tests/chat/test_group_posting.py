@@ -1,4 +1,4 @@
-"""Group commit for room messages (chat.posting, chat.services.post_room_messages): posts
+"""Group commit for room messages (chat.posting, the pipeline chat.services.post): posts
 that arrive together share their trips, and each is judged exactly as if it were alone."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from chat import services as chat_services
 from chat.models import Message
 from chat.realtime import threads
 from chat.representations import message_repr
-from chat.services import PostResult, RoomPost
+from chat.services import Post, PostResult, RoomTarget
 from moderation import gate
 from tests.chat.loop_database import event_loop_path  # noqa: F401  (a fixture)
 
@@ -26,18 +26,22 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(params=["thread", "loop"])
 def post_batch(request):
-    """`post_room_messages` as a posting thread runs it, and as the event loop runs it
-    (`posting.post_room_messages_on_loop`; without PostgreSQL, tests/chat/loop_database.py):
+    """The pipeline as the calling thread runs it (`post_messages`), and as the event loop runs it
+    (`posting.post_on_loop`; without PostgreSQL, tests/chat/loop_database.py):
     the same answers either way."""
     if request.param == "thread":
-        return chat_services.post_room_messages
+        return chat_services.post_messages
     request.getfixturevalue("event_loop_path")
-    return lambda posts: asyncio.run(posting.post_room_messages_on_loop(posts))
+    return lambda posts: asyncio.run(posting.post_on_loop(posts))
 
 
-async def post_through(batcher: posting.RoomPostBatcher, post: RoomPost) -> PostResult:
+async def post_through(batcher: posting.RoomPostBatcher, post: Post) -> PostResult:
     """A post through the batcher as the consumer hands it over: its result, or its refusal raised."""
     return batcher.outcome(await batcher.submit(post))
+
+
+def room_post(*, author, room, body: str, language: str | None = None) -> Post:
+    return Post(author=author, body=body, target=RoomTarget(room), language=language)
 
 
 def gate_decides(monkeypatch, decision: str, reasons: tuple[str, ...] = ("harassment",)) -> None:
@@ -57,11 +61,11 @@ def set_rate(name: str, limit: int, period: int) -> None:
 def test_each_post_of_a_batch_gets_its_own_outcome_in_order(make_user, adults_room, minors_room, post_batch):
     adult, teen = make_user(), make_user("13-15")
     outcomes = post_batch([
-        RoomPost(author=adult, room=adults_room, body="bonjour à tous"),
-        RoomPost(author=adult, room=adults_room, body="x" * (adults_room.max_message_length + 1)),
-        RoomPost(author=teen, room=minors_room, body="appelle moi au 06 12 34 56 78"),
-        RoomPost(author=teen, room=minors_room, body="   "),
-        RoomPost(author=adult, room=adults_room, body="et bonne soirée"),
+        room_post(author=adult, room=adults_room, body="bonjour à tous"),
+        room_post(author=adult, room=adults_room, body="x" * (adults_room.max_message_length + 1)),
+        room_post(author=teen, room=minors_room, body="appelle moi au 06 12 34 56 78"),
+        room_post(author=teen, room=minors_room, body="   "),
+        room_post(author=adult, room=adults_room, body="et bonne soirée"),
     ])
     assert [type(o).__name__ for o in outcomes] == [
         "PostResult", "PhareError", "PhareError", "PhareError", "PostResult"]
@@ -81,7 +85,7 @@ def test_a_room_bucket_counts_every_post_of_a_batch(make_user, adults_room, post
     set_rate("room_message_room", 2, 600)
     authors = [make_user() for _ in range(3)]
     outcomes = post_batch(
-        [RoomPost(author=a, room=adults_room, body=f"salut {i}") for i, a in enumerate(authors)])
+        [room_post(author=a, room=adults_room, body=f"salut {i}") for i, a in enumerate(authors)])
     assert [isinstance(o, PostResult) for o in outcomes] == [True, True, False]
     assert outcomes[2].code == "rate_limited"
     assert outcomes[2].extra["reason"] == "room_message_room"
@@ -94,9 +98,9 @@ def test_a_post_refused_by_its_author_bucket_takes_nothing_from_the_room(make_us
     set_rate("room_message_room", 2, 600)
     talker, other = make_user(), make_user()
     outcomes = post_batch([
-        RoomPost(author=talker, room=adults_room, body="un"),
-        RoomPost(author=talker, room=adults_room, body="deux"),  # over the author's limit
-        RoomPost(author=other, room=adults_room, body="trois"),  # the room still has a token
+        room_post(author=talker, room=adults_room, body="un"),
+        room_post(author=talker, room=adults_room, body="deux"),  # over the author's limit
+        room_post(author=other, room=adults_room, body="trois"),  # the room still has a token
     ])
     assert [getattr(o, "code", "ok") for o in outcomes] == ["ok", "rate_limited", "ok"]
     assert outcomes[1].extra["reason"] == "room_message_account"
@@ -105,8 +109,8 @@ def test_a_post_refused_by_its_author_bucket_takes_nothing_from_the_room(make_us
 def test_explanations_are_in_each_senders_language(make_user, minors_room, post_batch):
     teens = [make_user("16-17"), make_user("16-17")]
     outcomes = post_batch([
-        RoomPost(author=teens[0], room=minors_room, body="mon snap c'est lea_2010", language="fr"),
-        RoomPost(author=teens[1], room=minors_room, body="mon snap c'est lea_2010", language="en"),
+        room_post(author=teens[0], room=minors_room, body="mon snap c'est lea_2010", language="fr"),
+        room_post(author=teens[1], room=minors_room, body="mon snap c'est lea_2010", language="en"),
     ])
     assert all(o.code == "blocked_by_policy" for o in outcomes)
     reason = outcomes[0].extra["reasons"][0]
@@ -120,8 +124,8 @@ def test_a_muted_author_is_refused_without_stopping_the_others(make_user, adults
     muted.muted_until = timezone.now() + dt.timedelta(minutes=10)
     muted.save(update_fields=["muted_until"])
     outcomes = post_batch([
-        RoomPost(author=muted, room=adults_room, body="je parle quand même"),
-        RoomPost(author=fine, room=adults_room, body="moi aussi"),
+        room_post(author=muted, room=adults_room, body="je parle quand même"),
+        room_post(author=fine, room=adults_room, body="moi aussi"),
     ])
     assert outcomes[0].code == "muted" and isinstance(outcomes[1], PostResult)
 
@@ -139,10 +143,10 @@ def test_posts_that_arrive_while_a_batch_is_stored_form_the_next_batch():
             await release.wait()
             return [PostResult(message={"body": p.body}, status="delivered") for p in posts]
 
-        batcher = posting.RoomPostBatcher(in_flight=1, max_batch=3, run=run)
-        first = asyncio.ensure_future(post_through(batcher, RoomPost(author=None, room=None, body="0")))
+        batcher = posting.RoomPostBatcher(max_batch=3, run=run)
+        first = asyncio.ensure_future(post_through(batcher, room_post(author=None, room=None, body="0")))
         await asyncio.sleep(0)
-        later = [asyncio.ensure_future(post_through(batcher, RoomPost(author=None, room=None, body=str(i))))
+        later = [asyncio.ensure_future(post_through(batcher, room_post(author=None, room=None, body=str(i))))
                  for i in range(1, 6)]
         await asyncio.sleep(0)
         assert sizes == [1]  # the first went alone, at once
@@ -150,30 +154,9 @@ def test_posts_that_arrive_while_a_batch_is_stored_form_the_next_batch():
         results = await asyncio.gather(first, *later)
         assert [r.message["body"] for r in results] == ["0", "1", "2", "3", "4", "5"]
         assert sizes == [1, 3, 2]  # the rest in batches of at most max_batch
-        assert batcher.busy == 0
+        assert not batcher.busy
 
     asyncio.run(scenario())
-
-
-@pytest.mark.django_db(transaction=False)
-@pytest.mark.parametrize(("on_loop", "expected"), [(True, 1), (False, 2)])
-def test_batches_in_flight_follow_where_batches_run(on_loop, expected):
-    """Measured constants, not settings (chat.posting): one on the event loop, two in threads."""
-    assert posting.batches_in_flight(on_loop) == expected
-
-
-@pytest.mark.django_db(transaction=False)
-def test_the_loops_batcher_takes_the_number_for_its_path(monkeypatch):
-    from chat import loopdb
-
-    for on_loop, expected in ((True, 1), (False, 2)):
-        monkeypatch.setattr(posting, "ON_LOOP", on_loop)
-        monkeypatch.setattr(loopdb, "available", lambda: True)
-
-        async def in_flight():
-            return posting.room_posts().in_flight
-
-        assert asyncio.run(in_flight()) == expected
 
 
 @pytest.mark.django_db(transaction=False)
@@ -189,13 +172,13 @@ def test_a_refusal_goes_to_its_sender_and_a_failure_to_every_sender_of_the_batch
                         PostResult(message={}, status="delivered") for p in posts]
             raise RuntimeError("database down")
 
-        batcher = posting.RoomPostBatcher(in_flight=1, max_batch=10, run=run)
+        batcher = posting.RoomPostBatcher(max_batch=10, run=run)
         ok, no = await asyncio.gather(
-            post_through(batcher, RoomPost(author=None, room=None, body="ok")),
-            post_through(batcher, RoomPost(author=None, room=None, body="no")), return_exceptions=True)
+            post_through(batcher, room_post(author=None, room=None, body="ok")),
+            post_through(batcher, room_post(author=None, room=None, body="no")), return_exceptions=True)
         assert isinstance(ok, PostResult)
         assert isinstance(no, PhareError) and no.code == "rate_limited"
-        failed = await asyncio.gather(*(post_through(batcher, RoomPost(author=None, room=None, body=str(i)))
+        failed = await asyncio.gather(*(post_through(batcher, room_post(author=None, room=None, body=str(i)))
                                         for i in range(3)), return_exceptions=True)
         assert all(isinstance(f, RuntimeError) for f in failed)
 
@@ -266,9 +249,9 @@ def test_a_batch_opens_a_transaction_only_when_it_writes_more_than_its_messages(
                         lambda messages: (seen.append(connection.in_atomic_block), insert_all(messages)))
     adult = make_user()
 
-    chat_services.post_room_messages([RoomPost(author=adult, room=adults_room, body="bonjour à tous")])
+    chat_services.post_messages([room_post(author=adult, room=adults_room, body="bonjour à tous")])
     gate_decides(monkeypatch, "flag")
-    outcomes = chat_services.post_room_messages([RoomPost(author=adult, room=adults_room, body="un message signalé")])
+    outcomes = chat_services.post_messages([room_post(author=adult, room=adults_room, body="un message signalé")])
 
     assert seen == [False, True]
     assert outcomes[0].status == "delivered"
@@ -284,7 +267,7 @@ def test_stored_bodies_and_times_come_back_exactly_as_posted(make_user, adults_r
     bodies = ['il a dit "non" \\ puis \'oui\'', '{"a": [1, null]} ); DROP TABLE x; --',
               "émoji 🦊 et 𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "tab\tet\nretour", "\\u0041 n'est pas A"]
     outcomes = post_batch(
-        [RoomPost(author=adult, room=adults_room, body=body) for body in bodies])
+        [room_post(author=adult, room=adults_room, body=body) for body in bodies])
     ids = [int(outcome.message["id"]) for outcome in outcomes]
     assert ids == sorted(ids)
     stored = {m.pk: m for m in Message.objects.filter(pk__in=ids)}
@@ -328,16 +311,16 @@ def test_in_pool_runs_in_a_posting_thread_in_the_callers_language():
         assert seen == language
 
 
-# --- The batch on the event loop (chat.posting.post_room_messages_on_loop) ---------------------
+# --- The batch on the event loop (chat.posting.post_on_loop) ---------------------
 
 @pytest.fixture
 def on_loop(event_loop_path):
-    return lambda posts: asyncio.run(posting.post_room_messages_on_loop(posts))
+    return lambda posts: asyncio.run(posting.post_on_loop(posts))
 
 
 @pytest.fixture
 def counted_hops(monkeypatch):
-    """The functions `post_room_messages_on_loop` sends to a posting thread, by name."""
+    """The functions `post_on_loop` sends to a posting thread, by name."""
     hops: list[str] = []
     real_in_pool = posting.in_pool
 
@@ -350,7 +333,7 @@ def counted_hops(monkeypatch):
 
 
 def test_on_the_loop_the_usual_batch_needs_no_thread(make_user, adults_room, on_loop, counted_hops):
-    outcomes = on_loop([RoomPost(author=make_user(), room=adults_room, body=f"bonjour {i}") for i in range(3)])
+    outcomes = on_loop([room_post(author=make_user(), room=adults_room, body=f"bonjour {i}") for i in range(3)])
     assert [o.status for o in outcomes] == ["delivered"] * 3
     # At most the policies' periodic refresh (its own test below); nothing of the batch.
     assert [hop for hop in counted_hops if hop != "_refresh_policies"] == []
@@ -363,9 +346,9 @@ def test_on_the_loop_a_flag_is_stored_with_its_message_in_a_thread(make_user, ad
 
     gate_decides(monkeypatch, "flag")
     adult = make_user()
-    outcomes = on_loop([RoomPost(author=adult, room=adults_room, body="un message signalé")])
+    outcomes = on_loop([room_post(author=adult, room=adults_room, body="un message signalé")])
     assert outcomes[0].status == "delivered"
-    assert "store_room_messages" in counted_hops
+    assert "store" in counted_hops
     flag = Flag.objects.get(subject_id_snapshot=adult.pk, text="un message signalé")
     assert flag.message_id_snapshot == int(outcomes[0].message["id"])
 
@@ -375,7 +358,7 @@ def test_on_the_loop_an_escalated_refusal_is_recorded(make_user, adults_room, on
 
     gate_decides(monkeypatch, "escalate")
     adult = make_user()
-    outcomes = on_loop([RoomPost(author=adult, room=adults_room, body="une menace")])
+    outcomes = on_loop([room_post(author=adult, room=adults_room, body="une menace")])
     assert outcomes[0].code == "blocked_by_policy"
     assert Flag.objects.filter(subject_id_snapshot=adult.pk, text="une menace", message_id_snapshot=None).count() == 1
     assert not Message.objects.filter(body="une menace").exists()
@@ -384,7 +367,7 @@ def test_on_the_loop_an_escalated_refusal_is_recorded(make_user, adults_room, on
 def test_on_the_loop_a_policy_due_for_its_recheck_is_refreshed_in_a_thread(make_user, adults_room, on_loop,
                                                                             counted_hops):
     throttling._policy._checked_at = -float("inf")  # due: get() would ask the cache
-    outcomes = on_loop([RoomPost(author=make_user(), room=adults_room, body="bonjour")])
+    outcomes = on_loop([room_post(author=make_user(), room=adults_room, body="bonjour")])
     assert outcomes[0].status == "delivered"
     assert counted_hops == ["_refresh_policies"]
     assert throttling.policy_fresh_for(posting.POLICY_MARGIN_SECONDS)
@@ -411,10 +394,10 @@ def test_on_the_loop_a_database_failure_reaches_every_sender_and_the_next_batch_
     monkeypatch.setattr(psycopg.AsyncConnection, "connect", connect)
     adult = make_user()
     with pytest.raises(DatabaseError):
-        on_loop([RoomPost(author=adult, room=adults_room, body="perdu ?")])
+        on_loop([room_post(author=adult, room=adults_room, body="perdu ?")])
     assert not Message.objects.filter(body="perdu ?").exists()
     failing = False
-    outcomes = on_loop([RoomPost(author=adult, room=adults_room, body="de retour")])
+    outcomes = on_loop([room_post(author=adult, room=adults_room, body="de retour")])
     assert outcomes[0].status == "delivered"
     assert loopdb._connections  # a connection per event loop, reopened after the failure
 
@@ -434,7 +417,7 @@ def test_on_the_loop_a_redis_outage_applies_the_outage_rule(make_user, adults_ro
     monkeypatch.setitem(throttling._redis_down_until, "t", 0.0)
     throttling.reset_local_state()
     author = make_user()
-    outcomes = on_loop([RoomPost(author=author, room=adults_room, body="toujours là")])
+    outcomes = on_loop([room_post(author=author, room=adults_room, body="toujours là")])
     # Room messages are counted in this process during an outage (their rule is LOCAL).
     assert outcomes[0].status == "delivered"
     assert throttling._redis_down_until["t"] > 0  # remembered process-wide: no retry per post

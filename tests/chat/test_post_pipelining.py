@@ -1,6 +1,6 @@
 """A socket's room posts are answered from their own task (chat.realtime.consumers `_answer_later`):
 its next frames are read while a post waits for its batch, and its messages keep the order
-it sent them in (one batch in flight on the event loop: `RoomPostBatcher.keeps_order`)."""
+it sent them in (one batch in flight on the event loop: chat.posting)."""
 
 import asyncio
 
@@ -23,13 +23,13 @@ def held_batches(monkeypatch):
     """Batches wait for `release` before they are stored (the batcher is made per event
     loop, after this patch, so it runs the wrapper)."""
     release = asyncio.Event()
-    run = posting.post_room_messages_on_loop
+    run = posting.post_on_loop
 
     async def held(posts):
         await release.wait()
         return await run(posts)
 
-    monkeypatch.setattr(posting, "post_room_messages_on_loop", held)
+    monkeypatch.setattr(posting, "post_on_loop", held)
     return release
 
 
