@@ -25,7 +25,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from tests.integration.conftest import HttpUser, _unavailable, free_port, manage
+from tests.integration.conftest import (HttpUser, _unavailable, emptied_redis, free_port, manage,
+                                        scratch_database)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -62,38 +63,19 @@ def unique(prefix: str) -> str:
 
 @pytest.fixture(scope="package")
 def e2e_redis_url() -> str:
-    import redis
-
-    url = os.environ.get("PHARE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        client = redis.Redis.from_url(url)
-        client.ping()
-        client.flushdb()
-    except Exception as exc:  # any connection failure means the service is not there
-        _unavailable("Redis", exc)
-    return url
+    return emptied_redis(os.environ.get("PHARE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
 
 
 @pytest.fixture(scope="package")
 def e2e_database_url() -> Iterator[str]:
     """A database of its own, named after the run's DATABASE_URL so parallel runs differ."""
-    import psycopg
-
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/phare")
     if not base.startswith(("postgres://", "postgresql://")):
         base = "postgres://postgres@127.0.0.1:5432/phare"
     server, _, base_name = base.rpartition("/")
     name = f"{base_name or 'phare'}_browser_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = psycopg.connect(server.replace("postgres://", "postgresql://") + "/postgres", autocommit=True)
-    except Exception as exc:
-        _unavailable("PostgreSQL", exc)
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{server}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with scratch_database(f"{server}/postgres", name) as url:
+        yield url
 
 
 @pytest.fixture(scope="package")

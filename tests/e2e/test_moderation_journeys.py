@@ -4,7 +4,6 @@ Celery worker triaging the report."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
@@ -12,18 +11,9 @@ from playwright.sync_api import expect
 from tests.e2e.a11y import audit
 from tests.e2e.conftest import PASSWORD, sign_up, unique
 from tests.e2e.test_chat_journeys import message_in, open_room, send
+from tests.integration.conftest import wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-def wait_for(predicate, *, timeout: float = 30, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
 
 
 def test_report_removal_notice_and_appeal(open_browser, phare_server, celery_worker):

@@ -6,6 +6,8 @@ can never be skipped silently there.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import http.cookiejar
 import json
 import os
@@ -34,35 +36,45 @@ def _unavailable(what: str, error: Exception) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> str:
+def emptied_redis(url: str) -> str:
+    """`url`, once Redis answers there and that database is emptied."""
     import redis
 
     try:
-        client = redis.Redis.from_url(REDIS_URL)
+        client = redis.Redis.from_url(url)
         client.ping()
         client.flushdb()
     except Exception as exc:  # any connection failure means the service is not there
         _unavailable("Redis", exc)
-    return REDIS_URL
+    return url
+
+
+@contextlib.contextmanager
+def scratch_database(admin_url: str, name: str) -> Iterator[str]:
+    """A new database `name` on the server of `admin_url`, dropped afterwards: its URL."""
+    import psycopg
+
+    try:
+        admin = psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True)
+    except Exception as exc:  # any connection failure means the service is not there
+        _unavailable("PostgreSQL", exc)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return emptied_redis(REDIS_URL)
 
 
 @pytest.fixture(scope="session")
 def pg_database_url() -> Iterator[str]:
-    import psycopg
-
-    name = f"phare_it_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True)
-    except Exception as exc:
-        _unavailable("PostgreSQL", exc)
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    try:
+    with scratch_database(PG_ADMIN_URL, f"phare_it_{uuid.uuid4().hex[:10]}") as url:
         yield url
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def free_port() -> int:
@@ -245,6 +257,23 @@ def celery_worker(service_env, tmp_path) -> Iterator[CeleryWorker]:
     worker.stop()
     print("--- celery worker ---\n" + (worker.log_path.read_text(errors="replace")[-5000:]
                                        if worker.log_path.exists() else ""))
+
+
+def adult_birthdate() -> str:
+    """A birthdate thirty years ago, as the sign-up form takes it."""
+    return (dt.date.today() - dt.timedelta(days=30 * 365)).isoformat()
+
+
+def wait_for(predicate, timeout: float = 30, what: str = "the condition", *, interval: float = 0.3):
+    """`predicate()`'s first true value, asked every `interval` s for at most `timeout` s."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"{what} did not happen within {timeout} s (last: {last!r})")
 
 
 async def ws_request(ws, frame: dict, timeout: float = 15) -> dict:

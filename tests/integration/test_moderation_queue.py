@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import threading
 import time
@@ -11,15 +10,11 @@ import time
 import pytest
 import websockets
 
-from tests.integration.conftest import HttpUser, manage, ws_event, ws_request
+from tests.integration.conftest import HttpUser, adult_birthdate, manage, wait_for, ws_event, ws_request
 
 pytestmark = pytest.mark.integration
 
 PASSWORD = "correct horse battery"
-
-
-def adult_birthdate() -> str:
-    return (dt.date.today() - dt.timedelta(days=30 * 365)).isoformat()
 
 
 def signup(base: str, pseudonym: str) -> tuple[HttpUser, str]:
@@ -34,16 +29,6 @@ def moderator(env, base: str, pseudonym: str) -> HttpUser:
     user, _ = signup(base, pseudonym)
     manage(env, "grantrole", pseudonym, "moderator")
     return user
-
-
-def wait_for(predicate, timeout: float = 30, interval: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
 
 
 def case_of(mod: HttpUser, case_id: str) -> dict:

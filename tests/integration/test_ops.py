@@ -4,11 +4,9 @@ several ASGI processes, and the logs of a full journey."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import shutil
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,7 +14,8 @@ from pathlib import Path
 import pytest
 import websockets
 
-from tests.integration.conftest import HttpUser, free_port, manage, start_asgi_server
+from tests.integration.conftest import (HttpUser, adult_birthdate, free_port, manage, start_asgi_server,
+                                        wait_for, ws_request)
 
 pytestmark = pytest.mark.integration
 
@@ -26,27 +25,12 @@ PASSWORD_B = "lantern-orchid-93-softly"
 METRICS_TOKEN = "prometheus-scrape-token-0123456789"
 
 
-def adult_birthdate() -> str:
-    return (dt.date.today() - dt.timedelta(days=30 * 365)).isoformat()
-
-
 def get_json(url: str) -> tuple[int, dict]:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(0.3)
-    raise AssertionError(f"{what} did not happen within {timeout} s (last: {last!r})")
 
 
 class ThrowawayRedis:
@@ -119,14 +103,6 @@ def test_readiness_goes_to_503_when_redis_stops_and_back_when_it_returns(service
         print("--- uvicorn ---\n" + server.log_path.read_text(errors="replace")[-4000:])
 
 
-async def _request(ws, frame: dict) -> dict:
-    await ws.send(json.dumps(frame))
-    while True:
-        answer = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
-        if answer.get("id") == frame["id"]:
-            return answer
-
-
 def scrape(base: str) -> str:
     request = urllib.request.Request(base + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -161,20 +137,20 @@ def test_journey_metrics_add_up_across_processes_and_logs_hold_no_text_password_
         async def journey() -> None:
             async with websockets.connect(first.ws, additional_headers=alice.ws_headers()) as a, \
                     websockets.connect(second.ws, additional_headers=bob.ws_headers()) as b:
-                assert (await _request(a, {"type": "room.join", "id": "1", "room": "ops-lobby"}))["type"] == "ack"
-                assert (await _request(b, {"type": "room.join", "id": "1", "room": "ops-lobby"}))["type"] == "ack"
-                ack = await _request(a, {"type": "room.send", "id": "2", "room": "ops-lobby", "body": room_text})
+                assert (await ws_request(a, {"type": "room.join", "id": "1", "room": "ops-lobby"}))["type"] == "ack"
+                assert (await ws_request(b, {"type": "room.join", "id": "1", "room": "ops-lobby"}))["type"] == "ack"
+                ack = await ws_request(a, {"type": "room.send", "id": "2", "room": "ops-lobby", "body": room_text})
                 assert ack["message"]["status"] == "delivered", ack
                 event = json.loads(await asyncio.wait_for(b.recv(), timeout=10))
                 assert event["message"]["body"] == room_text
-                refused = await _request(a, {"type": "room.send", "id": "3", "room": "ops-lobby",
+                refused = await ws_request(a, {"type": "room.send", "id": "3", "room": "ops-lobby",
                                              "body": "sale bougnoule"})
                 assert refused["error"]["code"] == "blocked_by_policy", refused
-                report = await _request(b, {"type": "report", "id": "4", "category": "harassment",
+                report = await ws_request(b, {"type": "report", "id": "4", "category": "harassment",
                                             "target": {"message": ack["message"]["id"]},
                                             "details": report_text, "good_faith": True})
                 assert report["type"] == "ack", report
-                muted = await _request(b, {"type": "user.mute", "id": "5", "user": ack["message"]["author"]["id"]})
+                muted = await ws_request(b, {"type": "user.mute", "id": "5", "user": ack["message"]["author"]["id"]})
                 assert muted["type"] == "ack", muted
 
         asyncio.run(journey())

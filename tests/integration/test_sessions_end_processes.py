@@ -2,22 +2,17 @@
 no event is sent at all: each process's watcher (chat.realtime.watcher) reads the database."""
 
 import asyncio
-import datetime as dt
 import time
 
 import psycopg
 import pytest
 import websockets
 
-from tests.integration.conftest import HttpUser
+from tests.integration.conftest import HttpUser, adult_birthdate
 
 pytestmark = pytest.mark.integration
 
 PASSWORD = "correct horse battery"
-
-
-def adult_birthdate() -> str:
-    return (dt.date.today() - dt.timedelta(days=30 * 365)).isoformat()
 
 
 async def close_code(ws, *, within: float) -> int | None:

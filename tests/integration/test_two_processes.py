@@ -1,27 +1,14 @@
 """A message sent through one ASGI process reaches a client of another, via Redis."""
 
 import asyncio
-import datetime as dt
 import json
 
 import pytest
 import websockets
 
-from tests.integration.conftest import HttpUser, manage
+from tests.integration.conftest import HttpUser, adult_birthdate, manage, ws_request
 
 pytestmark = pytest.mark.integration
-
-
-def adult_birthdate() -> str:
-    return (dt.date.today() - dt.timedelta(days=30 * 365)).isoformat()
-
-
-async def request(ws, frame: dict) -> dict:
-    await ws.send(json.dumps(frame))
-    while True:
-        answer = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
-        if answer.get("id") == frame["id"]:
-            return answer
 
 
 def test_message_crosses_from_one_server_process_to_another(asgi_servers, service_env):
@@ -36,9 +23,9 @@ def test_message_crosses_from_one_server_process_to_another(asgi_servers, servic
     async def scenario() -> dict:
         async with websockets.connect(first.ws, additional_headers=alice.ws_headers()) as a, \
                 websockets.connect(second.ws, additional_headers=bob.ws_headers()) as b:
-            assert (await request(a, {"type": "room.join", "id": "1", "room": "lobby"}))["type"] == "ack"
-            assert (await request(b, {"type": "room.join", "id": "1", "room": "lobby"}))["type"] == "ack"
-            ack = await request(a, {"type": "room.send", "id": "2", "room": "lobby", "body": "across processes"})
+            assert (await ws_request(a, {"type": "room.join", "id": "1", "room": "lobby"}))["type"] == "ack"
+            assert (await ws_request(b, {"type": "room.join", "id": "1", "room": "lobby"}))["type"] == "ack"
+            ack = await ws_request(a, {"type": "room.send", "id": "2", "room": "lobby", "body": "across processes"})
             assert ack["type"] == "ack", ack
             event = json.loads(await asyncio.wait_for(b.recv(), timeout=10))
             return event
@@ -67,15 +54,15 @@ def test_dm_request_crosses_processes_and_waits_for_consent(asgi_servers, servic
     async def scenario() -> list[dict]:
         async with websockets.connect(first.ws, additional_headers=ann.ws_headers()) as a, \
                 websockets.connect(second.ws, additional_headers=ben.ws_headers()) as b:
-            opened = await request(a, {"type": "dm.open", "id": "1", "to": ben_id, "body": "Bonjour !"})
+            opened = await ws_request(a, {"type": "dm.open", "id": "1", "to": ben_id, "body": "Bonjour !"})
             assert opened["type"] == "ack", opened
             got = [json.loads(await asyncio.wait_for(b.recv(), timeout=10))]
-            pending = await request(a, {"type": "dm.send", "id": "2", "conversation": opened["conversation"]["id"], "body": "encore"})
+            pending = await ws_request(a, {"type": "dm.send", "id": "2", "conversation": opened["conversation"]["id"], "body": "encore"})
             assert pending["error"]["code"] == "dm_request_pending"
             with pytest.raises(asyncio.TimeoutError):
                 await asyncio.wait_for(b.recv(), timeout=0.5)
-            await request(b, {"type": "dm.accept", "id": "3", "conversation": opened["conversation"]["id"]})
-            await request(a, {"type": "dm.send", "id": "4", "conversation": opened["conversation"]["id"], "body": "merci"})
+            await ws_request(b, {"type": "dm.accept", "id": "3", "conversation": opened["conversation"]["id"]})
+            await ws_request(a, {"type": "dm.send", "id": "4", "conversation": opened["conversation"]["id"], "body": "merci"})
             while True:
                 event = json.loads(await asyncio.wait_for(b.recv(), timeout=10))
                 got.append(event)

@@ -11,9 +11,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 import websockets
 
-from tests.integration.conftest import HttpUser
+from tests.integration.conftest import HttpUser, adult_birthdate
 
 _ids = itertools.count(1)
 
@@ -158,15 +159,66 @@ def first_ack_after(logs: list[ChatterLog], moment: float) -> float | None:
     return latest
 
 
-def stored_bodies_and_history(stored: dict[str, str], history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The database's visible rows (id → body) and a client's history, as one list of messages."""
-    return [{"id": mid, "body": body} for mid, body in stored.items()] + list(history)
+def adult_signup(user: HttpUser, name: str) -> str:
+    """Signs `user` up as an adult called `name`; the new account's id."""
+    status, body = user.call("POST", "/api/v1/accounts/signup", {
+        "pseudonym": name, "password": "correct horse battery", "birthdate": adult_birthdate()})
+    assert status == 201, body
+    return body["user"]["id"]
+
+
+def _room_rows(database_url: str, room: str, condition: str = "") -> dict[str, str]:
+    with psycopg.connect(database_url.replace("postgres://", "postgresql://")) as conn:
+        return dict(conn.execute("SELECT m.id::text, m.body FROM chat_message m JOIN chat_room r ON r.id = m.room_id "
+                                 f"WHERE r.slug = %s{condition}", (room,)).fetchall())
+
+
+def stored_rows(database_url: str, room: str) -> dict[str, str]:
+    """Every message the room holds, whatever its status, id → body."""
+    return _room_rows(database_url, room)
 
 
 def visible_rows(database_url: str, room: str) -> dict[str, str]:
     """The room's messages that anyone may see (status visible), id → body."""
-    import psycopg
+    return _room_rows(database_url, room, " AND m.status = 'visible'")
 
-    with psycopg.connect(database_url.replace("postgres://", "postgresql://")) as conn:
-        return dict(conn.execute("SELECT m.id::text, m.body FROM chat_message m JOIN chat_room r ON r.id = m.room_id "
-                                 "WHERE r.slug = %s AND m.status = 'visible'", (room,)).fetchall())
+
+@dataclass
+class Delivery:
+    """The clients' acknowledged messages against the rows the database holds."""
+
+    sent: int  # messages the clients sent
+    acked: dict[str, str]  # message id → body, every client's acknowledged messages
+    lost: list[str]  # acknowledged ids the database does not hold
+    by_body: Counter  # stored rows per body
+
+    @property
+    def duplicates(self) -> int:
+        return sum(n - 1 for n in self.by_body.values() if n > 1)
+
+    def missing_from(self, history: list[dict[str, Any]]) -> list[str]:
+        """Acknowledged ids a client's history lacks."""
+        return sorted(set(self.acked) - {m["id"] for m in history})
+
+    def counts(self) -> dict[str, int]:
+        """The message counts `figures.record` takes."""
+        return {"sent": self.sent, "acknowledged": len(self.acked), "lost": len(self.lost),
+                "duplicates": self.duplicates}
+
+
+def delivery(logs: list[ChatterLog], stored: dict[str, str]) -> Delivery:
+    acked = {mid: body for log in logs for body, mid in log.acked.items()}
+    return Delivery(sent=sum(len(log.sent) for log in logs), acked=acked,
+                    lost=sorted(mid for mid in acked if mid not in stored), by_body=Counter(stored.values()))
+
+
+def assert_blocked_never_seen(logs: list[ChatterLog], database_url: str, room: str,
+                              history: list[dict[str, Any]]) -> None:
+    """The gate refused some messages (else this would prove nothing), and none of them is
+    stored visible, in `history` or was delivered live to any client."""
+    seen = {body for body in visible_rows(database_url, room).values()} | {m["body"] for m in history}
+    seen |= set().union(*(log.received_bodies for log in logs))
+    blocked_seen = [b for log in logs for b in log.blocked_but_seen(seen)]
+    blocked = sum(1 for log in logs for code in log.refused_bodies.values() if code == "blocked_by_policy")
+    assert blocked > 0, "no message was refused by the gate: the check below would prove nothing"
+    assert blocked_seen == [], f"blocked messages delivered or stored: {blocked_seen}"

@@ -23,7 +23,8 @@ from typing import Iterator
 
 import pytest
 
-from tests.integration.conftest import _unavailable, free_port, manage, start_asgi_server
+from tests.integration.conftest import (_unavailable, free_port, manage, scratch_database,
+                                        start_asgi_server)
 from tests.reliability import figures
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,19 +163,8 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 @pytest.fixture
 def shared_pg_database() -> Iterator[str]:
     """A database of its own on the shared server, for faults that do not touch PostgreSQL."""
-    import psycopg
-
-    name = f"phare_rel_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True)
-    except Exception as exc:  # any connection failure means the service is not there
-        _unavailable("PostgreSQL", exc)
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with scratch_database(PG_ADMIN_URL, f"phare_rel_{uuid.uuid4().hex[:10]}") as url:
+        yield url
 
 
 # --- Phare's processes ------------------------------------------------------------------------

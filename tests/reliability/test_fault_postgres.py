@@ -9,7 +9,6 @@ and report is stored exactly once, and everybody is served again without any res
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import time
 import urllib.error
@@ -17,13 +16,12 @@ import urllib.request
 import uuid
 from collections import Counter
 
-import psycopg
 import pytest
 
 from tests.integration.conftest import HttpUser
 from tests.reliability import figures
-from tests.reliability.chatters import (ChatterLog, chatter, first_ack_after, room_history,
-                                         stored_bodies_and_history, visible_rows)
+from tests.reliability.chatters import (ChatterLog, adult_signup, assert_blocked_never_seen, chatter,
+                                         delivery, first_ack_after, room_history, stored_rows)
 from tests.reliability.faults import phare_env, prepare_database
 
 pytestmark = pytest.mark.integration
@@ -31,13 +29,6 @@ pytestmark = pytest.mark.integration
 CLIENTS = 3
 OUTAGE_SECONDS = 3.0
 RECOVERY_BUDGET = 10.0
-
-
-def adult_signup(user: HttpUser, name: str) -> None:
-    status, body = user.call("POST", "/api/v1/accounts/signup", {
-        "pseudonym": name, "password": "correct horse battery",
-        "birthdate": (dt.date.today() - dt.timedelta(days=30 * 365)).isoformat()})
-    assert status == 201, body
 
 
 def raw_get(user: HttpUser, path: str) -> tuple[int, str, bytes]:
@@ -97,22 +88,15 @@ def test_postgres_restarted_requests_fail_cleanly_then_recover(private_postgres,
 
     asyncio.run(scenario())
 
-    with psycopg.connect(database_url.replace("postgres://", "postgresql://")) as conn:
-        stored = dict(conn.execute("SELECT m.id::text, m.body FROM chat_message m JOIN chat_room r "
-                                   "ON r.id = m.room_id WHERE r.slug = %s", (room,)).fetchall())
-    acked = {mid: body for log in logs for body, mid in log.acked.items()}
-    lost = sorted(mid for mid in acked if mid not in stored)
-    by_body = Counter(stored.values())
-    duplicates = sum(n - 1 for n in by_body.values() if n > 1)
+    outcome = delivery(logs, stored_rows(database_url, room))
     history = asyncio.run(room_history(users[-1], server.ws, room))
-    missing_from_history = sorted(set(acked) - {m["id"] for m in history})
+    missing_from_history = outcome.missing_from(history)
     recovery = first_ack_after(logs, timeline["restarted"])
     refused = Counter(code for log in logs for _, code in log.refused)
     # Served again by the same process: nothing was restarted.
     status, _, _ = raw_get(users[1], "/api/v1/me")
     figures.record(
-        "PostgreSQL stopped for 3 s, started again", recovery_seconds=recovery,
-        sent=sum(len(log.sent) for log in logs), acknowledged=len(acked), lost=len(lost), duplicates=duplicates,
+        "PostgreSQL stopped for 3 s, started again", recovery_seconds=recovery, **outcome.counts(),
         detail=(f"{CLIENTS} clients, one server never restarted; WebSocket refusals meanwhile {dict(refused)}, "
                 f"{sum(len(log.unanswered) for log in logs)} sends unanswered; HTTP answers {dict(http_answers)}; "
                 f"{len(bad_answers)} non-JSON or malformed error answers"),
@@ -124,15 +108,9 @@ def test_postgres_restarted_requests_fail_cleanly_then_recover(private_postgres,
     assert 500 not in http_answers, http_answers
     assert set(http_answers) <= {200, 503}, http_answers  # 503 `unavailable`, with Retry-After
     assert set(refused) <= {"unavailable", "blocked_by_policy"}, refused  # the latter: links, on purpose
-    seen = {m["body"] for m in stored_bodies_and_history(visible_rows(database_url, room),
-                                                        history)}
-    seen |= set().union(*(log.received_bodies for log in logs))
-    blocked_seen = [b for log in logs for b in log.blocked_but_seen(seen)]
-    blocked = sum(1 for log in logs for code in log.refused_bodies.values() if code == "blocked_by_policy")
-    assert blocked > 0, "no message was refused by the gate: the check below would prove nothing"
-    assert blocked_seen == [], f"blocked messages delivered or stored: {blocked_seen}"
-    assert lost == [] and duplicates == 0
+    assert_blocked_never_seen(logs, database_url, room, history)
+    assert outcome.lost == [] and outcome.duplicates == 0
     assert missing_from_history == []
     assert recovery is not None and recovery <= RECOVERY_BUDGET, recovery
-    assert len(acked) > 20
+    assert len(outcome.acked) > 20
     assert any(s != 200 for s in http_answers) or refused, "the outage was not felt at all?"

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import uuid
 
 import pytest
 import websockets
 
+from tests.integration.conftest import ws_request
 from tests.reliability.conftest import HttpUser, make_accounts, manage, ws_headers
 
 pytestmark = pytest.mark.integration
-
-
-async def request(ws, frame: dict) -> dict:
-    await ws.send(json.dumps(frame))
-    while True:
-        answer = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
-        if answer.get("id") == frame["id"]:
-            return answer
 
 
 def test_room_message_limit_holds_in_total_across_two_processes(asgi_servers, service_env, policy):
@@ -34,12 +26,12 @@ def test_room_message_limit_holds_in_total_across_two_processes(asgi_servers, se
         async with websockets.connect(first.ws, additional_headers=ws_headers(first, author["session"])) as a, \
                 websockets.connect(second.ws, additional_headers=ws_headers(second, author["session"])) as b:
             for ws in (a, b):
-                assert (await request(ws, {"type": "room.join", "id": "j", "room": slug}))["type"] == "ack"
+                assert (await ws_request(ws, {"type": "room.join", "id": "j", "room": slug}))["type"] == "ack"
             answers = []
             # Alternate processes: a per-process limit would let twelve through.
             for i in range(20):
                 ws = a if i % 2 == 0 else b
-                answers.append(await request(ws, {"type": "room.send", "id": f"s{i}", "room": slug, "body": f"m{i}"}))
+                answers.append(await ws_request(ws, {"type": "room.send", "id": f"s{i}", "room": slug, "body": f"m{i}"}))
             return answers
 
     answers = asyncio.run(scenario())
