@@ -41,6 +41,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from accounts import permissions
+from accounts import signals as account_signals
 from core.errors import PhareError
 from accounts.models import User
 from accounts.policies import may_contact
@@ -50,7 +51,6 @@ from chat.services import Post, ReplyTarget, RoomTarget, parse_id, post_messages
 from chat.models import Conversation, Membership, Message, Room, Upload
 from chat.representations import image_repr
 from moderation import gate
-from moderation.audit import record_audit
 from moderation.services import triage as moderation_triage
 
 logger = logging.getLogger(__name__)
@@ -541,6 +541,6 @@ def render_for_moderator(*, moderator: User, upload_id: str, rendition: str = "s
         image.thumbnail((settings.PHARE_IMAGE_OUTPUT_MAX_SIDE,) * 2)
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="JPEG", quality=85)
-    record_audit(actor=moderator, action="evidence.read_image", target_type="upload",
-                 target_id=str(upload.pk), data={"rendition": rendition, "status": upload.status})
+    account_signals.request_audit(actor=moderator, action="evidence.read_image", target_type="upload",
+                                  target_id=upload.pk, data={"rendition": rendition, "status": upload.status})
     return buffer.getvalue(), "image/jpeg"

@@ -25,8 +25,8 @@ ALLOWED = {
     "chat": {
         "core", "accounts",
         # The gate screens; moderation's actions take reports (the socket's `report` frame) and
-        # image matches (chat.media); the audit log records a moderator's read of an image.
-        "moderation.gate", "moderation.services.report", "moderation.services.triage", "moderation.audit",
+        # image matches (chat.media).
+        "moderation.gate", "moderation.services.report", "moderation.services.triage",
         # Counters and the log context: leaves any app may use, as it uses `logging`.
         "ops.metrics", "ops.logs",
     },
