@@ -26,7 +26,7 @@ from typing import Callable, Iterator
 import pytest
 
 from tests.integration.conftest import (HttpUser, _unavailable, emptied_redis, free_port, manage,
-                                        scratch_database)
+                                        scratch_database, stop_process)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -127,13 +127,7 @@ class Process:
         return self.log_path.read_text(errors="replace")[-chars:]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        stop_process(self.process, timeout=15)
 
 
 def _wait_until(check: Callable[[], bool], *, timeout: float, what: Process) -> None:

@@ -77,6 +77,17 @@ def pg_database_url() -> Iterator[str]:
         yield url
 
 
+def stop_process(process: subprocess.Popen, *, timeout: float) -> None:
+    """SIGTERM, and SIGKILL if the process has not exited within `timeout` s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -124,12 +135,7 @@ class AsgiServer:
         return f"ws://127.0.0.1:{self.port}/ws/"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop_process(self.process, timeout=10)
 
 
 def start_asgi_server(env: dict[str, str], tmp_path: Path) -> AsgiServer:
@@ -240,13 +246,8 @@ class CeleryWorker:
         raise AssertionError(f"celery worker not ready: {self.log_path.read_text(errors='replace')[-3000:]}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        if self.process is not None:
+            stop_process(self.process, timeout=15)
 
 
 @pytest.fixture
