@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import slugify
 
 from core.errors import PhareError
@@ -17,12 +15,14 @@ from moderation import gate
 from moderation.audit import record_audit
 from moderation.services.notify import tell_moderators
 from moderation.services.score import recompute_case
-from moderation.services.shared import open_case_for, setting
+from moderation.services.shared import open_case_for
 
 
 def propose_room(*, user: User, name: Any, description: Any, audience: Any) -> Room:
     """A user's room proposal: screened name, a pending (invisible) room, a case for the queue.
-    The proposer is told the outcome by a notice when a moderator decides."""
+    The proposer is told the outcome by a notice when a moderator decides. How often one may
+    propose is the `room_proposal_ip` / `room_proposal_account` limits of the one table
+    (accounts.throttling), spent by the view before this is called."""
     if user.is_suspended():
         raise PhareError("suspended")
     if not isinstance(name, str) or not 3 <= len(name.strip()) <= 80:
@@ -36,10 +36,6 @@ def propose_room(*, user: User, name: Any, description: Any, audience: Any) -> R
         refusal = gate.screen_name(text, "room_name") if text else None
         if refusal is not None:
             raise PhareError("blocked_by_policy", extra={"reasons": [refusal]})
-    pace = int(setting("PHARE_ROOM_PROPOSALS_PER_DAY", 3))
-    since = timezone.now() - dt.timedelta(days=1)
-    if Room.objects.filter(created_by=user, created_at__gte=since).count() >= pace:
-        raise PhareError("rate_limited", retry_after=3600)
     base = slugify(name)[:50] or "room"
     slug = base
     for n in range(2, 50):
