@@ -137,6 +137,17 @@
 
   function showError(error) { showStatus(errorText(error), "error"); }
 
+  // A button drawn as a link ("<kind> link"), with a visible label and a fuller accessible name.
+  function linkButton(kind, label, accessibleName, onClick) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = kind + " link";
+    button.textContent = label;
+    button.setAttribute("aria-label", accessibleName);
+    button.addEventListener("click", onClick);
+    return button;
+  }
+
   // --- HTTP --------------------------------------------------------------------------------
   function csrfToken() {
     const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -273,26 +284,15 @@
     time.textContent = timeText(message.created_at);
     head.append(author, time);
     if (!mine) {
-      const report = document.createElement("button");
-      report.type = "button";
-      report.className = "report link";
-      report.textContent = gettext("Report");
-      report.setAttribute("aria-label", fmt(gettext("Report the message from %s"), [message.author.pseudonym]));
-      report.addEventListener("click", () => openReportDialog(message, report));
+      const who = [message.author.pseudonym];
+      const report = linkButton("report", gettext("Report"), fmt(gettext("Report the message from %s"), who),
+                                () => openReportDialog(message, report));
       // Mute in one click: their messages disappear for you only; they are not told.
-      const mute = document.createElement("button");
-      mute.type = "button";
-      mute.className = "mute link";
-      mute.textContent = gettext("Mute");
-      mute.setAttribute("aria-label", fmt(gettext("Mute %s"), [message.author.pseudonym]));
-      mute.addEventListener("click", () => muteAuthor(message.author));
+      const mute = linkButton("mute", gettext("Mute"), fmt(gettext("Mute %s"), who),
+                              () => muteAuthor(message.author));
       // Block in one click too: they can no longer write to you, and are not told.
-      const block = document.createElement("button");
-      block.type = "button";
-      block.className = "block link";
-      block.textContent = gettext("Block");
-      block.setAttribute("aria-label", fmt(gettext("Block %s"), [message.author.pseudonym]));
-      block.addEventListener("click", () => blockAuthor(message.author));
+      const block = linkButton("block", gettext("Block"), fmt(gettext("Block %s"), who),
+                               () => blockAuthor(message.author));
       head.append(report, mute, block);
     }
     li.append(head);
