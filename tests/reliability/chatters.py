@@ -8,6 +8,7 @@ import itertools
 import json
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,6 +147,19 @@ async def room_history(user: HttpUser, ws_url: str, room: str, *, page: int = 10
         finally:
             reader.cancel()
     return sorted(messages, key=lambda m: int(m["id"]))
+
+
+async def run_through_fault(clients: Callable[[asyncio.Event], list[Awaitable[None]]],
+                            fault: Callable[[], Awaitable[None]], *, recovery_budget: float) -> None:
+    """The clients (`clients(stop)`, each running until `stop` is set) chat for 4 s, then
+    `fault()` runs, then they go on for the recovery budget and 2 s more before they stop."""
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(client) for client in clients(stop)]
+    await asyncio.sleep(4)
+    await fault()
+    await asyncio.sleep(recovery_budget + 2)
+    stop.set()
+    await asyncio.gather(*tasks)
 
 
 def first_ack_after(logs: list[ChatterLog], moment: float) -> float | None:

@@ -13,7 +13,8 @@ import pytest
 from tests.integration.conftest import HttpUser
 from tests.reliability import figures
 from tests.reliability.chatters import (ChatterLog, adult_signup, assert_blocked_never_seen, chatter,
-                                         delivery, first_ack_after, room_history, stored_rows)
+                                         delivery, first_ack_after, room_history, run_through_fault,
+                                         stored_rows)
 from tests.reliability.faults import phare_env, prepare_database
 
 pytestmark = pytest.mark.integration
@@ -37,18 +38,14 @@ def test_asgi_process_killed_its_clients_reconnect_to_another(private_redis, sha
     logs = [ChatterLog(f"as{tag}{i}") for i in range(CLIENTS)]
     timeline: dict[str, float] = {}
 
-    async def scenario() -> None:
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(chatter(users[i], orders[i], room, stop, logs[i], interval=0.25))
-                 for i in range(CLIENTS)]
-        await asyncio.sleep(4)
+    def clients(stop: asyncio.Event) -> list:
+        return [chatter(users[i], orders[i], room, stop, logs[i], interval=0.25) for i in range(CLIENTS)]
+
+    async def kill_one_server() -> None:
         timeline["killed"] = time.monotonic()
         doomed.process.send_signal(signal.SIGKILL)
-        await asyncio.sleep(RECOVERY_BUDGET + 2)
-        stop.set()
-        await asyncio.gather(*tasks)
 
-    asyncio.run(scenario())
+    asyncio.run(run_through_fault(clients, kill_one_server, recovery_budget=RECOVERY_BUDGET))
 
     outcome = delivery(logs, stored_rows(shared_pg_database, room))
     history = asyncio.run(room_history(users[0], survivor.ws, room))

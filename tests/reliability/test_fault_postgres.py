@@ -21,7 +21,8 @@ import pytest
 from tests.integration.conftest import HttpUser
 from tests.reliability import figures
 from tests.reliability.chatters import (ChatterLog, adult_signup, assert_blocked_never_seen, chatter,
-                                         delivery, first_ack_after, room_history, stored_rows)
+                                         delivery, first_ack_after, room_history, run_through_fault,
+                                         stored_rows)
 from tests.reliability.faults import phare_env, prepare_database
 
 pytestmark = pytest.mark.integration
@@ -71,22 +72,18 @@ def test_postgres_restarted_requests_fail_cleanly_then_recover(private_postgres,
                         bad_answers.append(f"{path} {status} without an error object")
             await asyncio.sleep(0.2)
 
-    async def scenario() -> None:
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(chatter(users[i], [server.ws], room, stop, logs[i], interval=0.25))
-                 for i in range(CLIENTS)]
-        tasks.append(asyncio.create_task(browser(stop)))
-        await asyncio.sleep(4)
+    def clients(stop: asyncio.Event) -> list:
+        chatters = [chatter(users[i], [server.ws], room, stop, logs[i], interval=0.25) for i in range(CLIENTS)]
+        return [*chatters, browser(stop)]
+
+    async def restart_postgres() -> None:
         timeline["stopped"] = time.monotonic()
         await asyncio.to_thread(private_postgres.stop, "fast")
         await asyncio.sleep(OUTAGE_SECONDS)
         await asyncio.to_thread(private_postgres.start)
         timeline["restarted"] = time.monotonic()
-        await asyncio.sleep(RECOVERY_BUDGET + 2)
-        stop.set()
-        await asyncio.gather(*tasks)
 
-    asyncio.run(scenario())
+    asyncio.run(run_through_fault(clients, restart_postgres, recovery_budget=RECOVERY_BUDGET))
 
     outcome = delivery(logs, stored_rows(database_url, room))
     history = asyncio.run(room_history(users[-1], server.ws, room))

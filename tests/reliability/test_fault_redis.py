@@ -19,7 +19,8 @@ import pytest
 from tests.integration.conftest import HttpUser, manage
 from tests.reliability import figures
 from tests.reliability.chatters import (ChatterLog, adult_signup, assert_blocked_never_seen, chatter,
-                                         delivery, first_ack_after, room_history, stored_rows)
+                                         delivery, first_ack_after, room_history, run_through_fault,
+                                         stored_rows)
 from tests.reliability.faults import phare_env, prepare_database
 
 pytestmark = pytest.mark.integration
@@ -68,23 +69,19 @@ def test_redis_killed_and_restarted_loses_nothing_acknowledged(private_redis, sh
                     assert "error" in body, (status, body)
             await asyncio.sleep(0.5)
 
-    async def scenario() -> None:
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(chatter(users[i], ws_urls[i % 2:] + ws_urls[:i % 2], room, stop, logs[i],
-                                             interval=0.25))
-                 for i in range(CLIENTS)]
-        tasks.append(asyncio.create_task(reporter(stop)))
-        await asyncio.sleep(4)
+    def clients(stop: asyncio.Event) -> list:
+        chatters = [chatter(users[i], ws_urls[i % 2:] + ws_urls[:i % 2], room, stop, logs[i], interval=0.25)
+                    for i in range(CLIENTS)]
+        return [*chatters, reporter(stop)]
+
+    async def restart_redis_empty() -> None:
         timeline["killed"] = time.monotonic()
         private_redis.kill()
         await asyncio.sleep(OUTAGE_SECONDS)
         private_redis.start()
         timeline["restarted"] = time.monotonic()
-        await asyncio.sleep(RECOVERY_BUDGET + 2)
-        stop.set()
-        await asyncio.gather(*tasks)
 
-    asyncio.run(scenario())
+    asyncio.run(run_through_fault(clients, restart_redis_empty, recovery_budget=RECOVERY_BUDGET))
 
     # What the database holds.
     outcome = delivery(logs, stored_rows(shared_pg_database, room))
