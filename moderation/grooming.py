@@ -29,6 +29,13 @@ def _already_flagged(*, subject_id: int, last_message_id: int) -> bool:
     ).exists()
 
 
+def _is_younger_recipient(participant, other, initiator_id: int) -> bool:
+    """The person who was contacted and is younger than who contacted them: what they write
+    back is scored as the other's doing, never flagged against them (a child answering a
+    groomer's questions is not the offender)."""
+    return participant.user_id != initiator_id and BAND_FLOOR[participant.age_band] < BAND_FLOOR[other.age_band]
+
+
 def assess_conversation(*, conversation_id: int) -> list[Flag]:
     """Score each participant's recent messages in one conversation; flag those above threshold."""
     window = gate.current_snapshot().config.conversation_window
@@ -39,7 +46,7 @@ def assess_conversation(*, conversation_id: int) -> list[Flag]:
     for participant in excerpt.participants:
         other = next(p for p in excerpt.participants if p.user_id != participant.user_id)
         own = [m for m in excerpt.messages if m.author_id == participant.user_id]
-        if not own:
+        if not own or _is_younger_recipient(participant, other, excerpt.initiator_id):
             continue
         features = ConversationFeatures(
             age_gap_years=abs(BAND_FLOOR[participant.age_band] - BAND_FLOOR[other.age_band]),
@@ -74,9 +81,12 @@ def assess_sender(*, user_id: int) -> Flag | None:
 
 def _flag_if_risky(*, verdict, subject_id: int, messages, conversation_id: int | None) -> Flag | None:
     # score_conversation holds at the operator's threshold and flags at the lower one.
-    if verdict.decision not in ("flag", "hold", "escalate") or not messages:
+    own = [m.message_id for m in messages if m.author_id == subject_id]
+    if verdict.decision not in ("flag", "hold", "escalate") or not own:
         return None
-    last_id = max(m.message_id for m in messages)
+    # The flag points at the subject's own last message: a measure on it (hiding it pending
+    # review) must never land on what the other person wrote.
+    last_id = max(own)
     with transaction.atomic():
         if _already_flagged(subject_id=subject_id, last_message_id=last_id):
             return None

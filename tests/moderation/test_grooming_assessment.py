@@ -55,3 +55,30 @@ def test_an_ordinary_conversation_files_nothing(make_user):
     ])
     assert grooming.assess_conversation(conversation_id=conversation_id) == []
     assert not Flag.objects.filter(conversation_id_snapshot=conversation_id).exists()
+
+
+def test_the_younger_recipients_replies_are_never_flagged_and_the_flag_points_at_the_groomers_message(make_user):
+    """Cases land on the person who initiated: a child answering a groomer's questions is not
+    the offender, and the groomer's flag (whose measures hide the message it points at) never
+    points at the child's reply."""
+    from accounts.models import ContactRule
+    from accounts.policies import bump_contact_version
+    from chat.models import Message
+
+    # Across the two minors' bands only where an operator opened it (the default keeps bands apart).
+    ContactRule.objects.update_or_create(band_a=AgeBand.OLDER_TEEN, band_b=AgeBand.YOUNG_TEEN,
+                                         defaults={"allowed": True})
+    bump_contact_version()
+    older, younger = make_user(AgeBand.OLDER_TEEN), make_user(AgeBand.YOUNG_TEEN)
+    conversation_id = accepted_conversation(older, younger, [
+        "salut, tu es trop mignonne", "t'as quel âge ?", "tu es seule chez toi ce soir ?",
+        "c'est notre secret, ne dis rien à tes parents", "envoie une photo de toi",
+    ])
+    # The child's replies come last: the excerpt's last message is theirs.
+    for body in ("oui je suis seule ce soir", "j'ai 13 ans", "ok c'est notre secret, je dis rien à mes parents",
+                 "tu veux une photo de moi ?"):
+        chat_services.send_direct_message(sender=younger, conversation_id=str(conversation_id), body=body)
+    grooming.assess_conversation(conversation_id=conversation_id)
+    flags = [f for f in Flag.objects.filter(conversation_id_snapshot=conversation_id) if "grooming_risk" in f.reasons]
+    assert [f.subject_id for f in flags] == [older.pk]
+    assert Message.objects.get(pk=flags[0].message_id_snapshot).author_id == older.pk
