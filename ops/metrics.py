@@ -108,6 +108,25 @@ TASK_QUEUE_WAIT = Histogram(
 )
 TASK_FAILURES = Counter("phare_task_failures_total", "Celery tasks that raised.", ["task"])
 
+# The fan-out layer's losses and failures (chat.realtime.fanout; docs/reliability.md). Only
+# rare events are counted: a delivery's own path adds to nothing but the layer's `STATS`.
+FANOUT_LOST = Counter(
+    "phare_fanout_lost_total",
+    "Fan-out messages lost on their way to sockets, by why: sequence_gap (stream entries this "
+    "process never read), publish_failed, unreadable (a stream entry that could not be decoded), "
+    "channel_full (a consumer's queue), slow_socket (the backlog of a socket closed 1013).",
+    ["reason"],
+)
+FANOUT_SOCKETS_CLOSED = Counter(
+    "phare_fanout_sockets_closed_total",
+    "Sockets the fan-out layer had closed: slow (fell 1,000 events behind, 1013) or failed "
+    "(delivering to it raised, 1011).",
+    ["reason"],
+)
+FANOUT_READER_ERRORS = Counter(
+    "phare_fanout_reader_errors_total", "Errors reading the fan-out stream (each followed by a retry)."
+)
+
 
 # The labelled counters of the posting path, found once per label set: `labels()` takes a
 # lock and builds a key on every call, four times what the increment costs. Label values are

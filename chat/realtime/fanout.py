@@ -42,33 +42,13 @@ from typing import Any, Callable
 
 import msgpack
 from channels.layers import BaseChannelLayer
-from prometheus_client import Counter
-
 from chat.realtime import internals
+from ops import metrics
 
 logger = logging.getLogger(__name__)
 
 # Counters for tests and the benchmark (process-wide, monotonic).
 STATS: dict[str, int] = collections.defaultdict(int)
-
-# What operators see of every loss and failure (docs/reliability.md). Only rare events are
-# counted here: a delivery's own path adds to nothing but `STATS`.
-LOST = Counter(
-    "phare_fanout_lost_total",
-    "Fan-out messages lost on their way to sockets, by why: sequence_gap (stream entries this "
-    "process never read), publish_failed, unreadable (a stream entry that could not be decoded), "
-    "channel_full (a consumer's queue), slow_socket (the backlog of a socket closed 1013).",
-    ["reason"],
-)
-SOCKETS_CLOSED = Counter(
-    "phare_fanout_sockets_closed_total",
-    "Sockets the fan-out layer had closed: slow (fell 1,000 events behind, 1013) or failed "
-    "(delivering to it raised, 1011).",
-    ["reason"],
-)
-READER_ERRORS = Counter(
-    "phare_fanout_reader_errors_total", "Errors reading the fan-out stream (each followed by a retry)."
-)
 
 # KEYS: stream, sequence counter. ARGV: maxlen, then (group, channel, payload) triples.
 # One script call appends a whole batch and numbers it from one counter, so a reader can tell a
@@ -88,14 +68,14 @@ Sink = Callable[[str, dict[str, Any]], bool]
 
 def _count_lost(reason: str, messages: int) -> None:
     if messages > 0:
-        LOST.labels(reason).inc(messages)
+        metrics.FANOUT_LOST.labels(reason).inc(messages)
 
 
 def count_failed_socket(exc: BaseException, where: str) -> None:
     """One socket failed (an exception while delivering to it): counted and logged, once per
     socket, by whoever then closes it (the layer's reader, or the socket's `DirectWriter`)."""
     STATS["sockets_failed"] += 1
-    SOCKETS_CLOSED.labels("failed").inc()
+    metrics.FANOUT_SOCKETS_CLOSED.labels("failed").inc()
     logger.error("fanout: delivering to a socket failed in the %s (%r); closing that socket", where, exc,
                  exc_info=exc)
 
@@ -455,7 +435,7 @@ class FanoutLayer(BaseChannelLayer):
                     # The position is kept: after reconnecting the reader reads what it missed,
                     # and what Redis trimmed or lost meanwhile shows as a sequence gap.
                     STATS["reader_errors"] += 1
-                    READER_ERRORS.inc()
+                    metrics.FANOUT_READER_ERRORS.inc()
                     logger.warning("fanout: reading the stream failed (%r); retrying", exc)
                     await asyncio.sleep(0.5)
                     continue
@@ -664,7 +644,7 @@ class DirectWriter:
     def _overflow(self) -> None:
         STATS["slow_sockets_closed"] += 1
         STATS["dropped_slow_socket"] += len(self.backlog)
-        SOCKETS_CLOSED.labels("slow").inc()
+        metrics.FANOUT_SOCKETS_CLOSED.labels("slow").inc()
         _count_lost("slow_socket", len(self.backlog))
         logger.warning("fanout: a socket fell %s messages behind; closing it (1013)", len(self.backlog))
         self.close()

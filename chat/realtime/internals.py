@@ -72,7 +72,7 @@ __all__ = [
 ]
 
 # The versions whose internals the functions below were checked against (pyproject.toml pins
-# them; asgiref comes with Django and Channels).
+# each of them, asgiref included although only Django and Channels use it directly).
 CHECKED_AGAINST: dict[str, str] = {
     "uvicorn": "0.54.0",
     "websockets": "17.4",

@@ -44,8 +44,6 @@ RELIANCES = {
     "channels": "6: get_handler_name, AsyncConsumer.dispatch (repeated by the chat consumer) and base_send",
     "redis": "7: nothing private; the layer's client calls",
 }
-# Not pinned in pyproject.toml: it comes with Django and Channels.
-UNPINNED = {"asgiref"}
 
 
 def pyproject_pins() -> dict[str, str]:
@@ -71,10 +69,7 @@ def test_the_installed_and_pinned_versions_are_those_the_internals_were_checked_
     installed = version(package)
     assert installed == checked, f"{package} {installed} is installed. {what}"
     pins = pyproject_pins()
-    if package in UNPINNED:
-        assert package not in pins or pins[package] == checked, f"pyproject.toml pins {package} {pins[package]}. {what}"
-    else:
-        assert pins.get(package) == checked, f"pyproject.toml pins {package} {pins.get(package)}. {what}"
+    assert pins.get(package) == checked, f"pyproject.toml pins {package} {pins.get(package)}. {what}"
 
 
 # --- 1, 2: uvicorn's connection and websockets' state -------------------------------------
