@@ -11,7 +11,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # Only for tests and local trials: never a production key.
 TEST_SECRET_KEY := phare-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz
 
-.PHONY: setup run test test-fast migrate messages bench clean security reliability browser
+.PHONY: setup run test test-fast migrate messages bench clean security reliability browser safety
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,13 @@ messages: setup
 	cd chat && DEBUG=1 ../$(PY) ../manage.py makemessages -d djangojs -l fr -l en
 	cd moderation && DEBUG=1 ../$(PY) ../manage.py makemessages -d djangojs -l fr -l en
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+
+# The safety scenario suite (docs/safety.md): tests/scenarios/data played through the full
+# pipeline on a scratch database the command creates and drops (test_<name>_safety), no Redis;
+# per-kind figures for the dev and held-out parts. SAFETY_ARGS="--split heldout --json".
+safety: setup
+	SECRET_KEY=$(TEST_SECRET_KEY) DATABASE_URL=$(TEST_DATABASE_URL) \
+		$(PY) manage.py safety_eval --scratch $(SAFETY_ARGS)
 
 # Fan-out benchmark: S0 raw websockets, S1 plain Channels, S2 Phare, over loopback against
 # PostgreSQL (BENCH_DATABASE_URL) and Redis (db 7 and 8); rewrites the figures section of

@@ -1,0 +1,143 @@
+"""The safety scenario suite (docs/safety.md): the data is well-formed, and the
+conversations played through the full pipeline hold today's figures as floors.
+
+The floors are what the suite measured when it was written (docs/safety.md "Figures"), not
+the safety targets (docs/safety.md "Targets"), which are not met yet. When screening
+improves, raise them to the new figures in the same commit; a change that lowers one must say
+why. Play the suite with `make safety` (or `manage.py safety_eval --scratch`) to see every
+figure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from moderation import evaluation, gate
+
+RAW = evaluation.load_raw()
+SPLIT = evaluation.load_split()
+
+# Measured on 2026-12-05 on the whole suite (dev and held-out together), from main at
+# fefbbee; each floor is the figure rounded down to the percent (ceilings: rounded up).
+ATTACK_FLOORS = {  # kind: (stopped rate ≥, stopped-or-case rate ≥)
+    "contact": (0.34, 0.34),
+    "meeting": (0.53, 0.56),
+    "sexual": (0.41, 0.74),
+    "insult": (0.13, 0.69),
+    "threat": (0.16, 0.33),
+    "evasion": (0.44, 0.59),
+    "age_reveal": (0.00, 0.00),
+    "grooming": (0.23, 0.78),
+    "ALL": (0.28, 0.62),
+}
+ALL_DELIVERED_WITHOUT_CASE_CEILING = 0.38
+ORDINARY_FALSE_STOP_CEILING = 0.042
+ORDINARY_AUTHORS_MUTED_CEILING = 10
+GROOMING_THIRD_MESSAGE_REACHED_CEILING = 23  # of 24 grooming conversations
+
+
+def below_floors(summary: dict[str, Any]) -> list[str]:
+    """Each figure of `summary` that is worse than today's, one line each."""
+    failures = []
+    counts = {**summary["attacks"], "ALL": summary["attacks_total"]}
+    for kind, (stopped, stopped_or_case) in ATTACK_FLOORS.items():
+        got = counts.get(kind)
+        if got is None:
+            failures.append(f"{kind}: not measured")
+            continue
+        if got["stopped_rate"] < stopped:
+            failures.append(f"{kind}: stopped {got['stopped_rate']:.3f} < {stopped}")
+        if got["stopped_or_case_rate"] < stopped_or_case:
+            failures.append(f"{kind}: stopped or sent to a moderator "
+                            f"{got['stopped_or_case_rate']:.3f} < {stopped_or_case}")
+    if summary["attacks_total"]["delivered_without_case_rate"] > ALL_DELIVERED_WITHOUT_CASE_CEILING:
+        failures.append(f"delivered without a case {summary['attacks_total']['delivered_without_case_rate']:.3f} "
+                        f"> {ALL_DELIVERED_WITHOUT_CASE_CEILING}")
+    ordinary = summary["ordinary"]
+    if ordinary["false_stop_rate"] > ORDINARY_FALSE_STOP_CEILING:
+        failures.append(f"ordinary false stops {ordinary['false_stop_rate']:.3f} > {ORDINARY_FALSE_STOP_CEILING}")
+    if len(ordinary["authors_muted_or_suspended"]) > ORDINARY_AUTHORS_MUTED_CEILING:
+        failures.append(f"ordinary authors muted: {ordinary['authors_muted_or_suspended']}")
+    if summary["grooming"]["third_message_reached_child"] > GROOMING_THIRD_MESSAGE_REACHED_CEILING:
+        failures.append(f"grooming: third message reached the child {summary['grooming']['ids_reached']}")
+    victims = summary["victims"]
+    if victims["muted_or_suspended"] or victims["with_a_case"] or victims["hidden_later"]:
+        failures.append(f"victims sanctioned for what was done to them: {victims}")
+    return failures
+
+
+# --- The data ---------------------------------------------------------------------------------------
+
+def test_the_data_is_well_formed():
+    assert evaluation.problems_in(RAW) == []
+
+
+def test_the_suite_is_large_enough_and_covers_every_kind():
+    kinds = Counter(conv["kind"] for conv in RAW)
+    attacks = sum(kinds[k] for k in evaluation.ATTACK_KINDS)
+    ordinary = sum(kinds[k] for k in evaluation.ORDINARY_KINDS)
+    assert len(RAW) >= 300
+    assert ordinary >= attacks
+    assert all(kinds[k] >= 10 for k in evaluation.ATTACK_KINDS + evaluation.ORDINARY_KINDS), kinds
+    stages = {stage for conv in RAW for stage in conv.get("stages", {}).values()}
+    assert stages == set(evaluation.GROOMING_STAGES)
+    tags = {tag for conv in RAW for tag in conv.get("tags", [])}
+    assert {"split", "sextortion"} <= tags
+    assert {s for conv in RAW for s in [conv["setting"]]} == set(evaluation.SETTINGS)
+    languages = Counter(conv["lang"] for conv in RAW)
+    assert languages["fr"] > languages["en"] >= 50
+
+
+def test_a_third_is_held_out_in_every_kind():
+    ids = {conv["id"] for conv in RAW}
+    heldout = set(SPLIT["heldout"])
+    assert heldout <= ids
+    assert 0.30 <= len(heldout) / len(ids) <= 0.36
+    for kind in evaluation.ATTACK_KINDS + evaluation.ORDINARY_KINDS:
+        of_kind = [conv["id"] for conv in RAW if conv["kind"] == kind]
+        assert 0.25 <= len(heldout.intersection(of_kind)) / len(of_kind) <= 0.42, kind
+    assert len(evaluation.load_scenarios(split="dev")) + len(evaluation.load_scenarios(split="heldout")) == len(ids)
+
+
+def test_each_attack_message_is_its_attackers():
+    scenarios = evaluation.load_scenarios()
+    for scenario in scenarios:
+        for line in scenario.lines:
+            assert not line.attack or line.by == scenario.attacker, scenario.id
+
+
+# --- Played through the pipeline ----------------------------------------------------------------------
+
+@pytest.fixture
+def quiet_tasks():
+    # Every eager task logs a line; a thousand of them would drown a failure's report.
+    logging.disable(logging.INFO)
+    yield
+    logging.disable(logging.NOTSET)
+
+
+@pytest.mark.django_db(transaction=True)  # the tasks run after commit, as on a server
+def test_the_suite_holds_todays_floors(quiet_tasks):
+    outcomes = evaluation.play_all(evaluation.load_scenarios())
+    summary = evaluation.summarise(outcomes)
+    print(evaluation.format_summary(summary, "safety scenario suite, dev and held-out"))
+    assert summary["conversations"] == {"attack": 154, "ordinary": 160}
+    assert summary["attacks_total"]["paced"] == 0  # the suite measures screening, not pace
+    assert below_floors(summary) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_floors_fail_when_screening_lets_everything_through(quiet_tasks, monkeypatch):
+    """The floors are real: with a gate that allows every message, they are not held (the
+    contact matrix, the first-contact rules and grooming assessments still act)."""
+    monkeypatch.setattr(gate, "screen_message", lambda **kwargs: gate.Verdict(decision="allow"))
+    attacks = [s for s in evaluation.load_scenarios() if s.is_attack]
+    summary = evaluation.summarise(evaluation.play_all(attacks))
+    failures = below_floors(summary)
+    # Insults and threats are posted in rooms, where only the gate can stop them.
+    assert any(line.startswith("insult: stopped ") for line in failures), failures
+    assert any(line.startswith("threat: stopped ") for line in failures), failures
