@@ -23,6 +23,7 @@ from core.errors import PhareError
 from accounts.models import User
 from chat.realtime import events
 from chat.models import Room
+from moderation import gate
 
 JOIN_WAVE = "join_wave"
 SHIELD = "shield"
@@ -81,8 +82,15 @@ def check_dm_message(*, sender: User) -> None:
 
 def check_first_contact(*, sender: User) -> None:
     """New accounts may not send DM requests at all (by default, new accounts in minors'
-    bands: an adult posing as a teenager starts with a fresh account). Called before anything
-    else so that a new account cannot even probe who exists."""
+    bands: an adult posing as a teenager starts with a fresh account), nor may an account
+    whose first contacts are paused: repeated refused attempts or a critical one put it
+    under a case, and a moderator decides it first (moderation.gate.first_contacts_paused).
+    Called before anything else so that neither can even probe who exists."""
+    if gate.first_contacts_paused(user_id=sender.pk):
+        raise PhareError(
+            "forbidden", _("You cannot start new conversations until a moderator has reviewed your recent messages."),
+            extra={"reason": "first_contacts_paused"},
+        )
     policy = throttling.current_policy()
     if policy.first_contact_ban_scope == "minors" and not sender.is_minor:
         return

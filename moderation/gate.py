@@ -12,12 +12,16 @@ importing them, so that chat → gate never leads back to chat.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.cache import cache
 from django.utils import translation
 
+from accounts.models import MINOR_BANDS
+from chat.models import Conversation, Room
 from core.versioned import VersionedPolicy
 from moderation import hashbanks, signals
-from moderation.models import AllowedTerm, Flag, ScreeningPolicy, ScreeningTerm
+from moderation.models import AllowedTerm, Attempt, Case, Flag, ScreeningPolicy, ScreeningTerm
 from moderation.policy import (
     REASON_CODES,
     PolicyConfig,
@@ -165,25 +169,104 @@ def schedule_grooming_check(*, conversation_id: int, sender_id: int) -> None:
 
 
 def record_flag(*, message, verdict: Verdict) -> Flag:
-    """A stored message the gate flagged or held: a row for the moderation queue."""
-    return file_flag(
+    """A stored message the gate flagged or held: a row for the moderation queue. A held
+    message is also an attempt (it did not reach its audience), kept without a second copy
+    of its text: the message and the flag hold it."""
+    flag = file_flag(
         verdict=verdict, subject_id=message.author_id, text=message.body, message_id=message.pk,
         room_id=message.room_id, conversation_id=message.conversation_id,
     )
+    if verdict.decision == "hold":
+        _record_attempt(author_id=message.author_id, text="", verdict=verdict, target=_target_of(message),
+                        flag=flag, message_id=message.pk)
+    return flag
+
+
+@dataclass(frozen=True)
+class AttemptTarget:
+    """Who a refused or held message was meant for: a room, or a person (a DM request's
+    recipient; a reply's conversation and the other participant)."""
+
+    context: str  # "room", "dm_request" or "dm"
+    room_id: int | None = None
+    conversation_id: int | None = None
+    recipient_id: int | None = None
+    # A minors' room, or a recipient in a minors' band.
+    towards_minor: bool = False
+
+
+# Decisions that keep a message from its audience: each is an attempt (moderation.models.Attempt).
+ATTEMPT_DECISIONS = ("block", "escalate", "hold")
 
 
 def refusal_is_recorded(verdict: Verdict) -> bool:
-    """Only an escalation leaves a row (the evidence a case needs); an ordinary block is the
-    sender's to rephrase and is not kept."""
-    return verdict.decision == "escalate"
+    """Every refusal is recorded as an attempt: the sender's retries with another spelling
+    stay as evidence, count towards repeated attempts and in the grooming score. An
+    escalation also files a flag, which opens a case at once."""
+    return verdict.decision in ATTEMPT_DECISIONS
 
 
-def record_refusal(*, author, text: str, verdict: Verdict, room_id: int | None) -> Flag | None:
-    """A refused message: a row when `refusal_is_recorded`."""
+def record_refusal(*, author, text: str, verdict: Verdict, room_id: int | None = None,
+                   target: AttemptTarget | None = None) -> Attempt | None:
+    """A refused message: an attempt, and a flag for an escalation. `target` says where it
+    was going (without one, the room `room_id`). Precondition: in a transaction."""
     if not refusal_is_recorded(verdict):
         return None
-    return file_flag(verdict=verdict, subject_id=author.pk, text=text, message_id=None,
-                      room_id=room_id, conversation_id=None)
+    target = target or _room_target(room_id)
+    flag = None
+    if verdict.decision == "escalate":
+        flag = file_flag(verdict=verdict, subject_id=author.pk, text=text, message_id=None,
+                         room_id=target.room_id, conversation_id=target.conversation_id)
+    attempt = _record_attempt(author_id=author.pk, text="" if flag else text, verdict=verdict, target=target,
+                              flag=flag, message_id=None)
+    if target.conversation_id is not None:
+        # The grooming score reads the refused attempts too (moderation.grooming).
+        schedule_grooming_check(conversation_id=target.conversation_id, sender_id=author.pk)
+    return attempt
+
+
+def _record_attempt(*, author_id: int, text: str, verdict: Verdict, target: AttemptTarget, flag: Flag | None,
+                    message_id: int | None) -> Attempt:
+    attempt = Attempt.objects.create(
+        sender_id=author_id, sender_id_snapshot=author_id, context=target.context, room_id_snapshot=target.room_id,
+        conversation_id_snapshot=target.conversation_id, recipient_id_snapshot=target.recipient_id,
+        towards_minor=target.towards_minor, decision=verdict.decision, reasons=list(verdict.reasons),
+        categories=list(verdict.categories), text=text, message_id_snapshot=message_id, flag=flag,
+        case_id=flag.case_id if flag is not None else None,
+    )
+    # moderation's services (receivers.py) count it: repeated attempts open a case on the
+    # sender and pause their first contacts, inside this transaction.
+    signals.attempt_recorded.send(sender=Attempt, attempt=attempt)
+    return attempt
+
+
+def _room_target(room_id: int | None) -> AttemptTarget:
+    from_minors = room_id is not None and Room.objects.filter(pk=room_id, audience="minors").exists()
+    return AttemptTarget(context="room", room_id=room_id, towards_minor=from_minors)
+
+
+def _target_of(message) -> AttemptTarget:
+    """A held message's target, read from the stored message."""
+    if message.room_id is not None:
+        return AttemptTarget(context="room", room_id=message.room_id, towards_minor=message.room.audience == "minors")
+    row = (Conversation.objects.filter(pk=message.conversation_id)
+           .values_list("initiator_id", "recipient_id", "initiator__age_band", "recipient__age_band").first())
+    if row is None:
+        return AttemptTarget(context="dm", conversation_id=message.conversation_id)
+    initiator_id, recipient_id, initiator_band, recipient_band = row
+    if message.author_id == initiator_id:
+        return AttemptTarget(context="dm", conversation_id=message.conversation_id, recipient_id=recipient_id,
+                             towards_minor=recipient_band in MINOR_BANDS)
+    return AttemptTarget(context="dm", conversation_id=message.conversation_id, recipient_id=initiator_id,
+                         towards_minor=initiator_band in MINOR_BANDS)
+
+
+def first_contacts_paused(*, user_id: int) -> bool:
+    """Whether the account's first contacts (DM requests) are paused: a case on them that an
+    automated measure restricted is still waiting for a moderator's decision (which lifts
+    it, whatever the outcome: moderation.services.interim)."""
+    return Case.objects.filter(subject_user_id=user_id, status__in=[Case.Status.OPEN, Case.Status.CLAIMED],
+                               interim_restricted=True).exists()
 
 
 # --- Images (chat.media): the hash-bank lookup; moderation.services.triage escalates a match

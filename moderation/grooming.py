@@ -5,20 +5,28 @@ traffic the gate schedules a Celery task (debounced per conversation) that score
 messages of each participant, and of the sender across their recent first contacts, with the
 pure `score_conversation`. Above the operator's threshold it files an automatic flag with the
 excerpt, which the moderation queue turns into a case.
+
+What the gate refused is part of the picture: a sender's refused attempts towards that person
+(moderation.models.Attempt, recorded by the gate) are scored with their stored messages, so
+retrying with another spelling adds to the score instead of leaving no trace. Held messages
+are stored, so the excerpt already has them.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 
 from chat import services as chat_services
 from moderation import gate
-from moderation.models import Flag
+from moderation.models import Attempt, Flag
 from moderation.policy import ConversationFeatures, ScreeningContext, score_conversation
 
 # The lower bound of each band, for the age gap feature.
 BAND_FLOOR = {"13-15": 13, "16-17": 16, "18+": 18}
 EXCERPT_MESSAGES = 20
+# The latest refused attempts scored with a sender's messages.
+ATTEMPTS_SCORED = 10
 
 
 def _already_flagged(*, subject_id: int, last_message_id: int) -> bool:
@@ -57,10 +65,12 @@ def assess_conversation(*, conversation_id: int) -> list[Flag]:
             audience="minors" if other.age_band != "18+" else "adults", context="dm",
             conversation_accepted=excerpt.accepted,
         )
-        verdict = score_conversation([m.body for m in own], snapshot=gate.current_snapshot(),
+        refused = refused_attempts(sender_id=participant.user_id, conversation_id=conversation_id,
+                                   recipient_id=other.user_id)
+        verdict = score_conversation([m.body for m in own] + refused, snapshot=gate.current_snapshot(),
                                      context=context, features=features)
         flag = _flag_if_risky(verdict=verdict, subject_id=participant.user_id,
-                              messages=excerpt.messages, conversation_id=conversation_id)
+                              messages=excerpt.messages, conversation_id=conversation_id, refused=refused)
         if flag is not None:
             flags.append(flag)
     return flags
@@ -70,16 +80,36 @@ def assess_sender(*, user_id: int) -> Flag | None:
     """Score what one person wrote in their recent first contacts (DM requests), together:
     the same approach made to many people is a pattern no single conversation shows."""
     recent = chat_services.first_contacts_for_scoring(user_id=user_id, limit=EXCERPT_MESSAGES)
-    if len(recent.messages) < 2:
+    refused = refused_attempts(sender_id=user_id, first_contacts=True)
+    if len(recent.messages) + len(refused) < 2:
         return None
     context = ScreeningContext(audience=recent.audience, context="dm_request", conversation_accepted=False)
     features = ConversationFeatures(sender_account_age_days=recent.account_age_days, first_contact=True)
-    verdict = score_conversation([m.body for m in recent.messages], snapshot=gate.current_snapshot(),
+    verdict = score_conversation([m.body for m in recent.messages] + refused, snapshot=gate.current_snapshot(),
                                  context=context, features=features)
-    return _flag_if_risky(verdict=verdict, subject_id=user_id, messages=recent.messages, conversation_id=None)
+    return _flag_if_risky(verdict=verdict, subject_id=user_id, messages=recent.messages, conversation_id=None,
+                          refused=refused)
 
 
-def _flag_if_risky(*, verdict, subject_id: int, messages, conversation_id: int | None) -> Flag | None:
+def refused_attempts(*, sender_id: int, conversation_id: int | None = None, recipient_id: int | None = None,
+                     first_contacts: bool = False) -> list[str]:
+    """The texts of the sender's latest refused attempts (oldest first): in a conversation
+    and as DM requests to its other participant, or (`first_contacts`) as DM requests to
+    anyone. They go after the stored messages, so that the score's window never drops them
+    (it counts signals; the order does not weigh otherwise)."""
+    if first_contacts:
+        where = Q(context=Attempt.Context.DM_REQUEST)
+    else:
+        where = Q(conversation_id_snapshot=conversation_id) | Q(context=Attempt.Context.DM_REQUEST,
+                                                                recipient_id_snapshot=recipient_id)
+    rows = (Attempt.objects.select_related("flag").filter(where, sender_id_snapshot=sender_id,
+                                                          message_id_snapshot__isnull=True)
+            .order_by("-created_at", "-pk")[:ATTEMPTS_SCORED])
+    return [attempt.evidence_text for attempt in reversed(rows)]
+
+
+def _flag_if_risky(*, verdict, subject_id: int, messages, conversation_id: int | None,
+                   refused: list[str]) -> Flag | None:
     # score_conversation holds at the operator's threshold and flags at the lower one.
     own = [m.message_id for m in messages if m.author_id == subject_id]
     if verdict.decision not in ("flag", "hold", "escalate") or not own:
@@ -90,7 +120,8 @@ def _flag_if_risky(*, verdict, subject_id: int, messages, conversation_id: int |
     with transaction.atomic():
         if _already_flagged(subject_id=subject_id, last_message_id=last_id):
             return None
-        excerpt = "\n".join(f"[{m.author_id}] {m.body}" for m in messages[-EXCERPT_MESSAGES:])
+        excerpt = "\n".join([f"[{m.author_id}] {m.body}" for m in messages[-EXCERPT_MESSAGES:]]
+                            + [f"[{subject_id}] (refused) {text}" for text in refused])
         return gate.file_flag(
             verdict=verdict,
             subject_id=subject_id, text=excerpt, message_id=last_id, room_id=None,

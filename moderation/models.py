@@ -89,6 +89,61 @@ class Flag(models.Model):
         return f"flag {self.pk} {self.decision} {','.join(self.reasons)}"
 
 
+class Attempt(models.Model):
+    """A message the gate refused or held: what its sender tried, towards whom, kept as
+    evidence and counted (moderation.services.attempts: repeated attempts open a case on the
+    sender and pause their first contacts; the grooming score reads them).
+
+    The text is kept once. A refused message exists nowhere else, so `text` holds it (an
+    escalation's flag already snapshots it: the attempt points at the flag instead). A held
+    message is stored by chat and its flag snapshots the text: the attempt points at both
+    (`message_id_snapshot`, `flag`) and keeps no copy. `evidence_text` reads whichever holds it.
+    Purged with messages, after PHARE_MESSAGE_RETENTION_DAYS, unless its case is open or
+    under legal hold (moderation.services.retain).
+    """
+
+    class Decision(models.TextChoices):
+        BLOCK = "block"
+        ESCALATE = "escalate"
+        HOLD = "hold"
+
+    class Context(models.TextChoices):
+        ROOM = "room"
+        DM_REQUEST = "dm_request"
+        DM = "dm"
+
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    sender_id_snapshot = models.BigIntegerField()
+    context = models.CharField(max_length=10, choices=Context.choices)
+    # The target: a room, or a conversation and the person it was meant for (a refused DM
+    # request has no conversation: only its recipient).
+    room_id_snapshot = models.BigIntegerField(null=True, blank=True)
+    conversation_id_snapshot = models.BigIntegerField(null=True, blank=True)
+    recipient_id_snapshot = models.BigIntegerField(null=True, blank=True)
+    # A minors' room, or a recipient in a minors' band.
+    towards_minor = models.BooleanField(default=False)
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reasons = models.JSONField(default=list)
+    categories = models.JSONField(default=list)
+    text = models.TextField(blank=True)
+    message_id_snapshot = models.BigIntegerField(null=True, blank=True)
+    flag = models.ForeignKey(Flag, null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts")
+    case = models.ForeignKey("Case", null=True, blank=True, on_delete=models.PROTECT, related_name="attempts")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sender_id_snapshot", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"attempt {self.pk} {self.decision} {','.join(self.reasons)}"
+
+    @property
+    def evidence_text(self) -> str:
+        if self.text or self.flag_id is None:
+            return self.text
+        return self.flag.text
+
+
 # --- Audit log ----------------------------------------------------------------------------
 
 class AuditChainHead(models.Model):

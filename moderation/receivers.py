@@ -13,9 +13,10 @@ from accounts import signals as account_signals
 from accounts.models import User
 from moderation import gate
 from moderation.services.triage import on_flag_filed, schedule_grooming_assessment
+from moderation.services.attempts import on_attempt_recorded
 from moderation import signals as moderation_signals
 from moderation.audit import record_audit
-from moderation.models import Flag
+from moderation.models import Attempt, Flag
 
 
 def _record_audit(sender: Any, *, actor: User | None, action: str, target_type: str, target_id: str,
@@ -31,6 +32,10 @@ def _flag_filed(sender: Any, *, flag: Flag, **kwargs: Any) -> None:
     on_flag_filed(flag=flag)
 
 
+def _attempt_recorded(sender: Any, *, attempt: Attempt, **kwargs: Any) -> None:
+    on_attempt_recorded(attempt=attempt)
+
+
 def _grooming_check_due(sender: Any, *, conversation_id: int, sender_id: int, **kwargs: Any) -> None:
     schedule_grooming_assessment(conversation_id=conversation_id, sender_id=sender_id)
 
@@ -40,6 +45,7 @@ RECEIVERS = (
     (account_signals.name_screening, _screen_name),
     (moderation_signals.flag_filed, _flag_filed),
     (moderation_signals.grooming_check_due, _grooming_check_due),
+    (moderation_signals.attempt_recorded, _attempt_recorded),
 )
 
 

@@ -102,6 +102,17 @@ def case_repr(case: Case) -> dict[str, Any]:
          "message_id": str(f.message_id_snapshot) if f.message_id_snapshot else None}
         for f in case.flags.order_by("pk")
     ]
+    # What the gate refused or held from the subject (moderation.services.attempts).
+    data["attempts"] = [
+        {"id": str(a.pk), "context": a.context, "decision": a.decision, "reasons": a.reasons,
+         "categories": a.categories, "text": a.evidence_text, "towards_minor": a.towards_minor,
+         "room_id": str(a.room_id_snapshot) if a.room_id_snapshot else None,
+         "conversation_id": str(a.conversation_id_snapshot) if a.conversation_id_snapshot else None,
+         "recipient_id": str(a.recipient_id_snapshot) if a.recipient_id_snapshot else None,
+         "message_id": str(a.message_id_snapshot) if a.message_id_snapshot else None,
+         "created_at": iso(a.created_at)}
+        for a in case.attempts.select_related("flag").order_by("created_at", "pk")
+    ]
     data["decisions"] = [
         {"id": str(d.pk), "action": d.action, "reason_code": d.reason_code, "note": d.note,
          "moderator": str(d.moderator_id) if d.moderator_id else None, "created_at": iso(d.created_at),
@@ -154,6 +165,11 @@ def notice_text(notice: Notice) -> str:
         if notice.scope.get("until"):
             parts.append(_("Until a moderator has reviewed it (at the latest %(until)s).")
                          % {"until": notice.scope["until"]})
+        if notice.scope.get("cool_down_until"):
+            parts.append(_("Posting is paused for a few minutes: you can post again at %(until)s.")
+                         % {"until": notice.scope["cool_down_until"]})
+        if notice.scope.get("first_contacts_paused"):
+            parts.append(_("You cannot start new conversations until a moderator has reviewed your recent messages."))
         if notice.scope.get("strike_suspension_until"):
             parts.append(_("This is a repeated violation: your account is suspended until %(until)s.")
                          % {"until": notice.scope["strike_suspension_until"]})

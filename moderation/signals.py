@@ -19,3 +19,8 @@ flag_filed = Signal()
 # A direct conversation had traffic and is due a grooming assessment: `conversation_id=`,
 # `sender_id=` (the gate debounces: at most one per conversation per debounce interval).
 grooming_check_due = Signal()
+
+# The gate recorded an attempt (a refused or held message): `attempt=`
+# (moderation.models.Attempt). Sent inside the recording transaction, so that repeated
+# attempts pause the sender's first contacts before that transaction commits.
+attempt_recorded = Signal()

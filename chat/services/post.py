@@ -40,7 +40,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts import throttling
-from accounts.models import User
+from accounts.models import MINOR_BANDS, User
 from accounts.policies import may_contact
 from accounts.representations import public_user
 from accounts.services import require_reassurance
@@ -376,6 +376,23 @@ def _refuse_each(posts: list[Post], outcomes: list, check) -> dict[int, Any]:
     return passed
 
 
+def _attempt_target(post: Post) -> gate.AttemptTarget:
+    """Where a refused post was going, as its attempt records it (the target's checks
+    already loaded the room, the conversation or the recipient)."""
+    target = post.target
+    if isinstance(target, RoomTarget):
+        return gate.AttemptTarget(context=target.context, room_id=target.room.pk,
+                                  towards_minor=target.room.audience == "minors")
+    if isinstance(target, ReplyTarget):
+        conversation = target.conversation
+        other = (conversation.recipient_id if conversation.initiator_id == post.author.pk
+                 else conversation.initiator_id)
+        return gate.AttemptTarget(context=target.context, conversation_id=conversation.pk, recipient_id=other,
+                                  towards_minor=conversation.other_band in MINOR_BANDS)
+    return gate.AttemptTarget(context=target.context, recipient_id=target.recipient.pk,
+                              towards_minor=target.recipient.is_minor)
+
+
 # --- The phases ---------------------------------------------------------------------------------
 
 class PostBatch:
@@ -439,12 +456,15 @@ class PostBatch:
         return any(gate.refusal_is_recorded(verdict) for _, verdict in self.refused)
 
     def record_refusals(self) -> None:
+        """Each refused post is an attempt (moderation.gate.record_refusal): its text kept as
+        evidence, counted towards repeated attempts and in the grooming score. Only refused
+        posts come here, and on the event loop chat.posting runs this on a posting thread."""
         if not self.needs_refusals_recorded():
             return
         with transaction.atomic():
             for post, verdict in self.refused:
-                room = post.target.room.pk if isinstance(post.target, RoomTarget) else None
-                gate.record_refusal(author=post.author, text=post.body, verdict=verdict, room_id=room)
+                gate.record_refusal(author=post.author, text=post.body, verdict=verdict,
+                                    target=_attempt_target(post))
 
     def only_room_rows(self) -> bool:
         """Nothing to write but room messages' rows: the event loop's one-statement INSERT

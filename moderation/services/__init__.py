@@ -11,8 +11,11 @@ The map, in the order a case lives it:
 - snapshot  — the evidence snapshot a report freezes
 - triage    — reports and gate flags join a case, are scored and queued; image matches
               escalate; the sweepers (lost triage tasks, SLA breaches)
+- attempts  — what the gate refused or held, counted: repeated attempts open a case on
+              the sender and restrict them pending review
 - score     — a case's category, priority and SLA; reporters' track records
-- interim   — measures before a decision: hiding a message, restricting the subject, lifting them
+- interim   — measures before a decision: hiding a message, restricting the subject (a
+              cool-down of minutes, first contacts paused until decided), lifting them
 - claim     — claiming, releasing and reading a case (with its evidence)
 - decide    — deciding a case (one or many): the action, its undo data, strikes, notices
 - appeal    — filing and deciding appeals; a reversal undoes, lifts or reopens
@@ -22,7 +25,7 @@ The map, in the order a case lives it:
 
 Shared by several of them: shared (settings, enqueues, the open case, the moderator check),
 recuse (conflicts of interest), notify (notices to people, events to the moderators' queue),
-score and interim (used by triage, report, propose, decide and appeal). Imports go one way:
+score and interim (used by triage, attempts, report, propose, decide and appeal). Imports go one way:
 the actions import these; of the actions, only appeal imports another (decide, to undo a
 decision). No module imports another in a cycle.
 

@@ -1,6 +1,11 @@
 """Interim measures, before any decision: hiding a message that established reporters agree
 on or the gate flagged as critical, restricting the subject of a critical child-safety flag,
-and lifting both (by the decision, or an appeal)."""
+an escalation or repeated attempts, and lifting both (by the decision, or an appeal).
+
+Automation is proportionate: alone, it never mutes anyone for days. Restricting pending
+review is a cool-down on posting of COOL_DOWN (minutes) and a pause on first contacts (DM
+requests) until a moderator decides the case; anything longer is that moderator's decision.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,9 @@ from moderation.models import Case, Notice, Strike
 from moderation.services.notify import notify
 from moderation.services.score import is_critical_flag, reliability_scores
 from moderation.services.shared import setting
+
+# The automated cool-down on posting: minutes, never more (a longer mute is a moderator's).
+COOL_DOWN = dt.timedelta(minutes=10)
 
 
 def _established_reporter_weight(case: Case) -> tuple[int, float]:
@@ -85,32 +93,63 @@ def apply_interim_measures(case: Case) -> None:
 
 
 def restrict_pending_review(*, case: Case) -> None:
-    """Stop the subject from posting until a moderator decides (mute for the review period).
-    Idempotent. Precondition: `case` is locked by the caller."""
+    """The automated measure while a case waits for a moderator: the subject's first
+    contacts (DM requests) paused until the case is decided (`gate.first_contacts_paused`
+    reads `interim_restricted` on open cases), and a cool-down on posting (`cool_down`).
+    Told to the subject (an interim notice, appealable). Idempotent. Precondition: `case`
+    is locked by the caller."""
     if case.interim_restricted or case.subject_user_id is None:
         return
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=case.subject_user_id)
-        hold = dt.timedelta(days=int(setting("PHARE_INTERIM_RESTRICTION_DAYS", 30)))
         case.interim_data = {**case.interim_data, "muted_until": user.muted_until and user.muted_until.isoformat()}
         case.interim_restricted = True
         case.save(update_fields=["interim_restricted", "interim_data"])
-        user.muted_until = max(user.muted_until or timezone.now(), timezone.now() + hold)
+        until = _cool_down(user)
+        record_audit(actor=None, action="interim.restrict_user", target_type="case", target_id=str(case.pk),
+                     data={"user": user.pk, "cool_down_until": until, "first_contacts_paused": True})
+        notify(recipient_id=user.pk, kind=Notice.Kind.INTERIM, case=case, action="restrict",
+                reason_code=case.category, automated=True,
+                scope={"cool_down_until": until.isoformat(), "first_contacts_paused": True})
+
+
+def cool_down(*, case: Case) -> None:
+    """A cool-down of COOL_DOWN on posting for the subject of `case` (repeated attempts
+    again while it waits for a moderator), told to them; not renewed while one runs.
+    Precondition: in a transaction."""
+    if case.subject_user_id is None:
+        return
+    user = User.objects.select_for_update().get(pk=case.subject_user_id)
+    if user.is_muted():
+        return
+    until = _cool_down(user)
+    record_audit(actor=None, action="interim.cool_down", target_type="case", target_id=str(case.pk),
+                 data={"user": user.pk, "until": until})
+    notify(recipient_id=user.pk, kind=Notice.Kind.INTERIM, case=case, action="restrict",
+            reason_code=case.category, automated=True, scope={"cool_down_until": until.isoformat()})
+
+
+def _cool_down(user: User) -> dt.datetime:
+    """Mute `user` for COOL_DOWN from now; a longer mute already set (a moderator's) stays.
+    Returns when posting resumes."""
+    until = timezone.now() + COOL_DOWN
+    if user.muted_until is None or user.muted_until < until:
+        user.muted_until = until
         user.save(update_fields=["muted_until"])
         chat_services.user_sanction_changed(user_id=user.pk, close=False)
-        record_audit(actor=None, action="interim.restrict_user", target_type="case", target_id=str(case.pk),
-                     data={"user": user.pk, "until": user.muted_until})
-        notify(recipient_id=user.pk, kind=Notice.Kind.INTERIM, case=case, action="restrict",
-                reason_code=case.category, automated=True, scope={"until": user.muted_until.isoformat()})
+    return user.muted_until
 
 
 def lift_interim(case: Case, *, restore_message: bool) -> None:
+    # Ending the restriction lifts the first-contact pause (it reads `interim_restricted`)
+    # and a cool-down still running; a longer mute set since (a moderator's) stays.
     if case.interim_restricted and case.subject_user_id:
         user = User.objects.select_for_update().get(pk=case.subject_user_id)
-        previous = case.interim_data.get("muted_until")
-        user.muted_until = dt.datetime.fromisoformat(previous) if previous else None
-        user.save(update_fields=["muted_until"])
-        chat_services.user_sanction_changed(user_id=user.pk, close=False)
+        if user.muted_until is not None and user.muted_until <= timezone.now() + COOL_DOWN:
+            previous = case.interim_data.get("muted_until")
+            user.muted_until = dt.datetime.fromisoformat(previous) if previous else None
+            user.save(update_fields=["muted_until"])
+            chat_services.user_sanction_changed(user_id=user.pk, close=False)
         case.interim_restricted = False
     if case.interim_hidden and restore_message:
         chat_services.set_message_status(message_id=case.subject_id,

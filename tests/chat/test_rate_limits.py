@@ -22,6 +22,7 @@ from accounts.models import AbusePolicy, RateLimitRule
 from chat import protection
 from chat import services as chat_services
 from chat.models import Membership, Message, Room
+from moderation.models import Case
 from tests.conftest import connect_ws
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -162,6 +163,17 @@ def test_new_adult_accounts_may_send_requests_unless_the_operator_bans_all(new_u
     set_policy(first_contact_ban_scope="everyone")
     error = refusal(lambda: chat_services.open_conversation(sender=new_user(), to=str(make_user().pk), body="salut"))
     assert error.code == "forbidden" and error.extra["reason"] == "new_account"
+
+
+def test_first_contacts_are_paused_while_an_automated_restriction_awaits_a_moderator(make_user):
+    sender = make_user()
+    case = Case.objects.create(subject_type="user", subject_id=sender.pk, subject_user=sender,
+                               interim_restricted=True)
+    error = refusal(lambda: chat_services.open_conversation(sender=sender, to=str(make_user().pk), body="salut"))
+    assert error.code == "forbidden" and error.extra["reason"] == "first_contacts_paused"
+    # Decided (whatever the outcome), the pause is over.
+    Case.objects.filter(pk=case.pk).update(status="decided")
+    chat_services.open_conversation(sender=sender, to=str(make_user().pk), body="salut")
 
 
 def test_the_new_account_age_is_operator_policy(new_user, make_user):

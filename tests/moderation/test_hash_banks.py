@@ -19,8 +19,9 @@ from core.errors import PhareError
 from accounts.models import AgeBand, User
 from chat import media
 from chat.models import Message, Upload
-from moderation import hashbanks
+from moderation import gate, hashbanks
 from moderation.models import AuditEntry, BankedHash, Case, Flag, HashBank
+from moderation.services.interim import COOL_DOWN
 from tests.chat.media_fixtures import (  # noqa: F401  (fixtures)
     client_for,
     media_root,
@@ -82,9 +83,11 @@ def test_resized_and_recompressed_copy_of_a_banked_image_is_blocked(
     # Critical: triaged at the top of the queue with the shortest SLA (1 hour by default).
     assert case.category == "non_consensual_imagery" and case.priority >= 120
     assert case.sla_due_at - case.created_at <= dt.timedelta(hours=1)
-    # The uploader is restricted pending review, and told only that it was not delivered.
+    # The uploader is restricted pending review (a cool-down of minutes, no new conversation
+    # until a moderator decides), and told only that it was not delivered.
     copier.refresh_from_db()
-    assert copier.muted_until is not None and copier.muted_until > timezone.now()
+    assert copier.muted_until is not None and timezone.now() < copier.muted_until <= timezone.now() + COOL_DOWN
+    assert gate.first_contacts_paused(user_id=copier.pk)
     [failed] = [e for g, e in sent if e["type"] == "upload.failed" and g == f"user.{copier.pk}"]
     assert failed["upload"]["error"]["code"] == "blocked_by_policy"
     assert "bank" not in str(failed)

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from accounts.models import AgeBand, User
 from chat.models import Message
-from moderation import rules
+from moderation import gate, rules
+from moderation.services.interim import COOL_DOWN
 from moderation.services.report import file_report
 from moderation.services.score import sla_hours
 from moderation.services.triage import alert_sla_breaches, sweep_untriaged, triage_flag, triage_report
@@ -122,21 +123,23 @@ def test_critical_flag_hides_the_message_and_child_safety_escalation_restricts_t
     message.refresh_from_db()
     author.refresh_from_db()
     assert message.status == Message.Status.HELD
-    assert author.is_muted()
+    # Restricted pending review: a cool-down of minutes, no new conversation until decided.
+    assert author.is_muted() and author.muted_until <= timezone.now() + COOL_DOWN
+    assert gate.first_contacts_paused(user_id=author.pk)
     case = Case.objects.get()
     assert case.interim_hidden and case.interim_restricted and case.category == "child_safety"
     assert triage_flag(flag_id=flag.pk) is False
 
 
 def test_gate_escalation_restricts_the_sender_at_once(make_user, minors_room):
-    from moderation import gate
     from moderation.policy import Verdict
 
     sender = make_user(AgeBand.ADULT, "bad_actor")
     verdict = Verdict(decision="escalate", reasons=("sexual_minors",), categories=("sexual_minors",), risk=1.0)
     gate.record_refusal(author=sender, text="…", verdict=verdict, room_id=minors_room.pk)
     sender.refresh_from_db()
-    assert sender.is_muted()
+    assert sender.is_muted() and sender.muted_until <= timezone.now() + COOL_DOWN
+    assert gate.first_contacts_paused(user_id=sender.pk)
     case = Case.objects.get()
     assert case.subject_type == "user" and case.interim_restricted
 
