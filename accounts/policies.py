@@ -1,8 +1,10 @@
-"""The age-band contact matrix: who may share a room or a conversation with whom.
+"""The age-band contact matrix: who may talk person to person with whom.
 
-Safe default in code (minors only with minors, adults only with adults); operators may
-override pairs in the admin (`ContactRule`). The matrix is cached in process and
-reloaded when an operator changes a rule (core.versioned).
+Safe default in code: direct messages (requests and replies) stay within one band, 13-15,
+16-17 or 18+, so that someone who declares 17 does not reach 13-year-olds. Rooms go by
+audience instead (`audience_bands`: a minors' room holds 13-17). Operators may open a pair in
+the admin (`ContactRule`), except the pairs of `NEVER_IN_CONTACT`. The matrix is cached in
+process and reloaded when an operator changes a rule (core.versioned).
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ CONTACT_VERSION_KEY = "policy:contact:version"
 
 
 # Pairs no operator rule can open: an adult and anyone under 16 (DESIGN: "never between an
-# adult and anyone under 16").
+# adult and anyone under 16"). Adults and 16-17 stay apart by default but remain openable, as
+# 13-15 and 16-17 do: a service for older teens with adult mentors is an operator's choice.
 NEVER_IN_CONTACT = frozenset({(AgeBand.ADULT.value, AgeBand.YOUNG_TEEN.value),
                               (AgeBand.YOUNG_TEEN.value, AgeBand.ADULT.value)})
 
 
 def default_may_contact(band_a: str, band_b: str) -> bool:
-    return (band_a in MINOR_BANDS) == (band_b in MINOR_BANDS)
+    """Within one band only: when 16-17 could write to 13-15, an adult who declared 17
+    reached 13-year-olds."""
+    return band_a == band_b
 
 
 def _load_matrix() -> dict[tuple[str, str], bool]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import MINOR_BANDS
 from chat.models import Conversation, Room
@@ -33,6 +33,7 @@ from moderation.policy import (
     explain,
     screen_text,
 )
+from moderation.policy.names import screen_name_text
 from moderation.seeds import load_seed_allow, load_seed_terms
 
 __all__ = ["Verdict", "screen_message", "screen_name", "explain_verdict", "current_snapshot"]
@@ -125,12 +126,15 @@ def screen_message(*, text: str, audience: str, context: str, conversation_accep
 def screen_name(name: str, kind: str) -> str | None:
     """A pseudonym or room name: None if acceptable, else the refusal's reason code.
 
-    Names are seen by everyone, minors included, so they are screened as in minors' spaces.
+    Names are seen by everyone, minors included, so they are screened as in minors' spaces,
+    and read for what names do that sentences do not (moderation.policy.names: "daddy4teens",
+    an age beside a person word, an app glued to a name).
     """
-    verdict = screen_text(
+    verdict = screen_name_text(
         name,
         snapshot=current_snapshot(),
         context=ScreeningContext(audience="minors", context=kind, conversation_accepted=False),
+        this_year=timezone.localdate().year,
     )
     if verdict.decision == "allow":
         return None

@@ -88,6 +88,14 @@ RATE_LIMITED = Counter(
 REFUSALS = Counter(
     "phare_refusals_total", "Refusals sent to clients, by stable error code.", ["channel", "code"]
 )
+# Person-to-person contact the age-band matrix refused (accounts.policies): a DM request or a
+# reply towards a band the sender may not reach. The sender was told `not_found` (a request)
+# or `contact_not_allowed` (a reply); an older band towards a younger one is the row to watch.
+CONTACT_REFUSED = Counter(
+    "phare_contact_refused_total",
+    "Direct messages refused by the age-band contact matrix, by the sender's and the recipient's band.",
+    ["from_band", "to_band"],
+)
 HTTP_RESPONSES = Counter(
     "phare_http_responses_total", "HTTP responses by method and status.", ["method", "status"]
 )
@@ -160,6 +168,10 @@ def count_refusal(*, channel: str, code: str, reason: str | None = None) -> None
     REFUSALS.labels(channel, code).inc()
     if code == "rate_limited":
         RATE_LIMITED.labels(channel, reason or "rate_limited").inc()
+
+
+def count_contact_refused(*, from_band: str, to_band: str) -> None:
+    CONTACT_REFUSED.labels(from_band, to_band).inc()
 
 
 def multiprocess_dir() -> str | None:

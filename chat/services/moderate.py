@@ -126,6 +126,25 @@ def reapply_contact_matrix(*, user: User, previous_band: str) -> None:
     refresh_user_sockets(user=user)
 
 
+def close_conversations_outside_matrix() -> int:
+    """Close every pending or accepted conversation the contact matrix no longer allows (one
+    opened under an older default, or before an operator closed a pair), telling both people
+    with `dm.declined` as `reapply_contact_matrix` does. Their messages were already refused
+    (the matrix is checked at every message); this ends them visibly. Returns how many."""
+    live = Conversation.objects.filter(
+        state__in=[Conversation.State.REQUESTED, Conversation.State.ACCEPTED]
+    ).exclude(initiator__age_band=models.F("recipient__age_band")).select_related("initiator", "recipient")
+    closed = 0
+    for conversation in live.iterator():
+        if may_contact(conversation.initiator.age_band, conversation.recipient.age_band):
+            continue
+        with transaction.atomic():
+            set_state(conversation, Conversation.State.CLOSED)
+            notify_participants(conversation, "dm.declined")
+        closed += 1
+    return closed
+
+
 def refresh_user_sockets(*, user: User) -> None:
     """Tell the user's live sockets to reload the account (band, sanctions, restrictions)."""
     events.control_user(user.pk, {"action": "refresh_user"})

@@ -150,6 +150,7 @@ class ReplyTarget:
         if conversation.state != Conversation.State.ACCEPTED:
             raise PhareError("contact_not_allowed")
         if not may_contact(post.author.age_band, conversation.other_band):
+            metrics.count_contact_refused(from_band=post.author.age_band, to_band=conversation.other_band)
             raise PhareError("contact_not_allowed")
         self.conversation = conversation
         if post.image is not None:
@@ -201,6 +202,9 @@ class RequestTarget:
         _check_length(post.body, 500)
         recipient = find_recipient(sender=sender, to=self.to)
         if recipient is None or not may_request(sender=sender, recipient=recipient):
+            if recipient is not None and not may_contact(sender.age_band, recipient.age_band):
+                # Counted, and answered like any other refusal: the answer reveals nothing.
+                metrics.count_contact_refused(from_band=sender.age_band, to_band=recipient.age_band)
             raise no_such_contact()
         low, high = sorted([sender.pk, recipient.pk])
         existing = Conversation.objects.filter(user_low_id=low, user_high_id=high).first()

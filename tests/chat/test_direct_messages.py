@@ -107,7 +107,8 @@ async def test_strangers_cannot_see_someone_elses_conversation(make_user, ws_cli
 
 
 async def test_minors_default_policy_needs_a_shared_room(make_user, minors_room, ws_client):
-    tom, lea = await users(make_user, AgeBand.YOUNG_TEEN, AgeBand.OLDER_TEEN)
+    # Two 13-15s: by default a DM stays within one band (tests/chat/test_contact_bands.py).
+    tom, lea = await users(make_user, AgeBand.YOUNG_TEEN, AgeBand.YOUNG_TEEN)
     t = await ws_client(tom)
     answer = await t.request("dm.open", to=str(lea.pk), body="salut")
     assert answer["error"]["code"] == "not_found"

@@ -32,6 +32,13 @@ def test_dm_traffic_schedules_one_assessment_after_commit(make_user, django_capt
 
 
 def test_an_escalating_conversation_files_one_flag_with_the_excerpt(make_user):
+    from accounts.models import ContactRule
+    from accounts.policies import bump_contact_version
+
+    # Across the two minors' bands only where an operator opened it (the default keeps bands apart).
+    ContactRule.objects.update_or_create(band_a=AgeBand.OLDER_TEEN, band_b=AgeBand.YOUNG_TEEN,
+                                         defaults={"allowed": True})
+    bump_contact_version()
     older, younger = make_user(AgeBand.OLDER_TEEN), make_user(AgeBand.YOUNG_TEEN)
     conversation_id = accepted_conversation(older, younger, [
         "salut, tu es trop mignonne", "t'as quel âge ?", "tu es seule chez toi ce soir ?",
