@@ -12,6 +12,7 @@ importing them, so that chat → gate never leads back to chat.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -25,18 +26,24 @@ from moderation.models import AllowedTerm, Attempt, Case, Flag, ScreeningPolicy,
 from moderation.policy import (
     REASON_CODES,
     PolicyConfig,
+    WINDOW_MESSAGES,
+    WINDOW_SECONDS,
     PolicySnapshot,
+    RecentText,
     ScreeningContext,
     TermEntry,
     Verdict,
     build_snapshot,
     explain,
+    remember,
     screen_text,
 )
 from moderation.policy.names import screen_name_text
 from moderation.seeds import load_seed_allow, load_seed_terms
 
-__all__ = ["Verdict", "screen_message", "screen_name", "explain_verdict", "current_snapshot"]
+__all__ = ["Verdict", "screen_message", "screen_name", "explain_verdict", "current_snapshot",
+           # windows (chat.services.recent keeps them, screen_message reads them)
+           "RecentText", "remember", "WINDOW_MESSAGES", "WINDOW_SECONDS"]
 
 SNAPSHOT_VERSION_KEY = "policy:screening:version"
 
@@ -110,13 +117,19 @@ def observed_counts() -> dict[str, int]:
     return {keys[key]: int(value) for key, value in found.items()}
 
 
-def screen_message(*, text: str, audience: str, context: str, conversation_accepted: bool) -> Verdict:
-    """Pure CPU once the snapshot is warm: no database read per message."""
+def screen_message(*, text: str, audience: str, context: str, conversation_accepted: bool,
+                   recent: Sequence[RecentText] = ()) -> Verdict:
+    """Pure CPU once the snapshot is warm: no database read per message.
+
+    `recent`: the sender's earlier texts to the same room or person, oldest first, each from
+    `remember` (chat.services.recent keeps them): what is split over them and this text is
+    judged whole (moderation/policy/window.py, docs/screening.md "Windows")."""
     snapshot = current_snapshot()
     verdict = screen_text(
         text,
         snapshot=snapshot,
         context=ScreeningContext(audience=audience, context=context, conversation_accepted=conversation_accepted),
+        recent=recent,
     )
     if verdict.observed:
         _count_observed(verdict, snapshot, audience, context)

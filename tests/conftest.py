@@ -42,10 +42,13 @@ def _fresh_cache():
     from django.core.cache import cache
 
     from accounts import throttling
+    from chat.services.recent import recent_texts
 
     cache.clear()
-    # Per-process rate-limit buckets and the cached policy live outside the cache.
+    # Per-process rate-limit buckets and the cached policy live outside the cache, and so do
+    # the senders' windows of recent texts (ids are reused from one test to the next).
     throttling.reset_local_state()
+    recent_texts.clear()
     yield
     cache.clear()
 

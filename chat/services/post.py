@@ -48,6 +48,7 @@ from chat import protection
 from chat.models import Conversation, Message, Room, Upload
 from chat.realtime import events
 from chat.representations import conversation_repr, message_fields, message_repr
+from chat.services.recent import recent_texts
 from chat.services.conversations import (
     conversation_for_sending,
     find_recipient,
@@ -397,6 +398,19 @@ def _attempt_target(post: Post) -> gate.AttemptTarget:
                               towards_minor=target.recipient.is_minor)
 
 
+def _window_of(post: Post) -> tuple[str, int]:
+    """Whom a post speaks to, for its sender's window of recent texts: a room, or the other
+    person (a DM request and the replies after it share one window)."""
+    target = post.target
+    if isinstance(target, RoomTarget):
+        return ("room", target.room.pk)
+    if isinstance(target, ReplyTarget):
+        conversation = target.conversation
+        return ("person", conversation.recipient_id if conversation.initiator_id == post.author.pk
+                else conversation.initiator_id)
+    return ("person", target.recipient.pk)
+
+
 # --- The phases ---------------------------------------------------------------------------------
 
 class PostBatch:
@@ -440,14 +454,22 @@ class PostBatch:
         _refuse_each(self.posts, self.outcomes, _check_slow_mode)
 
     def screen(self) -> None:
+        """The gate, each text read with its sender's recent texts to the same room or person
+        (`recent_texts`, in process: no I/O here, this runs on the event loop too); every
+        text screened joins that window, refused or not."""
         def screen(post: Post) -> gate.Verdict:
             if post.image is not None:
                 return IMAGE_VERDICT
             target = post.target
+            window = _window_of(post)
             verdict = gate.screen_message(text=post.body, audience=target.audience(post), context=target.context,
-                                          conversation_accepted=target.conversation_accepted)
+                                          conversation_accepted=target.conversation_accepted,
+                                          recent=recent_texts.texts(post.author.pk, window))
+            refused = verdict.decision in target.refusing
+            recent_texts.add(post.author.pk, window,
+                             gate.remember(post.body, refused=refused, reasons=verdict.reasons))
             metrics.count_verdict(context=target.context, decision=verdict.decision, reasons=verdict.reasons)
-            if verdict.decision in target.refusing:
+            if refused:
                 metrics.count_message(context=target.context, outcome="blocked")
                 self.refused.append((post, verdict))
                 raise _refuse(verdict)

@@ -13,15 +13,26 @@ from moderation.policy.screening import screen_text
 from moderation.policy.snapshot import PolicySnapshot, build_snapshot
 from moderation.policy.terms import TermEntry
 from moderation.policy.verdict import Verdict
+from moderation.policy.window import (
+    SPLIT_MARKER,
+    WINDOW_MESSAGES,
+    WINDOW_SECONDS,
+    RecentText,
+    remember,
+)
 
 __all__ = [
     "CRITICAL_REASONS",
     "REASON_CODES",
     "REPORT_CATEGORY",
+    "SPLIT_MARKER",
+    "WINDOW_MESSAGES",
+    "WINDOW_SECONDS",
     "ConversationFeatures",
     "DryRunSummary",
     "PolicyConfig",
     "PolicySnapshot",
+    "RecentText",
     "ScreeningContext",
     "TermEntry",
     "Verdict",
@@ -29,6 +40,7 @@ __all__ = [
     "dry_run",
     "enforcing_observed",
     "explain",
+    "remember",
     "score_conversation",
     "screen_text",
 ]

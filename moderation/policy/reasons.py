@@ -36,6 +36,14 @@ _EXPLANATIONS: dict[str, tuple[str, str]] = {
         "Organiser une rencontre en personne ou donner une adresse n'est pas autorisé ici.",
         "Arranging to meet in person or giving an address is not allowed here.",
     ),
+    # Beside the code of a finding made over the sender's last messages read together
+    # (window.py): the number, handle or meeting was split over several messages.
+    "split_across_messages": (
+        "Tes derniers messages mis bout à bout partagent des coordonnées ou organisent une "
+        "rencontre : les couper en plusieurs messages ne change pas la règle.",
+        "Your last messages read together share contact details or arrange a meeting: "
+        "splitting them over several messages does not change the rule.",
+    ),
     "photo_request": (
         "Ton message demande des photos ; il a été signalé pour vérification.",
         "Your message asks for photos; it has been flagged for review.",
@@ -142,6 +150,7 @@ REPORT_CATEGORY: dict[str, str] = {
     "contact_handle": "grooming",
     "offplatform_request": "grooming",
     "meeting_arrangement": "grooming",
+    "split_across_messages": "grooming",
     "photo_request": "grooming",
     "gift_offer": "grooming",
     "secrecy_request": "grooming",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from moderation.policy.config import Decision, PolicyConfig, ScreeningContext
@@ -26,6 +26,7 @@ from moderation.policy.normalise import NormalisedText, normalise
 from moderation.policy.snapshot import PolicySnapshot
 from moderation.policy.terms import TermHit
 from moderation.policy.verdict import ALLOW, DECISION_RISK, Verdict, strongest
+from moderation.policy.window import SPLIT_MARKER, RecentText, split_signals
 
 # Term category -> reason code for messages.
 CATEGORY_REASON: dict[str, str] = {
@@ -198,10 +199,15 @@ def _verdict(outcomes: list[Outcome], observed: tuple[str, ...] = ()) -> Verdict
 
 
 def screen_normalised(
-    text: NormalisedText, *, snapshot: PolicySnapshot, context: ScreeningContext
+    text: NormalisedText,
+    *,
+    snapshot: PolicySnapshot,
+    context: ScreeningContext,
+    recent: Sequence[RecentText] = (),
 ) -> Verdict:
     """``screen_text`` for an already normalised text (dry runs normalise once, screen twice)."""
     all_hits = snapshot.matcher.find(text)
+    split: tuple[str, ...] = ()
     if context.is_name:
         all_hits += snapshot.find_name_substrings(text.key.replace(" ", ""))
         signals: tuple[str, ...] = ()
@@ -209,13 +215,18 @@ def screen_normalised(
     else:
         signals = detect_signals(text)
         ages = stated_ages(text)
-        if not all_hits and not signals and not ages:
+        if recent:
+            split = split_signals(text, signals, recent)
+        if not all_hits and not signals and not ages and not split:
             return ALLOW  # the usual chat line: nothing to decide on (what `_verdict([])` gives)
 
     def outcomes_for(hits: list[TermHit]) -> list[Outcome]:
         if context.is_name:
             return _name_outcomes(text, hits, snapshot)
-        return _message_outcomes(hits, signals, ages, snapshot.config, context)
+        outcomes = _message_outcomes(hits, signals + split, ages, snapshot.config, context)
+        # A finding over the window is decided as if this message carried it, and says so.
+        outcomes += [Outcome(SPLIT_MARKER, o.decision, o.category) for o in outcomes if o.reason in split]
+        return outcomes
 
     enforced_hits = [hit for hit in all_hits if not hit.observe_only]
     enforced = outcomes_for(enforced_hits)
@@ -230,6 +241,18 @@ def screen_normalised(
     return _verdict(enforced, observed)
 
 
-def screen_text(text: str, *, snapshot: PolicySnapshot, context: ScreeningContext) -> Verdict:
-    """Screen one message, DM request, pseudonym or room name. Pure; no I/O."""
-    return screen_normalised(normalise(text), snapshot=snapshot, context=context)
+def screen_text(
+    text: str,
+    *,
+    snapshot: PolicySnapshot,
+    context: ScreeningContext,
+    recent: Sequence[RecentText] = (),
+) -> Verdict:
+    """Screen one message, DM request, pseudonym or room name. Pure; no I/O.
+
+    ``recent``: the sender's earlier texts in the same room or conversation, oldest first
+    (``window.remember``); a contact detail or meeting split over them and this message is
+    decided as if this message carried it whole, with the reason ``split_across_messages``
+    (window.py). Names ignore it.
+    """
+    return screen_normalised(normalise(text), snapshot=snapshot, context=context, recent=recent)

@@ -148,10 +148,11 @@ _NOT_A_HANDLE = (
     r"(?:nul|nulle|naze|cool|bien|mort|morte|prive|public|pourri|bloque|supprime|vide|ferme|"
     r"broken|private|dead|down|lame|empty|banned|locked|new|old|pas|plus|quoi|what|trop|so)\b"
 )
-# "mon snap c'est lea_2010", "my insta is @lea", "snap: lea2010": an app followed by something
+# "mon snap c'est lea_2010", "mon snap c lea.b" (SMS "c" for "c'est"), "my insta is @lea",
+# "snap: lea2010": an app followed by something
 # that looks like a handle (has a digit, "_" or "." or "@", or ends the message).
 _MY_HANDLE_RE = re.compile(
-    rf"\b(?:mon|ma|my|mn|mes)\s+(?:{_APPS}|{_WEAK_APPS})\s*(?:c\s?'?\s?est|est|is|=|:|->)?\s*"
+    rf"\b(?:mon|ma|my|mn|mes)\s+(?:{_APPS}|{_WEAK_APPS})\s*(?:c\s?'?\s?est|c(?!\s?'?\s?est\b)\b|est|is|=|:|->)?\s*"
     r"(?:@[a-z0-9_.]{2,}|[a-z0-9_.]*[0-9_.][a-z0-9_.]*[a-z0-9]|(?!"
     + _NOT_A_HANDLE
     + r")[a-z][a-z0-9_.]{2,}\s*$)"
@@ -245,3 +246,22 @@ def _offplatform_request(text: NormalisedText) -> bool:
     ):
         return True
     return _VIDEO_REQUEST_RE.search(words) is not None
+
+
+# --- windows (moderation/policy/window.py) ----------------------------------------------------
+
+# Words one of which a handle, a move elsewhere or a request for contact details always
+# contains: when none of the sender's recent messages nor the current one has one, their
+# concatenation cannot hold such a finding either.
+WINDOW_CONTACT_CUES: frozenset[str] = _OFFPLATFORM_CUES
+# Mail providers named in spelled addresses ("lea at" / "gmail"); "free", "live" and "orange"
+# are left out: as ordinary words they would open most windows, and an address at them still
+# has its "@", its dot or its spelled "point fr".
+WINDOW_PROVIDER_CUES: frozenset[str] = frozenset(
+    _PROVIDERS.replace("(?:mail)?", "|protonmail").split("|")
+) - {"free", "live", "orange"}
+# Pieces of an address or a link: "@", a dot between word characters ("lea.b", ".com"), or a
+# spelled dot before a known ending ("point com").
+WINDOW_WEB_RE = re.compile(
+    rf"@|\w\.[a-z]|(?:^|\s)\.\s?[a-z]|\b(?:dot|point|\(dot\)|\[dot\])\s*(?:com|fr|net|org)\b|www|http"
+)

@@ -103,3 +103,26 @@ def _invitation_with_place_or_time(text: NormalisedText) -> bool:
     if _INVITATION_RE.search(words) is None or _SCHOOL_RE.search(words):
         return False
     return bool(_PLACE_RE.search(words) or _PRECISE_TIME_RE.search(text.folded))
+
+
+# --- windows (moderation/policy/window.py) ----------------------------------------------------
+
+# An invitation split over messages ("on se voit" / "samedi" / "a la gare"): the invitation
+# cues above, and the words that complete one (a place, a time, a street, "come" + "over").
+WINDOW_INVITATION_CUES: frozenset[str] = _INVITATION_CUES
+WINDOW_PLACE_CUES: frozenset[str] = frozenset({
+    # _PLACE_RE, one distinctive word of each phrase (the others are "moi", "my", "ton"…)
+    "chez", "place", "house", "adresse", "address", "gare", "station", "metro", "arret", "bus",
+    "stop", "devant", "derriere", "parc", "park", "mcdo", "mcdonald", "kebab", "cafe", "bar",
+    "hotel", "cinema", "cine", "parking", "car", "mall", "centre", "commercial", "plage",
+    "beach", "voiture", "pont", "bridge", "skatepark", "stade",
+    # _PRECISE_TIME_RE without its digits
+    "soir", "nuit", "tonight", "evening", "afternoon", "aprem", "apres", "midi", "week",
+    "weekend", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "minuit",
+    "noon", "midnight", "am", "pm",
+    # what completes "come" in _STRONG_INVITATION_RE
+    "over", "round",
+}) | frozenset(_STREET.split("|"))
+# The street words of an address ("12" / "rue des lilas").
+WINDOW_STREET_CUES: frozenset[str] = frozenset(_STREET.split("|"))
