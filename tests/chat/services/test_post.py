@@ -14,7 +14,7 @@ from chat.models import Message
 from chat.services import post as pipeline
 from core.errors import PhareError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 APPS = ("accounts", "chat", "core", "moderation", "ops", "config")
 # The pipeline stores messages; the model's manager is how it does; the event-loop runner
 # sends the manager's statement on its own connection.
