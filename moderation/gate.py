@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db.models import Q
 from django.utils import timezone, translation
 
 from accounts.models import MINOR_BANDS
@@ -284,6 +285,18 @@ def first_contacts_paused(*, user_id: int) -> bool:
     it, whatever the outcome: moderation.services.interim)."""
     return Case.objects.filter(subject_user_id=user_id, status__in=[Case.Status.OPEN, Case.Status.CLAIMED],
                                interim_restricted=True).exists()
+
+
+def pair_under_review(*, sender_id: int, conversation_id: int) -> bool:
+    """Whether the conversation's risk score held this sender and moderators have not decided
+    yet: until they do, the sender's further replies in it wait too (reason
+    ``review_pending``), so that a flagged groomer cannot go on writing to the child while
+    the case sits in the queue. The decision on the case (any outcome) lifts it."""
+    return Flag.objects.filter(
+        Q(case__isnull=True) | Q(case__status__in=[Case.Status.OPEN, Case.Status.CLAIMED]),
+        subject_id_snapshot=sender_id, conversation_id_snapshot=conversation_id,
+        decision__in=[Flag.Decision.HOLD, Flag.Decision.ESCALATE], reasons__icontains="grooming_risk",
+    ).exists()
 
 
 # --- Images (chat.media): the hash-bank lookup; moderation.services.triage escalates a match

@@ -58,6 +58,12 @@ DESCRIPTIONS: dict[str, tuple[Any, Any, Any]] = {
                             _("We spot when someone asks you to talk on another app or on video.")),
     "meeting_arrangement": (_("Meeting in person"), _("Arrangements to meet in person, and home addresses."),
                             _("We spot when someone wants to meet you in real life or asks where you live.")),
+    "split_across_messages": (_("Details split over several messages"),
+                              _("A phone number, username, address or meeting spread over a sender's last messages to the same room or person is read as if written whole."),
+                              _("Cutting a number or a meeting into several messages does not get it through.")),
+    "review_pending": (_("Conversations under review"),
+                       _("While moderators review a conversation flagged as risky, the flagged sender's replies in it wait for their decision."),
+                       _("If a conversation is being checked, the other person's messages wait until a moderator decides.")),
     "photo_request": (_("Requests for photos"), _("Requests for photos or videos of someone."),
                       _("We spot when someone asks for photos of you.")),
     "gift_offer": (_("Offers of money or gifts"), _("Offers of money, gifts, game credits or top-ups."),
@@ -164,7 +170,7 @@ def enabled_reason_codes(snapshot) -> list[str]:
         codes.append("sexual_content_minor")
     if categories - set(CATEGORY_REASON) - name_only - {"sexual_minors"}:
         codes.append("term_match")
-    codes += ["name_not_allowed", "grooming_risk"]
+    codes += ["split_across_messages", "name_not_allowed", "grooming_risk", "review_pending"]
     return list(dict.fromkeys(codes))
 
 
@@ -175,7 +181,11 @@ def automated_measures() -> list[Measure]:
     for code in enabled_reason_codes(snapshot):
         title, description, simple = DESCRIPTIONS[code]
         measure = Measure(code=code, title=title, description=description, simple=simple)
-        if code == "name_not_allowed":
+        if code == "split_across_messages":
+            measure.note = _("Decided like the detail it completes (phone number, username, address or meeting).")
+        elif code == "review_pending":
+            measure.note = _("Lifted by the moderator's decision on the conversation's case.")
+        elif code == "name_not_allowed":
             measure.note = _("Applies to pseudonyms and room names: a name that fails is refused.")
         elif code == "grooming_risk":
             measure.note = _(

@@ -31,7 +31,7 @@ import contextlib
 import datetime as dt
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.cache import cache
@@ -107,6 +107,9 @@ class RoomTarget:
         _check_length(post.body, self.room.max_message_length)
         return protection.posting_buckets(author=post.author, room=self.room, policy=policy)
 
+    def held_for_review(self, verdict: gate.Verdict) -> gate.Verdict:
+        return verdict
+
     def audience(self, post: Post) -> str:
         return self.room.audience
 
@@ -143,6 +146,7 @@ class ReplyTarget:
     def __init__(self, conversation_id: str) -> None:
         self.conversation_id = conversation_id
         self.conversation: Any = None
+        self.under_review = False
 
     def check(self, post: Post, policy: throttling.Policy) -> list[throttling.Bucket]:
         conversation = conversation_for_sending(sender=post.author, conversation_id=self.conversation_id)
@@ -154,10 +158,19 @@ class ReplyTarget:
             metrics.count_contact_refused(from_band=post.author.age_band, to_band=conversation.other_band)
             raise PhareError("contact_not_allowed")
         self.conversation = conversation
+        self.under_review = gate.pair_under_review(sender_id=post.author.pk, conversation_id=conversation.pk)
         if post.image is not None:
             return []  # spent when the image was uploaded (chat.media.accept_upload)
         _check_length(post.body, 2000)
         return protection.dm_message_buckets(sender=post.author, policy=policy)
+
+    def held_for_review(self, verdict: gate.Verdict) -> gate.Verdict:
+        """A reply the gate let through waits all the same while a risk hold on its sender
+        in this conversation awaits a moderator (moderation.gate.pair_under_review)."""
+        if not self.under_review or verdict.decision in self.refusing or verdict.decision == "hold":
+            return verdict
+        return replace(verdict, decision="hold", reasons=(*verdict.reasons, "review_pending"),
+                       categories=tuple(dict.fromkeys((*verdict.categories, "grooming"))))
 
     def audience(self, post: Post) -> str:
         return post.author.audience
@@ -218,6 +231,9 @@ class RequestTarget:
             raise no_such_contact()
         self.recipient = recipient
         return protection.dm_request_buckets(sender=sender)
+
+    def held_for_review(self, verdict: gate.Verdict) -> gate.Verdict:
+        return verdict
 
     def audience(self, post: Post) -> str:
         return post.author.audience
@@ -465,6 +481,7 @@ class PostBatch:
             verdict = gate.screen_message(text=post.body, audience=target.audience(post), context=target.context,
                                           conversation_accepted=target.conversation_accepted,
                                           recent=recent_texts.texts(post.author.pk, window))
+            verdict = target.held_for_review(verdict)
             refused = verdict.decision in target.refusing
             recent_texts.add(post.author.pk, window,
                              gate.remember(post.body, refused=refused, reasons=verdict.reasons))

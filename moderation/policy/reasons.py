@@ -115,6 +115,14 @@ _EXPLANATIONS: dict[str, tuple[str, str]] = {
         "par l'équipe de modération.",
         "This conversation shows risk signs; it is waiting for review by the moderation team.",
     ),
+    # A reply held because moderators are reviewing its sender's risk hold in this
+    # conversation (chat.services.post.ReplyTarget); lifted by their decision.
+    "review_pending": (
+        "Cette conversation est en cours de vérification par l'équipe de modération : ton "
+        "message attend sa décision.",
+        "This conversation is being reviewed by the moderation team: your message waits for "
+        "its decision.",
+    ),
     # Contributing signals of a conversation score (shown to moderators, rarely to users).
     "compliment": ("Compliments insistants.", "Insistent compliments."),
     "trust_building": (
@@ -167,6 +175,7 @@ REPORT_CATEGORY: dict[str, str] = {
     "term_match": "other",
     "name_not_allowed": "other",
     "grooming_risk": "grooming",
+    "review_pending": "grooming",
     "compliment": "grooming",
     "trust_building": "grooming",
     "age_question": "grooming",

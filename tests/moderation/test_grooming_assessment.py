@@ -89,3 +89,38 @@ def test_the_younger_recipients_replies_are_never_flagged_and_the_flag_points_at
     flags = [f for f in Flag.objects.filter(conversation_id_snapshot=conversation_id) if "grooming_risk" in f.reasons]
     assert [f.subject_id for f in flags] == [older.pk]
     assert Message.objects.get(pk=flags[0].message_id_snapshot).author_id == older.pk
+
+
+def test_a_held_sender_waits_in_that_conversation_until_a_moderator_decides(make_user, moderator):
+    """Once the score held the older sender, their further replies in that conversation are
+    held too (review_pending) until the case is decided; the younger person's replies are not."""
+    from accounts.models import ContactRule
+    from accounts.policies import bump_contact_version
+    from chat.models import Message
+    from moderation.services.decide import decide_case
+    from moderation.services.triage import triage_flag
+
+    ContactRule.objects.update_or_create(band_a=AgeBand.OLDER_TEEN, band_b=AgeBand.YOUNG_TEEN,
+                                         defaults={"allowed": True})
+    bump_contact_version()
+    older, younger = make_user(AgeBand.OLDER_TEEN), make_user(AgeBand.YOUNG_TEEN)
+    conversation_id = accepted_conversation(older, younger, [
+        "salut, tu es trop mignonne", "t'as quel âge ?", "tu es seule chez toi ce soir ?",
+        "c'est notre secret, ne dis rien à tes parents", "envoie une photo de toi",
+    ])
+    before = chat_services.send_direct_message(sender=older, conversation_id=str(conversation_id), body="tu fais quoi ?")
+    assert before.status == "delivered"
+    [flag] = grooming.assess_conversation(conversation_id=conversation_id)
+    triage_flag(flag_id=flag.pk)
+    flag.refresh_from_db()
+
+    held = chat_services.send_direct_message(sender=older, conversation_id=str(conversation_id), body="tu fais quoi ?")
+    assert held.status == "held"
+    assert Message.objects.get(pk=held.message["id"]).status == Message.Status.HELD
+    assert "review_pending" in Flag.objects.get(message_id_snapshot=held.message["id"]).reasons
+    answer = chat_services.send_direct_message(sender=younger, conversation_id=str(conversation_id), body="rien")
+    assert answer.status == "delivered"
+
+    decide_case(moderator=moderator, case_id=flag.case_id, action="dismiss", reason_code="other")
+    after = chat_services.send_direct_message(sender=older, conversation_id=str(conversation_id), body="tu fais quoi ?")
+    assert after.status == "delivered"
