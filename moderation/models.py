@@ -466,12 +466,15 @@ class ScreeningPolicy(models.Model):
         max_length=10, choices=Decision.choices, default="flag",
         help_text=_("Contact details in adults' rooms (always blocked in minors' spaces and requests)."))
     adult_dm_contact_decision = models.CharField(max_length=10, choices=Decision.choices, default="allow")
+    adult_meeting_decision = models.CharField(
+        max_length=10, choices=Decision.choices, default="allow",
+        help_text=_("Arranging to meet in person, between adults (always blocked in minors' spaces and requests)."))
     updated_at = models.DateTimeField(auto_now=True)
 
     CONFIG_FIELDS = (
         "grooming_threshold", "grooming_flag_threshold", "hate_decision", "harassment_decision",
         "drugs_decision", "profanity_decision", "adult_room_sexual_decision",
-        "adult_room_contact_decision", "adult_dm_contact_decision",
+        "adult_room_contact_decision", "adult_dm_contact_decision", "adult_meeting_decision",
     )
 
     class Meta:

@@ -108,6 +108,10 @@ def _message_outcomes(
         if signal in _CONTACT_SIGNALS:
             if restricted:
                 decision: Decision = "block"
+            elif signal == "meeting_arrangement":
+                # Adults meeting up (a hike, a drink) is ordinary; an age stated in the
+                # conversation or the conversation score is what makes it a concern.
+                decision = config.adult_meeting_decision
             elif is_dm:
                 decision = config.adult_dm_contact_decision
             else:

@@ -57,7 +57,7 @@ TABLE = [
             MINORS_ROOM: "block",
             MINORS_DM: "block",
             ADULTS_DM_REQUEST: "block",
-            ADULTS_ROOM: "flag",
+            ADULTS_ROOM: "allow",  # adults meeting up is ordinary (adult_meeting_decision)
             ADULTS_DM: "allow",
         },
         "meeting_arrangement",
@@ -188,6 +188,18 @@ def test_strongest_decision_wins_and_every_reason_is_listed(seed_snapshot) -> No
 def test_operator_config_changes_harassment_decision(config, decision) -> None:
     snapshot = build_snapshot(terms=[TermEntry("connard", "harassment")], config=config)
     assert screen_text("quel connard", snapshot=snapshot, context=ADULTS_ROOM).decision == decision
+
+
+@pytest.mark.parametrize(("config", "decision"),
+                         [(PolicyConfig(), "allow"), (PolicyConfig(adult_meeting_decision="flag"), "flag")])
+def test_operator_config_decides_meetings_between_adults(config, decision) -> None:
+    snapshot = build_snapshot(terms=[], config=config)
+    for context in (ADULTS_ROOM, ADULTS_DM):
+        verdict = screen_text("on se voit samedi à 15h devant la gare", snapshot=snapshot, context=context)
+        assert verdict.decision == decision
+    # Never between a minor and anyone: the restricted contexts still block.
+    assert screen_text("on se voit samedi à 15h devant la gare", snapshot=snapshot,
+                       context=MINORS_ROOM).decision == "block"
 
 
 def test_unknown_category_is_flagged_by_default() -> None:
