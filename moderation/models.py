@@ -457,6 +457,12 @@ class ScreeningPolicy(models.Model):
         default=0.4, help_text=_("Conversation risk (0-1) at which it is flagged for a moderator."))
     hate_decision = models.CharField(max_length=10, choices=Decision.choices, default="block")
     harassment_decision = models.CharField(max_length=10, choices=Decision.choices, default="flag")
+    minors_harassment_decision = models.CharField(
+        max_length=10, choices=Decision.choices, default="block",
+        help_text=_("Insults in minors' rooms and conversations (harassment list and directed insults)."))
+    threat_decision = models.CharField(
+        max_length=10, choices=Decision.choices, default="hold",
+        help_text=_("Threats against the reader, sextortion and blackmail, everywhere."))
     drugs_decision = models.CharField(max_length=10, choices=Decision.choices, default="flag")
     profanity_decision = models.CharField(max_length=10, choices=Decision.choices, default="allow")
     adult_room_sexual_decision = models.CharField(
@@ -473,6 +479,7 @@ class ScreeningPolicy(models.Model):
 
     CONFIG_FIELDS = (
         "grooming_threshold", "grooming_flag_threshold", "hate_decision", "harassment_decision",
+        "minors_harassment_decision", "threat_decision",
         "drugs_decision", "profanity_decision", "adult_room_sexual_decision",
         "adult_room_contact_decision", "adult_dm_contact_decision", "adult_meeting_decision",
     )

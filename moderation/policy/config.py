@@ -26,6 +26,10 @@ class PolicyConfig:
     # Per-category decisions for messages (the decision table in docs/screening.md).
     hate_decision: Decision = "block"
     harassment_decision: Decision = "flag"
+    # Insults in minors' rooms and conversations: refused, the writer told why.
+    minors_harassment_decision: Decision = "block"
+    # Threats against the reader, sextortion and blackmail: never delivered unseen.
+    threat_decision: Decision = "hold"
     drugs_decision: Decision = "flag"
     profanity_decision: Decision = "allow"
     unknown_category_decision: Decision = "flag"
@@ -62,6 +66,8 @@ class PolicyConfig:
         for name in (
             "hate_decision",
             "harassment_decision",
+            "minors_harassment_decision",
+            "threat_decision",
             "drugs_decision",
             "profanity_decision",
             "unknown_category_decision",

@@ -86,6 +86,17 @@ _EXPLANATIONS: dict[str, tuple[str, str]] = {
         "Les insultes et le harcèlement ne sont pas autorisés.",
         "Insults and harassment are not allowed.",
     ),
+    "threat": (
+        "Les menaces ne sont pas autorisées : ton message attend la vérification de l'équipe de "
+        "modération.",
+        "Threats are not allowed: your message is waiting for review by the moderation team.",
+    ),
+    "sextortion": (
+        "Exiger quelque chose sous la menace de diffuser des photos, des vidéos ou des messages est "
+        "interdit : ton message attend la vérification de l'équipe de modération.",
+        "Demanding something under the threat of spreading photos, videos or messages is "
+        "forbidden: your message is waiting for review by the moderation team.",
+    ),
     "self_harm_support": (
         "Si tu traverses un moment difficile, tu n'es pas seul·e : en France, appelle le 3114 "
         "(gratuit, 24 h/24). Un·e modérateur·rice peut aussi t'orienter.",
@@ -170,6 +181,8 @@ REPORT_CATEGORY: dict[str, str] = {
     "hate_speech": "hate",
     "harassment": "harassment",
     "self_harm_support": "self_harm",
+    "threat": "threat",
+    "sextortion": "non_consensual_imagery",
     "drugs": "other",
     "profanity": "other",
     "term_match": "other",
@@ -189,7 +202,7 @@ REPORT_CATEGORY: dict[str, str] = {
 
 # Reasons whose case should be opened at the highest priority (child safety first).
 CRITICAL_REASONS: frozenset[str] = frozenset(
-    {"sexual_content_minor", "minor_age_statement", "adult_age_statement", "grooming_risk"}
+    {"sexual_content_minor", "minor_age_statement", "adult_age_statement", "grooming_risk", "sextortion"}
 )
 
 

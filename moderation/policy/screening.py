@@ -17,11 +17,13 @@ from moderation.policy.detectors.contact import (
     mentions_app,
 )
 from moderation.policy.detectors.meeting import has_meeting_arrangement
+from moderation.policy.detectors.school import school_year_ages
 from moderation.policy.detectors.solicitation import (
     has_gift_offer,
     has_photo_request,
     has_secrecy_request,
 )
+from moderation.policy.detectors.threats import has_directed_insult, has_sextortion, has_threat
 from moderation.policy.normalise import NormalisedText, normalise
 from moderation.policy.snapshot import PolicySnapshot
 from moderation.policy.terms import TermHit
@@ -53,6 +55,10 @@ SIGNAL_CATEGORY: dict[str, str] = {
     "minor_age_statement": "age",
     "adult_age_statement": "age",
     "under_minimum_age_statement": "age",
+    "threat": "threat",
+    "sextortion": "threat",
+    # A directed insult ("t'es qu'une grosse vache") is decided like the harassment list.
+    "harassment": "harassment",
 }
 _CONTACT_SIGNALS = (
     "contact_phone",
@@ -83,6 +89,9 @@ _DETECTORS: tuple[tuple[str, Callable[[NormalisedText], bool]], ...] = (
     ("photo_request", has_photo_request),
     ("gift_offer", has_gift_offer),
     ("secrecy_request", has_secrecy_request),
+    ("threat", has_threat),
+    ("sextortion", has_sextortion),
+    ("harassment", has_directed_insult),
 )
 
 
@@ -116,11 +125,18 @@ def _message_outcomes(
                 decision = config.adult_dm_contact_decision
             else:
                 decision = config.adult_room_contact_decision
+        elif signal in ("threat", "sextortion"):
+            # Never delivered before a moderator has seen it, wherever it is said.
+            decision = config.threat_decision
+        elif signal == "harassment":
+            continue  # decided with the harassment list's hits, below
         else:  # solicitation: photo, gift, secrecy
             decision = config.restricted_solicitation_decision if restricted else "allow"
         outcomes.append(Outcome(signal, decision, category))
 
     categories = {hit.category for hit in hits}
+    if "harassment" in signals:
+        categories.add("harassment")
     minor_age = any(age < config.adult_age for age in ages)
     for category in sorted(categories):
         if category in config.name_only_categories:
@@ -140,7 +156,7 @@ def _message_outcomes(
         elif category == "hate":
             decision = config.hate_decision
         elif category == "harassment":
-            decision = config.harassment_decision
+            decision = config.minors_harassment_decision if minors_space else config.harassment_decision
         elif category == "self_harm":
             decision = "flag"  # support, never silence: the person needs an answer, not a block
         elif category == "drugs":
@@ -218,7 +234,7 @@ def screen_normalised(
         ages: tuple[int, ...] = ()
     else:
         signals = detect_signals(text)
-        ages = stated_ages(text)
+        ages = stated_ages(text) + school_year_ages(text)
         if recent:
             split = split_signals(text, signals, recent)
         if not all_hits and not signals and not ages and not split:

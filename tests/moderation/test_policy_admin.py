@@ -63,7 +63,8 @@ def test_operator_thresholds_change_the_decisions_and_are_audited(operator_clien
         "grooming_threshold": "0.3", "grooming_flag_threshold": "0.2", "hate_decision": "block",
         "harassment_decision": "flag", "drugs_decision": "flag", "profanity_decision": "allow",
         "adult_room_sexual_decision": "allow", "adult_room_contact_decision": "flag",
-        "adult_dm_contact_decision": "allow", "adult_meeting_decision": "allow"}.items()}
+        "adult_dm_contact_decision": "allow", "adult_meeting_decision": "allow",
+        "minors_harassment_decision": "block", "threat_decision": "hold"}.items()}
     response = operator_client.post("/admin/moderation/screeningpolicy/add/", form)
     assert response.status_code == 302, response.content[:800]
     assert AuditEntry.objects.filter(action="policy_added", target_type="screeningpolicy").exists()
@@ -77,6 +78,7 @@ def test_thresholds_out_of_order_are_refused(operator_client):
         "grooming_threshold": "0.3", "grooming_flag_threshold": "0.6", "hate_decision": "block",
         "harassment_decision": "flag", "drugs_decision": "flag", "profanity_decision": "allow",
         "adult_room_sexual_decision": "allow", "adult_room_contact_decision": "flag",
-        "adult_dm_contact_decision": "allow", "adult_meeting_decision": "allow"})
+        "adult_dm_contact_decision": "allow", "adult_meeting_decision": "allow",
+        "minors_harassment_decision": "block", "threat_decision": "hold"})
     assert response.status_code == 200
     assert not ScreeningPolicy.objects.exists()

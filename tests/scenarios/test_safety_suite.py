@@ -21,23 +21,24 @@ from moderation import evaluation, gate
 RAW = evaluation.load_raw()
 SPLIT = evaluation.load_split()
 
-# Measured on 2026-12-05 on the whole suite (dev and held-out together), from main at
-# fefbbee; each floor is the figure rounded down to the percent (ceilings: rounded up).
+# Measured on 2026-12-05 on the whole suite (dev and held-out together), with the threat,
+# sextortion, insult and school-year detectors; each floor is the figure rounded down to the
+# percent (ceilings: rounded up).
 ATTACK_FLOORS = {  # kind: (stopped rate ≥, stopped-or-case rate ≥)
-    "contact": (0.34, 0.34),
-    "meeting": (0.53, 0.56),
-    "sexual": (0.41, 0.74),
-    "insult": (0.13, 0.69),
-    "threat": (0.16, 0.33),
-    "evasion": (0.44, 0.59),
-    "age_reveal": (0.00, 0.00),
-    "grooming": (0.23, 0.78),
-    "ALL": (0.28, 0.62),
+    "contact": (0.84, 0.84),
+    "meeting": (0.93, 0.93),
+    "sexual": (0.83, 0.90),
+    "insult": (0.78, 1.00),
+    "threat": (0.83, 0.88),
+    "evasion": (0.85, 0.85),
+    "age_reveal": (0.62, 0.62),
+    "grooming": (0.98, 0.98),
+    "ALL": (0.89, 0.92),
 }
-ALL_DELIVERED_WITHOUT_CASE_CEILING = 0.38
-ORDINARY_FALSE_STOP_CEILING = 0.042
-ORDINARY_AUTHORS_MUTED_CEILING = 10
-GROOMING_THIRD_MESSAGE_REACHED_CEILING = 23  # of 24 grooming conversations
+ALL_DELIVERED_WITHOUT_CASE_CEILING = 0.08
+ORDINARY_FALSE_STOP_CEILING = 0.036
+ORDINARY_AUTHORS_MUTED_CEILING = 2
+GROOMING_THIRD_MESSAGE_REACHED_CEILING = 1  # of 24 grooming conversations
 
 
 def below_floors(summary: dict[str, Any]) -> list[str]:

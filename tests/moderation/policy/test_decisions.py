@@ -116,7 +116,7 @@ TABLE = [
         "hate_speech",
     ),
     ("je déteste les musulmans", {ADULTS_ROOM: "block"}, "hate_speech"),
-    ("t'es qu'une salope", {MINORS_ROOM: "flag", ADULTS_ROOM: "flag"}, "harassment"),
+    ("t'es qu'une salope", {MINORS_ROOM: "block", ADULTS_ROOM: "flag"}, "harassment"),
     (
         "j'ai envie de mourir",
         {MINORS_ROOM: "flag", ADULTS_ROOM: "flag", ADULTS_DM: "flag"},

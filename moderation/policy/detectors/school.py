@@ -1,0 +1,114 @@
+"""A child's age without a number: the school year the writer says they are in.
+
+"jsuis en 5e", "j'ai brevet blanc demain", "I'm in year 8", "im in 7th grade": children
+rarely write their age in an adults' space, they write their class. Each first-person
+statement of a school year gives the *oldest* age usual in that year (France: 5e is 12 to
+13, so 13; England and Wales: year 8 is 12 to 13, so 13; United States: 7th grade is 12 to
+13, so 13), so that a year never makes someone look younger than they may be: a year whose
+pupils may be adults (terminale, year 13, 12th grade) gives 18 and is not a minor's.
+
+Only the writer's own class: "mon fils est en 5e", "quand j'étais en 3e", "je suis prof de 4e"
+and "my daughter is in year 8" say nothing about the writer. Read on the ``folded`` form,
+where digits and apostrophes are kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+from moderation.policy.normalise import NormalisedText
+
+# France: the class (its usual oldest age at the end of the school year).
+_FR_YEARS: dict[str, int] = {
+    "cp": 7, "ce1": 8, "ce2": 9, "cm1": 10, "cm2": 11,
+    "6e": 12, "6eme": 12, "6ieme": 12, "6em": 12, "sixieme": 12,
+    "5e": 13, "5eme": 13, "5ieme": 13, "5em": 13, "cinquieme": 13,
+    "4e": 14, "4eme": 14, "4ieme": 14, "4em": 14, "quatrieme": 14,
+    "3e": 15, "3eme": 15, "3ieme": 15, "3em": 15, "troisieme": 15,
+    "2nde": 16, "2de": 16, "seconde": 16, "2nd": 16,
+    "1ere": 17, "1re": 17, "premiere": 17,
+    "terminale": 18, "term": 18, "tle": 18,
+}
+# Kinds of school, where only the kind is said ("jsuis au collège").
+_FR_SCHOOLS: dict[str, int] = {"primaire": 11, "college": 15, "lycee": 18}
+_FR_PUPILS: dict[str, int] = {"collegien": 15, "collegienne": 15, "lyceen": 18, "lyceenne": 18}
+
+_FR_YEAR = "|".join(sorted(map(re.escape, _FR_YEARS), key=len, reverse=True))
+# The writer, in the present: je suis, jsuis, chui, j'suis, moi; "qu'en", "encore", "en classe de".
+_FR_I_AM = r"(?:je suis|jsuis|j'suis|j suis|chui|chuis|jsui|suis|moi)"
+_FR_FILLER = r"(?:(?:encore|que|qu'|seulement|juste|genre|meme pas|deja|bientot)\s*)?"
+
+# "je suis en première ligne", "en seconde main", "en 1ère année de master": not a class.
+_NOT_A_CLASS = (r"(?!\s*(?:ligne|annee|an\b|main|position|place|page|partie|division|vitesse|mi temps|"
+                r"de (?:fac|master|licence|medecine|droit|bts|prepa)|a la fac))")
+
+_FR_RES: tuple[re.Pattern[str], ...] = (
+    # jsuis en 5e, je suis qu'en 4e, moi en 3eme, je suis en classe de 6e
+    re.compile(rf"\b{_FR_I_AM}\s+{_FR_FILLER}(?:en|n)\s+(?:classe de\s+)?({_FR_YEAR})(?![a-z0-9]){_NOT_A_CLASS}"),
+    # dans ma classe de 5e, ma classe de 4eme (a teacher would be held and cleared)
+    re.compile(rf"\bma classe de\s+({_FR_YEAR})(?![a-z0-9])"),
+    # jsuis au collège, je suis encore au lycée, je vais au collège, moi au collège
+    re.compile(rf"\b(?:{_FR_I_AM}|je vais|jvais|j'vais)\s+{_FR_FILLER}(?:au|en)\s+(college|lycee|primaire)\b"),
+    # je suis collégienne, jsuis lycéen
+    re.compile(rf"\b{_FR_I_AM}\s+{_FR_FILLER}(?:un |une )?(collegien(?:ne)?|lyceen(?:ne)?)\b"),
+    # mon collège, dans mon collège, à mon collège
+    re.compile(r"\bmon (college)\b(?! de (?:mon|ma|mes) )"),
+    # what a pupil has: "j'ai brevet blanc demain", "je passe le brevet", "demain j'ai sport au collège"
+    re.compile(r"\b(?:j'ai|jai|j ai|g|je passe|jpasse|je revise|jrevise)\s+(?:le |mon |un |l')?(brevet)\b"),
+    re.compile(r"\b(?:j'ai|jai|j ai|g)\s+(?:sport|eps|maths?|francais|anglais|histoire|svt|techno|permanence|"
+               r"perm|controle|interro|exam|cours)\s+(?:demain\s+|ce matin\s+|cet aprem\s+|lundi\s+|"
+               r"mardi\s+|jeudi\s+|vendredi\s+)?au (college)\b"),
+)
+_FR_GIVEN: dict[str, int] = {**_FR_YEARS, **_FR_SCHOOLS, **_FR_PUPILS, "brevet": 15}
+
+# England and Wales (year 7 is 11 to 12), the United States (grade N is N+5 to N+6).
+_EN_NUMBERS: dict[str, int] = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+}
+_EN_NUMBER = r"(\d{1,2}|" + "|".join(_EN_NUMBERS) + r")"
+_EN_I_AM = r"(?:i'?\s?m|i am|ima)"
+_EN_FILLER = r"(?:(?:only|just|still|currently|now)\s+)?"
+_EN_YEAR_RE = re.compile(rf"\b{_EN_I_AM}\s+{_EN_FILLER}in\s+(?:year|yr|y)\s?{_EN_NUMBER}\b")
+_EN_GRADE_RE = re.compile(
+    rf"\b{_EN_I_AM}\s+{_EN_FILLER}(?:in\s+(?:the\s+)?)?(?:(\d{{1,2}})(?:st|nd|rd|th)\s+grade(?:r)?|"
+    rf"grade\s+{_EN_NUMBER})\b"
+)
+_EN_SCHOOL_RE = re.compile(
+    rf"\b(?:{_EN_I_AM}\s+{_EN_FILLER}(?:in|at)|my|at my)\s+(?:a\s+)?(middle school|junior high|elementary school|"
+    rf"primary school|high school)\b(?!\s+(?:friend|sweetheart|days|years|reunion|teacher|diploma))"
+)
+_EN_FRESHMAN_RE = re.compile(rf"\b{_EN_I_AM}\s+{_EN_FILLER}an?\s+(freshman|sophomore)\s+in\s+high school\b")
+_EN_SCHOOLS: dict[str, int] = {"middle school": 14, "junior high": 14, "elementary school": 11,
+                               "primary school": 11, "high school": 17, "freshman": 15, "sophomore": 16}
+
+# Cheap first test: a piece of text every match above contains.
+_PIECE_RE = re.compile(r"\b(?:en|n|classe|au|mon|brevet|year|yr|y|school|junior|freshman|sophomore)\b|collegien|"
+                       r"lyceen|grade")
+
+
+def _number(raw: str) -> int:
+    return int(raw) if raw.isdigit() else _EN_NUMBERS[raw]
+
+
+def school_year_ages(text: NormalisedText) -> tuple[int, ...]:
+    """Ages implied by the school year or school the writer says they are in (see above)."""
+    folded = text.folded
+    if _PIECE_RE.search(folded) is None:
+        return ()
+    ages: list[int] = []
+    for pattern in _FR_RES:
+        for match in pattern.finditer(folded):
+            ages.append(_FR_GIVEN[match.group(1)])
+    for match in _EN_YEAR_RE.finditer(folded):
+        year = _number(match.group(1))
+        if 1 <= year <= 13:
+            ages.append(year + 5)
+    for match in _EN_GRADE_RE.finditer(folded):
+        grade = _number(match.group(1) or match.group(2))
+        if 1 <= grade <= 12:
+            ages.append(grade + 6)
+    for pattern in (_EN_SCHOOL_RE, _EN_FRESHMAN_RE):
+        for match in pattern.finditer(folded):
+            ages.append(_EN_SCHOOLS[match.group(1)])
+    return tuple(dict.fromkeys(ages))

@@ -1,0 +1,182 @@
+"""Threats against the reader, blackmail, and directed insults.
+
+Three questions, each about what one person writes *to* another:
+
+- ``has_threat``: violence announced against the reader or those close to them ("jvais te
+  défoncer à la sortie", "on va brûler ta maison", "I'll find you"), knowing or hunting where
+  they live ("je sais où tu habites"), an attack announced on a school, and urging someone to
+  kill themself ("va te pendre", "kys"). What is said about oneself ("ma mère va me tuer"), in
+  a game ("je vais te défoncer à Mario Kart") or as a figure of speech ("tu vas mourir de
+  rire") is not a threat.
+- ``has_sextortion``: "send it / pay, or I show everyone" — a demand backed by spreading
+  pictures, videos or secrets.
+- ``has_directed_insult``: an insult aimed at the reader ("t'es qu'une grosse vache", "sale
+  thon", "espèce de bouffon", "nobody likes you"), as teenagers write them, beside the
+  operators' harassment list (which matches words wherever they are).
+
+Read on the ``words`` form: accents folded, apostrophes and punctuation as spaces, leet undone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from moderation.policy.normalise import NormalisedText
+
+# --- threats -----------------------------------------------------------------------------------
+
+# Someone announcing what they will do: I / we / they, now or soon.
+_INTENT = (
+    r"(?:je vais|j vais|jvais|jvai|je vai|jv|j v|je vias|je v|on va|on vas|ils vont|elles vont|"
+    r"mes potes vont|mes freres vont|je peux|je pourrais|je veux|je viens|jviens|j viens|je reviens|"
+    r"je vais venir|jvais venir|on vient|tu vas voir je vais|je te jure je vais|je jure je vais)"
+)
+_VIOLENCE = (
+    r"(?:tuer|buter|butter|defoncer|frapper|tabasser|planter|egorger|etrangler|crever|"
+    r"massacrer|demolir|detruire|eclater|exploser|cogner|poignarder|saigner|fumer|"
+    r"bruler|violer|tirer dessus|casser la gueule|peter la gueule|peter les dents|casser les dents|"
+    r"refaire le portrait|faire la peau|faire du mal|faire (?:tellement |tres |trop |si |vraiment )?mal|faire payer|faire regretter|"
+    r"faire souffrir|faire la misere|pourrir la vie|attendre a la sortie|chercher a la sortie)"
+)
+_CLOSE_ONES = (
+    r"(?:ta|ton|tes|ta petite|ton petit) (?:maison|famille|mere|pere|daronne|daron|soeur|frere|"
+    r"parents|voiture|chien|chat|copine|copain|gueule|tete|race|vie)"
+)
+_WEAPON = r"(?:couteau|flingue|arme|pistolet|batte|fusil|kalash|kalachnikov|hache|machette|gun|knife|bombe)"
+# Games and figures of speech: "je vais te défoncer à Mario Kart", "tu vas mourir de rire".
+_PLAY_RE = re.compile(
+    r"\b(?:a|au|sur|en|aux) (?:fortnite|fifa|mario|mario kart|minecraft|roblox|valorant|lol|la partie|"
+    r"ce jeu|la prochaine partie|la revanche|smash|cod|rocket league|brawl|clash|echecs|1v1|1 v 1|"
+    r"uno|monopoly|ping pong|babyfoot|foot|basket|tennis|badminton|la course|mario party)\b"
+    r"|\b(?:mourir|crever|mort|morte) de (?:rire|honte|faim|froid|chaud|fatigue|ennui)\b"
+    r"|\b(?:de rire|mdrr* je vais te tuer|je vais te tuer si tu spoil|spoil)\b"
+    r"|\b(?:in|at) (?:fortnite|fifa|mario kart|minecraft|roblox|valorant|chess|the game|this game|"
+    r"the next round|ping pong)\b|\b(?:killing it|kill it|killed it|dying laughing|die laughing)\b"
+)
+_THREAT_FR_RE = re.compile(
+    rf"\b{_INTENT}\s+(?:(?:bien|tous|toutes|aller|venir|te|vous|t)\s+)?(?:te|t|vous)\s+{_VIOLENCE}\b"
+    rf"|\b{_INTENT}\s+{_VIOLENCE}\s+{_CLOSE_ONES}\b"
+    # "jvais te retrouver à la sortie et te défoncer"
+    rf"|\b{_INTENT}\s+(?:\w+\s+){{1,8}}(?:et|puis|pour) (?:te|t|vous) {_VIOLENCE}\b"
+    rf"|\b{_INTENT}\s+(?:venir|aller|debarquer|passer|revenir|arriver)\s+(?:\w+\s+){{0,5}}avec "
+    rf"(?:un|une|mon|ma|des|le|la) {_WEAPON}\b"
+    r"|\btu vas (?:crever|mourir|finir (?:a l hosto|a l hopital|aux urgences|en fauteuil|dans un sac|"
+    r"sous terre|six pieds sous terre|en morceaux)|le regretter|le payer|me le payer|payer cher|morfler|prendre cher|saigner|"
+    r"souffrir|voir ce qui va t arriver|pas t en sortir)\b"
+    r"|\bvous allez (?:tous |toutes )?(?:crever|mourir|payer|le regretter|voir ce qui va vous arriver)\b"
+    r"|\bce qui va t arriver\b|\bt es (?:un homme mort|une femme morte|deja mort|deja morte|un mort)\b"
+    r"|\bt es mort(?:e)? (?:si|quand|demain|a la sortie)\b"
+    r"|\bje (?:sais|connais) (?:ou|dans quel\w*|quel) (?:tu (?:habites|vis|dors|vas a l ecole)|t habites|"
+    r"est ton (?:lycee|college|ecole)|college|lycee|ecole)\b"
+    r"|\bje (?:sais|connais|vais trouver|vais retrouver|vais chercher|vais publier|vais balancer|"
+    r"vais diffuser) ton adresse\b|\b(?:ton adresse|ou tu habites) (?:je vais|jvais|on va) la\b"
+    r"|\bsurveille (?:bien )?tes arrieres\b|\bfais gaffe (?:quand tu sors|a ta gueule|a tes fesses)\b"
+    r"|\bon (?:va|vas) (?:venir|debarquer) chez (?:toi|vous)\b"
+    # urging someone to kill themself
+    r"|\b(?:va|vas) (?:te pendre|te suicider|te tuer|mourir|crever)\b"
+    r"|\b(?:suicide|tue|pends) toi\b"
+)
+_THREAT_EN_RE = re.compile(
+    r"(?<!not )(?<!never )(?<!won t )(?<!don t )(?<!wouldn t )"
+    r"\b(?:i ll|ill|i will|i m gonna|im gonna|i m going to|im going to|i am going to|gonna|we ll|"
+    r"we will|we re gonna|were gonna|we are going to|i want to)\s+(?:\w+\s+){0,2}?"
+    r"(?:kill|hurt|beat|stab|shoot|rape|murder|end|destroy|come for|come after|burn|cut|jump|"
+    r"track down|hunt down|beat up)\s+(?:you|u|ya|your|yall|all of you)\b"
+    r"|\bbeat the (?:shit|crap|hell) out of (?:you|u)\b"
+    r"|\b(?:you re|youre|ur|you are|u r|u re|you|u) (?:so |fucking |fkn )?(?:gonna die|going to die|"
+    r"gonna regret|going to regret|gonna pay for|going to pay for|will pay for|will regret)\b"
+    r"|\bi know where (?:you|u) (?:live|sleep|go to school|are)\b|\bi know your (?:address|school)\b"
+    r"|\bwatch your back\b|\bwatch out at school\b"
+    r"|\b(?:bring|bringing) (?:a|my) (?:gun|knife|weapon) to (?:school|class)\b"
+    r"|\b(?:kys|kill yourself|kill urself|go die|go kill yourself|hang yourself|neck yourself|"
+    r"unalive yourself|drink bleach)\b"
+)
+
+
+def has_threat(text: NormalisedText) -> bool:
+    words = text.words
+    if _THREAT_FR_RE.search(words) is None and _THREAT_EN_RE.search(words) is None:
+        return False
+    return _PLAY_RE.search(words) is None
+
+
+# --- sextortion and blackmail --------------------------------------------------------------------
+
+_MEDIA = r"(?:photos?|video|videos|vid|vids|nudes?|pics?|images?|captures?|screens?|screenshots?|snaps?|conv|messages?)"
+_SPREAD_FR = (r"(?:envoie|envoi|envoyer|montre|montrer|publie|publier|balance|balancer|diffuse|diffuser|"
+              r"poste|poster|partage|partager|mets|mettre|leak|file|donne|donner|fais tourner|faire tourner)")
+# What is threatened with: pictures, videos, messages, or the people who would see them.
+_EXPOSURE_RE = re.compile(
+    rf"\b(?:{_MEDIA}|tout le monde|toute ta classe|tes (?:parents|potes|amis|contacts|followers|abonnes)|"
+    r"ta (?:mere|famille|classe|daronne)|ton (?:lycee|college|pere|daron)|partout|sur insta|sur snap|"
+    r"sur tiktok|sur les reseaux|everyone|everybody|your (?:parents|mom|dad|friends|school|family|followers)|"
+    r"online|on insta|on snap|the internet)\b"
+)
+# The condition: "sinon", "ou je …", "si tu ne … pas", "or (else) …", "unless".
+_CONDITION_RE = re.compile(
+    rf"\bsinon\b|\bou (?:je|j|jvais|je vais) (?:les |la |le |tes |ta |t )?{_SPREAD_FR}\b"
+    r"|\bsi (?:tu|t) (?:\w+ ){0,3}(?:pas|plus)\b|\bor (?:else )?(?:i|i ll|ill|i will|everyone|everybody|your)\b"
+    r"|\bunless\b|\bif (?:you|u) (?:don t|dont|won t|wont|refuse)\b"
+)
+_SPREAD_RE = re.compile(
+    rf"\b(?:{_SPREAD_FR}|part|partent|va partir|vont partir|circule|tourne|verra|verront|sauront|saura|"
+    r"post|send|show|share|leak|expose|tell|see|sees|gets|finds out|find out|knows)\b"
+)
+
+
+def has_sextortion(text: NormalisedText) -> bool:
+    """A condition, then (after it) a spreading and something exposed."""
+    words = text.words
+    condition = _CONDITION_RE.search(words)
+    if condition is None:
+        return False
+    rest = words[condition.start():]
+    return _SPREAD_RE.search(rest) is not None and _EXPOSURE_RE.search(rest) is not None
+
+
+# --- directed insults ----------------------------------------------------------------------------
+
+_INSULT_NOUNS_FR = (
+    r"(?:pute|putes|salope|salopes|salaud|con|conne|connard|connasse|batard|batarde|btrd|enfoire|enfoiree|"
+    r"encule|enculee|fdp|pd|pede|tapette|gouine|tarlouze|pedale|thon|boloss|bolosse|bolos|cassos|clochard|"
+    r"clocharde|debile|abruti|abrutie|mongol|mongole|gogol|triso|trisomique|attarde|attardee|cretin|"
+    r"cretine|bouffon|bouffonne|baleine|vache|truie|porc|grosse|gros lard|moche|mocheté|mochete|laideron|"
+    r"chienne|merde|sous merde|ordure|raclure|dechet|pouffiasse|petasse|grognasse|naze|loser|looser|"
+    r"victime|cancre|plouc|boufon|trainee|tepu|tchoin|chaudasse|gamine de merde|"
+    r"gamin de merde|tete de cul|tete de con|tete de mort|face de rat|pauvre type|pauvre fille|"
+    r"incapable|parasite|sac a merde|sac a foutre|dinde|bitch|mongolito|cheum|boudin|grosse vache)"
+)
+_INSULT_FR_RE = re.compile(
+    rf"\b(?:t es|tes|t est|tu es|t etais|vous etes|espece d|espece de|sale|pauvre|ta gueule|tg|ferme la|"
+    rf"ferme ta gueule|toi la|toi le|regarde toi|gros|grosse)\s+(?:(?:qu une|qu un|qu|un|une|vraiment|trop|"
+    rf"grave|tellement|juste|qu une grosse|qu un gros|un gros|une grosse|une sale|un sale|gros|grosse|sale|"
+    rf"petite|petit|pauvre|bien|tjrs|toujours|mega|vrai|vraie)\s+)*{_INSULT_NOUNS_FR}\b"
+    r"|\bt as une (?:tete|gueule|face) de (?:cul|con|mort|rat|thon|merde|chien|cochon|porc)\b"
+    r"|\bpersonne (?:ne )?(?:t aime|veut de toi|te supporte|t apprecie|lit tes messages|t a sonne|t a demande|"
+    r"te calcule|veut te parler|voudra de toi|t aimera)\b"
+    r"|\btout le monde (?:te deteste|se fout de ta gueule|se moque de toi|te hait|rigole de toi|te trouve moche)\b"
+    r"|\b(?:va|vas) (?:pleurer|chialer|chouiner|te cacher|te laver)\b"
+    r"|\b(?:pd|fdp|tepu|tchoin)(?:\s+(?:pd|fdp|tepu|tchoin)){1,}\b"
+    r"|\b(?:retourne|rentre) (?:a l ecole|chez ta mere|dans ta grotte|jouer aux poupees)\b"
+)
+_INSULT_NOUNS_EN = (
+    r"(?:bitch|whore|slut|skank|cunt|retard|retarded|fag|faggot|loser|freak|moron|idiot|dumbass|"
+    r"dumb ass|pig|cow|hoe|creep|weirdo|psycho|clown)"
+)
+# After "you're": also what is an insult only as a predicate ("you're trash", "you're a joke").
+_PREDICATE_NOUNS_EN = r"(?:trash|garbage|waste of space|piece of shit|piece of trash|nobody|joke|failure|disgrace|mistake)"
+_INSULT_EN_RE = re.compile(
+    rf"\b(?:you re|youre|ur|you are|u r|u re|you|u)\s+(?:(?:such|a|an|so|just|a fucking|fucking|fkn|"
+    rf"literally|a total|total|an absolute|absolute|little|fat|ugly|stupid|dumb|worthless|pathetic|"
+    rf"disgusting|useless|gross)\s+)*{_INSULT_NOUNS_EN}\b"
+    rf"|\b(?:you re|youre|ur|you are|u r|u re)\s+(?:(?:such|a|an|so|just|literally|a total|total|an absolute|"
+    rf"absolute|fucking)\s+)*{_PREDICATE_NOUNS_EN}\b"
+    rf"|\b(?:fat|ugly|stupid|dumb|worthless|pathetic|disgusting|useless|filthy) (?:{_INSULT_NOUNS_EN})\b"
+    r"|\b(?:nobody|no one|no1) (?:likes|loves|wants|asked|cares about|will ever love|will miss) (?:you|u)\b"
+    r"|\b(?:everyone|everybody) (?:hates|laughs at|is laughing at) (?:you|u)\b"
+)
+
+
+def has_directed_insult(text: NormalisedText) -> bool:
+    words = text.words
+    return _INSULT_FR_RE.search(words) is not None or _INSULT_EN_RE.search(words) is not None

@@ -1,0 +1,155 @@
+"""Threats, sextortion, directed insults and school years: each detector on what it must
+catch and on the ordinary sentences that look like it (written for these tests, not taken
+from the scenario suite)."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.policy.detectors.school import school_year_ages
+from moderation.policy.detectors.threats import has_directed_insult, has_sextortion, has_threat
+from moderation.policy.normalise import normalise
+
+THREATS = [
+    "je vais te tuer",
+    "jvais te casser la gueule demain",
+    "on va te tabasser à la sortie du bahut",
+    "j'vais t'éclater ta tête",
+    "je vais te faire vraiment mal",
+    "on va brûler ta maison",
+    "je vais venir au collège avec un couteau",
+    "tu vas finir à l'hosto",
+    "tu vas le regretter toute ta vie",
+    "je sais où tu habites",
+    "je connais ton adresse, fais gaffe quand tu sors",
+    "je vais te suivre et te planter",
+    "va te pendre",
+    "suicide toi personne t'aime",
+    "I'll kill you",
+    "im gonna beat the shit out of you",
+    "i know where u live",
+    "watch your back",
+    "we're gonna hurt your family",
+    "kys",
+]
+NOT_THREATS = [
+    "ma mère va me tuer quand elle verra mon bulletin",
+    "je vais te défoncer à Mario Kart ce soir",
+    "tu vas mourir de rire devant ce film",
+    "je vais te retrouver devant le ciné à 14h",
+    "je peux te trouver le lien si tu veux",
+    "tu vas payer combien pour la sortie ?",
+    "je vais couper le pain avec un couteau",
+    "fais gaffe à toi, bisous",
+    "i'm not gonna hurt you, promise",
+    "i'll get you a coffee",
+    "this game is killing me",
+    "je me suis fait mal au genou au foot",
+    "t'es mort de rire ou quoi",
+    "j'ai ton adresse pour l'invitation ?",
+]
+SEXTORTION = [
+    "envoie une autre photo sinon je la montre à tes parents",
+    "tu me verses 50€ sinon la vidéo part à tous tes contacts",
+    "si tu m'envoies pas plus je balance tes photos à ta classe",
+    "send more pics or i'll post them online",
+    "pay me or everyone sees your nudes",
+]
+NOT_SEXTORTION = [
+    "sinon ça va ? t'as vu les photos de la soirée ?",
+    "envoie-moi le lien sinon je t'envoie le mien",
+    "or i'll send you the link tomorrow",
+    "sinon on se fait un film ce week-end",
+    "if you don't like it, tell me",
+]
+INSULTS = [
+    "t'es qu'une grosse vache",
+    "espèce de bouffon",
+    "sale thon",
+    "t'es vraiment un gros débile",
+    "personne veut de toi ici",
+    "tout le monde se fout de ta gueule",
+    "t'as une tête de cul",
+    "pd pd pd",
+    "you're such a loser",
+    "shut up you fat ugly bitch",
+    "nobody likes you",
+    "ur trash",
+]
+NOT_INSULTS = [
+    "t'es la meilleure",
+    "t'es grave douée",
+    "le linge sale est dans le panier",
+    "la vache, t'es trop forte au basket",
+    "jvais etre en retard jle sens",
+    "personne ne sait la réponse ?",
+    "did you trash the old drawings?",
+    "you're a legend",
+    "nobody asked the teacher",
+    "t'es un rat, tu partages jamais tes bonbons mdr",
+]
+SCHOOL_YEARS = [
+    ("jsuis en 5eme", 13),
+    ("je suis qu'en 4e", 14),
+    ("moi en 3ème", 15),
+    ("je suis en seconde", 16),
+    ("jsuis en cm2 mais je m'ennuie", 11),
+    ("ma classe de 6e est nulle", 12),
+    ("jsuis au collège moi", 15),
+    ("je suis collégienne", 15),
+    ("j'ai brevet blanc demain", 15),
+    ("i'm in year 8", 13),
+    ("im in 7th grade", 13),
+    ("i'm still in middle school", 14),
+]
+NOT_SCHOOL_YEARS = [
+    "mon fils est en 5e",
+    "quand j'étais en 3e j'adorais ça",
+    "je suis prof de 4e",
+    "je suis en terminale",  # pupils of terminale may be adults
+    "je suis en première ligne sur ce dossier",
+    "je suis en 1ère année de master",
+    "my daughter is in year 8",
+    "my high school friends are coming",
+    "i'm in 12th grade",  # seniors may be 18
+]
+
+
+@pytest.mark.parametrize("text", THREATS)
+def test_threats_are_found(text):
+    assert has_threat(normalise(text))
+
+
+@pytest.mark.parametrize("text", NOT_THREATS)
+def test_ordinary_sentences_are_not_threats(text):
+    assert not has_threat(normalise(text))
+
+
+@pytest.mark.parametrize("text", SEXTORTION)
+def test_sextortion_is_found(text):
+    assert has_sextortion(normalise(text))
+
+
+@pytest.mark.parametrize("text", NOT_SEXTORTION)
+def test_ordinary_conditions_are_not_sextortion(text):
+    assert not has_sextortion(normalise(text))
+
+
+@pytest.mark.parametrize("text", INSULTS)
+def test_directed_insults_are_found(text):
+    assert has_directed_insult(normalise(text))
+
+
+@pytest.mark.parametrize("text", NOT_INSULTS)
+def test_ordinary_sentences_are_not_insults(text):
+    assert not has_directed_insult(normalise(text))
+
+
+@pytest.mark.parametrize(("text", "age"), SCHOOL_YEARS)
+def test_a_school_year_gives_the_oldest_usual_age(text, age):
+    assert max(school_year_ages(normalise(text))) == age
+
+
+@pytest.mark.parametrize("text", NOT_SCHOOL_YEARS)
+def test_someone_elses_or_an_adults_year_gives_no_minor_age(text):
+    assert all(age >= 18 for age in school_year_ages(normalise(text)))
