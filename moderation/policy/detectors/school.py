@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from moderation.policy.detectors import has_cue
 from moderation.policy.normalise import NormalisedText
 
 # France: the class (its usual oldest age at the end of the school year).
@@ -36,7 +37,7 @@ _FR_PUPILS: dict[str, int] = {"collegien": 15, "collegienne": 15, "lyceen": 18, 
 _FR_YEAR = "|".join(sorted(map(re.escape, _FR_YEARS), key=len, reverse=True))
 # The writer, in the present: je suis, jsuis, chui, j'suis, moi; "qu'en", "encore", "en classe de".
 _FR_I_AM = r"(?:je suis|jsuis|j'suis|j suis|chui|chuis|jsui|suis|moi)"
-_FR_FILLER = r"(?:(?:encore|que|qu'|seulement|juste|genre|meme pas|deja|bientot)\s*)?"
+_FR_FILLER = r"(?:(?:encore|que|seulement|juste|genre|meme pas|deja|bientot)\s+|qu'\s*)?"
 
 # "je suis en première ligne", "en seconde main", "en 1ère année de master": not a class.
 _NOT_A_CLASS = (r"(?!\s*(?:ligne|annee|an\b|main|position|place|page|partie|division|vitesse|mi temps|"
@@ -69,7 +70,8 @@ _EN_NUMBERS: dict[str, int] = {
 _EN_NUMBER = r"(\d{1,2}|" + "|".join(_EN_NUMBERS) + r")"
 _EN_I_AM = r"(?:i'?\s?m|i am|ima)"
 _EN_FILLER = r"(?:(?:only|just|still|currently|now)\s+)?"
-_EN_YEAR_RE = re.compile(rf"\b{_EN_I_AM}\s+{_EN_FILLER}in\s+(?:year|yr|y)\s?{_EN_NUMBER}\b")
+_EN_YEAR_RE = re.compile(rf"\b{_EN_I_AM}\s+{_EN_FILLER}in\s+(?:(?:year|yr|y)\s?(\d{{1,2}})|(?:year|yr)\s+"
+                         rf"({'|'.join(_EN_NUMBERS)}))\b")
 _EN_GRADE_RE = re.compile(
     rf"\b{_EN_I_AM}\s+{_EN_FILLER}(?:in\s+(?:the\s+)?)?(?:(\d{{1,2}})(?:st|nd|rd|th)\s+grade(?:r)?|"
     rf"grade\s+{_EN_NUMBER})\b"
@@ -82,9 +84,14 @@ _EN_FRESHMAN_RE = re.compile(rf"\b{_EN_I_AM}\s+{_EN_FILLER}an?\s+(freshman|sopho
 _EN_SCHOOLS: dict[str, int] = {"middle school": 14, "junior high": 14, "elementary school": 11,
                                "primary school": 11, "high school": 17, "freshman": 15, "sophomore": 16}
 
-# Cheap first test: a piece of text every match above contains.
-_PIECE_RE = re.compile(r"\b(?:en|n|classe|au|mon|brevet|year|yr|y|school|junior|freshman|sophomore)\b|collegien|"
-                       r"lyceen|grade")
+# Cheap first test: a year with digits ("5e", "cm2", "year 8"), or one of the words every other
+# match contains (detectors/__init__.py).
+_DIGIT_YEAR_RE = re.compile(r"\d(?:e|eme|ieme|em|nde|de|nd|ere|re)\b|\b(?:ce|cm)\d|\b(?:year|yr|y)\s?\d")
+_WORD_CUES = frozenset({
+    "sixieme", "cinquieme", "quatrieme", "troisieme", "seconde", "premiere", "terminale", "term", "tle",
+    "college", "lycee", "primaire", "collegien", "collegienne", "lyceen", "lyceenne", "brevet", "year", "yr",
+    "grade", "grader", "school", "junior", "cp",
+})
 
 
 def _number(raw: str) -> int:
@@ -93,15 +100,19 @@ def _number(raw: str) -> int:
 
 def school_year_ages(text: NormalisedText) -> tuple[int, ...]:
     """Ages implied by the school year or school the writer says they are in (see above)."""
-    folded = text.folded
-    if _PIECE_RE.search(folded) is None:
+    if not has_cue(text.runs, _WORD_CUES) and not (text.has_digit and _DIGIT_YEAR_RE.search(text.folded)):
         return ()
+    return _school_year_ages(text)
+
+
+def _school_year_ages(text: NormalisedText) -> tuple[int, ...]:
+    folded = text.folded
     ages: list[int] = []
     for pattern in _FR_RES:
         for match in pattern.finditer(folded):
             ages.append(_FR_GIVEN[match.group(1)])
     for match in _EN_YEAR_RE.finditer(folded):
-        year = _number(match.group(1))
+        year = _number(match.group(1) or match.group(2))
         if 1 <= year <= 13:
             ages.append(year + 5)
     for match in _EN_GRADE_RE.finditer(folded):

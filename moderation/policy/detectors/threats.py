@@ -21,7 +21,14 @@ from __future__ import annotations
 
 import re
 
+from moderation.policy.detectors import first_words, has_cue
 from moderation.policy.normalise import NormalisedText
+
+
+def _alternatives(group: str) -> str:
+    """"(?:a|b c)" -> "a|b c": a group of literal phrases, for `first_words`."""
+    return group.removeprefix("(?:").removesuffix(")")
+
 
 # --- threats -----------------------------------------------------------------------------------
 
@@ -93,7 +100,22 @@ _THREAT_EN_RE = re.compile(
 )
 
 
+# Every match of the two patterns above has one of these words (detectors/__init__.py): the
+# act announced, the weapon, or the one word each other alternative is built on.
+_THREAT_CUES = (first_words(_alternatives(_VIOLENCE)) | first_words(_alternatives(_WEAPON)) | frozenset({
+    "vas", "allez", "arriver", "mourir", "crever", "mort", "morte", "sais", "connais", "adresse", "habites", "surveille",
+    "gaffe", "venir", "debarquer", "pendre", "suicider", "tuer", "suicide", "tue", "pends",
+    "kill", "hurt", "beat", "stab", "shoot", "rape", "murder", "end", "destroy", "come", "burn", "cut",
+    "jump", "track", "hunt", "die", "regret", "pay", "will", "know", "watch", "bring", "bringing", "kys",
+    "hang", "neck", "unalive", "drink",
+}))
+
+
 def has_threat(text: NormalisedText) -> bool:
+    return has_cue(text.runs, _THREAT_CUES) and _threat(text)
+
+
+def _threat(text: NormalisedText) -> bool:
     words = text.words
     if _THREAT_FR_RE.search(words) is None and _THREAT_EN_RE.search(words) is None:
         return False
@@ -124,8 +146,20 @@ _SPREAD_RE = re.compile(
 )
 
 
+# A spreading is in every match: its verbs, and the words of the French phrases.
+_SPREAD_CUES = first_words(_alternatives(_SPREAD_FR)) | frozenset({
+    "tourner", "part", "partent", "va", "vont", "partir", "circule", "tourne", "verra", "verront", "sauront",
+    "saura", "post", "send", "show", "share", "leak", "expose", "tell", "see", "sees", "gets", "finds", "find",
+    "knows",
+})
+
+
 def has_sextortion(text: NormalisedText) -> bool:
     """A condition, then (after it) a spreading and something exposed."""
+    return has_cue(text.runs, _SPREAD_CUES) and _sextortion(text)
+
+
+def _sextortion(text: NormalisedText) -> bool:
     words = text.words
     condition = _CONDITION_RE.search(words)
     if condition is None:
@@ -177,6 +211,18 @@ _INSULT_EN_RE = re.compile(
 )
 
 
+# The insult itself, or the word each other alternative is built on.
+_INSULT_CUES = (first_words(_alternatives(_INSULT_NOUNS_FR)) | first_words(_alternatives(_INSULT_NOUNS_EN))
+                | first_words(_PREDICATE_NOUNS_EN.removeprefix("(?:").removesuffix(")")) | frozenset({
+                    "tete", "gueule", "face", "personne", "monde", "va", "vas", "pd", "fdp", "tepu", "tchoin",
+                    "retourne", "rentre", "nobody", "no", "no1", "everyone", "everybody",
+                }))
+
+
 def has_directed_insult(text: NormalisedText) -> bool:
+    return has_cue(text.runs, _INSULT_CUES) and _directed_insult(text)
+
+
+def _directed_insult(text: NormalisedText) -> bool:
     words = text.words
     return _INSULT_FR_RE.search(words) is not None or _INSULT_EN_RE.search(words) is not None

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation.policy.detectors import age, contact, meeting, solicitation
+from moderation.policy.detectors import age, contact, meeting, school, solicitation, threats
 from moderation.policy.normalise import normalise
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -38,6 +38,17 @@ DETECTORS = {
     "secrecy_request": (solicitation.has_secrecy_request, solicitation._secrecy_request,
                         [solicitation._SECRECY_RE]),
     "stated_ages": (age.stated_ages, age._stated_ages, list(age._STATEMENT_RES)),
+    "school_year_ages": (school.school_year_ages, school._school_year_ages,
+                         [*school._FR_RES, school._EN_YEAR_RE, school._EN_GRADE_RE, school._EN_SCHOOL_RE,
+                          school._EN_FRESHMAN_RE]),
+    "threat": (threats.has_threat, threats._threat, [threats._THREAT_FR_RE, threats._THREAT_EN_RE]),
+    "sextortion": (threats.has_sextortion, threats._sextortion,
+                   # its three parts in their order, and each alone
+                   [re.compile(f"(?:{threats._CONDITION_RE.pattern}) (?:{threats._SPREAD_RE.pattern}) "
+                               f"(?:{threats._EXPOSURE_RE.pattern})"),
+                    threats._CONDITION_RE, threats._SPREAD_RE, threats._EXPOSURE_RE]),
+    "directed_insult": (threats.has_directed_insult, threats._directed_insult,
+                        [threats._INSULT_FR_RE, threats._INSULT_EN_RE]),
 }
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
