@@ -31,6 +31,7 @@ sys.path.insert(0, str(REPO / "bench" / "data"))
 
 from conversations import CONVERSATIONS, CONVERSATIONS_B  # noqa: E402
 
+from bench.pages import replace_section  # noqa: E402
 from moderation.policy import (  # noqa: E402
     ConversationFeatures,
     ScreeningContext,
@@ -218,17 +219,7 @@ def conversations(snapshot, items: list[dict], title: str) -> list[str]:
 
 
 def write_section(markdown: str) -> Path:
-    path = REPO / "docs" / "screening.md"
-    start, end = "<!-- screening-eval:start -->", "<!-- screening-eval:end -->"
-    text = path.read_text(encoding="utf-8")
-    block = f"{start}\n{markdown}\n{end}"
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        text = before + block + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return replace_section(REPO / "docs" / "screening.md", "screening-eval", markdown)
 
 
 def main() -> None:

@@ -23,20 +23,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.pages import replace_section  # noqa: E402
 from moderation.policy import ScreeningContext, TermEntry, build_snapshot, screen_text  # noqa: E402
 from moderation.policy.normalise import normalise  # noqa: E402
 from moderation.seeds import load_seed_allow, load_seed_terms  # noqa: E402
 
-CATEGORIES = (
-    "sexual",
-    "sexual_minors",
-    "hate",
-    "harassment",
-    "self_harm",
-    "drugs",
-    "profanity",
-    "contact_offplatform",
-)
+CATEGORIES = ("sexual", "sexual_minors", "hate", "harassment", "self_harm", "drugs", "profanity",
+              "contact_offplatform")
 # Typical chat traffic: short sentences, a few with numbers, links or listed words.
 MESSAGES = [
     "salut ça va ?",
@@ -151,18 +144,7 @@ def render(rows: list[dict[str, object]], calls: int) -> str:
 
 
 def write_section(markdown: str) -> Path:
-    path = REPO / "docs" / "benchmarks.md"
-    start, end = "<!-- screening-speed:start -->", "<!-- screening-speed:end -->"
-    block = f"{start}\n## Screening speed\n\n{markdown}\n{end}"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        text = before + block + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+    return replace_section(REPO / "docs" / "benchmarks.md", "screening-speed", f"## Screening speed\n\n{markdown}")
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.screening_speed import CONTEXT, MESSAGES  # noqa: E402
+from bench.pages import replace_section  # noqa: E402
 from moderation.policy import build_snapshot, remember, screen_text  # noqa: E402
 from moderation.seeds import load_seed_allow, load_seed_terms  # noqa: E402
 
@@ -112,16 +113,8 @@ def main() -> None:
     markdown = "\n".join(lines)
     print(markdown)
     if not args.no_write:
-        path = REPO / "docs" / "benchmarks.md"
-        start, end = "<!-- screening-window:start -->", "<!-- screening-window:end -->"
-        block = f"{start}\n### Screening with windows\n\n{markdown}\n{end}"
-        text = path.read_text(encoding="utf-8")
-        if start in text and end in text:
-            before, rest = text.split(start, 1)
-            text = before + block + rest.split(end, 1)[1]
-        else:
-            text = text.rstrip("\n") + "\n\n" + block + "\n"
-        path.write_text(text, encoding="utf-8")
+        path = replace_section(REPO / "docs" / "benchmarks.md", "screening-window",
+                               f"### Screening with windows\n\n{markdown}")
         print(f"\nwrote {path}")
 
 

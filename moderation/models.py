@@ -6,6 +6,8 @@ moderation-queue work.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -441,40 +443,42 @@ class BankedHash(models.Model):
         return f"{self.hash_type}:{self.value[:16]}… ({self.bank_id})"
 
 
+class ScreeningDecision(models.TextChoices):
+    ALLOW = "allow", _("allow")
+    FLAG = "flag", _("allow and flag for review")
+    HOLD = "hold", _("hold for review")
+    BLOCK = "block", _("block")
+    ESCALATE = "escalate", _("block and escalate")
+
+
+def _decision_field(default: str, help_text: Any = "") -> models.CharField:
+    """One of the screening policy's per-finding decisions."""
+    return models.CharField(max_length=10, choices=ScreeningDecision.choices, default=default, help_text=help_text)
+
+
 class ScreeningPolicy(models.Model):
     """The operator's screening rules (one row). Absent: the safe defaults of PolicyConfig."""
 
-    class Decision(models.TextChoices):
-        ALLOW = "allow", _("allow")
-        FLAG = "flag", _("allow and flag for review")
-        HOLD = "hold", _("hold for review")
-        BLOCK = "block", _("block")
-        ESCALATE = "escalate", _("block and escalate")
+    Decision = ScreeningDecision
 
     grooming_threshold = models.FloatField(
         default=0.7, help_text=_("Conversation risk (0-1) at which it is held and a case opened."))
     grooming_flag_threshold = models.FloatField(
         default=0.4, help_text=_("Conversation risk (0-1) at which it is flagged for a moderator."))
-    hate_decision = models.CharField(max_length=10, choices=Decision.choices, default="block")
-    harassment_decision = models.CharField(max_length=10, choices=Decision.choices, default="flag")
-    minors_harassment_decision = models.CharField(
-        max_length=10, choices=Decision.choices, default="block",
-        help_text=_("Insults in minors' rooms and conversations (harassment list and directed insults)."))
-    threat_decision = models.CharField(
-        max_length=10, choices=Decision.choices, default="hold",
-        help_text=_("Threats against the reader, sextortion and blackmail, everywhere."))
-    drugs_decision = models.CharField(max_length=10, choices=Decision.choices, default="flag")
-    profanity_decision = models.CharField(max_length=10, choices=Decision.choices, default="allow")
-    adult_room_sexual_decision = models.CharField(
-        max_length=10, choices=Decision.choices, default="allow",
-        help_text=_("Sexual terms in adults' rooms (never allowed in minors' spaces or DM requests)."))
-    adult_room_contact_decision = models.CharField(
-        max_length=10, choices=Decision.choices, default="flag",
-        help_text=_("Contact details in adults' rooms (always blocked in minors' spaces and requests)."))
-    adult_dm_contact_decision = models.CharField(max_length=10, choices=Decision.choices, default="allow")
-    adult_meeting_decision = models.CharField(
-        max_length=10, choices=Decision.choices, default="allow",
-        help_text=_("Arranging to meet in person, between adults (always blocked in minors' spaces and requests)."))
+    hate_decision = _decision_field("block")
+    harassment_decision = _decision_field("flag")
+    minors_harassment_decision = _decision_field(
+        "block", _("Insults in minors' rooms and conversations (harassment list and directed insults)."))
+    threat_decision = _decision_field("hold", _("Threats against the reader, sextortion and blackmail, everywhere."))
+    drugs_decision = _decision_field("flag")
+    profanity_decision = _decision_field("allow")
+    adult_room_sexual_decision = _decision_field(
+        "allow", _("Sexual terms in adults' rooms (never allowed in minors' spaces or DM requests)."))
+    adult_room_contact_decision = _decision_field(
+        "flag", _("Contact details in adults' rooms (always blocked in minors' spaces and requests)."))
+    adult_dm_contact_decision = _decision_field("allow")
+    adult_meeting_decision = _decision_field(
+        "allow", _("Arranging to meet in person, between adults (always blocked in minors' spaces and requests)."))
     updated_at = models.DateTimeField(auto_now=True)
 
     CONFIG_FIELDS = (

@@ -8,15 +8,7 @@ from dataclasses import dataclass
 
 from moderation.policy.config import Decision, PolicyConfig, ScreeningContext
 from moderation.policy.detectors.age import stated_ages
-from moderation.policy.detectors.contact import (
-    has_email,
-    has_handle,
-    has_offplatform_request,
-    has_phone_number,
-    has_url,
-    mentions_app,
-)
-from moderation.policy.detectors.meeting import has_meeting_arrangement
+from moderation.policy.detectors.contact import mentions_app
 from moderation.policy.detectors.school import school_year_ages
 from moderation.policy.detectors.solicitation import (
     has_gift_offer,
@@ -28,7 +20,7 @@ from moderation.policy.normalise import NormalisedText, normalise
 from moderation.policy.snapshot import PolicySnapshot
 from moderation.policy.terms import TermHit
 from moderation.policy.verdict import ALLOW, DECISION_RISK, Verdict, strongest
-from moderation.policy.window import SPLIT_MARKER, RecentText, split_signals
+from moderation.policy.window import SPLIT_MARKER, WINDOW_DETECTORS, RecentText, split_signals
 
 # Term category -> reason code for messages.
 CATEGORY_REASON: dict[str, str] = {
@@ -80,12 +72,7 @@ class Outcome:
 
 # The per-message detectors (context-free), in the order their codes are reported.
 _DETECTORS: tuple[tuple[str, Callable[[NormalisedText], bool]], ...] = (
-    ("contact_phone", has_phone_number),
-    ("contact_email", has_email),
-    ("contact_url", has_url),
-    ("contact_handle", has_handle),
-    ("offplatform_request", has_offplatform_request),
-    ("meeting_arrangement", has_meeting_arrangement),
+    *WINDOW_DETECTORS,  # contact details and meetings, which windows read too
     ("photo_request", has_photo_request),
     ("gift_offer", has_gift_offer),
     ("secrecy_request", has_secrecy_request),

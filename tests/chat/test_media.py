@@ -50,11 +50,15 @@ def test_member_of_a_room_taking_images_gets_202_scanning(member, photo_room, me
     assert (media_root / upload.quarantine_name).read_bytes() == JPEG
 
 
+def image_posted_by_a_member(make_user, *, audience: str, band: str):
+    room = chat_services.create_room(slug=f"room-{audience}", name=f"Room {audience}", audience=audience)
+    member = make_user(band)
+    Membership.objects.create(room=room, user=member)
+    return post_image(member, JPEG, room=room.slug)
+
+
 def test_room_without_images_answers_media_not_allowed(make_user):
-    room = chat_services.create_room(slug="cafe", name="Café", audience="adults")
-    user = make_user(AgeBand.ADULT)
-    Membership.objects.create(room=room, user=user)
-    response = post_image(user, JPEG, room="cafe")
+    response = image_posted_by_a_member(make_user, audience="adults", band=AgeBand.ADULT)
     assert response.status_code == 403 and error_of(response) == "media_not_allowed"
     assert not Upload.objects.exists()
 
@@ -65,28 +69,27 @@ def test_minors_rooms_can_never_take_images(db):
 
 
 def test_a_minor_cannot_send_images_even_in_their_own_room(make_user):
-    room = chat_services.create_room(slug="college", name="Collège", audience="minors")
-    teen = make_user(AgeBand.OLDER_TEEN)
-    Membership.objects.create(room=room, user=teen)
-    response = post_image(teen, JPEG, room="college")
+    response = image_posted_by_a_member(make_user, audience="minors", band=AgeBand.OLDER_TEEN)
     assert response.status_code == 403 and error_of(response) == "media_not_allowed"
 
 
-def test_dm_request_not_yet_accepted_refuses_images(make_user):
+def conversation_in_state(make_user, state):
     ann, ben = make_user(AgeBand.ADULT), make_user(AgeBand.ADULT)
     conversation = accepted_conversation(ann, ben)
-    conversation.state = Conversation.State.REQUESTED
+    conversation.state = state
     conversation.save(update_fields=["state"])
+    return ann, ben, conversation
+
+
+def test_dm_request_not_yet_accepted_refuses_images(make_user):
+    ann, ben, conversation = conversation_in_state(make_user, Conversation.State.REQUESTED)
     for sender in (ann, ben):
         response = post_image(sender, JPEG, conversation=str(conversation.pk))
         assert response.status_code == 403 and error_of(response) == "media_not_allowed"
 
 
 def test_declined_conversation_refuses_images(make_user):
-    ann, ben = make_user(AgeBand.ADULT), make_user(AgeBand.ADULT)
-    conversation = accepted_conversation(ann, ben)
-    conversation.state = Conversation.State.DECLINED
-    conversation.save(update_fields=["state"])
+    ann, _ben, conversation = conversation_in_state(make_user, Conversation.State.DECLINED)
     assert error_of(post_image(ann, JPEG, conversation=str(conversation.pk))) == "contact_not_allowed"
 
 

@@ -22,6 +22,23 @@ def accepted_conversation(sender, recipient, messages):
     return int(conversation["id"])
 
 
+def older_teen_grooming_younger(make_user):
+    """A 16-17 writing to a 13-15 (a contact an operator opened: the default keeps the two
+    minors' bands apart) in the stages of grooming; (older, younger, conversation id)."""
+    from accounts.models import ContactRule
+    from accounts.policies import bump_contact_version
+
+    ContactRule.objects.update_or_create(band_a=AgeBand.OLDER_TEEN, band_b=AgeBand.YOUNG_TEEN,
+                                         defaults={"allowed": True})
+    bump_contact_version()
+    older, younger = make_user(AgeBand.OLDER_TEEN), make_user(AgeBand.YOUNG_TEEN)
+    conversation_id = accepted_conversation(older, younger, [
+        "salut, tu es trop mignonne", "t'as quel âge ?", "tu es seule chez toi ce soir ?",
+        "c'est notre secret, ne dis rien à tes parents", "envoie une photo de toi",
+    ])
+    return older, younger, conversation_id
+
+
 def test_dm_traffic_schedules_one_assessment_after_commit(make_user, django_capture_on_commit_callbacks):
     a, b = make_user(AgeBand.ADULT), make_user(AgeBand.ADULT)
     with mock.patch("moderation.tasks.assess_grooming_risk.delay") as delay:
@@ -32,18 +49,7 @@ def test_dm_traffic_schedules_one_assessment_after_commit(make_user, django_capt
 
 
 def test_an_escalating_conversation_files_one_flag_with_the_excerpt(make_user):
-    from accounts.models import ContactRule
-    from accounts.policies import bump_contact_version
-
-    # Across the two minors' bands only where an operator opened it (the default keeps bands apart).
-    ContactRule.objects.update_or_create(band_a=AgeBand.OLDER_TEEN, band_b=AgeBand.YOUNG_TEEN,
-                                         defaults={"allowed": True})
-    bump_contact_version()
-    older, younger = make_user(AgeBand.OLDER_TEEN), make_user(AgeBand.YOUNG_TEEN)
-    conversation_id = accepted_conversation(older, younger, [
-        "salut, tu es trop mignonne", "t'as quel âge ?", "tu es seule chez toi ce soir ?",
-        "c'est notre secret, ne dis rien à tes parents", "envoie une photo de toi",
-    ])
+    older, younger, conversation_id = older_teen_grooming_younger(make_user)
     # What the task does (on_commit callbacks do not run inside a test transaction).
     grooming.assess_conversation(conversation_id=conversation_id)
     flags = [f for f in Flag.objects.filter(conversation_id_snapshot=conversation_id) if "grooming_risk" in f.reasons]
@@ -68,19 +74,9 @@ def test_the_younger_recipients_replies_are_never_flagged_and_the_flag_points_at
     """Cases land on the person who initiated: a child answering a groomer's questions is not
     the offender, and the groomer's flag (whose measures hide the message it points at) never
     points at the child's reply."""
-    from accounts.models import ContactRule
-    from accounts.policies import bump_contact_version
     from chat.models import Message
 
-    # Across the two minors' bands only where an operator opened it (the default keeps bands apart).
-    ContactRule.objects.update_or_create(band_a=AgeBand.OLDER_TEEN, band_b=AgeBand.YOUNG_TEEN,
-                                         defaults={"allowed": True})
-    bump_contact_version()
-    older, younger = make_user(AgeBand.OLDER_TEEN), make_user(AgeBand.YOUNG_TEEN)
-    conversation_id = accepted_conversation(older, younger, [
-        "salut, tu es trop mignonne", "t'as quel âge ?", "tu es seule chez toi ce soir ?",
-        "c'est notre secret, ne dis rien à tes parents", "envoie une photo de toi",
-    ])
+    older, younger, conversation_id = older_teen_grooming_younger(make_user)
     # The child's replies come last: the excerpt's last message is theirs.
     for body in ("oui je suis seule ce soir", "j'ai 13 ans", "ok c'est notre secret, je dis rien à mes parents",
                  "tu veux une photo de moi ?"):
@@ -94,20 +90,11 @@ def test_the_younger_recipients_replies_are_never_flagged_and_the_flag_points_at
 def test_a_held_sender_waits_in_that_conversation_until_a_moderator_decides(make_user, moderator):
     """Once the score held the older sender, their further replies in that conversation are
     held too (review_pending) until the case is decided; the younger person's replies are not."""
-    from accounts.models import ContactRule
-    from accounts.policies import bump_contact_version
     from chat.models import Message
     from moderation.services.decide import decide_case
     from moderation.services.triage import triage_flag
 
-    ContactRule.objects.update_or_create(band_a=AgeBand.OLDER_TEEN, band_b=AgeBand.YOUNG_TEEN,
-                                         defaults={"allowed": True})
-    bump_contact_version()
-    older, younger = make_user(AgeBand.OLDER_TEEN), make_user(AgeBand.YOUNG_TEEN)
-    conversation_id = accepted_conversation(older, younger, [
-        "salut, tu es trop mignonne", "t'as quel âge ?", "tu es seule chez toi ce soir ?",
-        "c'est notre secret, ne dis rien à tes parents", "envoie une photo de toi",
-    ])
+    older, younger, conversation_id = older_teen_grooming_younger(make_user)
     before = chat_services.send_direct_message(sender=older, conversation_id=str(conversation_id), body="tu fais quoi ?")
     assert before.status == "delivered"
     [flag] = grooming.assess_conversation(conversation_id=conversation_id)

@@ -4,15 +4,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from accounts.age_assurance import (
-    AgeBand,
-    AssuranceError,
-    AssuranceLevel,
-    AssuranceMethod,
-    AssuranceResult,
-    band_for_age,
-    level_at_least,
-)
+from accounts.age_assurance import (AgeBand, AssuranceError, AssuranceLevel, AssuranceMethod,
+                                    AssuranceResult, band_for_age, level_at_least)
 from accounts.age_assurance.base import ERROR_MESSAGES
 
 

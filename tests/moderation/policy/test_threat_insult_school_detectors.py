@@ -115,34 +115,20 @@ NOT_SCHOOL_YEARS = [
 ]
 
 
-@pytest.mark.parametrize("text", THREATS)
-def test_threats_are_found(text):
-    assert has_threat(normalise(text))
+CASES = [
+    (detector, text, expected)
+    for detector, found, not_found in ((has_threat, THREATS, NOT_THREATS),
+                                       (has_sextortion, SEXTORTION, NOT_SEXTORTION),
+                                       (has_directed_insult, INSULTS, NOT_INSULTS))
+    for texts, expected in ((found, True), (not_found, False))
+    for text in texts
+]
 
 
-@pytest.mark.parametrize("text", NOT_THREATS)
-def test_ordinary_sentences_are_not_threats(text):
-    assert not has_threat(normalise(text))
-
-
-@pytest.mark.parametrize("text", SEXTORTION)
-def test_sextortion_is_found(text):
-    assert has_sextortion(normalise(text))
-
-
-@pytest.mark.parametrize("text", NOT_SEXTORTION)
-def test_ordinary_conditions_are_not_sextortion(text):
-    assert not has_sextortion(normalise(text))
-
-
-@pytest.mark.parametrize("text", INSULTS)
-def test_directed_insults_are_found(text):
-    assert has_directed_insult(normalise(text))
-
-
-@pytest.mark.parametrize("text", NOT_INSULTS)
-def test_ordinary_sentences_are_not_insults(text):
-    assert not has_directed_insult(normalise(text))
+@pytest.mark.parametrize(("detector", "text", "expected"), CASES,
+                         ids=[f"{d.__name__}:{t}" for d, t, _ in CASES])
+def test_each_detector_finds_its_kind_and_not_the_ordinary_sentences_like_it(detector, text, expected):
+    assert detector(normalise(text)) is expected
 
 
 @pytest.mark.parametrize(("text", "age"), SCHOOL_YEARS)
