@@ -53,11 +53,12 @@ security: setup
 	SECRET_KEY=$(TEST_SECRET_KEY) DATABASE_URL=$(TEST_DATABASE_URL) PHARE_TEST_REDIS_URL=$(TEST_REDIS_URL) \
 		$(PY) -m pytest -q tests/security $(PYTEST_ARGS)
 
-# Fault injection (private Redis, PostgreSQL, workers and ASGI servers; docs/reliability.md),
+# Fault injection (private Redis, PostgreSQL, workers and ASGI servers), writing its figures into
+# docs/reliability.md (the only run that does: PHARE_RELIABILITY_FIGURES=1),
 # including the longer runs CI leaves out.
 reliability: setup
 	SECRET_KEY=$(TEST_SECRET_KEY) DATABASE_URL=$(TEST_DATABASE_URL) PHARE_TEST_REDIS_URL=$(TEST_REDIS_URL) \
-		PHARE_RELIABILITY_LONG=1 $(PY) -m pytest -q tests/reliability $(PYTEST_ARGS)
+		PHARE_RELIABILITY_LONG=1 PHARE_RELIABILITY_FIGURES=1 $(PY) -m pytest -q tests/reliability $(PYTEST_ARGS)
 
 messages: setup
 	DEBUG=1 $(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=chat/locale

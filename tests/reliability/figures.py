@@ -1,8 +1,9 @@
-"""Figures measured by the fault tests, written to docs/reliability.md by the suite itself.
+"""Figures measured by the fault tests, written to docs/reliability.md when asked.
 
-Each fault test calls `record(...)` with what it measured; at the end of the session the rows
-of the faults run replace their previous rows in the table (the others are kept), so the page
-always shows the latest measured run of every fault.
+Each fault test calls `record(...)` with what it measured. Only a run that asks for it
+(`PHARE_RELIABILITY_FIGURES=1`, set by `make reliability`) writes them: at the end of the
+session the rows of the faults run replace their previous rows in the table (the others are
+kept). `make test` and CI never write, so a test run leaves the tracked page as it was.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ BEGIN = "<!-- figures:begin (written by tests/reliability; do not edit by hand) 
 END = "<!-- figures:end -->"
 COLUMNS = ["fault", "time to recover", "sent", "acknowledged", "lost", "duplicates", "detail", "measured"]
 
+WRITE_ENV = "PHARE_RELIABILITY_FIGURES"
+
 _recorded: dict[str, dict[str, str]] = {}
+
+
+def writing_enabled() -> bool:
+    return os.environ.get(WRITE_ENV, "") not in {"", "0"}
 
 
 def record(fault: str, *, recovery_seconds: float | None, sent: int, acknowledged: int, lost: int,
@@ -54,7 +61,8 @@ def render(rows: dict[str, dict[str, str]]) -> str:
 
 
 def write(path: Path = DOC) -> None:
-    if not _recorded:
+    """Put this session's figures into the page, if the run asked for it (`WRITE_ENV`)."""
+    if not _recorded or not writing_enabled():
         return
     text = path.read_text() if path.exists() else ""
     if BEGIN in text and END in text:
