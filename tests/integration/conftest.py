@@ -138,12 +138,14 @@ class AsgiServer:
         stop_process(self.process, timeout=10)
 
 
-def start_asgi_server(env: dict[str, str], tmp_path: Path) -> AsgiServer:
+def start_asgi_server(env: dict[str, str], tmp_path: Path, *, python: str = sys.executable) -> AsgiServer:
+    """uvicorn as production runs it, from the interpreter `python` (another virtualenv's:
+    tests/deploy), once it accepts connections."""
     port = free_port()
     log_path = tmp_path / f"uvicorn-{port}.log"
     log = open(log_path, "wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+        [python, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
          "--port", str(port), "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
          "--no-proxy-headers", "--lifespan", "off"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -225,13 +227,15 @@ class CeleryWorker:
     env: dict[str, str]
     log_path: Path
     process: subprocess.Popen | None = None
+    # The interpreter it runs on: another virtualenv's in tests/deploy.
+    python: str = sys.executable
 
     def start(self, timeout: float = 60) -> None:
         """Start `celery -A config worker` on both queues and wait until it is ready."""
         assert self.process is None or self.process.poll() is not None
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "moderation,housekeeping",
+            [self.python, "-m", "celery", "-A", "config", "worker", "-Q", "moderation,housekeeping",
              "--pool", "solo", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
              "--hostname", f"it-{uuid.uuid4().hex[:8]}@%h"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
