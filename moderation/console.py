@@ -8,6 +8,7 @@ engine (escaped) or set with textContent by the script.
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -20,6 +21,7 @@ from accounts import permissions
 from core.errors import PhareError
 from chat import protection
 from moderation import rules, selectors, transparency
+from moderation.models import ReportCategory
 from moderation.services.claim import read_case
 from moderation.representations import case_repr
 
@@ -30,15 +32,34 @@ def _moderator(request: HttpRequest):
     return request.user
 
 
+# Cases per console page: enough to scan, few enough to read (the API allows up to 200).
+CONSOLE_QUEUE_PAGE = 50
+
+
 @ensure_csrf_cookie
 def queue_page(request: HttpRequest) -> HttpResponse:
+    """The queue, one page at a time: filters and the next page are plain links and a GET
+    form, so paging needs no script."""
     moderator = _moderator(request)
-    status = request.GET.get("status", "open")
+    params = {"limit": str(CONSOLE_QUEUE_PAGE), **request.GET.dict()}
+    context = {"actions": rules.ACTIONS, "reason_codes": rules.REASON_CODES, "now": timezone.now(),
+               "categories": ReportCategory.choices, "critical_priority": rules.CRITICAL_PRIORITY,
+               "appeals": selectors.pending_appeals(moderator=moderator),
+               "locked_rooms": selectors.locked_down_rooms()}
+    try:
+        query = selectors.parse_queue_query(params)
+    except PhareError as error:
+        # A hand-edited or stale link: say which part is wrong, with the filters reset.
+        query = selectors.QueueQuery(limit=CONSOLE_QUEUE_PAGE)
+        return render(request, "moderation/queue.html", {
+            **context, "query": query, "status": query.status, "cases": [], "total": None,
+            "bad_field": error.extra.get("field")}, status=400)
+    page = selectors.queue_page(moderator=moderator, query=query)
+    next_url = "?" + urlencode(query.params(cursor=page.next)) if page.next else None
+    first_url = "?" + urlencode(query.params(cursor=None)) if query.cursor else None
     return render(request, "moderation/queue.html", {
-        "cases": selectors.queue(moderator=moderator, status=status), "status": status,
-        "actions": rules.ACTIONS, "reason_codes": rules.REASON_CODES, "now": timezone.now(),
-        "appeals": selectors.pending_appeals(moderator=moderator), "locked_rooms": selectors.locked_down_rooms(),
-    })
+        **context, "query": query, "status": query.status, "cases": page.cases, "total": page.total,
+        "next_url": next_url, "first_url": first_url})
 
 
 @ensure_csrf_cookie

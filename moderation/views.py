@@ -82,8 +82,8 @@ def _moderator(request: HttpRequest):
 @api_view({"GET"})
 def cases(request: HttpRequest) -> JsonResponse:
     moderator = _moderator(request)
-    status = request.GET.get("status", "open")
-    return JsonResponse({"cases": selectors.queue(moderator=moderator, status=status)})
+    page = selectors.queue_page(moderator=moderator, query=selectors.parse_queue_query(request.GET))
+    return JsonResponse({"cases": page.cases, "next": page.next, "total": page.total})
 
 
 @api_view({"GET"})
