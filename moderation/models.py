@@ -477,8 +477,9 @@ class ScreeningPolicy(models.Model):
     adult_room_contact_decision = _decision_field(
         "flag", _("Contact details in adults' rooms (always blocked in minors' spaces and requests)."))
     adult_dm_contact_decision = _decision_field("allow")
-    adult_meeting_decision = _decision_field(
-        "allow", _("Arranging to meet in person, between adults (always blocked in minors' spaces and requests)."))
+    adult_meeting_decision = _decision_field("allow", _("Arranging to meet in person, between adults."))
+    minors_meeting_decision = _decision_field(
+        "hold", _("Arranging to meet in person where a minor is involved (rooms, requests and conversations)."))
     updated_at = models.DateTimeField(auto_now=True)
 
     CONFIG_FIELDS = (
@@ -486,6 +487,7 @@ class ScreeningPolicy(models.Model):
         "minors_harassment_decision", "threat_decision",
         "drugs_decision", "profanity_decision", "adult_room_sexual_decision",
         "adult_room_contact_decision", "adult_dm_contact_decision", "adult_meeting_decision",
+        "minors_meeting_decision",
     )
 
     class Meta:

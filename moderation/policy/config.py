@@ -37,8 +37,10 @@ class PolicyConfig:
     adult_room_sexual_decision: Decision = "allow"
     adult_room_contact_decision: Decision = "flag"
     adult_dm_contact_decision: Decision = "allow"
-    # Arranging to meet in person, between adults (rooms and accepted DMs).
+    # Arranging to meet in person: between adults (rooms, requests and DMs), and wherever a
+    # minor is involved.
     adult_meeting_decision: Decision = "allow"
+    minors_meeting_decision: Decision = "hold"
     # Requests for photos, gifts, secrecy where contact is restricted (minors, DM requests).
     restricted_solicitation_decision: Decision = "flag"
     minimum_age: int = 13
@@ -75,6 +77,7 @@ class PolicyConfig:
             "adult_room_contact_decision",
             "adult_dm_contact_decision",
             "adult_meeting_decision",
+            "minors_meeting_decision",
             "restricted_solicitation_decision",
         ):
             if getattr(self, name) not in DECISIONS:

@@ -101,13 +101,14 @@ def _message_outcomes(
 
     for signal in signals:
         category = SIGNAL_CATEGORY[signal]
-        if signal in _CONTACT_SIGNALS:
+        if signal == "meeting_arrangement":
+            # Where a minor is involved a moderator looks before anyone meets (a birthday
+            # invitation is delivered once cleared); adults meeting up (a hike, a drink) is
+            # ordinary: an age stated in the conversation or its risk score is the concern.
+            decision: Decision = config.minors_meeting_decision if minors_space else config.adult_meeting_decision
+        elif signal in _CONTACT_SIGNALS:
             if restricted:
-                decision: Decision = "block"
-            elif signal == "meeting_arrangement":
-                # Adults meeting up (a hike, a drink) is ordinary; an age stated in the
-                # conversation or the conversation score is what makes it a concern.
-                decision = config.adult_meeting_decision
+                decision = "block"
             elif is_dm:
                 decision = config.adult_dm_contact_decision
             else:

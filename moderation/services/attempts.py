@@ -37,13 +37,16 @@ def is_critical(attempt: Attempt) -> bool:
             or bool(CRITICAL_REASONS.intersection(attempt.reasons)))
 
 
-def recent_attempts(*, sender_id: int, since: dt.datetime) -> int:
-    return Attempt.objects.filter(sender_id_snapshot=sender_id, created_at__gte=since).count()
+def recent_refusals(*, sender_id: int, since: dt.datetime) -> int:
+    """Refused attempts only: a held message is already before a moderator (its own case), and
+    a teenager whose three messages about a birthday were held has not been retrying."""
+    return (Attempt.objects.filter(sender_id_snapshot=sender_id, created_at__gte=since)
+            .exclude(decision=Attempt.Decision.HOLD).count())
 
 
 def on_attempt_recorded(*, attempt: Attempt) -> Case | None:
     """Count `attempt` (moderation.signals.attempt_recorded, sent by the gate). Repeated
-    attempts (ATTEMPTS_BEFORE_CASE within ATTEMPT_WINDOW), or a critical one towards a
+    refusals (ATTEMPTS_BEFORE_CASE within ATTEMPT_WINDOW), or a critical one towards a
     minor, open or join the sender's case with every attempt of theirs not yet in a case,
     pause their first contacts until the case is decided, and (repeated) put them in a
     cool-down. Otherwise the attempt joins the sender's open case if there is one (its
@@ -53,7 +56,8 @@ def on_attempt_recorded(*, attempt: Attempt) -> Case | None:
     message; more only when a case is due.
     """
     sender_id = attempt.sender_id_snapshot
-    repeated = recent_attempts(sender_id=sender_id, since=attempt.created_at - ATTEMPT_WINDOW) >= ATTEMPTS_BEFORE_CASE
+    repeated = (attempt.decision != Attempt.Decision.HOLD
+                and recent_refusals(sender_id=sender_id, since=attempt.created_at - ATTEMPT_WINDOW) >= ATTEMPTS_BEFORE_CASE)
     critical = attempt.towards_minor and is_critical(attempt)
     if not (repeated or critical):
         case = Case.objects.filter(subject_type=Case.SubjectType.USER, subject_id=sender_id, status__in=OPEN).first()

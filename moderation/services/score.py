@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from moderation import rules
 from moderation.models import Case, Decision, Flag, Report
+from moderation.policy.reasons import CRITICAL_REASONS
 from moderation.services.shared import setting
 
 
@@ -17,8 +18,12 @@ def sla_hours() -> dict[str, float]:
 
 
 def is_critical_flag(flag: Flag) -> bool:
+    """An escalation, or a child-safety flag for one of the critical reasons. A meeting or a
+    contact detail held in a minors' space is reported as grooming but is not critical alone
+    (teenagers invite each other to birthdays): it waits in the queue, its author unrestricted."""
     category = rules.case_category_for_flag(flag.categories, flag.reasons)
-    return flag.decision == Flag.Decision.ESCALATE or flag.risk >= 0.9 or category in rules.CHILD_SAFETY_CATEGORIES
+    return (flag.decision == Flag.Decision.ESCALATE or flag.risk >= 0.9
+            or (category in rules.CHILD_SAFETY_CATEGORIES and bool(CRITICAL_REASONS.intersection(flag.reasons))))
 
 
 def reliability_scores(reporter_ids: list[int]) -> dict[int, float]:

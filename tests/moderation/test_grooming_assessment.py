@@ -111,3 +111,26 @@ def test_a_held_sender_waits_in_that_conversation_until_a_moderator_decides(make
     decide_case(moderator=moderator, case_id=flag.case_id, action="dismiss", reason_code="other")
     after = chat_services.send_direct_message(sender=older, conversation_id=str(conversation_id), body="tu fais quoi ?")
     assert after.status == "delivered"
+
+
+def test_a_meeting_held_between_minors_waits_for_a_moderator_without_restricting_its_author(make_user):
+    """A meeting in a minors' room is held (a moderator reads it first) and filed as grooming,
+    but it is not critical alone: its author is neither cooled down nor paused."""
+    from django.utils import timezone
+
+    from chat.models import Message
+    from moderation.models import Case
+    from moderation.services.triage import triage_flag
+
+    room = chat_services.create_room(slug="ados", name="Ados", audience="minors")
+    teen = make_user(AgeBand.YOUNG_TEEN)
+    chat_services.join_room(user=teen, slug=room.slug)
+    result = chat_services.post_room_message(author=teen, room=room, body="tu viens à mon anniv samedi à 14h chez moi ?")
+    assert result.status == "held"
+    assert Message.objects.get(pk=result.message["id"]).status == Message.Status.HELD
+    flag = Flag.objects.get(message_id_snapshot=int(result.message["id"]))
+    triage_flag(flag_id=flag.pk)  # what the queue's task does after commit
+    case = Case.objects.get(subject_type="message", subject_id=int(result.message["id"]))
+    teen.refresh_from_db()
+    assert case.category == "grooming" and not case.interim_restricted
+    assert not teen.is_muted(timezone.now())

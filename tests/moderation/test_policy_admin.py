@@ -49,6 +49,13 @@ def test_deleting_a_term_is_audited(operator_client):
     assert AuditEntry.objects.filter(action="policy_removed", target_id=str(term.pk)).exists()
 
 
+def policy_form_defaults() -> dict[str, str]:
+    """The admin form of the screening policy filled with every field's default."""
+    from moderation.models import ScreeningPolicy
+
+    return {name: str(ScreeningPolicy._meta.get_field(name).default) for name in ScreeningPolicy.CONFIG_FIELDS}
+
+
 def test_operator_thresholds_change_the_decisions_and_are_audited(operator_client):
     messages = ["tu es trop mignonne", "t'as quel âge ?", "tu es seule chez toi ?"]
 
@@ -59,12 +66,7 @@ def test_operator_thresholds_change_the_decisions_and_are_audited(operator_clien
                                   context=ScreeningContext(audience="minors", context="dm")).decision
 
     assert conversation_decision() in ("allow", "flag")
-    form = {name: value for name, value in {
-        "grooming_threshold": "0.3", "grooming_flag_threshold": "0.2", "hate_decision": "block",
-        "harassment_decision": "flag", "drugs_decision": "flag", "profanity_decision": "allow",
-        "adult_room_sexual_decision": "allow", "adult_room_contact_decision": "flag",
-        "adult_dm_contact_decision": "allow", "adult_meeting_decision": "allow",
-        "minors_harassment_decision": "block", "threat_decision": "hold"}.items()}
+    form = {**policy_form_defaults(), "grooming_threshold": "0.3", "grooming_flag_threshold": "0.2"}
     response = operator_client.post("/admin/moderation/screeningpolicy/add/", form)
     assert response.status_code == 302, response.content[:800]
     assert AuditEntry.objects.filter(action="policy_added", target_type="screeningpolicy").exists()
@@ -75,10 +77,6 @@ def test_thresholds_out_of_order_are_refused(operator_client):
     from moderation.models import ScreeningPolicy
 
     response = operator_client.post("/admin/moderation/screeningpolicy/add/", {
-        "grooming_threshold": "0.3", "grooming_flag_threshold": "0.6", "hate_decision": "block",
-        "harassment_decision": "flag", "drugs_decision": "flag", "profanity_decision": "allow",
-        "adult_room_sexual_decision": "allow", "adult_room_contact_decision": "flag",
-        "adult_dm_contact_decision": "allow", "adult_meeting_decision": "allow",
-        "minors_harassment_decision": "block", "threat_decision": "hold"})
+        **policy_form_defaults(), "grooming_threshold": "0.3", "grooming_flag_threshold": "0.6"})
     assert response.status_code == 200
     assert not ScreeningPolicy.objects.exists()

@@ -54,10 +54,10 @@ TABLE = [
     (
         "on se voit samedi à 15h devant la gare",
         {
-            MINORS_ROOM: "block",
-            MINORS_DM: "block",
-            ADULTS_DM_REQUEST: "block",
-            ADULTS_ROOM: "allow",  # adults meeting up is ordinary (adult_meeting_decision)
+            MINORS_ROOM: "hold",  # a moderator looks first (minors_meeting_decision)
+            MINORS_DM: "hold",
+            ADULTS_DM_REQUEST: "allow",  # adults meeting up is ordinary (adult_meeting_decision)
+            ADULTS_ROOM: "allow",
             ADULTS_DM: "allow",
         },
         "meeting_arrangement",
@@ -197,9 +197,9 @@ def test_operator_config_decides_meetings_between_adults(config, decision) -> No
     for context in (ADULTS_ROOM, ADULTS_DM):
         verdict = screen_text("on se voit samedi à 15h devant la gare", snapshot=snapshot, context=context)
         assert verdict.decision == decision
-    # Never between a minor and anyone: the restricted contexts still block.
+    # Where a minor is involved a moderator looks first, whatever the adults' setting.
     assert screen_text("on se voit samedi à 15h devant la gare", snapshot=snapshot,
-                       context=MINORS_ROOM).decision == "block"
+                       context=MINORS_ROOM).decision == "hold"
 
 
 def test_unknown_category_is_flagged_by_default() -> None:

@@ -15,7 +15,8 @@ import pytest
 
 from moderation.policy import PolicySnapshot, ScreeningContext, remember, screen_text
 
-REFUSING = {"room": ("block", "escalate"), "dm": ("block", "escalate"),
+# Stopped: refused, or held until a moderator has looked (nobody reads it before).
+REFUSING = {"room": ("block", "escalate", "hold"), "dm": ("block", "escalate", "hold"),
             "dm_request": ("block", "escalate", "hold")}
 
 # (label, audience, context, messages of one sender, oldest first)
