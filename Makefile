@@ -21,12 +21,19 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-# Embedded defaults: SQLite, in-memory channel layer, local-memory cache, eager tasks.
-run: setup
+# Embedded defaults: SQLite, in-memory channel layer, local-memory cache, eager tasks; DEBUG=1
+# and this checkout's own key from var/local.env, which manage.py reads too when nothing else is
+# configured (docs/decisions.md, "Local trials").
+LOCAL_TRIAL := set -a && . ./var/local.env && set +a &&
+run: setup var/local.env
+	$(LOCAL_TRIAL) $(PY) manage.py migrate --noinput
+	$(LOCAL_TRIAL) $(PY) manage.py seed_demo
+	$(LOCAL_TRIAL) $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-per-message-deflate false --no-proxy-headers --lifespan off
+
+var/local.env:
 	mkdir -p var
-	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py seed_demo
-	DEBUG=1 $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-per-message-deflate false --no-proxy-headers --lifespan off
+	$(PYTHON) -c 'import secrets; print("# make run: a local trial (DEBUG=1, never a production key); delete to renew."); print("DEBUG=1"); print("SECRET_KEY=" + secrets.token_urlsafe(50))' > $@
+	chmod 600 $@
 
 # The browser tests (tests/e2e) drive Debian's Chromium: Playwright's own browser download
 # cannot work here, so it is never used. Installed when missing and when we may (CI is root).
@@ -81,4 +88,4 @@ bench: setup
 	$(PY) bench/fanout.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) .venv-runtime var staticfiles

@@ -103,15 +103,22 @@ def validate_pseudonym(pseudonym: str) -> str:
     return pseudonym
 
 
-def sign_up(*, pseudonym: str, password: str, birthdate: dt.date, ip: str | None) -> User:
-    """Create an account. Raises PhareError; stores the band, never the birthdate."""
-    band, band_until = age_band_for(birthdate, timezone.localdate())
+def _checked_new_account(*, pseudonym: str, password: str, band: str) -> str:
+    """The pseudonym as it will be shown, once it and the password pass every check a new
+    account's must (`pseudonym_not_allowed`, `invalid_password`)."""
     pseudonym = validate_pseudonym(pseudonym)
     candidate = User(pseudonym=pseudonym, pseudonym_key=pseudonym_key(pseudonym), age_band=band)
     try:
         password_validation.validate_password(password, candidate)
     except ValidationError as exc:
         raise PhareError("invalid_password", " ".join(exc.messages)) from exc
+    return pseudonym
+
+
+def sign_up(*, pseudonym: str, password: str, birthdate: dt.date, ip: str | None) -> User:
+    """Create an account. Raises PhareError; stores the band, never the birthdate."""
+    band, band_until = age_band_for(birthdate, timezone.localdate())
+    pseudonym = _checked_new_account(pseudonym=pseudonym, password=password, band=band)
     try:
         with transaction.atomic():
             user = User.objects.create_user(
@@ -280,15 +287,44 @@ def purge_connection_logs(*, now: dt.datetime | None = None) -> int:
     return deleted
 
 
+def find_account(pseudonym: str) -> User | None:
+    """The account (not deleted) called `pseudonym`, look-alikes included."""
+    return User.objects.find_by_pseudonym(pseudonym, among=User.objects.filter(deleted_at__isnull=True))
+
+
 def grant_role(*, pseudonym: str, role: str) -> User:
     """`manage.py grantrole`: the command line's grant, through `change_role` (audited, the
     account's sockets reloaded) like the admin's."""
     if role not in ROLE_FIELDS:
         raise PhareError("bad_request", f"Unknown role {role!r}; use one of {sorted(ROLE_FIELDS)}.")
-    user = User.objects.find_by_pseudonym(pseudonym, among=User.objects.filter(deleted_at__isnull=True))
+    user = find_account(pseudonym)
     if user is None:
         raise PhareError("not_found", f"No account named {pseudonym!r}.")
     return change_role(actor=None, user_id=user.pk, role=role, granted=True)
+
+
+# The roles of the server's first operator: the admin's superuser, and Phare's operator role.
+OPERATOR_ROLES = ("operator", "superuser")
+
+
+def create_operator(*, pseudonym: str, password: str) -> User:
+    """`manage.py createsuperuser` and `bootstrap`: an operator account made on the command
+    line. It is an adult account (staff never share minors' spaces) whose pseudonym and
+    password pass sign-up's checks; its creation is audited (`account.created`) and its roles
+    granted through `change_role` (audited, `role.granted`), as the admin would.
+    Raises `pseudonym_not_allowed`, `invalid_password`, `pseudonym_taken`."""
+    band = AgeBand.ADULT
+    pseudonym = _checked_new_account(pseudonym=pseudonym, password=password, band=band)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(pseudonym, password, age_band=band, band_until=None,
+                                            dm_policy=default_dm_policy(band))
+            audit(actor=None, action="account.created", target=user, data={"by": "command_line"})
+            for role in OPERATOR_ROLES:
+                user = change_role(actor=None, user_id=user.pk, role=role, granted=True)
+    except IntegrityError as exc:
+        raise PhareError("pseudonym_taken") from exc
+    return user
 
 
 def end_all_sessions(*, user: User) -> None:

@@ -74,6 +74,9 @@ PHARE_TRUSTED_PROXIES = env_list("PHARE_TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
     "config.apps.PhareAdminConfig",  # django.contrib.admin with Phare's site
+    # Before django.contrib.auth: its `createsuperuser` command replaces Django's, which cannot
+    # make an account that needs a pseudonym (accounts/management/commands/createsuperuser.py).
+    "accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -81,7 +84,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "core",
-    "accounts",
     "chat",
     "moderation",
     "ops",
@@ -367,6 +369,7 @@ CELERY_BEAT_SCHEDULE.update({
     "moderation-sweep-untriaged": {"task": "moderation.tasks.sweep_untriaged", "schedule": 60.0},
     "moderation-sla-alerts": {"task": "moderation.tasks.alert_sla_breaches", "schedule": 60.0},
     "moderation-purge-retention": {"task": "moderation.tasks.purge_past_retention", "schedule": 3600.0},
+    "moderation-room-voices": {"task": "moderation.tasks.assess_room_voices", "schedule": 60.0},
 })
 
 # --- Images (chat.media, docs/images.md) -------------------------------------------------

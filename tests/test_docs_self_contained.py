@@ -13,7 +13,7 @@ import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SKIPPED_DIRS = {".venv", ".git", "var", "staticfiles", "node_modules", "phare.egg-info", "__pycache__"}
+SKIPPED_DIRS = {".venv", ".venv-runtime", ".git", "var", "staticfiles", "node_modules", "phare.egg-info", "__pycache__"}
 
 # A Markdown file named in prose: docs/x.md, ../y.md, Z.md.
 MARKDOWN_FILE = re.compile(r"(?<![\w/.:-])((?:\.\./|\./)?[\w-]+(?:/[\w.-]+)*\.md)\b")
