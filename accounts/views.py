@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from django import db
 from django.contrib.auth import login, logout
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -22,6 +21,7 @@ from accounts.age_assurance.nonces import issue_nonce
 from accounts.age_assurance.registry import get_provider, get_providers
 from core.errors import PhareError
 from core.http import api_view, client_ip, error_response, json_body, string_field
+from core.outages import outage_error
 from accounts.models import ConnectionLog
 from accounts.representations import iso, own_user
 from accounts.throttling import limit_login, rate_limit
@@ -177,8 +177,9 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # Django calls this inside its `except`: a database that is down or restarting is an
+    # Django calls this inside its `except`: PostgreSQL or Redis down or restarting is an
     # outage to retry (503 `unavailable`), not a bug; CONN_HEALTH_CHECKS reconnects by itself.
-    if isinstance(sys.exc_info()[1], (db.OperationalError, db.InterfaceError)):
-        return error_response(PhareError("unavailable", retry_after=5, extra={"reason": "database"}))
+    outage = outage_error(sys.exc_info()[1])
+    if outage is not None:
+        return error_response(outage)
     return JsonResponse({"error": {"code": "server_error", "message": "Internal error."}}, status=500)

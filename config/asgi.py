@@ -14,6 +14,7 @@ from django.urls import path  # noqa: E402
 
 from chat.realtime.consumers import ChatConsumer  # noqa: E402
 from core.edge import OriginValidator, ProxyHeadersMiddleware  # noqa: E402
+from core.outages import WebSocketOutageGuard  # noqa: E402
 from config.runtime import tune_garbage_collector  # noqa: E402
 
 
@@ -37,13 +38,14 @@ class KeepServerSend:
 
 # Outermost: the client's address (and scheme) is decided once, for HTTP and WebSocket alike,
 # from the TCP peer and a trusted proxy's headers (core/edge.py); the Origin check compares
-# scheme, host and port.
+# scheme, host and port. The session and account are read before the consumer runs: during a
+# PostgreSQL outage the guard closes the socket (1013) instead of the server's HTTP 500.
 application = ProxyHeadersMiddleware(ProtocolTypeRouter(
     {
         "http": django_http_application,
-        "websocket": KeepServerSend(OriginValidator(
+        "websocket": KeepServerSend(OriginValidator(WebSocketOutageGuard(
             AuthMiddlewareStack(URLRouter([path("ws/", ChatConsumer.as_asgi())]))
-        )),
+        ))),
     }
 ))
 
