@@ -9,7 +9,9 @@ COPY . .
 # collectstatic only needs a key to import settings; the real one comes from the environment.
 RUN SECRET_KEY=build-only-key-not-used-at-runtime-0123456789abcdef python manage.py collectstatic --noinput \
     && SECRET_KEY=build-only-key-not-used-at-runtime-0123456789abcdef python manage.py compilemessages
-RUN useradd --system --uid 1000 phare && chown -R phare /app
+# /app/var (PHARE_DATA_DIR) exists in the image, owned by phare, so that the compose volume
+# mounted there starts writable by the app.
+RUN useradd --system --uid 1000 phare && mkdir -p /app/var && chown -R phare /app
 USER phare
 EXPOSE 8000
 # --no-proxy-headers: Phare itself decides the client address, trusting only PHARE_TRUSTED_PROXIES

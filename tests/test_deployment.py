@@ -149,3 +149,107 @@ def test_a_wildcard_or_malformed_trusted_proxy_refuses_to_start():
     ok = subprocess.run([sys.executable, "-c", "import config.asgi"], cwd=ROOT, capture_output=True, text=True,
                         timeout=120, env=dict(env, DEBUG="1", PHARE_TRUSTED_PROXIES="172.29.254.1, 10.8.0.0/16"))
     assert ok.returncode == 0, ok.stderr[-500:]
+
+
+# --- What an operator meets first (docs/operations.md §1 and §2) ----------------------------
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_ships_no_working_default_secret():
+    # Every place a secret enters: required (`${VAR:?message}`), never a default (`:-`).
+    text = (ROOT / "docker-compose.yml").read_text()
+    for name in ("SECRET_KEY", "POSTGRES_PASSWORD"):
+        uses = re.findall(r"\$\{" + name + r"([^}]*)\}", text)
+        assert uses and all(use.startswith(":?") for use in uses), (name, uses)
+    compose = _compose()
+    assert compose["services"]["db"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    for name in ("web", "worker", "worker-housekeeping", "beat", "migrate"):
+        url = compose["services"][name]["environment"]["DATABASE_URL"]
+        assert re.fullmatch(r"postgres://phare:\$\{POSTGRES_PASSWORD:\?[^}]+\}@db:5432/phare", url), url
+
+
+def _published(service: dict) -> tuple[str, int]:
+    (mapping,) = service["ports"]
+    host, port, _container = mapping.split(":")
+    return host, int(port)
+
+
+def _doc_block(language: str) -> str:
+    (block,) = re.findall(r"```" + language + r"\n(.*?)```", (ROOT / "docs" / "operations.md").read_text(), re.S)
+    return block
+
+
+def test_the_nginx_and_caddy_examples_reach_composes_web():
+    host, port = _published(_compose()["services"]["web"])
+    nginx = _doc_block("nginx")
+    lines = [line.split("#", 1)[0].strip() for line in nginx.splitlines()]
+    upstreams = re.findall(r"upstream (\w+) \{", nginx)
+    assert upstreams == ["phare"]
+    servers = [line for line in lines if re.fullmatch(r"server \S+;", line)]
+    assert servers == [f"server {host}:{port};"]
+    passes = {line for line in lines if line.startswith("proxy_pass")}
+    assert passes == {f"proxy_pass http://{upstreams[0]};"}
+    caddy = [line.split("#", 1)[0].strip() for line in _doc_block("caddy").splitlines()]
+    (proxy,) = [line for line in caddy if line.startswith("reverse_proxy")]
+    assert proxy.split()[1:-1] == [f"{host}:{port}"]
+
+
+def _dockerignore_patterns() -> list[str]:
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    # No exceptions ("!"): the matcher below is then Docker's rule for these patterns.
+    assert not any(pattern.startswith("!") for pattern in patterns)
+    return patterns
+
+
+def _dockerignored(path: str, patterns: list[str]) -> bool:
+    """Docker's rule for plain patterns: a path is left out when it or a folder above it
+    matches; `**/` is any depth, `*` and `?` stay within one name."""
+    parts = path.split("/")
+    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    for pattern in patterns:
+        regex = "".join(
+            "(.*/)?" if token == "**/" else "[^/]*" if token == "*" else "[^/]" if token == "?" else re.escape(token)
+            for token in re.findall(r"\*\*/|\*|\?|[^*?]+", pattern.rstrip("/"))
+        )
+        if any(re.fullmatch(regex, prefix) for prefix in prefixes):
+            return True
+    return False
+
+
+def test_dockerignore_keeps_secrets_state_and_history_out_of_the_image():
+    patterns = _dockerignore_patterns()
+    kept_out = [".git/HEAD", ".venv/bin/python", ".venv-runtime/0123/bin/python", "var/phare.sqlite3",
+                "var/local.env", "var/media/quarantine/a.bin", "var/referrals/r.zip", "media/a.png",
+                "phare.sqlite3", "phare.sqlite3-wal", ".env", "deploy/.env", "deploy/prod.env", "tls/server.key",
+                "tls/chain.pem", "staticfiles/app.css", "chat/__pycache__/x.pyc", "phare.egg-info/PKG-INFO"]
+    assert [path for path in kept_out if not _dockerignored(path, patterns)] == []
+    # What the image needs: the code, its translations, static sources, the build files.
+    needed = ["manage.py", "pyproject.toml", "README.md", "config/settings.py", "chat/static/chat/client.js",
+              "locale/fr/LC_MESSAGES/django.po", "moderation/seeds/__init__.py", "accounts/services.py"]
+    assert [path for path in needed if _dockerignored(path, patterns)] == []
+
+
+def test_every_process_that_touches_files_shares_the_data_volume():
+    compose = _compose()
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^WORKDIR /app$", dockerfile, re.M)
+    # The mount point exists in the image, owned by the app's user: the volume starts writable.
+    assert re.search(r"mkdir -p /app/var && chown -R phare /app", dockerfile)
+    mounts = {name: compose["services"][name].get("volumes", [])
+              for name in ("web", "worker", "worker-housekeeping")}
+    assert all("phare-data:/app/var" in volumes for volumes in mounts.values()), mounts
+    assert "phare-data" in compose["volumes"]
+
+
+def test_the_image_installs_what_the_runtime_install_test_installs():
+    from tests.deploy.runtime_venv import INSTALLED_FROM
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^COPY " + " ".join(INSTALLED_FROM) + r" \./$", dockerfile, re.M)
+    (install,) = re.findall(r"^RUN pip install .*$", dockerfile, re.M)
+    assert "[" not in install  # no extra: the runtime dependencies only
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert re.search(r'^    "celery\[redis\]==', pyproject, re.M)
