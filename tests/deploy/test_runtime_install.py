@@ -18,13 +18,10 @@ import pytest
 import redis
 
 from tests.deploy.runtime_venv import ROOT, clean_env, runtime_python
-from tests.integration.conftest import (
-    CeleryWorker, HttpUser, adult_birthdate, start_asgi_server, stop_process, wait_for,
-)
+from tests.integration.conftest import CeleryWorker, HttpUser, start_asgi_server, stop_process, wait_for
+from tests.integration.test_moderation_queue import signup
 
 pytestmark = pytest.mark.integration
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
@@ -41,14 +38,6 @@ def test_the_runtime_install_has_no_test_package_and_consistent_requirements(pyt
     broker = subprocess.run([str(python), "-c", "import kombu.transport.redis"], env=env,
                             capture_output=True, text=True, timeout=60)
     assert broker.returncode == 0, broker.stderr
-
-
-def _signup(base: str, pseudonym: str) -> tuple[HttpUser, str]:
-    user = HttpUser(base)
-    status, body = user.call("POST", "/api/v1/accounts/signup",
-                             {"pseudonym": pseudonym, "password": PASSWORD, "birthdate": adult_birthdate()})
-    assert status == 201, body
-    return user, body["user"]["id"]
 
 
 def _report(reporter: HttpUser, subject_id: str) -> int:
@@ -72,9 +61,9 @@ def test_server_worker_and_beat_of_the_runtime_install_triage_reports(python, se
     beat_log = tmp_path / "celery-beat.log"
     beat = None
     try:
-        reporter, _ = _signup(server.http, "rapporteur_rt")
-        _subject, lost_subject_id = _signup(server.http, "sujet_perdu_rt")
-        _other, subject_id = _signup(server.http, "sujet_rt")
+        reporter, _ = signup(server.http, "rapporteur_rt")
+        _subject, lost_subject_id = signup(server.http, "sujet_perdu_rt")
+        _other, subject_id = signup(server.http, "sujet_rt")
 
         # A report whose triage task is lost: enqueued by the server while no worker runs, then
         # dropped from the broker, and old enough for beat's sweep (sweep_untriaged, 30 s).
