@@ -369,6 +369,7 @@ CELERY_BEAT_SCHEDULE.update({
     "moderation-sweep-untriaged": {"task": "moderation.tasks.sweep_untriaged", "schedule": 60.0},
     "moderation-sla-alerts": {"task": "moderation.tasks.alert_sla_breaches", "schedule": 60.0},
     "moderation-purge-retention": {"task": "moderation.tasks.purge_past_retention", "schedule": 3600.0},
+    "moderation-room-voices": {"task": "moderation.tasks.assess_room_voices", "schedule": 60.0},
 })
 
 # --- Images (chat.media, docs/images.md) -------------------------------------------------

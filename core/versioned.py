@@ -12,7 +12,8 @@ import logging
 import math
 import threading
 import time
-from typing import Any, Callable, Generic, TypeVar
+import weakref
+from typing import Any, Callable, ClassVar, Generic, TypeVar
 
 import redis
 from django.core.cache import cache
@@ -28,6 +29,8 @@ class VersionedPolicy(Generic[T]):
     any process. When the shared cache is unreachable the copy in hand is kept (or loaded
     from the database): a cache outage must not stop screening or limits."""
 
+    _every: ClassVar[weakref.WeakSet[VersionedPolicy[Any]]] = weakref.WeakSet()
+
     def __init__(self, version_key: str, load: Callable[[Any], T], recheck: float = 2.0) -> None:
         self.version_key = version_key
         self.load = load
@@ -36,6 +39,14 @@ class VersionedPolicy(Generic[T]):
         self._value: T | None = None
         self._version: Any = None
         self._checked_at = -math.inf  # never: time.monotonic() may be small after a boot
+        VersionedPolicy._every.add(self)
+
+    @classmethod
+    def forget_every_copy(cls) -> None:
+        """Drop this process's copy of every policy (tests: the rows a test changed were
+        rolled back, and the next test must not read them for `recheck` seconds more)."""
+        for policy in list(cls._every):
+            policy.forget()
 
     def get(self) -> T:
         now = time.monotonic()

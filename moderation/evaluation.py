@@ -44,6 +44,7 @@ from accounts.services import add_years, sign_up
 from chat import services as chat_services
 from chat.models import Message
 from core.errors import PhareError
+from moderation import grooming
 from moderation.models import Case, Flag
 
 SCENARIO_DIR = Path(settings.BASE_DIR) / "tests" / "scenarios" / "data"
@@ -284,11 +285,10 @@ class Player:
             chat_services.accept_conversation(user=self.users[recipient], conversation_id=self.conversation_id)
         return outcome(HELD if result.status == "held" else DELIVERED, message_id=int(result.message["id"]))
 
-    def play(self) -> ScenarioOutcome:
+    def play(self) -> list[MessageOutcome]:
         self._sign_up()
         self._enter_rooms()
-        messages = [self._post(i, line) for i, line in enumerate(self.scenario.lines)]
-        return self._afterwards(messages)
+        return [self._post(i, line) for i, line in enumerate(self.scenario.lines)]
 
     def _afterwards(self, messages: list[MessageOutcome]) -> ScenarioOutcome:
         now = timezone.now()
@@ -308,9 +308,15 @@ class Player:
 
 
 def play_all(scenarios: Iterable[Scenario]) -> list[ScenarioOutcome]:
-    """Play every scenario (on a scratch database: see the module docstring)."""
+    """Play every scenario (on a scratch database: see the module docstring), then what the
+    periodic room reading (moderation.tasks.assess_room_voices) would have filed, then the
+    outcome of each."""
     prepare_scratch_database()
-    return [Player(s, number).play() for number, s in enumerate(scenarios, 1)]
+    started = timezone.now()
+    players = [Player(s, number) for number, s in enumerate(scenarios, 1)]
+    played = [player.play() for player in players]
+    grooming.assess_room_voices(since=started)
+    return [player._afterwards(messages) for player, messages in zip(players, played)]
 
 
 # --- Figures --------------------------------------------------------------------------------------

@@ -14,7 +14,11 @@ are stored, so the excerpt already has them.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
+
 from django.db import transaction
+from django.utils import timezone
 from django.db.models import Q
 
 from chat import services as chat_services
@@ -27,12 +31,15 @@ BAND_FLOOR = {"13-15": 13, "16-17": 16, "18+": 18}
 EXCERPT_MESSAGES = 20
 # The latest refused attempts scored with a sender's messages.
 ATTEMPTS_SCORED = 10
+# Minors' rooms are read by a periodic task (moderation.tasks.assess_room_voices, every
+# minute): who wrote in the last two minutes is scored over their latest messages there.
+ROOM_LOOKBACK = dt.timedelta(minutes=2)
 
 
 def _already_flagged(*, subject_id: int, last_message_id: int) -> bool:
     # Idempotent per (subject, last message scored): a task run twice files one flag.
     return Flag.objects.filter(
-        subject_id_snapshot=subject_id, message_id_snapshot=last_message_id, decision="hold",
+        subject_id_snapshot=subject_id, message_id_snapshot=last_message_id, decision__in=["flag", "hold"],
         reasons__icontains="grooming_risk",
     ).exists()
 
@@ -91,14 +98,42 @@ def assess_sender(*, user_id: int) -> Flag | None:
                           refused=refused)
 
 
+def assess_room_voices(*, since: dt.datetime | None = None) -> list[Flag]:
+    """Score each sender active in a minors' room lately over their latest messages in that
+    room and their refused attempts there: a groomer working a room in public (compliments,
+    "t'es en quelle classe ?", "t'es d'où ?") before moving to private messages. Room messages
+    have no single addressee, so the score never holds anything here: above the lower
+    threshold the sender goes to the queue with the excerpt (a flag), and the moderator
+    decides; the score of the private conversation, if one follows, can hold."""
+    since = since or timezone.now() - ROOM_LOOKBACK
+    snapshot = gate.current_snapshot()
+    context = ScreeningContext(audience="minors", context="room")
+    flags = []
+    for voice in chat_services.room_voices_for_scoring(since=since, limit=snapshot.config.conversation_window):
+        sender_id = voice.sender.user_id
+        refused = refused_attempts(sender_id=sender_id, room_id=voice.room_id)
+        features = ConversationFeatures(sender_account_age_days=voice.sender.account_age_days)
+        verdict = score_conversation([m.body for m in voice.messages] + refused, snapshot=snapshot,
+                                     context=context, features=features)
+        if verdict.decision == "hold":
+            verdict = replace(verdict, decision="flag")
+        flag = _flag_if_risky(verdict=verdict, subject_id=sender_id, messages=voice.messages, conversation_id=None,
+                              room_id=voice.room_id, refused=refused)
+        if flag is not None:
+            flags.append(flag)
+    return flags
+
+
 def refused_attempts(*, sender_id: int, conversation_id: int | None = None, recipient_id: int | None = None,
-                     first_contacts: bool = False) -> list[str]:
+                     room_id: int | None = None, first_contacts: bool = False) -> list[str]:
     """The texts of the sender's latest refused attempts (oldest first): in a conversation
     and as DM requests to its other participant, or (`first_contacts`) as DM requests to
     anyone. They go after the stored messages, so that the score's window never drops them
     (it counts signals; the order does not weigh otherwise)."""
     if first_contacts:
         where = Q(context=Attempt.Context.DM_REQUEST)
+    elif room_id is not None:
+        where = Q(room_id_snapshot=room_id)
     else:
         where = Q(conversation_id_snapshot=conversation_id) | Q(context=Attempt.Context.DM_REQUEST,
                                                                 recipient_id_snapshot=recipient_id)
@@ -109,7 +144,7 @@ def refused_attempts(*, sender_id: int, conversation_id: int | None = None, reci
 
 
 def _flag_if_risky(*, verdict, subject_id: int, messages, conversation_id: int | None,
-                   refused: list[str]) -> Flag | None:
+                   refused: list[str], room_id: int | None = None) -> Flag | None:
     # score_conversation holds at the operator's threshold and flags at the lower one.
     own = [m.message_id for m in messages if m.author_id == subject_id]
     if verdict.decision not in ("flag", "hold", "escalate") or not own:
@@ -124,6 +159,6 @@ def _flag_if_risky(*, verdict, subject_id: int, messages, conversation_id: int |
                             + [f"[{subject_id}] (refused) {text}" for text in refused])
         return gate.file_flag(
             verdict=verdict,
-            subject_id=subject_id, text=excerpt, message_id=last_id, room_id=None,
+            subject_id=subject_id, text=excerpt, message_id=last_id, room_id=room_id,
             conversation_id=conversation_id,
         )

@@ -33,6 +33,12 @@ def purge_past_retention() -> int:
     return retain.purge_past_retention()
 
 
+@shared_task
+def assess_room_voices() -> int:
+    """Every minute: score who wrote in minors' rooms lately (moderation.grooming)."""
+    return len(grooming.assess_room_voices())
+
+
 @shared_task(acks_late=True)
 def assess_grooming_risk(conversation_id: int, sender_id: int) -> int:
     """Score a conversation and its sender's recent first contacts; idempotent."""

@@ -43,14 +43,17 @@ def _fresh_cache():
 
     from accounts import throttling
     from chat.services.recent import recent_texts
+    from core.versioned import VersionedPolicy
 
     cache.clear()
     # Per-process rate-limit buckets and the cached policy live outside the cache, and so do
     # the senders' windows of recent texts (ids are reused from one test to the next).
     throttling.reset_local_state()
     recent_texts.clear()
+    VersionedPolicy.forget_every_copy()
     yield
     cache.clear()
+    VersionedPolicy.forget_every_copy()
 
 BIRTH_AGES = {AgeBand.YOUNG_TEEN: 14, AgeBand.OLDER_TEEN: 16, AgeBand.ADULT: 30}
 

@@ -30,6 +30,7 @@ from chat.services.moderate import (
     purge_messages,
     reapply_contact_matrix,
     refresh_user_sockets,
+    room_voices_for_scoring,
     set_message_status,
     stored_texts_for_dry_run,
     user_sanction_changed,
@@ -71,7 +72,7 @@ __all__ = [
     "first_contact_prompt", "first_contacts_for_scoring", "forget_user_content", "get_visible_room",
     "hold_message_images", "join_room", "latest_messages", "leave_room", "list_conversations",
     "message_context", "open_conversation", "parse_id", "post_message", "post_messages", "post_room_message",
-    "purge_messages", "reapply_contact_matrix", "refresh_user_sockets", "room_history", "send_direct_message",
+    "purge_messages", "reapply_contact_matrix", "refresh_user_sockets", "room_history", "room_voices_for_scoring", "send_direct_message",
     "set_message_status", "stored_texts_for_dry_run", "update_room_settings", "user_sanction_changed",
     "visible_rooms",
 ]

@@ -77,6 +77,32 @@ def conversation_for_scoring(*, conversation_id: int, limit: int) -> Conversatio
     )
 
 
+@dataclass(frozen=True)
+class RoomVoice:
+    """One sender's latest messages in one room."""
+
+    room_id: int
+    sender: Participant
+    messages: list[ScoredMessage]
+
+
+def room_voices_for_scoring(*, since: dt.datetime, limit: int) -> list[RoomVoice]:
+    """Each sender who wrote in a minors' room since `since`, with their latest `limit`
+    messages in that room (held ones included: they are evidence), oldest first."""
+    pairs = list(Message.objects.filter(room__audience="minors", created_at__gte=since)
+                 .exclude(status=Message.Status.DELETED).order_by().values_list("room_id", "author_id").distinct())
+    senders = {user.pk: user for user in User.objects.filter(pk__in={author for _, author in pairs})}
+    now = timezone.now()
+    voices = []
+    for room_id, author_id in sorted(pairs):
+        rows = list(Message.objects.filter(room_id=room_id, author_id=author_id).exclude(status=Message.Status.DELETED)
+                    .order_by("-pk").values_list("pk", "body")[:limit])
+        voices.append(RoomVoice(room_id=room_id, sender=_participant(senders[author_id], now),
+                                messages=[ScoredMessage(message_id=pk, author_id=author_id, body=body)
+                                          for pk, body in reversed(rows)]))
+    return voices
+
+
 def first_contacts_for_scoring(*, user_id: int, limit: int) -> FirstContacts:
     """The opening messages of the conversations a user started, newest last."""
     user = User.objects.get(pk=user_id)

@@ -18,12 +18,15 @@ def sla_hours() -> dict[str, float]:
 
 
 def is_critical_flag(flag: Flag) -> bool:
-    """An escalation, or a child-safety flag for one of the critical reasons. A meeting or a
-    contact detail held in a minors' space is reported as grooming but is not critical alone
-    (teenagers invite each other to birthdays): it waits in the queue, its author unrestricted."""
+    """An escalation, or a child-safety message kept from its reader (held) for one of the
+    critical reasons. A meeting or a contact detail held in a minors' space is reported as
+    grooming but is not critical alone (teenagers invite each other to birthdays), and a
+    conversation score between the two thresholds only sends it to the queue: both wait there,
+    their author unrestricted."""
     category = rules.case_category_for_flag(flag.categories, flag.reasons)
     return (flag.decision == Flag.Decision.ESCALATE or flag.risk >= 0.9
-            or (category in rules.CHILD_SAFETY_CATEGORIES and bool(CRITICAL_REASONS.intersection(flag.reasons))))
+            or (flag.decision != Flag.Decision.FLAG and category in rules.CHILD_SAFETY_CATEGORIES
+                and bool(CRITICAL_REASONS.intersection(flag.reasons))))
 
 
 def reliability_scores(reporter_ids: list[int]) -> dict[int, float]:

@@ -134,3 +134,31 @@ def test_a_meeting_held_between_minors_waits_for_a_moderator_without_restricting
     teen.refresh_from_db()
     assert case.category == "grooming" and not case.interim_restricted
     assert not teen.is_muted(timezone.now())
+
+
+def test_a_sender_working_a_minors_room_goes_to_the_queue_without_a_restriction(make_user):
+    """Room messages are scored per sender (moderation.tasks.assess_room_voices, every
+    minute): flattery, class and town questions in a minors' room send the sender to the
+    queue with the excerpt; a room score never holds and never restricts (no addressee)."""
+    from django.utils import timezone
+
+    from moderation.services.triage import triage_flag
+
+    room = chat_services.create_room(slug="ados-salon", name="Salon ados", audience="minors")
+    sender, classmate = make_user(AgeBand.OLDER_TEEN), make_user(AgeBand.YOUNG_TEEN)
+    for person in (sender, classmate):
+        chat_services.join_room(user=person, slug=room.slug)
+    chat_services.post_room_message(author=classmate, room=room, body="qui a vu le dernier épisode ?")
+    for body in ("lucie t'as trop raison, t'es la plus mignonne du salon", "t'es en quelle classe ?",
+                 "et t'habites où ?", "t'es seule chez toi ce soir ?"):
+        assert chat_services.post_room_message(author=sender, room=room, body=body).status == "delivered"
+
+    flags = grooming.assess_room_voices()
+    assert [(f.subject_id, f.decision, f.room_id_snapshot) for f in flags] == [(sender.pk, "flag", room.pk)]
+    assert "t'es en quelle classe" in flags[0].text and "grooming_risk" in flags[0].reasons
+    assert grooming.assess_room_voices() == []  # idempotent: the same messages file nothing more
+    triage_flag(flag_id=flags[0].pk)
+    sender.refresh_from_db()
+    assert not sender.is_muted(timezone.now())
+    # Who wrote nothing lately is not read again.
+    assert grooming.assess_room_voices(since=timezone.now()) == []

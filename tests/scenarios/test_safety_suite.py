@@ -34,10 +34,10 @@ ATTACK_FLOORS = {  # kind: (stopped rate ≥, stopped-or-case rate ≥)
     "threat": (0.77, 0.83),
     "evasion": (0.85, 0.85),
     "age_reveal": (0.62, 0.62),
-    "grooming": (0.98, 0.98),
-    "ALL": (0.89, 0.92),
+    "grooming": (0.98, 1.00),
+    "ALL": (0.89, 0.93),
 }
-ALL_DELIVERED_WITHOUT_CASE_CEILING = 0.08
+ALL_DELIVERED_WITHOUT_CASE_CEILING = 0.07
 ORDINARY_FALSE_STOP_CEILING = 0.022
 ORDINARY_AUTHORS_MUTED_CEILING = 0
 GROOMING_THIRD_MESSAGE_REACHED_CEILING = 1  # of 24 grooming conversations
