@@ -20,7 +20,8 @@ from django.test import Client
 
 from accounts import throttling
 from accounts.models import AgeBand, UserBlock, UserMute
-from chat.models import Room
+from chat import services as chat_services
+from chat.models import Membership, Room
 from core.outages import CLOSE_UNAVAILABLE, WebSocketOutageGuard, atomic_best_effort_hooks
 from moderation.models import Case
 from tests.conftest import session_cookie_for
@@ -217,3 +218,31 @@ async def test_the_guard_lets_a_bug_through():
 
     with pytest.raises(ValueError):
         await _drive(app, [CONNECT])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_write_answers_500_while_redis_is_down(redis_down, make_user, adults_room):
+    """Writes whose live notices need Redis: a report, a moderator's claim, release and
+    decision, a settings change, a log-out, an account deletion. None answers 500; each answers
+    as stored or 503 `unavailable` (docs/reliability.md says which)."""
+    author, reporter = make_user(), make_user()
+    moderator = make_user(AgeBand.ADULT, "alix_v", is_moderator=True)
+    Membership.objects.get_or_create(room=adults_room, user=author)
+    with atomic_best_effort_hooks():
+        message_id = chat_services.post_room_message(author=author, room=adults_room, body="bonjour").message["id"]
+    answers = {"report": _post(_client(reporter), "/api/v1/reports", {
+        "target": {"message": str(message_id)}, "category": "spam", "details": "x", "good_faith": True})}
+    case = Case.objects.get(subject_type="message", subject_id=int(message_id))
+    console = _client(moderator)
+    for step, body in (("claim", {}), ("release", {}), ("decide", {"action": "dismiss", "reason_code": "other"})):
+        answers[step] = _post(console, f"/api/v1/moderation/cases/{case.pk}/{step}", body)
+    answers["settings"] = _client(author).patch("/api/v1/me/settings", data=json.dumps({"dm_policy": "nobody"}),
+                                                content_type="application/json")
+    answers["logout"] = _post(_client(make_user()), "/api/v1/accounts/logout", {})
+    answers["delete"] = _client(make_user()).delete("/api/v1/me")
+    statuses = {step: response.status_code for step, response in answers.items()}
+    assert answers["report"].status_code == 201, statuses
+    for step, response in answers.items():
+        assert response.status_code < 300 or response.status_code == 503, statuses
+        if response.status_code == 503:
+            _assert_unavailable(response, "redis")
