@@ -396,7 +396,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _room_send_answer(self, posted: asyncio.Future) -> dict[str, Any]:
         result = posting.RoomPostBatcher.outcome(await posted)
-        return {"message": {**result.message, "status": result.status}, **_contact_warning(result)}
+        return {"message": {**result.message, "status": result.status}, **_ack_notes(result)}
 
     async def frame_room_history(self, frame: Frame) -> dict[str, Any]:
         messages = await database_sync_to_async(services.room_history)(
@@ -440,7 +440,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         result = await self._post(Post(author=self.user, body=frame.fields["body"],
                                        target=ReplyTarget(frame.fields["conversation"]), language=self.language))
         return {"message": {**result.message, "status": result.status},
-                "conversation": frame.fields["conversation"], **_contact_warning(result)}
+                "conversation": frame.fields["conversation"], **_ack_notes(result)}
 
     async def frame_dm_list(self, frame: Frame) -> dict[str, Any]:
         conversations = await database_sync_to_async(services.list_conversations)(user=self.user)
@@ -602,5 +602,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                     self.rooms[slug] = room
 
 
-def _contact_warning(result: services.PostResult) -> dict[str, Any]:
-    return {"contact_warning": result.contact_warning} if result.contact_warning else {}
+def _ack_notes(result: services.PostResult) -> dict[str, Any]:
+    """What an ack tells the author beside the message: a contact-details warning, and why a
+    held message waits."""
+    notes = {"contact_warning": result.contact_warning, "hold": result.hold}
+    return {key: value for key, value in notes.items() if value}

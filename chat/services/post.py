@@ -68,6 +68,8 @@ class PostResult:
     status: str  # "delivered" or "held"
     # Set when the message shares contact details where that is allowed (adults).
     contact_warning: dict[str, Any] | None = None
+    # Set when the message is held: why, in the author's language (`held_for_review`).
+    hold: dict[str, Any] | None = None
     # A DM request's new conversation, as its sender sees it.
     conversation: dict[str, Any] | None = None
 
@@ -267,8 +269,7 @@ class RequestTarget:
         }, post.author.pk))
 
     def answer(self, post: Post, result: PostResult) -> PostResult:
-        return PostResult(message=result.message, status=result.status, contact_warning=result.contact_warning,
-                          conversation=conversation_repr(self.conversation, viewer_id=post.author.pk,
+        return replace(result, conversation=conversation_repr(self.conversation, viewer_id=post.author.pk,
                                                          preview=post.body))
 
 
@@ -354,6 +355,12 @@ CONTACT_REASONS = frozenset(
     {"contact_phone", "contact_email", "contact_url", "contact_handle", "offplatform_request",
      "meeting_arrangement"}
 )
+
+
+def hold_note(verdict: gate.Verdict) -> dict[str, Any]:
+    """What the author of a held message is told: it waits for a moderator, and why. Nothing
+    is decided yet; the moderator's decision comes as a notice, with how to appeal it."""
+    return {"code": "held_for_review", "reasons": list(verdict.reasons), "message": gate.explain_verdict(verdict)}
 
 
 def contact_warning(verdict: gate.Verdict) -> dict[str, Any] | None:
@@ -584,8 +591,9 @@ class PostBatch:
             post.target.deliver(post, payload, deliveries)
         with _in_language_of(post, current):
             warning = contact_warning(verdict)
+            hold = hold_note(verdict) if status == "held" else None
         self.outcomes[i] = post.target.answer(post, PostResult(message=payload, status=status,
-                                                                contact_warning=warning))
+                                                                contact_warning=warning, hold=hold))
 
     def count_stored(self) -> None:
         for i in self.verdicts:

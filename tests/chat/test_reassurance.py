@@ -72,6 +72,9 @@ async def test_minor_age_statement_in_adults_space_restricts_the_author_until_a_
     await client.request("room.join", room="cafe")
     held = await client.request("room.send", room="cafe", body="coucou, j'ai 14 ans")
     assert held["type"] == "ack" and held["message"]["status"] == "held"
+    # The author is told why it waits, in their language (French by default).
+    assert held["hold"]["code"] == "held_for_review" and held["hold"]["reasons"] == ["minor_age_statement"]
+    assert "vérification" in held["hold"]["message"]
     refused = await client.request("room.send", room="cafe", body="bonjour")
     assert refused["error"]["code"] == "assurance_required"
     assert refused["error"]["reason"] == "reassurance" and refused["error"]["min_assurance"] == "estimated"

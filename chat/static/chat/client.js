@@ -976,7 +976,8 @@
         input.value = "";
         setFeedback("");
         appendMessage(ack.message, { held: ack.message.status === "held" });
-        if (ack.message.status === "held") setFeedback(gettext("Your message is held for review: only you can see it until a moderator checks it."), "held");
+        // The server says why (ack.hold.message, in the reader's language) before what happens next.
+        if (ack.message.status === "held") setFeedback((ack.hold ? ack.hold.message + " " : "") + gettext("Your message is held for review: only you can see it until a moderator checks it."), "held");
         else if (ack.contact_warning) {
           state.contactWarned = true;
           setFeedback(gettext("You are sharing contact details. Only share them with people you trust: outside Phare, nobody moderates the conversation."), "held");
