@@ -21,7 +21,9 @@ from tests.deploy.runtime_venv import ROOT, clean_env, runtime_python
 from tests.integration.conftest import CeleryWorker, HttpUser, start_asgi_server, stop_process, wait_for
 from tests.integration.test_moderation_queue import signup
 
-pytestmark = pytest.mark.integration
+# The first test builds the virtualenv when the cache has none (about 25 s; longer on a
+# machine whose pip cache must first build a wheel from source): past the usual 120 s.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
