@@ -47,11 +47,33 @@
 
   /* --- Queue rows -------------------------------------------------------------------- */
 
-  function rowFor(caseData) {
+  function inView(caseData, recused) {
+    // Whether the server would list this case under the page's filters (the table's data-*,
+    // moderation.selectors.parse_queue_query); a recused case never passes a filter on what
+    // it is about or on whether someone holds it.
+    var view = document.getElementById("queue");
+    var status = view.dataset.status, me = body.dataset.me, masked = isRecused(caseData, recused);
+    var open = caseData.status === "open" || caseData.status === "claimed";
+    if (status === "open" && !open) { return false; }
+    if ((status === "claimed" || status === "decided") && caseData.status !== status) { return false; }
+    if (status === "mine" && !(caseData.status === "claimed" && caseData.assigned_to === me)) { return false; }
+    if (view.dataset.category && (masked || caseData.category !== view.dataset.category)) { return false; }
+    if (view.dataset.minPriority && caseData.priority < Number(view.dataset.minPriority)) { return false; }
+    if (view.dataset.assigned === "me" && caseData.assigned_to !== me) { return false; }
+    if (view.dataset.assigned === "none" && (masked || caseData.assigned_to)) { return false; }
+    return true;
+  }
+
+  function rowFor(caseData, recused) {
     var table = document.querySelector("#queue tbody");
     if (!table) { return null; }
     var row = table.querySelector('tr[data-case="' + caseData.id + '"]');
     if (row) { return row; }
+    // A new case is shown on the first page of a view it belongs to; later pages are read
+    // through their links, in the server's order.
+    if (document.getElementById("queue").dataset.firstPage !== "true" || !inView(caseData, recused)) {
+      return null;
+    }
     var empty = table.querySelector("tr.empty");
     if (empty) { empty.remove(); }
     row = document.createElement("tr");
@@ -112,10 +134,10 @@
       var assigned = detail.querySelector(".assigned");
       if (assigned) { assigned.textContent = caseData.assigned_to || "–"; }
     }
-    var row = rowFor(caseData);
+    var row = rowFor(caseData, recused);
     if (!row) { return; }
-    if (caseData.status === "decided" && body.dataset.page === "queue" && !/status=(decided|all)/.test(location.search)) {
-      row.remove();
+    if (!inView(caseData, recused)) {
+      row.remove();  // decided, claimed by someone, … : no longer in this view
       return;
     }
     row.dataset.due = caseData.sla_due_at || "";
