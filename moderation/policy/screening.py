@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from moderation.policy.config import Decision, PolicyConfig, ScreeningContext
 from moderation.policy.detectors.age import stated_ages
 from moderation.policy.detectors.contact import mentions_app
+from moderation.policy.detectors.hate import has_group_hostility
 from moderation.policy.detectors.school import school_year_ages
 from moderation.policy.detectors.solicitation import (
     has_gift_offer,
@@ -49,9 +50,13 @@ SIGNAL_CATEGORY: dict[str, str] = {
     "under_minimum_age_statement": "age",
     "threat": "threat",
     "sextortion": "threat",
-    # A directed insult ("t'es qu'une grosse vache") is decided like the harassment list.
+    # A directed insult ("t'es qu'une grosse vache") is decided like the harassment list, and
+    # hostility towards a group ("les X sont des rats") like the hate list.
     "harassment": "harassment",
+    "hate_speech": "hate",
 }
+# Detector codes decided as the term category they stand beside.
+_DECIDED_AS_CATEGORY = {"harassment": "harassment", "hate_speech": "hate"}
 _CONTACT_SIGNALS = (
     "contact_phone",
     "contact_email",
@@ -79,6 +84,7 @@ _DETECTORS: tuple[tuple[str, Callable[[NormalisedText], bool]], ...] = (
     ("threat", has_threat),
     ("sextortion", has_sextortion),
     ("harassment", has_directed_insult),
+    ("hate_speech", has_group_hostility),
 )
 
 
@@ -116,15 +122,13 @@ def _message_outcomes(
         elif signal in ("threat", "sextortion"):
             # Never delivered before a moderator has seen it, wherever it is said.
             decision = config.threat_decision
-        elif signal == "harassment":
-            continue  # decided with the harassment list's hits, below
+        elif signal in _DECIDED_AS_CATEGORY:
+            continue  # decided with the list's hits, below
         else:  # solicitation: photo, gift, secrecy
             decision = config.restricted_solicitation_decision if restricted else "allow"
         outcomes.append(Outcome(signal, decision, category))
 
-    categories = {hit.category for hit in hits}
-    if "harassment" in signals:
-        categories.add("harassment")
+    categories = {hit.category for hit in hits} | {_DECIDED_AS_CATEGORY[s] for s in signals if s in _DECIDED_AS_CATEGORY}
     minor_age = any(age < config.adult_age for age in ages)
     for category in sorted(categories):
         if category in config.name_only_categories:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation.policy.detectors import age, contact, meeting, school, solicitation, threats
+from moderation.policy.detectors import age, contact, hate, meeting, school, solicitation, threats
 from moderation.policy.normalise import normalise
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -41,6 +41,8 @@ DETECTORS = {
     "school_year_ages": (school.school_year_ages, school._school_year_ages,
                          [*school._FR_RES, school._EN_YEAR_RE, school._EN_GRADE_RE, school._EN_SCHOOL_RE,
                           school._EN_FRESHMAN_RE]),
+    "group_hostility": (hate.has_group_hostility, hate._group_hostility,
+                        [hate._GROUP_HATE_FR_RE, hate._GROUP_HATE_EN_RE]),
     "threat": (threats.has_threat, threats._threat, [threats._THREAT_FR_RE, threats._THREAT_EN_RE]),
     "sextortion": (threats.has_sextortion, threats._sextortion,
                    # its three parts in their order, and each alone

@@ -1,4 +1,4 @@
-"""Threats, sextortion, directed insults and school years: each detector on what it must
+"""Threats, sextortion, directed insults, hostility towards groups and school years: each detector on what it must
 catch and on the ordinary sentences that look like it (written for these tests, not taken
 from the scenario suite)."""
 
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from moderation.policy.detectors.hate import has_group_hostility
 from moderation.policy.detectors.school import school_year_ages
 from moderation.policy.detectors.threats import has_directed_insult, has_sextortion, has_threat
 from moderation.policy.normalise import normalise
@@ -88,6 +89,30 @@ NOT_INSULTS = [
     "nobody asked the teacher",
     "t'es un rat, tu partages jamais tes bonbons mdr",
 ]
+GROUP_HOSTILITY = [
+    "les immigrés sont tous des parasites",
+    "pourquoi les musulmans sont-ils toujours aussi violents ?",
+    "je trouve les lesbiennes répugnantes",
+    "les personnes handicapées ne sont pas des êtres humains",
+    "les juifs comme toi devraient disparaître",
+    "les roms n'ont rien à faire ici",
+    "il faudrait exterminer ces réfugiés",
+    "je n'ai que du mépris pour les homos",
+    "c'est typique des femmes d'être hystériques",
+    "mort aux arabes",
+    "gays are disgusting",
+    "immigrants should all be deported",
+]
+NOT_GROUP_HOSTILITY = [
+    "les moustiques sont des parasites",
+    "les banquiers sont tous des voleurs",
+    "les femmes sont géniales",
+    "les musulmans ne sont pas dangereux",
+    "les réfugiés devraient être accueillis dignement",
+    "dire que les immigrés sont des parasites, c'est raciste",
+    "I wrote 'muslims are animals' in my essay about propaganda that I find unacceptable",
+    "mes copines sont des folles mdr",
+]
 SCHOOL_YEARS = [
     ("jsuis en 5eme", 13),
     ("je suis qu'en 4e", 14),
@@ -119,7 +144,8 @@ CASES = [
     (detector, text, expected)
     for detector, found, not_found in ((has_threat, THREATS, NOT_THREATS),
                                        (has_sextortion, SEXTORTION, NOT_SEXTORTION),
-                                       (has_directed_insult, INSULTS, NOT_INSULTS))
+                                       (has_directed_insult, INSULTS, NOT_INSULTS),
+                                       (has_group_hostility, GROUP_HOSTILITY, NOT_GROUP_HOSTILITY))
     for texts, expected in ((found, True), (not_found, False))
     for text in texts
 ]
