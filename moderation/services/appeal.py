@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import PhareError
+from core.outages import atomic_best_effort_hooks
 from accounts.models import User
 from chat.realtime import events
 from moderation.audit import record_audit
@@ -26,7 +27,7 @@ def file_appeal(*, user: User, notice_id: Any, reason: str) -> Appeal:
         raise PhareError("not_found")
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 5000:
         raise PhareError("bad_request", extra={"field": "reason"})
-    with transaction.atomic():
+    with atomic_best_effort_hooks():
         notice = Notice.objects.select_related("decision").filter(pk=int(notice_id), recipient=user).first()
         if notice is None:
             raise PhareError("not_found")
@@ -64,7 +65,7 @@ def decide_appeal(*, moderator: User, appeal_id: Any, outcome: str, note: str = 
         raise PhareError("bad_request", extra={"field": "outcome"})
     if not str(appeal_id).isdecimal():
         raise PhareError("not_found")
-    with transaction.atomic():
+    with atomic_best_effort_hooks():
         appeal = Appeal.objects.select_for_update().filter(pk=int(appeal_id)).first()
         if appeal is None:
             raise PhareError("not_found")
