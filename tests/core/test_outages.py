@@ -23,7 +23,7 @@ from accounts.models import AgeBand, UserBlock, UserMute
 from chat import services as chat_services
 from chat.models import Membership, Room
 from core.outages import CLOSE_UNAVAILABLE, WebSocketOutageGuard, atomic_best_effort_hooks
-from moderation.models import Case
+from moderation.models import Appeal, Case, Notice
 from tests.conftest import session_cookie_for
 
 UNREACHABLE = "redis://127.0.0.1:1/0"  # nothing listens on port 1: refused at once
@@ -223,7 +223,7 @@ async def test_the_guard_lets_a_bug_through():
 @pytest.mark.django_db(transaction=True)
 def test_no_write_answers_500_while_redis_is_down(redis_down, make_user, adults_room):
     """Writes whose live notices need Redis: a report, a moderator's claim, release and
-    decision, a settings change, a log-out, an account deletion. None answers 500; each answers
+    decision, an appeal and its decision, a settings change, a log-out, an account deletion. None answers 500; each answers
     as stored or 503 `unavailable` (log-out and deletion: docs/reliability.md)."""
     author, reporter = make_user(), make_user()
     moderator = make_user(AgeBand.ADULT, "alix_v", is_moderator=True)
@@ -234,18 +234,27 @@ def test_no_write_answers_500_while_redis_is_down(redis_down, make_user, adults_
         "target": {"message": str(message_id)}, "category": "spam", "details": "x", "good_faith": True})}
     case = Case.objects.get(subject_type="message", subject_id=int(message_id))
     console = _client(moderator)
-    for step, body in (("claim", {}), ("release", {}), ("decide", {"action": "dismiss", "reason_code": "other"})):
+    for step, body in (("claim", {}), ("release", {}), ("decide", {"action": "remove_message", "reason_code": "other"})):
         answers[step] = _post(console, f"/api/v1/moderation/cases/{case.pk}/{step}", body)
+    notice = Notice.objects.get(recipient=author, kind=Notice.Kind.DECISION)
+    answers["appeal"] = _post(_client(author), "/api/v1/appeals", {"notice": str(notice.pk), "reason": "Je conteste."})
+    appeal = Appeal.objects.get(notice=notice)
+    second = make_user(AgeBand.ADULT, "sam_q", is_moderator=True)
+    answers["appeal_decide"] = _post(_client(second), f"/api/v1/moderation/appeals/{appeal.pk}/decide",
+                                     {"outcome": "upheld", "note": ""})
     answers["settings"] = _client(author).patch("/api/v1/me/settings", data=json.dumps({"dm_policy": "nobody"}),
                                                 content_type="application/json")
     answers["logout"] = _post(_client(make_user()), "/api/v1/accounts/logout", {})
     answers["delete"] = _client(make_user()).delete("/api/v1/me")
     statuses = {step: response.status_code for step, response in answers.items()}
     # Stored and answered as stored: the report, the moderator's steps, the settings.
-    assert {step: statuses[step] for step in ("report", "claim", "release", "decide", "settings")} == {
-        "report": 201, "claim": 200, "release": 200, "decide": 200, "settings": 200}, statuses
+    assert {step: statuses[step] for step in ("report", "claim", "release", "decide", "appeal", "appeal_decide",
+                                              "settings")} == {
+        "report": 201, "claim": 200, "release": 200, "decide": 200, "appeal": 201, "appeal_decide": 200,
+        "settings": 200}, statuses
     case.refresh_from_db()
-    assert case.status == "decided"
+    appeal.refresh_from_db()
+    assert (case.status, appeal.status) == ("decided", "upheld")
     for step, response in answers.items():
         assert response.status_code < 300 or response.status_code == 503, statuses
         if response.status_code == 503:
