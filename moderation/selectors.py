@@ -54,7 +54,7 @@ class QueueQuery:
     def params(self, **changes: Any) -> dict[str, str]:
         """The query string that asks for this view (with `changes`), for the console's links."""
         values = {"status": self.status, "category": self.category, "min_priority": self.min_priority,
-                  "assigned": self.assigned, "cursor": self.cursor, **changes}
+                  "assigned": self.assigned, "limit": self.limit, "cursor": self.cursor, **changes}
         return {name: str(value) for name, value in values.items() if value is not None}
 
 

@@ -229,3 +229,14 @@ def test_console_filters_and_a_bad_link(many_cases, moderator):
     french = client.get("/moderation/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "cases in this view" not in french and "Next page" not in french
     assert "dossiers dans cette vue" in french and "Page suivante" in french
+
+
+def test_console_links_keep_the_page_size(many_cases, moderator):
+    client = _client(moderator)
+    html = client.get("/moderation/?limit=20&category=spam").content.decode()
+    rows = re.findall(r'<tr data-case="(\d+)"', html)
+    assert len(rows) == 20
+    next_href = re.search(r'id="queue-next" rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "limit=20" in next_href and "category=spam" in next_href
+    following = re.findall(r'<tr data-case="(\d+)"', client.get("/moderation/" + next_href).content.decode())
+    assert 0 < len(following) <= 20 and not set(rows) & set(following)
