@@ -91,6 +91,9 @@ DESCRIPTIONS: dict[str, tuple[Any, Any, Any]] = {
     "sextortion": (_("Sextortion and blackmail"),
                    _("Demanding something under the threat of spreading pictures, videos or messages (\"send it or I show everyone\")."),
                    _("We spot when someone threatens to share your photos or messages to make you do something.")),
+    "likely_hostile": (_("Hostility the rules did not name"),
+                       _("A statistical model shipped with Phare scores every message for insults, threats and hate; what the word lists and detectors let through but the model scores high is sent to a moderator. It never refuses or holds a message by itself."),
+                       _("A computer model also looks for insults and threats. If it is very sure, a moderator checks the message.")),
     "self_harm_support": (_("Self-harm"), _("Mentions of self-harm or suicide: the writer is shown where to find help, never silenced."),
                           _("If you write that you want to hurt yourself, we show you where to find help.")),
     "drugs": (_("Drugs"), _("Words from the drugs term list."), _("We spot words about drugs.")),
@@ -177,6 +180,8 @@ def enabled_reason_codes(snapshot) -> list[str]:
     if categories - set(CATEGORY_REASON) - name_only - {"sexual_minors"}:
         codes.append("term_match")
     codes += ["split_across_messages", "name_not_allowed", "grooming_risk", "review_pending"]
+    if snapshot.config.model_enabled:
+        codes.append("likely_hostile")
     return list(dict.fromkeys(codes))
 
 
@@ -189,6 +194,8 @@ def automated_measures() -> list[Measure]:
         measure = Measure(code=code, title=title, description=description, simple=simple)
         if code == "split_across_messages":
             measure.note = _("Decided like the detail it completes (phone number, username, address or meeting).")
+        elif code == "likely_hostile":
+            measure.note = _("Flagged for a moderator from the model's calibrated score; never refused or held by the model alone.")
         elif code == "review_pending":
             measure.note = _("Lifted by the moderator's decision on the conversation's case.")
         elif code == "name_not_allowed":

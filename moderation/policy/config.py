@@ -43,6 +43,13 @@ class PolicyConfig:
     minors_meeting_decision: Decision = "hold"
     # Requests for photos, gifts, secrecy where contact is restricted (minors, DM requests).
     restricted_solicitation_decision: Decision = "flag"
+    # The shipped hostility classifier (classifier.py): it flags what the rules let through
+    # from its calibrated threshold (None: the model card's), and holds in minors' spaces
+    # from `model_hold_threshold` (None: never; the shipped model is not precise enough to
+    # keep a message from its readers on its own, docs/classifier.md).
+    model_enabled: bool = True
+    model_flag_threshold: float | None = None
+    model_hold_threshold: float | None = None
     minimum_age: int = 13
     adult_age: int = 18
     # Categories that refuse a pseudonym or room name.

@@ -97,6 +97,10 @@ _EXPLANATIONS: dict[str, tuple[str, str]] = {
         "Demanding something under the threat of spreading photos, videos or messages is "
         "forbidden: your message is waiting for review by the moderation team.",
     ),
+    "likely_hostile": (
+        "Ton message ressemble à une insulte ou à une menace ; il a été signalé pour vérification.",
+        "Your message looks like an insult or a threat; it has been flagged for review.",
+    ),
     "self_harm_support": (
         "Si tu traverses un moment difficile, tu n'es pas seul·e : en France, appelle le 3114 "
         "(gratuit, 24 h/24). Un·e modérateur·rice peut aussi t'orienter.",
@@ -181,6 +185,7 @@ REPORT_CATEGORY: dict[str, str] = {
     "hate_speech": "hate",
     "harassment": "harassment",
     "self_harm_support": "self_harm",
+    "likely_hostile": "harassment",
     "threat": "threat",
     "sextortion": "non_consensual_imagery",
     "drugs": "other",

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from moderation.policy.classifier import shipped_model
 from moderation.policy.config import Decision, PolicyConfig, ScreeningContext
 from moderation.policy.detectors.age import stated_ages
 from moderation.policy.detectors.contact import mentions_app
@@ -193,6 +194,24 @@ def _name_outcomes(
     return outcomes
 
 
+MODEL_REASON = "likely_hostile"
+
+
+def model_outcome(text: NormalisedText, config: PolicyConfig, context: ScreeningContext) -> Outcome | None:
+    """The shipped classifier's say (classifier.py): a flag from its threshold, a hold in
+    minors' spaces from `model_hold_threshold`. It never refuses: rules decide that."""
+    if not config.model_enabled:
+        return None
+    model = shipped_model()
+    score = model.score(text)
+    flag_at = model.threshold if config.model_flag_threshold is None else config.model_flag_threshold
+    if score < flag_at:
+        return None
+    hold_at = config.model_hold_threshold
+    hold = context.audience == "minors" and hold_at is not None and score >= hold_at
+    return Outcome(MODEL_REASON, "hold" if hold else "flag", "harassment")
+
+
 def _verdict(outcomes: list[Outcome], observed: tuple[str, ...] = ()) -> Verdict:
     if not outcomes:
         return Verdict(decision="allow", observed=observed)
@@ -224,18 +243,24 @@ def screen_normalised(
         all_hits += snapshot.find_name_substrings(text.key.replace(" ", ""))
         signals: tuple[str, ...] = ()
         ages: tuple[int, ...] = ()
+        model = None
     else:
         signals = detect_signals(text)
         ages = stated_ages(text) + school_year_ages(text)
+        model = model_outcome(text, snapshot.config, context)
         if recent:
             split = split_signals(text, signals, recent)
-        if not all_hits and not signals and not ages and not split:
+        if not all_hits and not signals and not ages and not split and model is None:
             return ALLOW  # the usual chat line: nothing to decide on (what `_verdict([])` gives)
 
     def outcomes_for(hits: list[TermHit]) -> list[Outcome]:
         if context.is_name:
             return _name_outcomes(text, hits, snapshot)
         outcomes = _message_outcomes(hits, signals + split, ages, snapshot.config, context)
+        # The model only notices what the rules let through: it never turns a refusal into
+        # a hold (hold outranks block) nor adds to what is already stopped.
+        if model is not None and not any(o.decision in ("block", "escalate", "hold") for o in outcomes):
+            outcomes.append(model)
         # A finding over the window is decided as if this message carried it, and says so.
         outcomes += [Outcome(SPLIT_MARKER, o.decision, o.category) for o in outcomes if o.reason in split]
         return outcomes

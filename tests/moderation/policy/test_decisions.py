@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from moderation.policy import PolicyConfig, TermEntry, build_snapshot, screen_text
@@ -234,7 +236,11 @@ def test_invalid_config_is_refused() -> None:
     ],
 )
 def test_ordinary_senses_of_listed_words_pass_in_minors_rooms(seed_snapshot, text) -> None:
-    assert screen_text(text, snapshot=seed_snapshot, context=MINORS_ROOM).decision == "allow"
+    # The lists and detectors alone: the shipped model may flag one of these for a moderator
+    # ("a bite to eat", docs/classifier.md), which delivers it all the same.
+    rules_only = dataclasses.replace(seed_snapshot, config=PolicyConfig(model_enabled=False))
+    assert screen_text(text, snapshot=rules_only, context=MINORS_ROOM).decision == "allow"
+    assert screen_text(text, snapshot=seed_snapshot, context=MINORS_ROOM).decision in ("allow", "flag")
 
 
 @pytest.mark.parametrize("text", ["ta bite", "suce ma bite", "baise moi", "ta chatte"])
