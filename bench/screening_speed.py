@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.pages import replace_section  # noqa: E402
+from core.docs_pages import replace_section  # noqa: E402
 from moderation.policy import ScreeningContext, TermEntry, build_snapshot, screen_text  # noqa: E402
 from moderation.policy.normalise import normalise  # noqa: E402
 from moderation.seeds import load_seed_allow, load_seed_terms  # noqa: E402

@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.screening_speed import CONTEXT, MESSAGES  # noqa: E402
-from bench.pages import replace_section  # noqa: E402
+from core.docs_pages import replace_section  # noqa: E402
 from moderation.policy import build_snapshot, remember, screen_text  # noqa: E402
 from moderation.seeds import load_seed_allow, load_seed_terms  # noqa: E402
 

@@ -1,45 +1,40 @@
-"""Precision and recall of the screening on labelled data; figures go to docs/screening.md.
+"""The gate measured on labelled sets: `manage.py evaluate_screening` (docs/screening.md).
 
-Data:
 - Multilingual HateCheck, French dev part (``mhc-fr-dev.csv``): hateful / non-hateful, per
   functionality (obfuscated spellings, profanity that is not hate, counter-speech, …).
 - MLMA French tweets (``mlma-fr.csv``): hostility labels (offensive, abusive, hateful, …).
 - Phare's own labelled conversations (``bench/data/conversations.py``): grooming vs benign.
 
-The two public sets are in ``training/data`` (their sources and licences in
+The two public sets are in ``training/data`` (sources and licences in
 ``training/data/NOTICE.md``; ``PHARE_EVAL_DIR`` points elsewhere). The shipped classifier was
 fitted on parts of them (docs/classifier.md): these figures are of the whole gate on the whole
 sets, the classifier's held-out figures are in its card.
-
-    .venv/bin/python bench/screening_eval.py [--no-write]
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
+import importlib.util
 import os
-import sys
+import statistics
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench" / "data"))
+from django.conf import settings
 
-from conversations import CONVERSATIONS, CONVERSATIONS_B  # noqa: E402
-
-from bench.pages import replace_section  # noqa: E402
-from moderation.policy import (  # noqa: E402
+from moderation.policy import (
     ConversationFeatures,
     ScreeningContext,
     build_snapshot,
     score_conversation,
     screen_text,
 )
-from moderation.seeds import load_seed_allow, load_seed_terms  # noqa: E402
+from moderation.seeds import load_seed_allow, load_seed_terms
+
+REPO = Path(settings.BASE_DIR)
+SECTION = "screening-eval"
 
 ADULTS_ROOM = ScreeningContext(audience="adults", context="room")
 HOSTILE_CATEGORIES = {"hate", "harassment"}
@@ -82,7 +77,7 @@ class Counts:
 def eval_dir() -> Path:
     found = Path(os.environ.get("PHARE_EVAL_DIR", REPO / "training" / "data"))
     if not (found / "mhc-fr-dev.csv").is_file() or not (found / "mlma-fr.csv").is_file():
-        sys.exit(f"{found}: mhc-fr-dev.csv and mlma-fr.csv are needed there (see this script's docstring)")
+        raise FileNotFoundError(f"{found}: mhc-fr-dev.csv and mlma-fr.csv are needed there")
     return found
 
 
@@ -218,45 +213,54 @@ def conversations(snapshot, items: list[dict], title: str) -> list[str]:
     return out
 
 
-def write_section(markdown: str) -> Path:
-    return replace_section(REPO / "docs" / "screening.md", "screening-eval", markdown)
+def labelled_conversations() -> tuple[list[dict], list[dict]]:
+    """Sets A and B of bench/data/conversations.py (kept there: the benchmarks read them too)."""
+    spec = importlib.util.spec_from_file_location("phare_conversations", REPO / "bench" / "data" / "conversations.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CONVERSATIONS, module.CONVERSATIONS_B
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-write", action="store_true", help="print only")
-    args = parser.parse_args()
+def timing(snapshot, texts: list[str]) -> list[str]:
+    """Time per message of the whole gate (`screen_text`) over the labelled texts."""
+    spent = []
+    for text in texts:
+        started = time.perf_counter()
+        screen_text(text, snapshot=snapshot, context=ADULTS_ROOM)
+        spent.append(time.perf_counter() - started)
+    spent.sort()
+    return [
+        "### Time per message",
+        "",
+        f"`screen_text` over the {len(texts)} labelled texts above, in this process: median "
+        f"{statistics.median(spent) * 1e6:.0f} µs, p99 {spent[int(len(spent) * 0.99)] * 1e6:.0f} µs "
+        "(docs/benchmarks.md times it on chat lines, with 10 and 10,000 terms).",
+    ]
+
+
+def report() -> str:
+    """The section of docs/screening.md, as markdown."""
     snapshot = build_snapshot(terms=load_seed_terms(), allow=load_seed_allow(), version="seed")
+    set_a, set_b = labelled_conversations()
+    texts = [row["test_case"] for row in csv.DictReader(open(eval_dir() / "mhc-fr-dev.csv", encoding="utf-8"))]
+    texts += [row["tweet"] for row in csv.DictReader(open(eval_dir() / "mlma-fr.csv", encoding="utf-8"))]
     sections = [
-        f"Measured by `bench/screening_eval.py` with the seed lists and default `PolicyConfig` "
+        f"Measured by `manage.py evaluate_screening` with the seed lists and default `PolicyConfig` "
         f"on {time.strftime('%Y-%m-%d', time.gmtime())}. The shipped classifier is part of the gate "
         f"measured here and was fitted on parts of these two sets, which flatters these figures: "
         f"its own figures on the parts it never saw are in docs/classifier.md, and the "
         f"group-hostility detector's on the HateCheck templates it was not written on are under "
-        f"Known limits.",
+        f"Known limits. The scenario suite's figures are in docs/safety.md (`manage.py safety_eval`).",
         "",
         *hatecheck(snapshot),
         "",
         *mlma(snapshot),
         "",
-        *conversations(
-            snapshot,
-            CONVERSATIONS,
-            "Phare's labelled conversations, set A (written with the detectors)",
-        ),
+        *conversations(snapshot, set_a, "Phare's labelled conversations, set A (written with the detectors)"),
         "",
-        *conversations(
-            snapshot,
-            CONVERSATIONS_B,
-            "Phare's labelled conversations, set B (written after the first measurement; "
-            "nothing changed after scoring it)",
-        ),
+        *conversations(snapshot, set_b, "Phare's labelled conversations, set B (written after the first "
+                                        "measurement; nothing changed after scoring it)"),
+        "",
+        *timing(snapshot, texts),
     ]
-    markdown = "\n".join(sections)
-    print(markdown)
-    if not args.no_write:
-        print(f"\nwrote {write_section(markdown)}")
-
-
-if __name__ == "__main__":
-    main()
+    return "\n".join(sections)

@@ -1,4 +1,5 @@
-"""Where a benchmark publishes: its own section of a page in docs/, between two markers."""
+"""Where a report is published: its own section of a page in docs/, between two markers
+(the benchmarks in bench/ and `manage.py evaluate_screening`)."""
 
 from __future__ import annotations
 
