@@ -114,6 +114,8 @@ DESCRIPTIONS: dict[str, tuple[Any, Any, Any]] = {
     "isolation_question": (_("Questions about being alone or where someone lives"), _("Part of the conversation score."),
                            _("Questions about whether you are alone or where you live.")),
     "sexual_question": (_("Sexual questions"), _("Part of the conversation score."), _("Sexual questions.")),
+    "relationship_question": (_("Questions about boyfriends and girlfriends"), _("Part of the conversation score."),
+                              _("Questions about whether you have a boyfriend or girlfriend.")),
     "age_gap": (_("A large age gap"), _("Part of the conversation score."), _("A big difference in age.")),
     "new_account": (_("A very new account"), _("Part of the conversation score."), _("An account created very recently.")),
     "first_contact": (_("First contact"), _("Part of the conversation score."), _("The first time two people talk.")),
@@ -121,7 +123,7 @@ DESCRIPTIONS: dict[str, tuple[Any, Any, Any]] = {
 
 # Signals that only feed the conversation score; listed under it, not as measures of their own.
 GROOMING_SIGNALS = ("compliment", "trust_building", "age_question", "isolation_question",
-                    "sexual_question", "age_gap", "new_account", "first_contact")
+                    "sexual_question", "relationship_question", "age_gap", "new_account", "first_contact")
 # Ages that make each age detector fire, to compute its decision per context.
 _AGE_SAMPLES = {"minor_age_statement": (15,), "adult_age_statement": (25,), "under_minimum_age_statement": (11,)}
 _REASON_CATEGORY = {reason: category for category, reason in CATEGORY_REASON.items()}

@@ -18,12 +18,18 @@ from dataclasses import dataclass
 from moderation.policy.config import ScreeningContext
 from moderation.policy.detectors.age import stated_ages
 from moderation.policy.detectors.grooming_signals import (
+    has_age_gap_excuse,
     has_age_question,
+    has_cam_question,
     has_compliment,
+    has_gift_idea,
     has_isolation_question,
+    has_meeting_idea,
+    has_relationship_question,
     has_sexual_question,
     has_trust_building,
 )
+from moderation.policy.detectors.school import school_year_ages
 from moderation.policy.normalise import NormalisedText, normalise
 from moderation.policy.screening import detect_signals
 from moderation.policy.snapshot import PolicySnapshot
@@ -44,6 +50,7 @@ SIGNAL_WEIGHTS: dict[str, float] = {
     "contact_url": 0.05,
     "meeting_arrangement": 0.30,
     "sexual_question": 0.40,
+    "relationship_question": 0.10,
     "sexual_content": 0.30,
 }
 # Features only raise a risk that behaviour already started: an age gap alone is not grooming.
@@ -88,6 +95,12 @@ _GROOMING_DETECTORS: tuple[tuple[str, Callable[[NormalisedText], bool]], ...] = 
     ("age_question", has_age_question),
     ("isolation_question", has_isolation_question),
     ("sexual_question", has_sexual_question),
+    # Read only over a conversation, counted as the per-message signals they resemble.
+    ("relationship_question", has_relationship_question),
+    ("offplatform_request", has_cam_question),
+    ("meeting_arrangement", has_meeting_idea),
+    ("gift_offer", has_gift_idea),
+    ("trust_building", has_age_gap_excuse),
 )
 
 
@@ -103,7 +116,7 @@ def message_signals(text: str, snapshot: PolicySnapshot) -> set[str]:
             signals.add("sexual_content")
         elif hit.category == "sexual_minors":
             signals.add("sexual_content_minor")
-    ages = stated_ages(normalised)
+    ages = stated_ages(normalised) + school_year_ages(normalised)
     if any(age < snapshot.config.adult_age for age in ages):
         signals.add("minor_age_statement")
     return signals

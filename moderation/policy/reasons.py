@@ -150,6 +150,10 @@ _EXPLANATIONS: dict[str, tuple[str, str]] = {
         "Questions about being alone or where the person lives.",
     ),
     "sexual_question": ("Questions à caractère sexuel.", "Questions of a sexual nature."),
+    "relationship_question": (
+        "Questions sur un petit ami ou une petite amie.",
+        "Questions about a boyfriend or girlfriend.",
+    ),
     "age_gap": ("Écart d'âge important.", "Large age gap."),
     "new_account": ("Compte très récent.", "Very new account."),
     "first_contact": (
@@ -199,6 +203,7 @@ REPORT_CATEGORY: dict[str, str] = {
     "age_question": "grooming",
     "isolation_question": "grooming",
     "sexual_question": "grooming",
+    "relationship_question": "grooming",
     "age_gap": "grooming",
     "new_account": "grooming",
     "first_contact": "grooming",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from moderation.policy.detectors import meeting
 from moderation.policy.normalise import NormalisedText
 
 _INTENSIFIER = r"(?:(?:trop|tellement|vraiment|si|tres|super|grave|so|really|very|too|such a) )?"
@@ -36,6 +37,12 @@ _AGE_QUESTION_RE = re.compile(
     r"|\bhow old (?:are|r) (?:you|u)\b|\basl\b|\b(?:t es|tu es|tes) en quelle classe\b"
     r"|\bwhat grade (?:are you|r u) in\b|\bt es (?:au college|au lycee|en \d+ ?e(?:me)?)\b"
     r"|\bt es (?:majeure?|mineure?)\b|\bare you (?:18|a minor|over 18|under 18)\b"
+    # chat forms: "age?", "c quoi ton age", "what s ur age", "u 13?", "t as 14 ans ?"
+    r"|^ age $|\b(?:c est quoi|c quoi|cest quoi|et) ton age\b|\bwhat s (?:your|ur|yr) age\b"
+    r"|\b(?:are you|r u|ru|u) (?:1[0-7]|thirteen|fourteen|fifteen|sixteen|seventeen)\b"
+    r"|\b(?:t as|tu as|ta|tas|t es|tes) (?:1[0-7]|treize|quatorze|quinze|seize|dix sept) ans\b"
+    r"|\b(?:t es|tu es|tes|tu vas) (?:dans|a) quel (?:college|lycee|bahut|ecole)\b|\bwhat school (?:do you|do u|u|you) "
+    r"(?:go to|attend|at)\b|\bwhich school\b"
 )
 _ALONE_QUESTION_RE = re.compile(
     r"\b(?:t es|tu es|tes|are you|r u|you) (?:toute? )?(?:seule?|alone|by yourself|home alone)\b"
@@ -45,6 +52,17 @@ _ALONE_QUESTION_RE = re.compile(
     r"|\b(?:t habites|tu habites|tu vis|where do you live|where u live|where r u from|t es d ou|"
     r"tu es d ou|ou tu habites|ou t habites|quelle ville)\b"
     r"|\bdans ta chambre\b|\bin your (?:room|bed)\b|\bta porte (?:est )?fermee\b"
+    # parents' whereabouts, asked: "r ur parents home?", "quand rentre ta mère ?"
+    r"|\b(?:are|r|is|iz) (?:your|ur|yr) (?:parents|mom|mum|dad|folks|mother|father) (?:home|there|around|out|"
+    r"away|at work|asleep|sleeping|gone)\b"
+    r"|\bwhen do (?:your|ur) (?:parents|mom|mum|dad|folks) (?:leave|get home|go to work|come home|go to bed)\b"
+    r"|\b(?:tes|ta|ton) (?:parents|mere|pere|daronne|daron|reum|vieux|darons) (?:sont|est) (?:la|a la maison|"
+    r"partis?|parties?|au travail|couches?|couchee?s?|pas la)\b"
+    r"|\bquand (?:est ce que )?(?:tes parents|ta mere|ton pere|ta daronne|ton daron) (?:rentrent|rentre|partent|"
+    r"part|sont pas la|se couchent)\b"
+    # where someone lives or studies, in chat forms
+    r"|\bwhere (?:do you|do u|u|you|r u|are you) (?:live|stay|from|at)\b|\bt es de quelle ville\b"
+    r"|\btu habites (?:vers|dans) quel\w*\b|\bc est quoi ton (?:adresse|college|lycee|bahut)\b"
 )
 _SEXUAL_QUESTION_RE = re.compile(
     r"\b(?:t es|tu es|are you|r u|you) (?:encore )?(?:vierge|a virgin|virgin)\b"
@@ -54,6 +72,44 @@ _SEXUAL_QUESTION_RE = re.compile(
     r"|\b(?:ton corps|your body|ur body|en sous vetements|in your underwear|en culotte|"
     r"en maillot|in a bikini|soutien gorge|ta poitrine|tes seins)\b"
     r"|\btu (?:te )?touches\b|\btouch yourself\b"
+    # kissing, liking older men: "have u ever been kissed", "do u like older guys"
+    r"|\b(?:ever )?been kissed\b"
+    r"|\bdo (?:you|u) like older (?:guys|men|boys)\b|\b(?:t aimes|tu aimes) les (?:hommes|mecs|garcons) plus "
+    r"(?:ages|vieux|grands)\b"
+)
+# Asking about boyfriends and girlfriends: teenagers ask each other too, so it weighs little.
+_RELATIONSHIP_RE = re.compile(
+    r"\bdo (?:you|u) have a (?:bf|boyfriend|gf|girlfriend)\b|\b(?:got|u got) a (?:bf|boyfriend|gf|girlfriend)\b"
+    r"|\b(?:t as|tu as|ta|tas|as tu) (?:un|une) (?:copain|copine|mec|petit copain|petite copine|keum|cheri|cherie)"
+    r"(?! (?:de|d|du|des|en|qui|pour)\b)"
+)
+# Moving to the camera, asked as a question: "do u have a cam?", "t'as une webcam ?".
+_CAM_RE = re.compile(
+    r"\b(?:do (?:you|u) have|got|have (?:you|u) got|u got|you got) (?:a )?(?:web ?cam|cam|camera)\b"
+    r"|\b(?:t as|tu as|ta|tas|as tu) (?:une )?(?:web ?cam|cam|camera)\b|\bon (?:cam|webcam)\b"
+)
+# A meeting suggested with no place or time yet (the per-message detector wants one): it
+# counts in a conversation. "can we meet?", "on pourrait se voir", "i could pick u up".
+_MEETING_IDEA_RE = re.compile(
+    r"\b(?:can we|could we|we should|wanna|want to|lets|let s) (?:meet|meet up|hang out|see each other)\b"
+    r"(?! (?:the|a|our|my|your|this|that) (?:deadline|goal|target|requirement|requirements|expectations|quota)\b)"
+    r"|\b(?:pick (?:you|u) up|come (?:and )?get (?:you|u))\b"
+    r"|\bon (?:pourrait|peut|devrait) se (?:voir|rencontrer|capter)\b|\btu veux qu on se (?:voie|voit|rencontre)\b"
+    r"|\b(?:je peux|je pourrais) (?:venir )?te (?:chercher|prendre|voir)\b"
+)
+# Gifts promised, in the forms the per-message detector leaves to the conversation.
+_GIFT_IDEA_RE = re.compile(
+    r"\b(?:i (?:can|could|will|ll)|ill) (?:buy|get|send) (?:you|u) (?:stuff|things|anything|something|a phone|clothes|"
+    r"credit|skins|vbucks|robux)\b|\bje (?:peux|pourrais|vais) t (?:acheter|offrir|payer)\b"
+    r"|\bje t (?:achete|offre|paie|paye)\b"
+)
+# The adult playing down the age gap: "age is just a number", "ça te dérange mon âge ?".
+_AGE_GAP_EXCUSE_RE = re.compile(
+    r"\bage (?:is (?:just|only) a number|doesn t matter|dont matter|does not matter)"
+    r"(?= $| (?:to me|between us|for love|for us|right|ok|okay|lol)\b)"
+    r"|\b(?:does|do) (?:my )?age (?:bother|matter to) (?:you|u)\b|\bdoes it bother (?:you|u) (?:that i m|im) older\b"
+    r"|\bl age (?:c est|n est) qu un (?:chiffre|nombre)\b|\bl age (?:on s en fout|compte pas|ne compte pas)\b"
+    r"|\bca te derange (?:mon age|que (?:je sois|j ai) plus)\b"
 )
 
 
@@ -75,3 +131,26 @@ def has_isolation_question(text: NormalisedText) -> bool:
 
 def has_sexual_question(text: NormalisedText) -> bool:
     return _SEXUAL_QUESTION_RE.search(text.words) is not None
+
+
+def has_cam_question(text: NormalisedText) -> bool:
+    return _CAM_RE.search(text.words) is not None
+
+
+def has_relationship_question(text: NormalisedText) -> bool:
+    return _RELATIONSHIP_RE.search(text.words) is not None
+
+
+def has_meeting_idea(text: NormalisedText) -> bool:
+    # Classmates and players see each other every day: not a meeting to arrange.
+    words = text.words
+    return (_MEETING_IDEA_RE.search(words) is not None
+            and meeting.SCHOOL_RE.search(words) is None and meeting.ONLINE_RE.search(words) is None)
+
+
+def has_gift_idea(text: NormalisedText) -> bool:
+    return _GIFT_IDEA_RE.search(text.words) is not None
+
+
+def has_age_gap_excuse(text: NormalisedText) -> bool:
+    return _AGE_GAP_EXCUSE_RE.search(text.words) is not None

@@ -57,14 +57,14 @@ _PRECISE_TIME_RE = re.compile(
 )
 # School: classmates meet there every day and it is not an arrangement with a stranger. Only
 # suppresses the ordinary invitations ("on se voit à 8h en maths"), not the unambiguous ones.
-_SCHOOL_RE = re.compile(
+SCHOOL_RE = re.compile(
     r"\b(?:en cours|au lycee|au college|a l ecole|en classe|au bahut|en perm|a la cantine|au self|"
     r"en sport|en eps|at school|in class|in school|au cdi|a la recre|en recre|en maths|en francais|"
     r"en anglais|en histoire|en svt|en physique|en techno|au club|a l entrainement|at practice)\b"
 )
 # Online places: "rejoins-moi sur le serveur", "meet me in the lobby" are not in person (moving
 # to another app is the off-platform detector's business).
-_ONLINE_RE = re.compile(
+ONLINE_RE = re.compile(
     r"\b(?:sur le serveur|sur le jeu|en ligne|online|in game|en jeu|sur la partie|on the server|"
     r"sur fortnite|sur minecraft|sur roblox|dans le salon|in the chat|sur le chat|lobby|"
     r"in the game|dans la partie|en vocal|in voice|in vc|on discord|sur discord)\b"
@@ -96,11 +96,11 @@ def has_meeting_arrangement(text: NormalisedText) -> bool:
 
 def _invitation_with_place_or_time(text: NormalisedText) -> bool:
     words = text.words
-    if _ONLINE_RE.search(words):
+    if ONLINE_RE.search(words):
         return False
     if _STRONG_INVITATION_RE.search(words):
         return True
-    if _INVITATION_RE.search(words) is None or _SCHOOL_RE.search(words):
+    if _INVITATION_RE.search(words) is None or SCHOOL_RE.search(words):
         return False
     return bool(_PLACE_RE.search(words) or _PRECISE_TIME_RE.search(text.folded))
 

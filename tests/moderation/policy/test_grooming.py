@@ -139,3 +139,47 @@ def test_score_is_deterministic(seed_snapshot) -> None:
     first = score_conversation(CLASSIC_EN, snapshot=seed_snapshot, context=MINORS_DM)
     second = score_conversation(CLASSIC_EN, snapshot=seed_snapshot, context=MINORS_DM)
     assert first == second
+
+
+# Chat forms of the grooming stages (written for this test, not from the evaluation sets):
+# each message gives the signal named, its look-alike gives none of the new ones.
+CHAT_FORMS = [
+    ("age?", "age_question"), ("c quoi ton age", "age_question"), ("what school u go to", "age_question"),
+    ("t'es dans quel collège ?", "age_question"),
+    ("r ur parents home?", "isolation_question"), ("quand est-ce que ta mère rentre ?", "isolation_question"),
+    ("where do u live", "isolation_question"), ("tes parents sont partis ?", "isolation_question"),
+    ("have u ever been kissed", "sexual_question"), ("do u like older guys", "sexual_question"),
+    ("t'as un copain ?", "relationship_question"), ("do u have a bf", "relationship_question"),
+    ("do u have a cam?", "offplatform_request"), ("t'as une webcam ?", "offplatform_request"),
+    ("can we meet?", "meeting_arrangement"), ("on pourrait se voir", "meeting_arrangement"),
+    ("i could pick u up", "meeting_arrangement"),
+    ("i can buy u stuff", "gift_offer"), ("je peux t'acheter un truc", "gift_offer"),
+    ("age is just a number", "trust_building"), ("l'âge c'est qu'un chiffre", "trust_building"),
+]
+LOOK_ALIKES = [
+    "my parents are at work lol", "can we meet the deadline?", "on peut se voir demain en cours",
+    "t'as un copain de classe qui a le cours ?", "age doesn't matter for learning to code",
+    "i got a new camera for christmas", "what school trip is this", "on se voit sur le serveur ce soir",
+]
+
+
+@pytest.mark.parametrize(("text", "signal"), CHAT_FORMS)
+def test_chat_forms_of_the_grooming_stages_are_read(seed_snapshot, text, signal) -> None:
+    from moderation.policy.grooming import message_signals
+
+    assert signal in message_signals(text, seed_snapshot)
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_their_look_alikes_are_not(seed_snapshot, text) -> None:
+    from moderation.policy.grooming import message_signals
+
+    new = {"age_question", "isolation_question", "sexual_question", "relationship_question",
+           "offplatform_request", "meeting_arrangement", "gift_offer", "trust_building"}
+    assert not message_signals(text, seed_snapshot) & new, text
+
+
+def test_a_childs_school_year_in_the_conversation_is_a_minors_age(seed_snapshot) -> None:
+    from moderation.policy.grooming import message_signals
+
+    assert "minor_age_statement" in message_signals("jsuis en 4eme", seed_snapshot)
