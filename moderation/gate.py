@@ -299,6 +299,16 @@ def pair_under_review(*, sender_id: int, conversation_id: int) -> bool:
     ).exists()
 
 
+def room_voice_under_review(*, sender_id: int, room_id: int) -> bool:
+    """Whether the room reading already sent this sender in this room to the queue and no
+    moderator has decided yet (moderation.grooming.assess_room_voices files one at a time)."""
+    return Flag.objects.filter(
+        Q(case__isnull=True) | Q(case__status__in=[Case.Status.OPEN, Case.Status.CLAIMED]),
+        subject_id_snapshot=sender_id, room_id_snapshot=room_id, conversation_id_snapshot__isnull=True,
+        reasons__icontains="grooming_risk",
+    ).exists()
+
+
 # --- Images (chat.media): the hash-bank lookup; moderation.services.triage escalates a match
 
 def match_image_hashes(*, sha256: str, pdq: str | None, pdq_quality: int | None):

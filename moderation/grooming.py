@@ -111,6 +111,8 @@ def assess_room_voices(*, since: dt.datetime | None = None) -> list[Flag]:
     flags = []
     for voice in chat_services.room_voices_for_scoring(since=since, limit=snapshot.config.conversation_window):
         sender_id = voice.sender.user_id
+        if gate.room_voice_under_review(sender_id=sender_id, room_id=voice.room_id):
+            continue  # one case at a time: a chatty sender does not file one a minute
         refused = refused_attempts(sender_id=sender_id, room_id=voice.room_id)
         features = ConversationFeatures(sender_account_age_days=voice.sender.account_age_days)
         verdict = score_conversation([m.body for m in voice.messages] + refused, snapshot=snapshot,

@@ -157,6 +157,9 @@ def test_a_sender_working_a_minors_room_goes_to_the_queue_without_a_restriction(
     assert [(f.subject_id, f.decision, f.room_id_snapshot) for f in flags] == [(sender.pk, "flag", room.pk)]
     assert "t'es en quelle classe" in flags[0].text and "grooming_risk" in flags[0].reasons
     assert grooming.assess_room_voices() == []  # idempotent: the same messages file nothing more
+    # More of the same while the case waits: still one case, not one a minute.
+    chat_services.post_room_message(author=sender, room=room, body="tu fais quoi ce soir toute seule ?")
+    assert grooming.assess_room_voices() == []
     triage_flag(flag_id=flags[0].pk)
     sender.refresh_from_db()
     assert not sender.is_muted(timezone.now())
