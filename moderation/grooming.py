@@ -63,6 +63,8 @@ def assess_conversation(*, conversation_id: int) -> list[Flag]:
         own = [m for m in excerpt.messages if m.author_id == participant.user_id]
         if not own or _is_younger_recipient(participant, other, excerpt.initiator_id):
             continue
+        if gate.pair_under_review(sender_id=participant.user_id, conversation_id=conversation_id):
+            continue  # already held for a moderator: their replies wait (review_pending), no new case
         features = ConversationFeatures(
             age_gap_years=abs(BAND_FLOOR[participant.age_band] - BAND_FLOOR[other.age_band]),
             sender_account_age_days=participant.account_age_days,

@@ -107,6 +107,8 @@ def test_a_held_sender_waits_in_that_conversation_until_a_moderator_decides(make
     assert "review_pending" in Flag.objects.get(message_id_snapshot=held.message["id"]).reasons
     answer = chat_services.send_direct_message(sender=younger, conversation_id=str(conversation_id), body="rien")
     assert answer.status == "delivered"
+    # Scoring again while the pair waits files no new grooming case: one at a time.
+    assert grooming.assess_conversation(conversation_id=conversation_id) == []
 
     decide_case(moderator=moderator, case_id=flag.case_id, action="dismiss", reason_code="other")
     after = chat_services.send_direct_message(sender=older, conversation_id=str(conversation_id), body="tu fais quoi ?")
