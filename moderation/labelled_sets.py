@@ -6,7 +6,7 @@
 - Phare's own labelled conversations (``bench/data/conversations.py``): grooming vs benign.
 
 The two public sets are in ``training/data`` (sources and licences in
-``training/data/NOTICE.md``; ``PHARE_EVAL_DIR`` points elsewhere). The shipped classifier was
+``training/data/NOTICE.md``; the command's ``--data`` points elsewhere). The shipped classifier was
 fitted on parts of them (docs/classifier.md): these figures are of the whole gate on the whole
 sets, the classifier's held-out figures are in its card.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-import os
 import statistics
 import time
 from collections import defaultdict
@@ -74,8 +73,10 @@ class Counts:
         return f"{2 * p * r / (p + r):.2f}"
 
 
-def eval_dir() -> Path:
-    found = Path(os.environ.get("PHARE_EVAL_DIR", REPO / "training" / "data"))
+DATA_DIR = REPO / "training" / "data"
+
+
+def check_data(found: Path) -> Path:
     if not (found / "mhc-fr-dev.csv").is_file() or not (found / "mlma-fr.csv").is_file():
         raise FileNotFoundError(f"{found}: mhc-fr-dev.csv and mlma-fr.csv are needed there")
     return found
@@ -85,8 +86,8 @@ def categories_of(text: str, snapshot) -> set[str]:
     return set(screen_text(text, snapshot=snapshot, context=ADULTS_ROOM).categories)
 
 
-def hatecheck(snapshot) -> list[str]:
-    rows = list(csv.DictReader(open(eval_dir() / "mhc-fr-dev.csv", encoding="utf-8")))
+def hatecheck(snapshot, data: Path) -> list[str]:
+    rows = list(csv.DictReader(open(data / "mhc-fr-dev.csv", encoding="utf-8")))
     hate_only, hostile = Counts(), Counts()
     per_functionality: dict[str, Counts] = defaultdict(Counts)
     for row in rows:
@@ -124,8 +125,8 @@ def hatecheck(snapshot) -> list[str]:
     return out
 
 
-def mlma(snapshot) -> list[str]:
-    rows = list(csv.DictReader(open(eval_dir() / "mlma-fr.csv", encoding="utf-8")))
+def mlma(snapshot, data: Path) -> list[str]:
+    rows = list(csv.DictReader(open(data / "mlma-fr.csv", encoding="utf-8")))
     per_label: dict[str, Counts] = defaultdict(Counts)
     hostile_vs_normal = Counts()
     hateful = Counts()
@@ -238,12 +239,13 @@ def timing(snapshot, texts: list[str]) -> list[str]:
     ]
 
 
-def report() -> str:
-    """The section of docs/screening.md, as markdown."""
+def report(data: Path = DATA_DIR) -> str:
+    """The section of docs/screening.md, as markdown, from the sets in `data`."""
+    data = check_data(data)
     snapshot = build_snapshot(terms=load_seed_terms(), allow=load_seed_allow(), version="seed")
     set_a, set_b = labelled_conversations()
-    texts = [row["test_case"] for row in csv.DictReader(open(eval_dir() / "mhc-fr-dev.csv", encoding="utf-8"))]
-    texts += [row["tweet"] for row in csv.DictReader(open(eval_dir() / "mlma-fr.csv", encoding="utf-8"))]
+    texts = [row["test_case"] for row in csv.DictReader(open(data / "mhc-fr-dev.csv", encoding="utf-8"))]
+    texts += [row["tweet"] for row in csv.DictReader(open(data / "mlma-fr.csv", encoding="utf-8"))]
     sections = [
         f"Measured by `manage.py evaluate_screening` with the seed lists and default `PolicyConfig` "
         f"on {time.strftime('%Y-%m-%d', time.gmtime())}. The shipped classifier is part of the gate "
@@ -252,9 +254,9 @@ def report() -> str:
         f"group-hostility detector's on the HateCheck templates it was not written on are under "
         f"Known limits. The scenario suite's figures are in docs/safety.md (`manage.py safety_eval`).",
         "",
-        *hatecheck(snapshot),
+        *hatecheck(snapshot, data),
         "",
-        *mlma(snapshot),
+        *mlma(snapshot, data),
         "",
         *conversations(snapshot, set_a, "Phare's labelled conversations, set A (written with the detectors)"),
         "",

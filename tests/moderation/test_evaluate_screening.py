@@ -21,7 +21,6 @@ def test_it_reports_each_set_and_the_time_per_message():
     assert 0.5 < float(row.rsplit("|", 2)[1]) <= 1.0
 
 
-def test_missing_sets_are_a_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setenv("PHARE_EVAL_DIR", str(tmp_path))
+def test_missing_sets_are_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="mhc-fr-dev.csv"):
-        call_command("evaluate_screening", stdout=io.StringIO())
+        call_command("evaluate_screening", "--data", str(tmp_path), stdout=io.StringIO())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -16,12 +17,14 @@ class Command(BaseCommand):
             "recall and false flags per category and per HateCheck functionality, and the time per message.")
 
     def add_arguments(self, parser) -> None:
+        parser.add_argument("--data", default=str(labelled_sets.DATA_DIR),
+                            help="the folder of mhc-fr-dev.csv and mlma-fr.csv (default: training/data)")
         parser.add_argument("--write", action="store_true",
                             help="also rewrite the figures' section of docs/screening.md")
 
-    def handle(self, *args: Any, write: bool, **options: Any) -> None:
+    def handle(self, *args: Any, data: str, write: bool, **options: Any) -> None:
         try:
-            markdown = labelled_sets.report()
+            markdown = labelled_sets.report(Path(data))
         except FileNotFoundError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(markdown)
