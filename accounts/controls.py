@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
 from accounts import signals
 from core.errors import PhareError
-from core.outages import atomic_best_effort_hooks
 from accounts.models import AgeBand, ConnectionLog, User, UserBlock, UserMute
 from accounts.policies import audience_bands, may_contact
 from accounts.representations import iso, own_user, public_user
@@ -85,7 +85,7 @@ def _entry(control: _Control, row: UserBlock | UserMute) -> dict[str, Any]:
 def _add(control: _Control, *, user: User, target_id: str | int) -> tuple[dict[str, Any], bool]:
     other = _other_user(user=user, target_id=target_id)
     # Stored, then the user's sockets told: the telling is best-effort (Redis may be down).
-    with atomic_best_effort_hooks():
+    with transaction.atomic():
         row, created = control.model.objects.get_or_create(**{control.owner: user, control.other: other})
         _control_changed(user=user, other=other, action=control.action)
     return _entry(control, row), created
@@ -93,7 +93,7 @@ def _add(control: _Control, *, user: User, target_id: str | int) -> tuple[dict[s
 
 def _remove(control: _Control, *, user: User, target_id: str | int) -> None:
     pk = _target_pk(user=user, target_id=target_id)
-    with atomic_best_effort_hooks():
+    with transaction.atomic():
         # The DELETE alone decides: no lookup of the account first, so that an unknown id
         # and a known one that was not blocked or muted cost the same one query.
         deleted, _ = control.model.objects.filter(**{control.owner: user, f"{control.other}_id": pk}).delete()

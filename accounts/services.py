@@ -15,7 +15,6 @@ from django.utils import timezone, translation
 
 from accounts import signals, throttling
 from core.errors import PhareError
-from core.outages import atomic_best_effort_hooks
 from accounts.age_assurance.base import AssuranceResult
 from accounts.models import ASSURANCE_ORDER, AgeBand, ConnectionLog, ContactRule, DmPolicy, User
 from accounts.permissions import ROLE_FIELDS, has_role, in_good_standing
@@ -334,7 +333,7 @@ def end_all_sessions(*, user: User) -> None:
     `signals.sessions_ended`, closes the account's sockets (4001) after commit; `chat.realtime.watcher`
     closes them too within seconds if that event is lost, as it sees the epoch change: so the
     event is best-effort, and a Redis outage does not fail a log-out that was made."""
-    with atomic_best_effort_hooks():
+    with transaction.atomic():
         User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
         user.refresh_from_db(fields=["session_epoch"])
         signals.sessions_ended.send(sender=User, user=user)
@@ -346,7 +345,7 @@ def delete_account(*, user: User) -> None:
     The pseudonym is freed, the password made unusable, every session ended and socket
     closed, and the user's messages are blanked by `chat`, told by `signals.account_deleted`.
     """
-    with atomic_best_effort_hooks():
+    with transaction.atomic():
         end_all_sessions(user=user)
         signals.account_deleted.send(sender=User, user=user)
         tombstone = f"deleted-{user.pk}"

@@ -299,7 +299,7 @@ def accept_upload(*, user: User, data: bytes, room_slug: str = "", conversation_
                 uploader=user, room=room, conversation=conversation, quarantine_name=name,
                 original_size=len(data), declared_format=header.format,
             )
-            transaction.on_commit(lambda: _enqueue_scan(upload.pk))
+            transaction.on_commit(lambda: _enqueue_scan(upload.pk), robust=True)  # the sweeper re-enqueues it
     except BaseException:
         default_storage.delete(name)  # no row points at it: do not leave it behind
         raise

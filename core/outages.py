@@ -5,21 +5,18 @@
 - WebSocket: `WebSocketOutageGuard` closes a socket whose handshake (the session and account,
   read before the consumer runs) or handling met an outage with 1013 "try again later" and the
   reason `unavailable`, instead of the server's HTTP 500 refusal or 1011.
-- A change stored in PostgreSQL whose live notices need Redis: `atomic_best_effort_hooks`
-  stores it and lets the caller answer that it is stored; a notice that cannot be sent is
-  logged and lost (the clients' next read of the state shows the change), rather than the
-  client being told that a stored change failed.
+- A change stored in PostgreSQL whose live notices need Redis is answered as stored: the
+  notices are sent after commit and best-effort (`chat.realtime.events`, `robust=True`), so
+  one that cannot be sent is logged and lost (the clients' next read of the state shows the
+  change), rather than the client being told that a stored change failed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django import db
-from django.db import transaction
 
 from core.errors import PhareError
 
@@ -53,23 +50,6 @@ def outage_error(error: BaseException | None) -> PhareError | None:
     if reason is None:
         return None
     return PhareError("unavailable", retry_after=RETRY_AFTER_SECONDS, extra={"reason": reason})
-
-
-@contextmanager
-def atomic_best_effort_hooks() -> Iterator[None]:
-    """`transaction.atomic()` whose on-commit hooks registered inside (live notices through
-    the channel layer, tasks for the broker) are best-effort: one that fails is logged by
-    Django and the others still run, and the caller goes on to answer that the change is
-    stored. Without it a hook's error escapes after the commit: stored, but told it failed.
-
-    Hooks are made robust after the block has run, as `on_commit(..., robust=True)` would have
-    registered them (Django keeps them as (savepoint ids, function, robust) until the commit)."""
-    connection = transaction.get_connection()
-    with transaction.atomic():
-        first = len(connection.run_on_commit)
-        yield
-        connection.run_on_commit[first:] = [(savepoints, hook, True)
-                                             for savepoints, hook, _ in connection.run_on_commit[first:]]
 
 
 class WebSocketOutageGuard:

@@ -76,7 +76,7 @@ def pdq_distance(a: str, b: str) -> int:
 
 def bump_bank_version() -> None:
     """Every process reloads its PDQ index at its next match (after commit)."""
-    transaction.on_commit(lambda: cache.set(BANK_VERSION_KEY, uuid.uuid4().hex, None))
+    transaction.on_commit(lambda: cache.set(BANK_VERSION_KEY, uuid.uuid4().hex, None), robust=True)
 
 
 def _current_version() -> str:

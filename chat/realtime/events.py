@@ -30,6 +30,10 @@ def _layer_message(payload: dict[str, Any], author_id: int | None) -> dict[str, 
     return {"type": "chat.event", "text": encode(payload), "author_id": author_id}
 
 
+# Every event is sent after its change has committed, and best-effort (`robust=True`): the
+# database is the truth every socket reloads (on reconnection, and for sanctions through the
+# watcher), so an event Redis could not carry is logged and lost, and the request that made the
+# change is still answered as made, never "failed" for what was stored.
 def _send_now(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
@@ -45,7 +49,7 @@ def _send_now(group: str, message: dict[str, Any]) -> None:
 def send_to_room(room_id: int, payload: dict[str, Any], *, author_id: int | None = None) -> None:
     """Deliver `payload` to every socket in the room once the current transaction commits."""
     message = _layer_message(payload, author_id)
-    transaction.on_commit(lambda: _send_now(room_group(room_id), message))
+    transaction.on_commit(lambda: _send_now(room_group(room_id), message), robust=True)
 
 
 def send_many_to_rooms(deliveries: list[tuple[int, dict[str, Any], int | None]]) -> None:
@@ -54,7 +58,7 @@ def send_many_to_rooms(deliveries: list[tuple[int, dict[str, Any], int | None]])
     if not deliveries:
         return
     messages = _room_messages(deliveries)
-    transaction.on_commit(lambda: _send_many_now(messages))
+    transaction.on_commit(lambda: _send_many_now(messages), robust=True)
 
 
 def send_many_to_rooms_now(deliveries: list[tuple[int, dict[str, Any], int | None]]) -> None:
@@ -80,13 +84,13 @@ def _send_many_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
 def send_to_user(user_id: int, payload: dict[str, Any], *, author_id: int | None = None) -> None:
     """Deliver `payload` to every socket of one account once the transaction commits."""
     message = _layer_message(payload, author_id)
-    transaction.on_commit(lambda: _send_now(user_group(user_id), message))
+    transaction.on_commit(lambda: _send_now(user_group(user_id), message), robust=True)
 
 
 def control_room(room_id: int, control: dict[str, Any]) -> None:
     """Tell every socket in a room about a change to it (lock, settings) after commit."""
     message = {"type": "chat.control", **control}
-    transaction.on_commit(lambda: _send_now(room_group(room_id), message))
+    transaction.on_commit(lambda: _send_now(room_group(room_id), message), robust=True)
 
 
 MODERATORS_GROUP = "moderators"
@@ -99,10 +103,10 @@ def send_to_moderators(payload: dict[str, Any], *, except_user_ids: list[int] | 
     message = _layer_message(payload, None)
     if except_user_ids:
         message["except"] = list(except_user_ids)  # msgpack carries lists, not sets
-    transaction.on_commit(lambda: _send_now(MODERATORS_GROUP, message))
+    transaction.on_commit(lambda: _send_now(MODERATORS_GROUP, message), robust=True)
 
 
 def control_user(user_id: int, control: dict[str, Any]) -> None:
     """Tell a user's sockets about a state change (sanction, band change) after commit."""
     message = {"type": "chat.control", **control}
-    transaction.on_commit(lambda: _send_now(user_group(user_id), message))
+    transaction.on_commit(lambda: _send_now(user_group(user_id), message), robust=True)

@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import PhareError
-from core.outages import atomic_best_effort_hooks
 from accounts.models import User
 from chat.realtime import events
 from moderation.audit import record_audit
@@ -27,7 +26,7 @@ def file_appeal(*, user: User, notice_id: Any, reason: str) -> Appeal:
         raise PhareError("not_found")
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 5000:
         raise PhareError("bad_request", extra={"field": "reason"})
-    with atomic_best_effort_hooks():
+    with transaction.atomic():
         notice = Notice.objects.select_related("decision").filter(pk=int(notice_id), recipient=user).first()
         if notice is None:
             raise PhareError("not_found")
@@ -65,7 +64,7 @@ def decide_appeal(*, moderator: User, appeal_id: Any, outcome: str, note: str = 
         raise PhareError("bad_request", extra={"field": "outcome"})
     if not str(appeal_id).isdecimal():
         raise PhareError("not_found")
-    with atomic_best_effort_hooks():
+    with transaction.atomic():
         appeal = Appeal.objects.select_for_update().filter(pk=int(appeal_id)).first()
         if appeal is None:
             raise PhareError("not_found")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from core.errors import PhareError
-from core.outages import atomic_best_effort_hooks
 from accounts.models import User
 from moderation.audit import record_audit
 from moderation.models import Case
@@ -22,7 +22,7 @@ def claim_case(*, moderator: User, case_id: Any) -> Case:
     second sees the first's assignment and gets `conflict` (409). A moderator with a
     conflict of interest gets 403 `conflict_of_interest`."""
     require_moderator(moderator)
-    with atomic_best_effort_hooks():
+    with transaction.atomic():
         case = get_case_locked(case_id)
         refuse_conflict(moderator=moderator, case=case, attempt="case.claim")
         if case.status == Case.Status.DECIDED:
@@ -39,7 +39,7 @@ def claim_case(*, moderator: User, case_id: Any) -> Case:
 
 def release_case(*, moderator: User, case_id: Any) -> Case:
     require_moderator(moderator)
-    with atomic_best_effort_hooks():
+    with transaction.atomic():
         case = get_case_locked(case_id)
         if case.assigned_to_id != moderator.pk or case.status != Case.Status.CLAIMED:
             raise PhareError("conflict")

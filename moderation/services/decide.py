@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts import permissions
 from core.errors import PhareError
-from core.outages import atomic_best_effort_hooks
 from accounts.models import User
 from chat import services as chat_services
 from chat.models import Message, Room
@@ -195,7 +195,7 @@ def decide_case(*, moderator: User, case_id: Any, action: str, reason_code: str,
         raise PhareError("bad_request", extra={"field": "duration_seconds"})
     if not isinstance(note, str) or len(note) > 5000:
         raise PhareError("bad_request", extra={"field": "note"})
-    with atomic_best_effort_hooks():
+    with transaction.atomic():
         case = get_case_locked(case_id)
         # Checked at decision time, not only at claim: a report filed after the claim counts.
         refuse_conflict(moderator=moderator, case=case, attempt="case.decide")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils.text import slugify
 
 from core.errors import PhareError
-from core.outages import atomic_best_effort_hooks
 from accounts.models import User
 from chat import services as chat_services
 from chat.models import Room
@@ -44,7 +44,7 @@ def propose_room(*, user: User, name: Any, description: Any, audience: Any) -> R
         slug = f"{base}-{n}"
     # Stored, then moderators told live: the telling is best-effort (Redis may be down), the
     # queue shows the case anyway.
-    with atomic_best_effort_hooks():
+    with transaction.atomic():
         room = chat_services.create_room_proposal(user=user, slug=slug, name=name, description=description,
                                                   audience=audience)
         case = open_case_for(subject_type="room", subject_id=room.pk, defaults={
