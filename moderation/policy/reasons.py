@@ -150,10 +150,7 @@ _EXPLANATIONS: dict[str, tuple[str, str]] = {
         "Questions about being alone or where the person lives.",
     ),
     "sexual_question": ("Questions à caractère sexuel.", "Questions of a sexual nature."),
-    "relationship_question": (
-        "Questions sur un petit ami ou une petite amie.",
-        "Questions about a boyfriend or girlfriend.",
-    ),
+    "relationship_question": ("Questions sur un petit ami ou une petite amie.", "Questions about a boyfriend or girlfriend."),
     "age_gap": ("Écart d'âge important.", "Large age gap."),
     "new_account": ("Compte très récent.", "Very new account."),
     "first_contact": (

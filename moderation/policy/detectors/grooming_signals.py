@@ -8,6 +8,7 @@ reason to stop a message.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from moderation.policy.detectors import meeting
 from moderation.policy.normalise import NormalisedText
@@ -113,32 +114,22 @@ _AGE_GAP_EXCUSE_RE = re.compile(
 )
 
 
-def has_compliment(text: NormalisedText) -> bool:
-    return _COMPLIMENT_RE.search(text.words) is not None
+def _finds(pattern: re.Pattern[str]) -> Callable[[NormalisedText], bool]:
+    def detects(text: NormalisedText) -> bool:
+        return pattern.search(text.words) is not None
+
+    return detects
 
 
-def has_trust_building(text: NormalisedText) -> bool:
-    return _TRUST_RE.search(text.words) is not None
-
-
-def has_age_question(text: NormalisedText) -> bool:
-    return _AGE_QUESTION_RE.search(text.words) is not None
-
-
-def has_isolation_question(text: NormalisedText) -> bool:
-    return _ALONE_QUESTION_RE.search(text.words) is not None
-
-
-def has_sexual_question(text: NormalisedText) -> bool:
-    return _SEXUAL_QUESTION_RE.search(text.words) is not None
-
-
-def has_cam_question(text: NormalisedText) -> bool:
-    return _CAM_RE.search(text.words) is not None
-
-
-def has_relationship_question(text: NormalisedText) -> bool:
-    return _RELATIONSHIP_RE.search(text.words) is not None
+has_compliment = _finds(_COMPLIMENT_RE)
+has_trust_building = _finds(_TRUST_RE)
+has_age_question = _finds(_AGE_QUESTION_RE)
+has_isolation_question = _finds(_ALONE_QUESTION_RE)
+has_sexual_question = _finds(_SEXUAL_QUESTION_RE)
+has_cam_question = _finds(_CAM_RE)
+has_relationship_question = _finds(_RELATIONSHIP_RE)
+has_gift_idea = _finds(_GIFT_IDEA_RE)
+has_age_gap_excuse = _finds(_AGE_GAP_EXCUSE_RE)
 
 
 def has_meeting_idea(text: NormalisedText) -> bool:
@@ -146,11 +137,3 @@ def has_meeting_idea(text: NormalisedText) -> bool:
     words = text.words
     return (_MEETING_IDEA_RE.search(words) is not None
             and meeting.SCHOOL_RE.search(words) is None and meeting.ONLINE_RE.search(words) is None)
-
-
-def has_gift_idea(text: NormalisedText) -> bool:
-    return _GIFT_IDEA_RE.search(text.words) is not None
-
-
-def has_age_gap_excuse(text: NormalisedText) -> bool:
-    return _AGE_GAP_EXCUSE_RE.search(text.words) is not None
