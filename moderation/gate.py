@@ -292,21 +292,25 @@ def pair_under_review(*, sender_id: int, conversation_id: int) -> bool:
     yet: until they do, the sender's further replies in it wait too (reason
     ``review_pending``), so that a flagged groomer cannot go on writing to the child while
     the case sits in the queue. The decision on the case (any outcome) lifts it."""
-    return Flag.objects.filter(
-        Q(case__isnull=True) | Q(case__status__in=[Case.Status.OPEN, Case.Status.CLAIMED]),
-        subject_id_snapshot=sender_id, conversation_id_snapshot=conversation_id,
-        decision__in=[Flag.Decision.HOLD, Flag.Decision.ESCALATE], reasons__icontains="grooming_risk",
+    return _grooming_flags_awaiting_decision(sender_id).filter(
+        conversation_id_snapshot=conversation_id, decision__in=[Flag.Decision.HOLD, Flag.Decision.ESCALATE],
     ).exists()
 
 
 def room_voice_under_review(*, sender_id: int, room_id: int) -> bool:
     """Whether the room reading already sent this sender in this room to the queue and no
     moderator has decided yet (moderation.grooming.assess_room_voices files one at a time)."""
+    return _grooming_flags_awaiting_decision(sender_id).filter(
+        room_id_snapshot=room_id, conversation_id_snapshot__isnull=True,
+    ).exists()
+
+
+def _grooming_flags_awaiting_decision(sender_id: int):
+    """The sender's grooming-risk flags not yet triaged or whose case is still open."""
     return Flag.objects.filter(
         Q(case__isnull=True) | Q(case__status__in=[Case.Status.OPEN, Case.Status.CLAIMED]),
-        subject_id_snapshot=sender_id, room_id_snapshot=room_id, conversation_id_snapshot__isnull=True,
-        reasons__icontains="grooming_risk",
-    ).exists()
+        subject_id_snapshot=sender_id, reasons__icontains="grooming_risk",
+    )
 
 
 # --- Images (chat.media): the hash-bank lookup; moderation.services.triage escalates a match

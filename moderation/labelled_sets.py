@@ -86,8 +86,12 @@ def categories_of(text: str, snapshot) -> set[str]:
     return set(screen_text(text, snapshot=snapshot, context=ADULTS_ROOM).categories)
 
 
-def hatecheck(snapshot, data: Path) -> list[str]:
-    rows = list(csv.DictReader(open(data / "mhc-fr-dev.csv", encoding="utf-8")))
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def hatecheck(snapshot, rows: list[dict[str, str]]) -> list[str]:
     hate_only, hostile = Counts(), Counts()
     per_functionality: dict[str, Counts] = defaultdict(Counts)
     for row in rows:
@@ -125,8 +129,7 @@ def hatecheck(snapshot, data: Path) -> list[str]:
     return out
 
 
-def mlma(snapshot, data: Path) -> list[str]:
-    rows = list(csv.DictReader(open(data / "mlma-fr.csv", encoding="utf-8")))
+def mlma(snapshot, rows: list[dict[str, str]]) -> list[str]:
     per_label: dict[str, Counts] = defaultdict(Counts)
     hostile_vs_normal = Counts()
     hateful = Counts()
@@ -244,8 +247,8 @@ def report(data: Path = DATA_DIR) -> str:
     data = check_data(data)
     snapshot = build_snapshot(terms=load_seed_terms(), allow=load_seed_allow(), version="seed")
     set_a, set_b = labelled_conversations()
-    texts = [row["test_case"] for row in csv.DictReader(open(data / "mhc-fr-dev.csv", encoding="utf-8"))]
-    texts += [row["tweet"] for row in csv.DictReader(open(data / "mlma-fr.csv", encoding="utf-8"))]
+    hatecheck_rows, mlma_rows = read_rows(data / "mhc-fr-dev.csv"), read_rows(data / "mlma-fr.csv")
+    texts = [row["test_case"] for row in hatecheck_rows] + [row["tweet"] for row in mlma_rows]
     sections = [
         f"Measured by `manage.py evaluate_screening` with the seed lists and default `PolicyConfig` "
         f"on {time.strftime('%Y-%m-%d', time.gmtime())}. The shipped classifier is part of the gate "
@@ -254,9 +257,9 @@ def report(data: Path = DATA_DIR) -> str:
         f"group-hostility detector's on the HateCheck templates it was not written on are under "
         f"Known limits. The scenario suite's figures are in docs/safety.md (`manage.py safety_eval`).",
         "",
-        *hatecheck(snapshot, data),
+        *hatecheck(snapshot, hatecheck_rows),
         "",
-        *mlma(snapshot, data),
+        *mlma(snapshot, mlma_rows),
         "",
         *conversations(snapshot, set_a, "Phare's labelled conversations, set A (written with the detectors)"),
         "",

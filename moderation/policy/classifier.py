@@ -43,8 +43,9 @@ _CHARS = zlib.crc32(b"c:")
 def feature_ids(text: NormalisedText) -> list[int]:
     """The hashed features of a text (over its UTF-8 bytes), sorted, without repeats."""
     crc32 = zlib.crc32
-    data = memoryview(text.words.encode("utf-8"))
-    tokens = text.words.encode("utf-8").split()
+    encoded = text.words.encode("utf-8")
+    data = memoryview(encoded)
+    tokens = encoded.split()
     ids = {crc32(token, _WORD) & _MASK for token in tokens}
     ids.update(crc32(b" " + second, crc32(first, _BIGRAM)) & _MASK for first, second in zip(tokens, tokens[1:]))
     length = len(data)

@@ -57,7 +57,7 @@ SIGNAL_CATEGORY: dict[str, str] = {
     "hate_speech": "hate",
 }
 # Detector codes decided as the term category they stand beside.
-_DECIDED_AS_CATEGORY = {"harassment": "harassment", "hate_speech": "hate"}
+_DECIDED_AS_CATEGORY = {code: SIGNAL_CATEGORY[code] for code in ("harassment", "hate_speech")}
 _CONTACT_SIGNALS = (
     "contact_phone",
     "contact_email",
