@@ -470,13 +470,17 @@ class ScreeningPolicy(models.Model):
     minors_harassment_decision = _decision_field(
         "block", _("Insults in minors' rooms and conversations (harassment list and directed insults)."))
     threat_decision = _decision_field("hold", _("Threats against the reader, sextortion and blackmail, everywhere."))
+    directed_insult_decision = _decision_field(
+        "block", _("Insults aimed at the reader in adults' rooms and conversations (minors' spaces: the insults "
+                   "decision for minors)."))
     drugs_decision = _decision_field("flag")
     profanity_decision = _decision_field("allow")
     adult_room_sexual_decision = _decision_field(
         "allow", _("Sexual terms in adults' rooms (never allowed in minors' spaces or DM requests)."))
     adult_room_contact_decision = _decision_field(
         "flag", _("Contact details in adults' rooms (always blocked in minors' spaces and requests)."))
-    adult_dm_contact_decision = _decision_field("allow")
+    adult_dm_contact_decision = _decision_field(
+        "flag", _("Contact details in conversations between adults: delivered, and a moderator sees them."))
     adult_meeting_decision = _decision_field("allow", _("Arranging to meet in person, between adults."))
     minors_meeting_decision = _decision_field(
         "hold", _("Arranging to meet in person where a minor is involved (rooms, requests and conversations)."))
@@ -484,7 +488,7 @@ class ScreeningPolicy(models.Model):
 
     CONFIG_FIELDS = (
         "grooming_threshold", "grooming_flag_threshold", "hate_decision", "harassment_decision",
-        "minors_harassment_decision", "threat_decision",
+        "minors_harassment_decision", "threat_decision", "directed_insult_decision",
         "drugs_decision", "profanity_decision", "adult_room_sexual_decision",
         "adult_room_contact_decision", "adult_dm_contact_decision", "adult_meeting_decision",
         "minors_meeting_decision",

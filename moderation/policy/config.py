@@ -30,13 +30,16 @@ class PolicyConfig:
     minors_harassment_decision: Decision = "block"
     # Threats against the reader, sextortion and blackmail: never delivered unseen.
     threat_decision: Decision = "hold"
+    # Insults aimed at the reader ("t'es qu'un connard") in adults' spaces: the harassment list
+    # matches words wherever they are (flagged), an insult aimed at someone is refused.
+    directed_insult_decision: Decision = "block"
     drugs_decision: Decision = "flag"
     profanity_decision: Decision = "allow"
     unknown_category_decision: Decision = "flag"
     # Adults, in rooms (public to the room's members) and in accepted DMs.
     adult_room_sexual_decision: Decision = "allow"
     adult_room_contact_decision: Decision = "flag"
-    adult_dm_contact_decision: Decision = "allow"
+    adult_dm_contact_decision: Decision = "flag"
     # Arranging to meet in person: between adults (rooms, requests and DMs), and wherever a
     # minor is involved.
     adult_meeting_decision: Decision = "allow"
@@ -77,6 +80,7 @@ class PolicyConfig:
             "harassment_decision",
             "minors_harassment_decision",
             "threat_decision",
+            "directed_insult_decision",
             "drugs_decision",
             "profanity_decision",
             "unknown_category_decision",

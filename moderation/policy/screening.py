@@ -149,7 +149,12 @@ def _message_outcomes(
         elif category == "hate":
             decision = config.hate_decision
         elif category == "harassment":
-            decision = config.minors_harassment_decision if minors_space else config.harassment_decision
+            if minors_space:
+                decision = config.minors_harassment_decision
+            elif "harassment" in signals:  # aimed at the reader, not only a listed word
+                decision = config.directed_insult_decision
+            else:
+                decision = config.harassment_decision
         elif category == "self_harm":
             decision = "flag"  # support, never silence: the person needs an answer, not a block
         elif category == "drugs":
