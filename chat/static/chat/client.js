@@ -705,6 +705,24 @@
         }
         break;
       }
+      case "resync":
+        // The server may have lost live events (docs/protocol.md): what is on screen is read
+        // again from history (not re-joined: joins are rate-limited), and the conversations.
+        if (cur.kind === "room" && (event.rooms || []).includes(cur.slug)) {
+          request("room.history", { room: cur.slug }).then((ack) => {
+            if (state.current && state.current.kind === "room" && state.current.slug === cur.slug) renderMessages(ack.messages || []);
+          }).catch(() => {});
+        }
+        if (event.direct) {
+          refreshConversations();
+          loadNotices();
+          if (cur.kind === "dm") {
+            request("dm.history", { conversation: cur.id }).then((ack) => {
+              if (state.current && state.current.kind === "dm" && state.current.id === cur.id) renderMessages(ack.messages || []);
+            }).catch(() => {});
+          }
+        }
+        break;
       case "notice":
         addNotice(event.notice || event);
         // The list over HTTP is written in the page's language; the event may not be.
