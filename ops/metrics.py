@@ -134,6 +134,12 @@ FANOUT_SOCKETS_CLOSED = Counter(
 FANOUT_READER_ERRORS = Counter(
     "phare_fanout_reader_errors_total", "Errors reading the fan-out stream (each followed by a retry)."
 )
+FANOUT_RESYNCS = Counter(
+    "phare_fanout_resyncs_total",
+    "Times a process told its sockets to resync (fetch history), by why: publish_failed, "
+    "sequence_gap, restarted (Redis lost its data), reconnected (the reader lost Redis for a while).",
+    ["reason"],
+)
 
 
 # The labelled counters of the posting path, found once per label set: `labels()` takes a

@@ -516,7 +516,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             render=self._event_text,
             on_failure=self._delivery_failed,
         )
-        attach(self.channel_name, self._deliver_direct, on_failure=self._delivery_failed)
+        attach(self.channel_name, self._deliver_direct, on_failure=self._delivery_failed,
+               on_resync=self._resync)
 
     def _detach_direct_delivery(self) -> None:
         writer = getattr(self, "writer", None)
@@ -534,6 +535,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return False
         self.writer.write(group, message)  # rendered (hidden authors left out) when sent
         return True
+
+    def _resync(self, groups: frozenset[str]) -> None:
+        """Events for `groups` may have been lost (the layer could not publish them, or its
+        reader found a gap or lost Redis): a `resync` frame names the rooms to fetch again
+        and whether the direct conversations may have missed something (docs/protocol.md).
+        Written behind the events already waiting for this socket."""
+        rooms = sorted(slug for slug, room in self.rooms.items() if events.room_group(room.pk) in groups)
+        direct = events.user_group(self.user.pk) in groups
+        if rooms or direct:
+            text = events.encode({"type": "resync", "rooms": rooms, "direct": direct})
+            self.writer.write("", {"type": "chat.event", "text": text, "author_id": None})
 
     def _delivery_failed(self) -> None:
         """Delivering an event to this socket raised (the layer or the writer counted and

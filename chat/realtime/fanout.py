@@ -13,10 +13,15 @@ That caps a process near 3,000 deliveries per second. Here:
 - a consumer may attach a *sink* to its channel: the reader hands each message to it
   synchronously, and the sink writes pre-serialised text straight to the socket
   (`DirectWriter`) instead of queueing it for the consumer's receive loop;
-- loss is never silent: every stream entry carries a sequence number from one Redis counter;
-  a reader that finds a hole (Redis trimmed entries it had not read, or a publish failed)
-  logs it and counts it in `STATS`; a socket that cannot keep up is closed (1013) rather than
-  silently skipped, so its client reconnects and fetches history;
+- loss is never silent: every stream entry carries a sequence number from one Redis counter
+  and the stream's epoch (an id stored beside the counter, new when Redis lost its data); a
+  reader that finds a hole (Redis trimmed entries it had not read), a new epoch or a counter
+  that went back (Redis restarted empty), or that lost its connection to Redis, logs it,
+  counts it in `STATS` and tells every socket of its process to resync (`attach`'s
+  `on_resync`: the consumer sends a `resync` frame, and the client fetches history); a publish
+  that fails tells this process's sockets of the groups it was for; a socket that cannot keep
+  up is closed (1013) rather than silently skipped, so its client reconnects and fetches
+  history;
 - one socket cannot stop the others: when handing a message to a socket's sink raises, the
   reader drops that socket's sink, has the socket closed (`attach`'s `on_failure`), counts and
   logs it once, and goes on with the other sockets. The reader itself retries after any
@@ -38,10 +43,12 @@ import logging
 import os
 import threading
 import uuid
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import msgpack
 from channels.layers import BaseChannelLayer
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from chat.realtime import internals
 from ops import metrics
 
@@ -50,20 +57,35 @@ logger = logging.getLogger(__name__)
 # Counters for tests and the benchmark (process-wide, monotonic).
 STATS: dict[str, int] = collections.defaultdict(int)
 
-# KEYS: stream, sequence counter. ARGV: maxlen, then (group, channel, payload) triples.
-# One script call appends a whole batch and numbers it from one counter, so a reader can tell a
-# hole from a quiet period.
+# KEYS: stream, sequence counter, epoch. ARGV: maxlen, an epoch to set if there is none, then
+# (group, channel, payload) triples. One script call appends a whole batch and numbers it from
+# one counter, so a reader can tell a hole from a quiet period; each entry carries the epoch,
+# which only changes when Redis lost its keys (restarted empty), so a reader can tell a counter
+# that began again from one that went on.
 _PUBLISH_LUA = """
-local count = (#ARGV - 1) / 3
+redis.call('SET', KEYS[3], ARGV[2], 'NX')
+local epoch = redis.call('GET', KEYS[3])
+local count = (#ARGV - 2) / 3
 local n = redis.call('INCRBY', KEYS[2], count) - count
-for i = 2, #ARGV, 3 do
+for i = 3, #ARGV, 3 do
   n = n + 1
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'n', n, 'g', ARGV[i], 'c', ARGV[i + 1], 'd', ARGV[i + 2])
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'n', n, 'e', epoch, 'g', ARGV[i], 'c', ARGV[i + 1],
+             'd', ARGV[i + 2])
 end
 return n
 """
 
 Sink = Callable[[str, dict[str, Any]], bool]
+# Told which of its groups may have missed events (`FanoutLayer.attach`'s `on_resync`).
+ResyncHook = Callable[[frozenset[str]], None]
+
+# Resyncs asked for within this time reach a socket as one: during an outage every failed
+# publish asks for one, and each makes the client fetch history again.
+RESYNC_COALESCE_SECONDS = 0.25
+
+
+def new_epoch() -> str:
+    return uuid.uuid4().hex
 
 
 def _count_lost(reason: str, messages: int) -> None:
@@ -119,6 +141,7 @@ class FanoutLayer(BaseChannelLayer):
         self.redis_url = redis_url
         self.stream = stream
         self.seq_key = stream + ":seq"
+        self.epoch_key = stream + ":epoch"
         self.maxlen = maxlen
         self.block_ms = block_ms
         self.batch = batch
@@ -128,6 +151,9 @@ class FanoutLayer(BaseChannelLayer):
         self.groups: dict[str, set[str]] = {}
         self.sinks: dict[str, Sink] = {}
         self.on_failure: dict[str, Callable[[], None]] = {}
+        self.on_resync: dict[str, ResyncHook] = {}
+        self._resync_pending: dict[str, set[str]] = {}
+        self._resync_scheduled = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._reader: asyncio.Task | None = None
@@ -137,6 +163,8 @@ class FanoutLayer(BaseChannelLayer):
         self._sync_client = None
         self._sync_lock = threading.Lock()
         self._last_n: int | None = None
+        self._epoch: bytes | None = None  # the stream's epoch as this process last saw it
+        self._interrupted = False  # the reader lost Redis since its last successful read
         self._position: str | bytes | None = None  # the last stream entry read on this loop
 
     # --- loop binding -------------------------------------------------------------------
@@ -154,6 +182,9 @@ class FanoutLayer(BaseChannelLayer):
             self._reader_client = None
             self._script = None
             self._position = None
+            self._interrupted = False
+            self._resync_pending = {}
+            self._resync_scheduled = False
 
     def _redis(self):
         import redis.asyncio as aioredis
@@ -187,21 +218,28 @@ class FanoutLayer(BaseChannelLayer):
         else:
             await self._publish("", channel, message)
 
-    def attach(self, channel: str, sink: Sink, on_failure: Callable[[], None] | None = None) -> None:
+    def attach(self, channel: str, sink: Sink, on_failure: Callable[[], None] | None = None,
+               on_resync: ResyncHook | None = None) -> None:
         """Route messages for `channel` to `sink(group, message)` first; it returns True
         when it took the message, False to have it queued for the consumer as usual.
 
         If the sink raises, the channel gets nothing more from this layer and `on_failure` is
         called, which closes the socket; without it, the sink is dropped and later messages
-        are queued for the consumer."""
+        are queued for the consumer. `on_resync(groups)` is called on the event loop when
+        events for those of the channel's groups may have been lost (a failed publish, a gap,
+        Redis restarted or out of reach): the socket tells its client to fetch history."""
         self.sinks[channel] = sink
         if on_failure is not None:
             self.on_failure[channel] = on_failure
+        if on_resync is not None:
+            self.on_resync[channel] = on_resync
 
     def forget(self, channel: str) -> None:
         """Drop every trace of a channel whose socket is gone."""
         self.sinks.pop(channel, None)
         self.on_failure.pop(channel, None)
+        self.on_resync.pop(channel, None)
+        self._resync_pending.pop(channel, None)
         self.queues.pop(channel, None)
         for group in [g for g, members in self.groups.items() if channel in members]:
             self._discard(group, channel)
@@ -269,10 +307,13 @@ class FanoutLayer(BaseChannelLayer):
         self.groups.clear()
         self.sinks.clear()
         self.on_failure.clear()
+        self.on_resync.clear()
+        self._resync_pending.clear()
         if self.redis_url:
             self._bind_loop()
-            await self._redis().delete(self.stream, self.seq_key)
+            await self._redis().delete(self.stream, self.seq_key, self.epoch_key)
             self._last_n = None
+            self._epoch = None
 
     async def close(self) -> None:
         if self._reader is not None:
@@ -334,6 +375,42 @@ class FanoutLayer(BaseChannelLayer):
             _count_lost("channel_full", 1)
             logger.error("fanout: channel %s full (%s messages), message dropped", channel, self.capacity)
 
+    # --- resync -------------------------------------------------------------------------
+    def resync(self, groups: Iterable[str] | None, reason: str) -> None:
+        """Events for `groups` (None: every group of this process) may have been lost: each
+        local channel in one of them that has an `on_resync` hook is told which, once per
+        RESYNC_COALESCE_SECONDS however many losses happen meanwhile. Call on the event loop."""
+        chosen = self.groups if groups is None else {g: self.groups[g] for g in groups if g in self.groups}
+        hooks = self.on_resync
+        affected = 0
+        for group, members in chosen.items():
+            for channel in members:
+                if channel in hooks:
+                    self._resync_pending.setdefault(channel, set()).add(group)
+                    affected += 1
+        if not affected:
+            return
+        STATS["resyncs"] += 1
+        metrics.FANOUT_RESYNCS.labels(reason).inc()
+        logger.warning("fanout: %s: telling this process's sockets of %s groups to resync", reason,
+                       "all" if groups is None else len(chosen))
+        if not self._resync_scheduled and self._loop is not None:
+            self._resync_scheduled = True
+            self._loop.call_later(RESYNC_COALESCE_SECONDS, self._send_resyncs)
+
+    def _send_resyncs(self) -> None:
+        self._resync_scheduled = False
+        pending, self._resync_pending = self._resync_pending, {}
+        for channel, groups in pending.items():
+            hook = self.on_resync.get(channel)
+            if hook is None:
+                continue
+            STATS["resync_sockets"] += 1
+            try:
+                hook(frozenset(groups))
+            except Exception:  # noqa: BLE001 - one socket's failure: the others are told
+                logger.exception("fanout: telling a socket to resync failed")
+
     # --- publishing ---------------------------------------------------------------------
     async def _publish(self, group: str, channel: str, message: dict[str, Any]) -> None:
         waiter = asyncio.get_running_loop().create_future()
@@ -351,12 +428,12 @@ class FanoutLayer(BaseChannelLayer):
         try:
             while self._outbox:
                 batch, self._outbox = self._outbox, []
-                args: list[Any] = [self.maxlen]
+                args: list[Any] = [self.maxlen, new_epoch()]
                 for group, channel, payload, _ in batch:
                     args += [group, channel, payload]
                 self._redis()
                 try:
-                    await self._script(keys=[self.stream, self.seq_key], args=args)
+                    await self._script(keys=[self.stream, self.seq_key, self.epoch_key], args=args)
                 except Exception as exc:  # noqa: BLE001 - any Redis failure: counted, logged, told to waiters
                     STATS["publish_failed"] += len(batch)
                     _count_lost("publish_failed", len(batch))
@@ -364,6 +441,9 @@ class FanoutLayer(BaseChannelLayer):
                     for *_, waiter in batch:
                         if waiter is not None and not waiter.done():
                             waiter.set_exception(exc)
+                    # This process's sockets in those groups are told; the other processes'
+                    # readers lost Redis too, and resync theirs when they reach it again.
+                    self.resync({group for group, *_ in batch if group}, "publish_failed")
                     continue
                 STATS["published"] += len(batch)
                 for *_, waiter in batch:
@@ -375,7 +455,7 @@ class FanoutLayer(BaseChannelLayer):
     def _publish_sync_many(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
         import redis
 
-        args: list[Any] = [self.maxlen]
+        args: list[Any] = [self.maxlen, new_epoch()]
         for group, message in messages:
             args += [group, "", msgpack.packb(message, use_bin_type=True)]
         with self._sync_lock:
@@ -384,7 +464,7 @@ class FanoutLayer(BaseChannelLayer):
                 self._sync_client = (client, client.register_script(_PUBLISH_LUA))
             _, script = self._sync_client
             try:
-                script(keys=[self.stream, self.seq_key], args=args)
+                script(keys=[self.stream, self.seq_key, self.epoch_key], args=args)
             except Exception as exc:
                 # Counted and logged here; the caller (an on-commit hook) still sees the error.
                 STATS["publish_failed"] += len(messages)
@@ -402,7 +482,13 @@ class FanoutLayer(BaseChannelLayer):
         if not self._ready.is_set():
             await self._ready.wait()
 
+    async def _current_epoch(self, client) -> bytes:
+        """The stream's epoch, set here if Redis has none (a reader may be first)."""
+        await client.set(self.epoch_key, new_epoch(), nx=True)
+        return await client.get(self.epoch_key)
+
     async def _start_position(self, client) -> str:
+        self._epoch = await self._current_epoch(client)
         last = await client.xrevrange(self.stream, count=1)
         if last:
             entry_id, fields = last[0]
@@ -411,10 +497,26 @@ class FanoutLayer(BaseChannelLayer):
         self._last_n = None
         return "0-0"
 
+    async def _recover(self, client) -> None:
+        """The first successful round trip after the reader lost Redis. Other processes'
+        publishes may have failed meanwhile, and nothing numbered them: every socket of this
+        process resyncs. If Redis lost its data (a new epoch), the reader starts at the new
+        stream's beginning."""
+        epoch = await self._current_epoch(client)
+        reason = "reconnected"
+        if epoch != self._epoch:
+            reason = "restarted"
+            STATS["stream_restarts"] += 1
+            self._epoch, self._position, self._last_n = epoch, "0-0", None
+        self._interrupted = False
+        self.resync(None, reason)
+
     async def _read_loop(self, ready: asyncio.Event) -> None:
         import redis.asyncio as aioredis
 
-        options = {"socket_connect_timeout": 5, **self.redis_options}
+        # No silent retries inside redis-py: a lost connection must reach this loop, which
+        # retries itself and resyncs the sockets once Redis answers again (`_recover`).
+        options = {"socket_connect_timeout": 5, "retry": Retry(NoBackoff(), 0), **self.redis_options}
         # The blocking read needs a socket timeout longer than the block (channels_redis#422).
         options["socket_timeout"] = self.block_ms / 1000 + 10
         client = aioredis.Redis.from_url(self.redis_url, **options)
@@ -428,6 +530,8 @@ class FanoutLayer(BaseChannelLayer):
                 try:
                     if self._position is None:
                         self._position = await self._start_position(client)
+                    elif self._interrupted:
+                        await self._recover(client)
                     ready.set()
                     answer = await client.xread({self.stream: self._position}, count=self.batch,
                                                 block=self.block_ms)
@@ -435,6 +539,7 @@ class FanoutLayer(BaseChannelLayer):
                     # The position is kept: after reconnecting the reader reads what it missed,
                     # and what Redis trimmed or lost meanwhile shows as a sequence gap.
                     STATS["reader_errors"] += 1
+                    self._interrupted = True
                     metrics.FANOUT_READER_ERRORS.inc()
                     logger.warning("fanout: reading the stream failed (%r); retrying", exc)
                     await asyncio.sleep(0.5)
@@ -453,16 +558,28 @@ class FanoutLayer(BaseChannelLayer):
 
     def _on_entry(self, fields: dict[bytes, bytes]) -> None:
         n = int(fields[b"n"])
-        if self._last_n is not None and n != self._last_n + 1:
-            # A hole: entries trimmed before this process read them, or numbers taken by a
-            # publish whose entries never arrived. A number at or below the last one read
-            # means Redis lost its data (restarted empty): the counter began again at 1.
-            missing = n - self._last_n - 1 if n > self._last_n else n - 1
-            if missing > 0:
-                STATS["gaps"] += 1
-                STATS["gap_messages"] += missing
-                _count_lost("sequence_gap", missing)
-                logger.error("fanout: %s stream entries were lost before this process read them", missing)
+        epoch = fields.get(b"e")
+        # Redis lost its data (restarted empty) when the epoch changed or the counter went
+        # back: the counter began again at 1, and what was numbered before is gone.
+        restarted = ((epoch is not None and self._epoch is not None and epoch != self._epoch)
+                     or (self._last_n is not None and n <= self._last_n))
+        if epoch is not None:
+            self._epoch = epoch
+        if restarted:
+            STATS["stream_restarts"] += 1
+            missing = n - 1
+        elif self._last_n is not None:
+            # A hole: entries trimmed before this process read them.
+            missing = n - self._last_n - 1
+        else:
+            missing = 0
+        if missing > 0:
+            STATS["gaps"] += 1
+            STATS["gap_messages"] += missing
+            _count_lost("sequence_gap", missing)
+            logger.error("fanout: %s stream entries were lost before this process read them", missing)
+        if restarted or missing > 0:
+            self.resync(None, "restarted" if restarted else "sequence_gap")
         self._last_n = n
         STATS["received"] += 1
         message = msgpack.unpackb(fields[b"d"], raw=False)
