@@ -42,8 +42,11 @@ __all__ = [
     "DEFAULT_LEEWAY_SECONDS",
     "SignedTokenProvider",
     "TrustedIssuer",
+    "check_times",
     "load_public_key",
+    "parse_compact_jws",
     "parse_issuers",
+    "verify_signature",
 ]
 
 # alg → the only key type it may be verified with. "EdDSA" is RFC 8037's name; RFC 9864 renames
@@ -162,6 +165,73 @@ def _numeric_date(claims: dict[str, Any], name: str, *, required: bool) -> float
     return date
 
 
+def parse_compact_jws(
+    token: str, *, allowed_headers: frozenset[str], max_length: int = MAX_TOKEN_LENGTH
+) -> tuple[CompactSignature, dict[str, Any], dict[str, Any]]:
+    """A compact JWS → (signature object, header, claims), none of it verified yet.
+
+    Refuses, before any key is tried: anything but three dot-separated parts, an `alg` outside
+    ALLOWED_ALGORITHMS, a header parameter outside `allowed_headers`, a payload that is not a
+    JSON object.
+    """
+    if len(token) > max_length or token.count(".") != 2:
+        raise AssuranceError("token_malformed", "not a compact JWS")
+    try:
+        obj = jws.extract_compact(token.encode("ascii"))
+        header = obj.headers()
+    except (JoseError, ValueError, TypeError, UnicodeError) as exc:
+        raise AssuranceError("token_malformed", str(exc)) from None
+    if not isinstance(header, dict):
+        raise AssuranceError("token_malformed", "header is not a JSON object")
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
+        raise AssuranceError("token_alg_not_allowed", f"alg {alg!r}")
+    extra = set(header) - allowed_headers
+    if extra:
+        raise AssuranceError("token_malformed", f"unexpected header parameters {sorted(extra)}")
+    try:
+        claims = json.loads(obj.payload)
+    except (ValueError, UnicodeError, RecursionError):  # RecursionError: [[[[...
+        raise AssuranceError("token_malformed", "payload is not JSON") from None
+    if not isinstance(claims, dict):
+        raise AssuranceError("token_malformed", "payload is not a JSON object")
+    return obj, header, claims
+
+
+def verify_signature(obj: CompactSignature, header: dict[str, Any], keys: Iterable[Key]) -> None:
+    """Raise token_invalid_signature unless one of `keys` verifies `obj` with the header's alg
+    (already checked to be in ALLOWED_ALGORITHMS by parse_compact_jws)."""
+    alg = header["alg"]
+    kid = header.get("kid")
+    # Only this algorithm, only keys of its type: the key decides nothing about the alg.
+    registry = JWSRegistry(algorithms=[alg])
+    for key in keys:
+        if key.key_type != ALLOWED_ALGORITHMS[alg]:
+            continue
+        if kid is not None and key.kid is not None and key.kid != kid:
+            continue
+        try:
+            if jws.validate_compact(obj, key, registry=registry):
+                return
+        except JoseError:
+            continue  # wrong curve, key restricted to another alg...: try the next key
+    raise AssuranceError("token_invalid_signature")
+
+
+def check_times(claims: dict[str, Any], *, now: float, leeway: int, iat_required: bool) -> None:
+    """`exp` (required), `nbf` and `iat` against `now`, with `leeway` seconds of clock skew."""
+    exp = _numeric_date(claims, "exp", required=True)
+    iat = _numeric_date(claims, "iat", required=iat_required)
+    nbf = _numeric_date(claims, "nbf", required=False)
+    assert exp is not None  # required=True never returns None
+    if now >= exp + leeway:
+        raise AssuranceError("token_expired")
+    if nbf is not None and now + leeway < nbf:
+        raise AssuranceError("token_not_yet_valid", "nbf is in the future")
+    if iat is not None and now + leeway < iat:
+        raise AssuranceError("token_not_yet_valid", "iat is in the future")
+
+
 class SignedTokenProvider:
     name = "signed-token"
     label = _("Age check by a trusted service")
@@ -233,11 +303,11 @@ class SignedTokenProvider:
         issuer = self.issuers.get(iss) if isinstance(iss, str) else None
         if issuer is None:
             raise AssuranceError("token_wrong_issuer")
-        self._verify_signature(obj, header, issuer.keys)
+        verify_signature(obj, header, issuer.keys)
         claims = unverified  # now verified: the payload bytes are the signed ones
 
         self._check_audience(claims.get("aud"))
-        self._check_times(claims, now.timestamp())
+        check_times(claims, now=now.timestamp(), leeway=self.leeway_seconds, iat_required=True)
 
         nonce = claims.get("nonce")
         if (
@@ -267,47 +337,7 @@ class SignedTokenProvider:
         token = payload.get("token") if isinstance(payload, dict) else None
         if not isinstance(token, str) or not token:
             raise AssuranceError("payload_invalid", 'expected {"token": "<compact JWS>"}')
-        if len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
-            raise AssuranceError("token_malformed", "not a compact JWS")
-        try:
-            obj = jws.extract_compact(token.encode("ascii"))
-            header = obj.headers()
-        except (JoseError, ValueError, TypeError, UnicodeError) as exc:
-            raise AssuranceError("token_malformed", str(exc)) from None
-        if not isinstance(header, dict):
-            raise AssuranceError("token_malformed", "header is not a JSON object")
-        alg = header.get("alg")
-        if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
-            raise AssuranceError("token_alg_not_allowed", f"alg {alg!r}")
-        extra = set(header) - _ALLOWED_HEADERS
-        if extra:
-            raise AssuranceError("token_malformed", f"unexpected header parameters {sorted(extra)}")
-        try:
-            claims = json.loads(obj.payload)
-        except (ValueError, UnicodeError, RecursionError):  # RecursionError: [[[[...
-            raise AssuranceError("token_malformed", "payload is not JSON") from None
-        if not isinstance(claims, dict):
-            raise AssuranceError("token_malformed", "payload is not a JSON object")
-        return obj, header, claims
-
-    def _verify_signature(
-        self, obj: CompactSignature, header: dict[str, Any], keys: Iterable[Key]
-    ) -> None:
-        alg = header["alg"]
-        kid = header.get("kid")
-        # Only this algorithm, only keys of its type: the key decides nothing about the alg.
-        registry = JWSRegistry(algorithms=[alg])
-        for key in keys:
-            if key.key_type != ALLOWED_ALGORITHMS[alg]:
-                continue
-            if kid is not None and key.kid is not None and key.kid != kid:
-                continue
-            try:
-                if jws.validate_compact(obj, key, registry=registry):
-                    return
-            except JoseError:
-                continue  # wrong curve, key restricted to another alg...: try the next key
-        raise AssuranceError("token_invalid_signature")
+        return parse_compact_jws(token, allowed_headers=_ALLOWED_HEADERS)
 
     def _check_audience(self, aud: Any) -> None:
         if isinstance(aud, str):
@@ -318,19 +348,6 @@ class SignedTokenProvider:
             ok = False
         if not ok:
             raise AssuranceError("token_wrong_audience")
-
-    def _check_times(self, claims: dict[str, Any], now: float) -> None:
-        leeway = self.leeway_seconds
-        exp = _numeric_date(claims, "exp", required=True)
-        iat = _numeric_date(claims, "iat", required=True)
-        nbf = _numeric_date(claims, "nbf", required=False)
-        assert exp is not None and iat is not None  # required=True never returns None
-        if now >= exp + leeway:
-            raise AssuranceError("token_expired")
-        if nbf is not None and now + leeway < nbf:
-            raise AssuranceError("token_not_yet_valid", "nbf is in the future")
-        if now + leeway < iat:
-            raise AssuranceError("token_not_yet_valid", "iat is in the future")
 
     def _band(self, claims: dict[str, Any]) -> AgeBand:
         band_claim = claims.get("age_band")
