@@ -116,6 +116,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Raised to end every session of the account at once (logout, deletion:
     # accounts.services.end_all_sessions): it is part of the session's auth hash.
     session_epoch = models.PositiveIntegerField(default=0)
+    # Raised whenever what the account's open sockets hold changes beyond these fields: a
+    # sanction, a block or mute the account set, a room it was taken out of
+    # (accounts.services.bump_sanction_version). The socket watcher reads it every few seconds,
+    # so the change reaches open sockets even when its live event was lost (Redis down).
+    sanction_version = models.PositiveIntegerField(default=0)
 
     objects = UserManager()
 

@@ -327,6 +327,14 @@ def create_operator(*, pseudonym: str, password: str) -> User:
     return user
 
 
+def bump_sanction_version(*, user_id: int) -> None:
+    """Tell the account's open sockets, through the database, that what they hold is stale
+    (a sanction, a block or mute it set, a room it left): `chat.realtime.watcher` sees the new
+    version within seconds and the socket reads its state again. Every service that sends a
+    socket a `refresh` or `leave_room` control calls this too, so that a lost event is only late."""
+    User.objects.filter(pk=user_id).update(sanction_version=F("sanction_version") + 1)
+
+
 def end_all_sessions(*, user: User) -> None:
     """End every session of the account: the epoch is part of the session's auth hash, so
     each session fails Django's check at its next request. chat, told by

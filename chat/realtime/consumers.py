@@ -29,7 +29,7 @@ from chat import posting, protection, services
 from chat.services import Post, ReplyTarget, RequestTarget, RoomTarget
 from chat.realtime import events, watcher
 from chat.realtime.fanout import DirectWriter
-from chat.models import Room
+from chat.models import Membership, Room
 from chat.realtime.internals import get_handler_name, parse_accept_lang_header
 from chat.realtime.threads import database_sync_to_async
 from chat.realtime.protocol import Frame, ProtocolError, cursor, parse_frame
@@ -79,6 +79,16 @@ def language_for_scope(scope: dict[str, Any]) -> str:
 
 def _refresh_user(user_id: int) -> User | None:
     return User.objects.filter(pk=user_id, is_active=True, deleted_at__isnull=True).first()
+
+
+def _held_state(user_id: int) -> tuple[User | None, frozenset[int], set[int]]:
+    """What a socket holds, as the database has it now: the account (None: gone), the
+    authors it hides (its blocks and mutes) and the rooms it is a member of."""
+    user = _refresh_user(user_id)
+    if user is None:
+        return None, frozenset(), set()
+    rooms = set(Membership.objects.filter(user_id=user_id).values_list("room_id", flat=True))
+    return user, account_controls.hidden_author_ids(user_id=user_id), rooms
 
 
 def _open_session(user: User, ip: str | None) -> bool:
@@ -197,8 +207,35 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 or self.session_key not in states.live_sessions):
             await self._end(CLOSE_NOT_SIGNED_IN)
             return
+        if state["sanction_version"] != self.user.sanction_version:
+            await self._reload_held_state()  # a block, mute, removal or restriction it missed
+            return
         for name in watcher.WATCHED_FIELDS:
             setattr(self.user, name, state[name])
+        await self._account_changed()
+
+    async def _reload_held_state(self) -> None:
+        """Read again all this socket holds about its account (`_held_state`): the account
+        itself (sanctions, restrictions, band, roles), the authors it hides, and its rooms (a
+        room it was taken out of is left: nothing more from it, no posting to it; no room's
+        events while a re-assurance is pending); then act on
+        the account as `_account_changed` does. The `refresh_user` and `refresh_hidden`
+        controls and the watcher, when the sanction version moved, come here."""
+        user, hidden, room_ids = await database_sync_to_async(_held_state)(self.user.pk)
+        if user is None:
+            await self._end(CLOSE_NOT_SIGNED_IN)
+            return
+        self.user = user
+        self.hidden_authors = hidden
+        for slug, room in list(self.rooms.items()):
+            if room.pk not in room_ids:
+                del self.rooms[slug]
+                await self._leave_group(events.room_group(room.pk))
+            elif user.reassurance_required:
+                # An account asked to prove its age again reads no room until it has
+                # (chat.services.moderate.refresh_user_sockets); its posts are answered
+                # `assurance_required`, which says why.
+                await self._leave_group(events.room_group(room.pk))
         await self._account_changed()
 
     async def _account_changed(self) -> None:
@@ -591,17 +628,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         action = event.get("action")
         if action == "close":
             await self._end(int(event.get("code", CLOSE_SUSPENDED)))
-        elif action == "refresh_user":
-            user = await database_sync_to_async(_refresh_user)(self.user.pk)
-            if user is None:
-                await self._end(CLOSE_NOT_SIGNED_IN)
-                return
-            self.user = user
-            await self._account_changed()
-        elif action == "refresh_hidden":
-            self.hidden_authors = await database_sync_to_async(account_controls.hidden_author_ids)(
-                user_id=self.user.pk
-            )
+        elif action in ("refresh_user", "refresh_hidden"):
+            await self._reload_held_state()
         elif action == "leave_room":
             room = self.rooms.pop(event.get("room", ""), None)
             if room is not None:

@@ -1,10 +1,11 @@
 """Every socket's account kept current from the database, without Redis.
 
 A socket holds its account from the handshake on, so that a frame costs no query. Sanctions,
-role changes and log-outs reach it first through the channel layer (`chat.control` events);
-if one of those events is lost (Redis down or restarting, a process that fell behind), this
-watcher still ends the socket or brings its account up to date: a sanction never waits for
-Redis. Every WATCH_INTERVAL_SECONDS, one watcher per process (per event loop) reads the
+role changes, blocks, mutes and log-outs reach it first through the channel layer
+(`chat.control` events); if one of those events is lost (Redis down or restarting, a process
+that fell behind), this watcher still ends the socket or brings its account up to date, and
+when the account's `sanction_version` moved, has the socket read again the authors it hides
+and its rooms: a sanction never waits for Redis. Every WATCH_INTERVAL_SECONDS, one watcher per process (per event loop) reads the
 account state of every connected user in one query and which of their sessions still exist
 in another, whatever the number of sockets (docs/benchmarks.md: 1,000 per process), then
 hands each socket its account's state (`ChatConsumer.account_checked`).
@@ -32,9 +33,11 @@ logger = logging.getLogger(__name__)
 # A log-out, deletion, suspension or ban reaches a socket whose event was lost within this
 # (and a query's time): well inside the 5 s a sanctioned socket may stay open.
 WATCH_INTERVAL_SECONDS = 2.0
-# What a socket acts on: whether the account may still be here, its sanctions and its roles.
+# What a socket acts on: whether the account may still be here, its sanctions and its roles,
+# and the version of everything else it holds (blocks and mutes it set, its rooms, its
+# restrictions): a socket that sees a new `sanction_version` reads those again.
 WATCHED_FIELDS = ("is_active", "deleted_at", "banned", "suspended_until", "muted_until",
-                  "is_moderator", "is_operator", "is_legal", "is_staff", "session_epoch")
+                  "is_moderator", "is_operator", "is_legal", "is_staff", "session_epoch", "sanction_version")
 
 
 @dataclass

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.policies import audience_bands, may_contact
+from accounts.services import bump_sanction_version
 from chat.models import Conversation, Membership, Message, Upload
 from chat.realtime import events
 from chat.representations import message_repr
@@ -172,7 +173,9 @@ def close_conversations_outside_matrix() -> int:
 
 
 def refresh_user_sockets(*, user: User) -> None:
-    """Tell the user's live sockets to reload the account (band, sanctions, restrictions)."""
+    """Tell the user's live sockets to reload the account (band, sanctions, restrictions);
+    through the database too (the sanction version), in case the event is lost."""
+    bump_sanction_version(user_id=user.pk)
     events.control_user(user.pk, {"action": "refresh_user"})
     if user.reassurance_required:
         for slug in Membership.objects.filter(user=user).values_list("room__slug", flat=True):
@@ -240,7 +243,9 @@ def close_user_sockets(*, user: User) -> None:
 
 
 def user_sanction_changed(*, user_id: int, close: bool) -> None:
-    """Tell a user's live sockets their sanctions changed: close them (4003) or reload the user."""
+    """Tell a user's live sockets their sanctions changed: close them (4003) or reload the user.
+    The sanction version is raised as well: the watcher acts on it if the event is lost."""
+    bump_sanction_version(user_id=user_id)
     if close:
         events.control_user(user_id, {"action": "close", "code": 4003})
     else:

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import bump_sanction_version
 from chat.models import Conversation, Membership, Message
 from chat.realtime import events
 from chat.representations import conversation_repr
@@ -32,10 +33,11 @@ def apply_user_control(*, user: User, other: User, action: str) -> None:
     """Run inside the transaction of a block/mute change (accounts' `user_control_changed`).
 
     A block ends any conversation between the two; every change makes `user`'s open sockets
-    reload the set of authors they hide.
+    reload the set of authors they hide (the event, and the sanction version if it is lost).
     """
     if action == "block":
         end_conversation_between(user=user, other=other)
+    bump_sanction_version(user_id=user.pk)
     events.control_user(user.pk, {"action": "refresh_hidden"})
 
 
