@@ -15,5 +15,9 @@ urlpatterns = [
     path("me/mutes/<str:user_id>", controls_views.mute_detail, name="api-me-mute"),
     path("me/export", controls_views.export, name="api-me-export"),
     path("age-assurance/nonce", views.assurance_nonce, name="api-assurance-nonce"),
+    path("age-assurance/openid4vp/requests", views.openid4vp_request, name="api-openid4vp-request"),
+    path("age-assurance/openid4vp/requests/<str:transaction>", views.openid4vp_status,
+         name="api-openid4vp-status"),
+    path("age-assurance/openid4vp/response", views.openid4vp_response, name="api-openid4vp-response"),
     path("age-assurance/<slug:provider>", views.assurance_complete, name="api-assurance-complete"),
 ]

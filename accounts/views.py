@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
+from collections.abc import Iterator
 
 from django.contrib.auth import login, logout
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import translation
 from django.views import i18n
-from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
 from django.core.cache import cache
 
@@ -18,9 +21,10 @@ from accounts import services
 from accounts.age_assurance.base import AssuranceError
 from accounts.age_assurance.flow import complete_assurance
 from accounts.age_assurance.nonces import issue_nonce
+from accounts.age_assurance.openid4vp import OpenID4VPProvider
 from accounts.age_assurance.registry import get_provider, get_providers
 from core.errors import PhareError
-from core.http import api_view, client_ip, error_response, json_body, string_field
+from core.http import MAX_JSON_BODY_BYTES, api_view, client_ip, error_response, json_body, string_field
 from core.outages import outage_error
 from accounts.models import ConnectionLog
 from accounts.representations import iso, own_user
@@ -136,12 +140,26 @@ def me_settings(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"user": own_user(user)})
 
 
+def _session_key(request: HttpRequest) -> str:
+    """The session's key, saving a new session first: nonces are bound to it."""
+    if request.session.session_key is None:
+        request.session.save()
+    return request.session.session_key
+
+
+@contextlib.contextmanager
+def _assurance_refusals() -> Iterator[None]:
+    """A refused age check (AssuranceError) answered like every other refusal."""
+    try:
+        yield
+    except AssuranceError as error:
+        raise PhareError(error.code, str(error.message)) from error
+
+
 @api_view({"POST"}, login_required=True)
 def assurance_nonce(request: HttpRequest) -> HttpResponse:
     """A single-use nonce bound to this session, and what each provider needs to start."""
-    if request.session.session_key is None:
-        request.session.save()
-    nonce, expires_at = issue_nonce(store=cache, session_key=request.session.session_key)
+    nonce, expires_at = issue_nonce(store=cache, session_key=_session_key(request))
     starts = {}
     for name, provider in get_providers().items():
         if provider.available() and not getattr(provider, "signup_only", False):
@@ -154,18 +172,53 @@ def assurance_nonce(request: HttpRequest) -> HttpResponse:
 @api_view({"POST"}, login_required=True)
 def assurance_complete(request: HttpRequest, provider: str) -> HttpResponse:
     data = json_body(request)
-    if request.session.session_key is None:
-        request.session.save()
-    try:
+    session_key = _session_key(request)
+    with _assurance_refusals():
         chosen = get_provider(provider)
         if getattr(chosen, "signup_only", False):
             raise PhareError("forbidden", extra={"reason": "signup_only"})
-        result = complete_assurance(provider=chosen, payload=data, store=cache,
-                                    session_key=request.session.session_key)
-    except AssuranceError as error:
-        raise PhareError(error.code, str(error.message)) from error
+        result = complete_assurance(provider=chosen, payload=data, store=cache, session_key=session_key)
     user = services.apply_assurance(user=request.user, result=result)
     return JsonResponse({"user": own_user(user)})
+
+
+def _openid4vp() -> OpenID4VPProvider:
+    provider = get_provider(OpenID4VPProvider.name)  # provider_unknown / provider_unavailable
+    if not isinstance(provider, OpenID4VPProvider):
+        raise AssuranceError("provider_unknown", "openid4vp is configured as another class")
+    return provider
+
+
+@api_view({"POST"}, login_required=True)
+def openid4vp_request(request: HttpRequest) -> HttpResponse:
+    """A presentation request for a wallet, for the band given or the account's own."""
+    data = json_body(request)
+    band = string_field(data, "age_band", max_length=8, required=False) or request.user.age_band
+    response_uri = request.build_absolute_uri(reverse("api-openid4vp-response"))
+    with _assurance_refusals():
+        answer = _openid4vp().create_request(
+            session_key=_session_key(request), band=band, response_uri=response_uri)
+    return JsonResponse({**answer, "expires_at": iso(answer["expires_at"])}, status=201)
+
+
+@api_view({"GET"}, login_required=True)
+def openid4vp_status(request: HttpRequest, transaction: str) -> HttpResponse:
+    with _assurance_refusals():
+        status = _openid4vp().transaction_status(transaction=transaction, session_key=_session_key(request))
+    return JsonResponse(status)
+
+
+@csrf_exempt  # the wallet has neither Phare's cookies nor its CSRF token; `state` and the nonce bind it
+@api_view({"POST"})
+def openid4vp_response(request: HttpRequest) -> HttpResponse:
+    """The wallet's answer (OpenID4VP direct_post): form-encoded `vp_token` and `state`, or
+    the same as a JSON object."""
+    if len(request.body) > MAX_JSON_BODY_BYTES:
+        raise PhareError("too_large")
+    form = json_body(request) if request.content_type == "application/json" else request.POST
+    with _assurance_refusals():
+        _openid4vp().receive_response(form=form)
+    return JsonResponse({})
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -183,3 +236,4 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if outage is not None:
         return error_response(outage)
     return JsonResponse({"error": {"code": "server_error", "message": "Internal error."}}, status=500)
+

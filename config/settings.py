@@ -323,11 +323,16 @@ PHARE_DEFAULT_MAX_MESSAGE_LENGTH = 1000
 # sends the signals of accounts/signals.py, the apps connect to them in AppConfig.ready.
 
 # --- Age assurance (docs/age-assurance.md) ------------------------------------------------
-PHARE_AGE_ASSURANCE_PROVIDERS = env_list("PHARE_AGE_ASSURANCE_PROVIDERS", ["declared", "signed-token", "demo"])
+PHARE_AGE_ASSURANCE_PROVIDERS = env_list(
+    "PHARE_AGE_ASSURANCE_PROVIDERS", ["declared", "signed-token", "openid4vp", "demo"]
+)
 # Issuer → {"keys": [JWK…], "methods": [...], "name": …, "start_url": …}, as JSON.
 PHARE_AGE_TOKEN_ISSUERS = json.loads(env_str("PHARE_AGE_TOKEN_ISSUERS", "{}") or "{}")
 # The audience age tokens must name; choose an opaque value (docs/age-assurance.md).
 PHARE_SERVICE_ID = env_str("PHARE_SERVICE_ID", "phare")
+# The JSON file of trusted age-attestation issuers for wallets (OpenID4VP); unset, that
+# provider is off.
+PHARE_OPENID4VP_TRUST_LIST = env_str("PHARE_OPENID4VP_TRUST_LIST", "")
 
 # --- Rate limits and anti-abuse (accounts/throttling.py, docs/rate-limits.md) ------------
 # The numbers are operator policy in the admin; these settings only wire the machinery.

@@ -66,6 +66,8 @@ HTTP_STATUS: dict[str, int] = {
     "provider_unavailable": 404,
     "token_nonce_replayed": 409,
     "token_method_not_allowed": 403,
+    "vp_request_unknown": 404,
+    "vp_response_pending": 409,
     "too_large": 413,
     "unsupported_media": 415,
     "media_not_allowed": 403,

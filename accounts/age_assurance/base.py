@@ -110,6 +110,17 @@ ERROR_MESSAGES: dict[str, Any] = {
     "token_nonce_replayed": _("This age token was already used. Please start again."),
     "token_claims_invalid": _("The age token does not say which age band you are in."),
     "token_method_not_allowed": _("This site does not accept this check from that service."),
+    # OpenID4VP (a wallet presenting an age attestation): docs/age-assurance.md.
+    "vp_request_unknown": _("This age check request has expired or does not exist. Please start again."),
+    "vp_response_pending": _("Your wallet has not answered yet."),
+    "vp_wallet_declined": _("Your wallet did not share the age proof."),
+    "vp_format_not_supported": _("This kind of age proof is not accepted here."),
+    "vp_credential_type_not_accepted": _("This site does not accept this kind of attestation."),
+    "vp_disclosure_invalid": _("The age proof was changed after it was issued."),
+    "vp_holder_binding_missing": _("The age proof is not confirmed by the wallet that holds it."),
+    "vp_holder_binding_invalid": _("The wallet's confirmation of the age proof is not valid."),
+    "vp_age_claim_missing": _("The age proof does not include the age this check asked for."),
+    "vp_age_not_proven": _("The age proof does not show the age band this check asked for."),
 }
 
 
@@ -146,6 +157,8 @@ class AssuranceResult:
 
     `band_until` is the day the band ends (16th or 18th birthday) when the provider knows it,
     so a declared 15-year-old moves to 16-17 on time; token providers never know it (None).
+    `issuer` names the trusted service that vouched for the result (an attestation issuer),
+    when the provider has one worth recording; it identifies the service, never the person.
     """
 
     age_band: AgeBand
@@ -154,6 +167,7 @@ class AssuranceResult:
     provider: str
     assured_at: datetime
     band_until: date | None = None
+    issuer: str | None = None
 
     def __post_init__(self) -> None:
         # Coerce plain strings so a bad value fails here, not later in a query.
@@ -164,8 +178,8 @@ class AssuranceResult:
             raise ValueError("assured_at must be an aware datetime in UTC")
 
     def as_dict(self) -> dict[str, str | None]:
-        """A JSON-ready record, e.g. for an audit entry."""
-        return {
+        """A JSON-ready record, e.g. for an audit entry (`issuer` only when there is one)."""
+        record = {
             "age_band": self.age_band.value,
             "level": self.level.value,
             "method": self.method.value,
@@ -173,6 +187,9 @@ class AssuranceResult:
             "assured_at": self.assured_at.isoformat(),
             "band_until": self.band_until.isoformat() if self.band_until else None,
         }
+        if self.issuer is not None:
+            record["issuer"] = self.issuer
+        return record
 
 
 @runtime_checkable

@@ -1,19 +1,22 @@
 """Which age-assurance providers this server offers, from settings read at call time.
 
 Settings (all optional):
-- PHARE_AGE_ASSURANCE_PROVIDERS: names ("declared", "signed-token", "demo") or dotted paths to a
-  class or factory taking no arguments; default ["declared", "signed-token", "demo"].
+- PHARE_AGE_ASSURANCE_PROVIDERS: names ("declared", "signed-token", "openid4vp", "demo") or
+  dotted paths to a class or factory taking no arguments; default all four.
 - PHARE_AGE_TOKEN_ISSUERS: {issuer: {"keys": [JWK dict or PEM], "methods": [...], "name": ...,
   "start_url": ...}}; default {} (then `signed-token` is unavailable).
 - PHARE_SERVICE_ID: the audience tokens must name; default "phare".
 - PHARE_AGE_TOKEN_LEEWAY_SECONDS: clock skew tolerated on exp/nbf/iat; default 30.
 - PHARE_MIN_AGE: the youngest age the declared birthdate may give; default (and floor) 13.
+- PHARE_OPENID4VP_TRUST_LIST: path of the JSON file of trusted attestation issuers (trust_list);
+  default "" (then `openid4vp` is unavailable).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
@@ -26,6 +29,7 @@ from .base import (
 )
 from .declared import DeclaredProvider
 from .demo import DemoEstimator
+from .openid4vp import OpenID4VPProvider
 from .signed_token import DEFAULT_LEEWAY_SECONDS, SignedTokenProvider
 
 __all__ = [
@@ -36,7 +40,7 @@ __all__ = [
     "providers_satisfying",
 ]
 
-DEFAULT_PROVIDERS = ["declared", "signed-token", "demo"]
+DEFAULT_PROVIDERS = ["declared", "signed-token", "openid4vp", "demo"]
 
 
 def _settings() -> Any:
@@ -52,6 +56,15 @@ def _build(entry: str, settings: Any) -> AgeAssuranceProvider:
         return SignedTokenProvider(
             issuers=getattr(settings, "PHARE_AGE_TOKEN_ISSUERS", {}) or {},
             audience=getattr(settings, "PHARE_SERVICE_ID", "phare"),
+            leeway_seconds=int(
+                getattr(settings, "PHARE_AGE_TOKEN_LEEWAY_SECONDS", DEFAULT_LEEWAY_SECONDS)
+            ),
+        )
+    if entry == "openid4vp":
+        return OpenID4VPProvider(
+            trust_list_path=getattr(settings, "PHARE_OPENID4VP_TRUST_LIST", "") or "",
+            store=cache,  # the store of every provider's nonces (the views use it too)
+            min_age=int(getattr(settings, "PHARE_MIN_AGE", MINIMUM_AGE)),
             leeway_seconds=int(
                 getattr(settings, "PHARE_AGE_TOKEN_LEEWAY_SECONDS", DEFAULT_LEEWAY_SECONDS)
             ),

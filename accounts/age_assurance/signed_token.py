@@ -64,6 +64,12 @@ MAX_TOKEN_LENGTH = 8192
 DEFAULT_LEEWAY_SECONDS = 30
 _MIN_RSA_BITS = 2048
 
+
+class _AgeJWSRegistry(JWSRegistry):
+    # joserfc refuses headers over 512 bytes; an attestation issuer's header carries its
+    # certificate chain (x5c), a few KiB. The whole token is still bounded by the caller.
+    max_header_length = 8192
+
 _METHOD_LEVELS: dict[str, AssuranceLevel] = {
     "estimation": AssuranceLevel.ESTIMATED,
     "verification": AssuranceLevel.VERIFIED,
@@ -177,7 +183,7 @@ def parse_compact_jws(
     if len(token) > max_length or token.count(".") != 2:
         raise AssuranceError("token_malformed", "not a compact JWS")
     try:
-        obj = jws.extract_compact(token.encode("ascii"))
+        obj = jws.extract_compact(token.encode("ascii"), registry=_AgeJWSRegistry())
         header = obj.headers()
     except (JoseError, ValueError, TypeError, UnicodeError) as exc:
         raise AssuranceError("token_malformed", str(exc)) from None
@@ -204,7 +210,7 @@ def verify_signature(obj: CompactSignature, header: dict[str, Any], keys: Iterab
     alg = header["alg"]
     kid = header.get("kid")
     # Only this algorithm, only keys of its type: the key decides nothing about the alg.
-    registry = JWSRegistry(algorithms=[alg])
+    registry = _AgeJWSRegistry(algorithms=[alg])
     for key in keys:
         if key.key_type != ALLOWED_ALGORITHMS[alg]:
             continue

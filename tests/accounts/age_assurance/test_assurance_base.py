@@ -123,6 +123,16 @@ def test_every_documented_code_has_a_message() -> None:
         "token_nonce_replayed",
         "token_claims_invalid",
         "token_method_not_allowed",
+        "vp_request_unknown",
+        "vp_response_pending",
+        "vp_wallet_declined",
+        "vp_format_not_supported",
+        "vp_credential_type_not_accepted",
+        "vp_disclosure_invalid",
+        "vp_holder_binding_missing",
+        "vp_holder_binding_invalid",
+        "vp_age_claim_missing",
+        "vp_age_not_proven",
     }
     assert codes == set(ERROR_MESSAGES)
 

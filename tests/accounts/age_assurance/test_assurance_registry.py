@@ -37,10 +37,12 @@ def issuer_settings(settings: Any) -> Any:
 def test_defaults_with_debug_off(issuer_settings: Any) -> None:
     issuer_settings.DEBUG = False
     assert sorted(get_providers()) == ["declared", "signed-token"]
-    assert sorted(configured_providers()) == ["declared", "demo", "signed-token"]
-    with pytest.raises(AssuranceError) as err:
-        get_provider("demo")
-    assert err.value.code == "provider_unavailable"
+    # openid4vp is configured by default and off until a trust list is named.
+    assert sorted(configured_providers()) == ["declared", "demo", "openid4vp", "signed-token"]
+    for off in ("demo", "openid4vp"):
+        with pytest.raises(AssuranceError) as err:
+            get_provider(off)
+        assert err.value.code == "provider_unavailable"
     with pytest.raises(AssuranceError) as err:
         get_provider("passport-scan")
     assert err.value.code == "provider_unknown"
