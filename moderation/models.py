@@ -432,6 +432,10 @@ class BankedHash(models.Model):
     upload_id_snapshot = models.BigIntegerField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Provenance of a hash from a shared list (moderation.hash_exchange): its id in that list
+    # (e.g. a ThreatExchange descriptor) and when Phare took it; empty for Phare's own.
+    external_id = models.CharField(max_length=200, blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -441,6 +445,34 @@ class BankedHash(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hash_type}:{self.value[:16]}… ({self.bank_id})"
+
+
+# --- The DSA Transparency Database (moderation.dsa_export, docs/moderation.md) --------------
+
+class StatementSubmission(models.Model):
+    """A statement of reasons as submitted to the Commission's DSA Transparency Database:
+    one per notice, under a platform unique id (`puid`) that makes re-sending harmless (the
+    Database refuses a puid it already has)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting to be sent")
+        SENT = "sent", _("accepted by the Database")
+        DUPLICATE = "duplicate", _("already in the Database")
+        REFUSED = "refused", _("refused by the Database")
+
+    notice = models.OneToOneField(Notice, on_delete=models.PROTECT, related_name="dsa_submission")
+    puid = models.CharField(max_length=500, unique=True)
+    # The statement as sent (the Database's fields, validated against the schema in the repo).
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # The Database's answer to the last attempt: HTTP status and body (or the network error).
+    response = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.puid} {self.status}"
 
 
 class ScreeningDecision(models.TextChoices):
