@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from chat.realtime.threads import POST_THREADS
+
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_KEY = "k" * 20 + "-production-like-key-0123456789"
 
@@ -69,6 +71,37 @@ def test_compose_has_the_production_topology_and_only_known_variables():
         assert env["REDIS_URL"].startswith("redis://redis:6379")
         assert env["DEBUG"] == "0"
         assert "SECRET_KEY" in env
+
+
+def _by_hand_setup() -> str:
+    """The README's by-hand setup: the paragraph that introduces it and its shell block."""
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("The same services by hand")
+    block_start = readme.index("```sh", start)
+    return readme[start:readme.index("```", block_start + 5)]
+
+
+def test_redis_keeps_the_rate_limits_across_a_restart_in_compose_and_by_hand():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    redis = compose["services"]["redis"]
+    command = redis["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert any(volume.endswith(":/data") for volume in redis["volumes"]), "the AOF must outlive the container"
+    assert "redis-cli CONFIG SET appendonly yes" in _by_hand_setup()
+
+
+def test_connection_settings_agree_in_compose_and_by_hand():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    conn_max_age = compose["x-phare-env"]["DB_CONN_MAX_AGE"]
+    assert int(conn_max_age) > 0
+    by_hand = _by_hand_setup()
+    assert f"export DB_CONN_MAX_AGE={conn_max_age}\n" in by_hand
+    command = compose["services"]["db"]["command"]
+    max_connections = int(command[command.index("-c") + 1].removeprefix("max_connections="))
+    # Ten per ASGI process (the event loop, the database thread, the posting threads).
+    assert "at least ten per ASGI process" in by_hand and POST_THREADS + 2 == 10
+    assert f"compose's {max_connections}" in by_hand
+    assert max_connections >= 10 * (POST_THREADS + 2)
 
 
 def test_compose_worker_consumes_every_routed_queue():

@@ -51,11 +51,18 @@ def _wait_for_port(port: int, timeout: float) -> bool:
 
 # --- Private Redis ----------------------------------------------------------------------------
 
+# Without persistence: a restart after SIGKILL comes back empty, the worst case.
+NO_PERSISTENCE = ("--save", "", "--appendonly", "no")
+
+
 @dataclass
 class PrivateRedis:
     port: int
     workdir: Path
     process: subprocess.Popen | None = None
+    # What the server keeps across a restart: none by default; a test of persistence passes
+    # the flags docker-compose.yml runs Redis with.
+    persistence: tuple[str, ...] = NO_PERSISTENCE
 
     @property
     def url(self) -> str:
@@ -63,14 +70,14 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", *self.persistence,
              "--dir", str(self.workdir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         assert _wait_for_port(self.port, 10), "private redis-server did not start"
 
     def kill(self) -> None:
-        """SIGKILL: no clean shutdown, every connection cut, all data gone (no persistence)."""
+        """SIGKILL: no clean shutdown, every connection cut; without persistence all data gone."""
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
