@@ -377,6 +377,19 @@ CELERY_BEAT_SCHEDULE.update({
     "moderation-room-voices": {"task": "moderation.tasks.assess_room_voices", "schedule": 60.0},
 })
 
+# --- DSA Transparency Database (moderation.dsa_export, docs/moderation.md) ----------------
+# Statements of reasons are built and validated hourly; nothing is sent unless
+# PHARE_DSA_SUBMIT is on (with the token the Database gives the platform).
+PHARE_DSA_SUBMIT = env_bool("PHARE_DSA_SUBMIT", False)
+PHARE_DSA_API_URL = env_str("PHARE_DSA_API_URL", "https://transparency.dsa.ec.europa.eu/api/v1/statements")
+PHARE_DSA_API_TOKEN = env_str("PHARE_DSA_API_TOKEN", "")
+# Platform unique ids are this prefix and the notice's id: unique for as long as the database lives.
+PHARE_DSA_PUID_PREFIX = env_str("PHARE_DSA_PUID_PREFIX", "phare-notice-")
+PHARE_DSA_TERRITORIAL_SCOPE = env_str("PHARE_DSA_TERRITORIAL_SCOPE", "EU")
+PHARE_DSA_TERMS_URL = env_str("PHARE_DSA_TERMS_URL", "")
+CELERY_BEAT_SCHEDULE["moderation-submit-dsa-statements"] = {
+    "task": "moderation.tasks.submit_dsa_statements", "schedule": 3600.0}
+
 # --- Images (chat.media, docs/images.md) -------------------------------------------------
 # Uploads live in Django's default storage (STORAGES["default"]): local files under
 # MEDIA_ROOT unless an operator configures an S3-compatible backend. Nothing serves
@@ -400,6 +413,15 @@ PHARE_PDQ_MATCH_DISTANCE = env_int("PHARE_PDQ_MATCH_DISTANCE", 31)
 PHARE_PDQ_MIN_QUALITY = env_int("PHARE_PDQ_MIN_QUALITY", 50)
 # The bank moderators add removed images to (created on first use).
 PHARE_LOCAL_HASH_BANK = env_str("PHARE_LOCAL_HASH_BANK", "phare-removed")
+# A shared hash list Phare keeps in step with (moderation.hash_exchange): off while the URL is
+# empty; its hashes go to their own bank, matched like Phare's own (docs/images.md).
+PHARE_HASH_SYNC_URL = env_str("PHARE_HASH_SYNC_URL", "")
+PHARE_HASH_SYNC_TOKEN = env_str("PHARE_HASH_SYNC_TOKEN", "")
+PHARE_HASH_SYNC_FORMAT = env_str("PHARE_HASH_SYNC_FORMAT", "signals")
+PHARE_HASH_SYNC_BANK = env_str("PHARE_HASH_SYNC_BANK", "shared-list")
+PHARE_HASH_SYNC_CATEGORY = env_str("PHARE_HASH_SYNC_CATEGORY", "other")
+CELERY_BEAT_SCHEDULE["moderation-sync-hash-list"] = {"task": "moderation.tasks.sync_hash_list",
+                                                     "schedule": 6 * 3600.0}
 # Scans gate delivery, so they run with the moderation queue, never behind housekeeping.
 CELERY_TASK_ROUTES["chat.tasks.scan_upload"] = {"queue": "moderation"}
 CELERY_BEAT_SCHEDULE["sweep-unscanned-uploads"] = {"task": "chat.tasks.sweep_unscanned_uploads",

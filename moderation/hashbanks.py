@@ -13,6 +13,7 @@ SHA-256 values are an indexed exact lookup. See docs/images.md for sizes and lim
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import logging
 import re
@@ -166,6 +167,44 @@ def parse_bank_lines(lines: Iterable[str], default_type: str | None,
             yield number, None, None, None
 
 
+@dataclass(frozen=True)
+class NewHash:
+    """A hash to bank, with where it came from (a shared list's id and when it was taken)."""
+    hash_type: str
+    value: str
+    source: str = ""
+    note: str = ""
+    external_id: str = ""
+    imported_at: dt.datetime | None = None
+
+
+def bank_hashes(*, bank_name: str, category: str | None, hashes: Iterable[NewHash], actor: User | None,
+                audit_action: str, audit_data: dict[str, Any] | None = None) -> tuple[HashBank, int, int]:
+    """Add `hashes` (normalised values) to `bank_name`, created if new (with `category`, or
+    `other`; an existing bank takes `category` if one is given). Idempotent: a hash already
+    in the bank is counted, not duplicated, and keeps its provenance. Returns (bank, added,
+    already present). Side effects: one audit entry `audit_action`; PDQ index reloaded after
+    commit. Precondition: inside a transaction."""
+    if category is not None and category not in HashBank.Category.values:
+        raise PhareError("bad_request", extra={"field": "category"})
+    bank, created = HashBank.objects.get_or_create(
+        name=bank_name, defaults={"category": category or HashBank.Category.OTHER})
+    if not created and category is not None and bank.category != category:
+        bank.category = category
+        bank.save(update_fields=["category"])
+    unique = {(h.hash_type, h.value): h for h in reversed(list(hashes))}
+    existing = set(BankedHash.objects.filter(bank=bank).values_list("hash_type", "value"))
+    fresh = [BankedHash(bank=bank, hash_type=h.hash_type, value=h.value, source=h.source[:64], note=h.note[:500],
+                        external_id=h.external_id[:200], imported_at=h.imported_at, added_by=actor)
+             for key, h in unique.items() if key not in existing]
+    BankedHash.objects.bulk_create(fresh, batch_size=5000, ignore_conflicts=True)
+    already = len(unique) - len(fresh)
+    record_audit(actor=actor, action=audit_action, target_type="hash_bank", target_id=str(bank.pk),
+                 data={"bank": bank.name, "added": len(fresh), "already_present": already, **(audit_data or {})})
+    bump_bank_version()
+    return bank, len(fresh), already
+
+
 def import_hashes(*, lines: Iterable[str], bank_name: str, category: str | None = None,
                   default_type: str | None = None, default_source: str = "", note: str = "",
                   actor: User | None = None) -> ImportResult:
@@ -173,36 +212,23 @@ def import_hashes(*, lines: Iterable[str], bank_name: str, category: str | None 
     from `default_type`) or CSV `hash,type,source`. Invalid lines are skipped and reported by
     number; the rest is imported. Idempotent: hashes already in the bank are counted, not
     duplicated. Side effects: one audit entry, the PDQ index reloaded after commit."""
-    if category is not None and category not in HashBank.Category.values:
-        raise PhareError("bad_request", extra={"field": "category"})
     result = ImportResult(invalid_lines=[])
-    with transaction.atomic():
-        bank, created = HashBank.objects.get_or_create(
-            name=bank_name, defaults={"category": category or HashBank.Category.OTHER})
-        if not created and category is not None and bank.category != category:
-            bank.category = category
-            bank.save(update_fields=["category"])
-        batch: list[BankedHash] = []
-        seen: set[tuple[str, str]] = set()
-        for number, value, hash_type, source in parse_bank_lines(lines, default_type, default_source):
-            if value is None:
-                result.invalid_lines.append(number)
-                continue
-            if (hash_type, value) in seen:
-                result.already_present += 1
-                continue
+    hashes: list[NewHash] = []
+    repeated = 0
+    seen: set[tuple[str, str]] = set()
+    for number, value, hash_type, source in parse_bank_lines(lines, default_type, default_source):
+        if value is None:
+            result.invalid_lines.append(number)
+        elif (hash_type, value) in seen:
+            repeated += 1
+        else:
             seen.add((hash_type, value))
-            batch.append(BankedHash(bank=bank, hash_type=hash_type, value=value, source=source[:64],
-                                    note=note[:500], added_by=actor))
-        existing = set(BankedHash.objects.filter(bank=bank).values_list("hash_type", "value"))
-        fresh = [b for b in batch if (b.hash_type, b.value) not in existing]
-        result.already_present += len(batch) - len(fresh)
-        BankedHash.objects.bulk_create(fresh, batch_size=5000, ignore_conflicts=True)
-        result.added = len(fresh)
-        record_audit(actor=actor, action="hashbank.import", target_type="hash_bank", target_id=str(bank.pk),
-                     data={"bank": bank.name, "added": result.added, "already_present": result.already_present,
-                           "invalid_lines": len(result.invalid_lines)})
-        bump_bank_version()
+            hashes.append(NewHash(hash_type=hash_type, value=value, source=source, note=note))
+    with transaction.atomic():
+        bank, result.added, already = bank_hashes(
+            bank_name=bank_name, category=category, hashes=hashes, actor=actor, audit_action="hashbank.import",
+            audit_data={"invalid_lines": len(result.invalid_lines)})
+    result.already_present = already + repeated
     logger.info("hash bank %s: %d added, %d already present, %d invalid lines",
                 bank.name, result.added, result.already_present, len(result.invalid_lines))
     return result

@@ -63,9 +63,9 @@ class BankedHashAdmin(admin.ModelAdmin):
     selected" (remove_banked_hashes), never edited: each step audited, PDQ index reloaded."""
 
     form = BankedHashForm
-    list_display = ("value", "hash_type", "bank", "source", "added_by", "created_at")
-    list_filter = ("hash_type", "bank")
-    search_fields = ("value", "note", "source")
+    list_display = ("value", "hash_type", "bank", "source", "external_id", "imported_at", "added_by", "created_at")
+    list_filter = ("hash_type", "bank", "source")
+    search_fields = ("value", "note", "source", "external_id")
 
     def has_change_permission(self, request, obj=None):
         return False

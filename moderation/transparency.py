@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
 import io
@@ -10,6 +11,14 @@ from collections import Counter
 from typing import Any
 
 from moderation.models import Appeal, Decision, Notice, Report
+
+
+def utc_day(value: str) -> dt.datetime:
+    """A command-line day (YYYY-MM-DD) as the start of that day in UTC (an argparse type)."""
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(value), dt.time.min, tzinfo=dt.timezone.utc)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
 
 
 def build_report(*, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:

@@ -1,6 +1,5 @@
 """`manage.py transparency_report --from 2026-01-01 --to 2026-07-01 [--format json|csv] [--out PATH]`."""
 
-import datetime as dt
 import json
 
 from django.core.management.base import BaseCommand, CommandError
@@ -8,24 +7,17 @@ from django.core.management.base import BaseCommand, CommandError
 from moderation import transparency
 
 
-def _day(value: str) -> dt.datetime:
-    try:
-        return dt.datetime.combine(dt.date.fromisoformat(value), dt.time.min, tzinfo=dt.timezone.utc)
-    except ValueError as exc:
-        raise CommandError(f"not a date (YYYY-MM-DD): {value!r}") from exc
-
-
 class Command(BaseCommand):
     help = "Export moderation transparency figures for a period, as JSON and/or CSV."
 
     def add_arguments(self, parser):
-        parser.add_argument("--from", dest="start", required=True)
-        parser.add_argument("--to", dest="end", required=True)
+        parser.add_argument("--from", dest="start", required=True, type=transparency.utc_day)
+        parser.add_argument("--to", dest="end", required=True, type=transparency.utc_day)
         parser.add_argument("--format", choices=["json", "csv", "both"], default="json")
         parser.add_argument("--out", help="file prefix: writes PREFIX.json and/or PREFIX.csv")
 
     def handle(self, *args, **options):
-        start, end = _day(options["start"]), _day(options["end"])
+        start, end = options["start"], options["end"]
         if end <= start:
             raise CommandError("--to must be after --from")
         report = transparency.build_report(start=start, end=end)
