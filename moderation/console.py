@@ -1,6 +1,7 @@
 """The moderator console: server-rendered pages; the static script talks to the API.
 
-Moderators only (the transparency page: operators); anyone else gets a 404, as for the API.
+Moderators only (the transparency page: operators too); a signed-in account without the role
+gets a 404, as for the API, and a visitor who is not signed in a page that leads to the log-in.
 No inline script: the pages are CSP-ready, user-written text is rendered by the template
 engine (escaped) or set with textContent by the script.
 """
@@ -8,6 +9,10 @@ engine (escaped) or set with textContent by the script.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,12 +23,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from accounts import permissions
+from accounts.models import User
 from core.errors import PhareError
 from chat import protection
 from moderation import rules, selectors, transparency
 from moderation.models import ReportCategory
 from moderation.services.claim import read_case
 from moderation.representations import case_repr
+from moderation.templatetags.console_labels import CASE_STATUS_LABELS, CATEGORY_LABELS, SUBJECT_LABELS
 
 
 def _moderator(request: HttpRequest):
@@ -32,17 +39,50 @@ def _moderator(request: HttpRequest):
     return request.user
 
 
+def console_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A console page: a visitor who is not signed in is sent towards the log-in (the chat
+    page signs in, then comes back here); the view itself checks the role."""
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return render(request, "moderation/sign_in.html",
+                          {"login_url": "/?" + urlencode({"next": request.get_full_path()})}, status=401)
+        return view(request, *args, **kwargs)
+    return wrapper
+
+
+def moderator_names(extra_ids: Iterable[Any] = ()) -> dict[str, str]:
+    """Pseudonyms of the moderators (and of the accounts in `extra_ids`, such as a former
+    moderator's decision) by id: the protocol names moderators by id, people read names."""
+    ids = {int(i) for i in extra_ids if i}
+    users = User.objects.filter(is_moderator=True) | User.objects.filter(pk__in=ids)
+    return {str(pk): pseudonym for pk, pseudonym in users.values_list("pk", "pseudonym")}
+
+
+def _console_words(names: dict[str, str]) -> str:
+    """What the console script needs to write a live case as the page does, as JSON for the
+    page's data-words attribute (escaped there like any attribute; no inline script)."""
+    def strings(table: dict[str, Any]) -> dict[str, str]:
+        return {code: str(label) for code, label in table.items()}
+    return json.dumps({"categories": strings(CATEGORY_LABELS), "statuses": strings(CASE_STATUS_LABELS),
+                       "subjects": strings(SUBJECT_LABELS), "actions": strings(rules.ACTION_LABELS),
+                       "moderators": names})
+
+
 # Cases per console page: enough to scan, few enough to read (the API allows up to 200).
 CONSOLE_QUEUE_PAGE = 50
 
 
+@console_page
 @ensure_csrf_cookie
 def queue_page(request: HttpRequest) -> HttpResponse:
     """The queue, one page at a time: filters and the next page are plain links and a GET
     form, so paging needs no script."""
     moderator = _moderator(request)
     params = {"limit": str(CONSOLE_QUEUE_PAGE), **request.GET.dict()}
+    names = moderator_names()
     context = {"actions": rules.ACTIONS, "reason_codes": rules.REASON_CODES, "now": timezone.now(),
+               "names": names, "console_words": _console_words(names),
                "categories": ReportCategory.choices, "critical_priority": rules.CRITICAL_PRIORITY,
                "appeals": selectors.pending_appeals(moderator=moderator),
                "locked_rooms": selectors.locked_down_rooms()}
@@ -62,6 +102,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         "next_url": next_url, "first_url": first_url})
 
 
+@console_page
 @ensure_csrf_cookie
 def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     moderator = _moderator(request)
@@ -80,11 +121,14 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
         if message:
             items.append(dict(message, reported=True))
         evidence["thread"] = sorted(items, key=lambda m: int(m["id"]))
+    names = moderator_names(d["moderator"] for d in data["decisions"])
     return render(request, "moderation/case.html", {
         "case": data, "case_obj": case, "actions": rules.ACTIONS, "reason_codes": rules.REASON_CODES,
+        "names": names, "console_words": _console_words(names),
     })
 
 
+@console_page
 @ensure_csrf_cookie
 def rooms_page(request: HttpRequest) -> HttpResponse:
     """Rooms under a join-wave lockdown or the shield, each with its "Lift lockdown" form."""
@@ -92,6 +136,7 @@ def rooms_page(request: HttpRequest) -> HttpResponse:
     return render(request, "moderation/rooms.html", {"rooms": selectors.locked_down_rooms()})
 
 
+@console_page
 def lift_lockdown(request: HttpRequest, slug: str) -> HttpResponse:
     """POST (CSRF-checked by the middleware): end the room's lockdown or shield. The service
     checks the role again, alerts moderators and writes the audit entry."""
@@ -110,6 +155,7 @@ def lift_lockdown(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("moderation-rooms")
 
 
+@console_page
 def transparency_page(request: HttpRequest) -> HttpResponse:
     if not permissions.has_role(request.user, "moderator", "operator"):
         raise Http404

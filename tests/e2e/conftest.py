@@ -40,7 +40,7 @@ CHROMIUM_ARGS = [
 SECRET_KEY = "e2e-test-secret-key-0123456789-abcdefghijklmnopqrstuv"
 PASSWORD = "correct horse battery"
 PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1200, "height": 800}
+DESKTOP = {"width": 1280, "height": 800}
 
 _names = itertools.count(1)
 

@@ -71,7 +71,7 @@ def test_report_removal_notice_and_appeal(open_browser, phare_server, celery_wor
     expect(moderator.page.locator("#case")).to_have_attribute("data-case", case_id)
     expect(moderator.page.locator("#case .thread")).to_contain_text(text)
     moderator.page.get_by_role("button", name="Remove message").click()
-    expect(moderator.page.locator("#decide-result")).to_contain_text("remove_message")
+    expect(moderator.page.locator("#decide-result")).to_contain_text("message removed")
     moderator.shot("console-case-decided")
     assert audit(moderator.page) == [], "console: case page"
 

@@ -42,7 +42,33 @@ def _no_inline_script(html: str) -> None:
 @pytest.mark.parametrize("path", ["/moderation/", "/moderation/cases/{id}/", "/moderation/transparency/"])
 def test_console_pages_are_404_for_ordinary_users(evil_case, adult, path):
     assert _client(adult).get(path.format(id=evil_case.pk)).status_code == 404
-    assert Client().get(path.format(id=evil_case.pk)).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/moderation/", "/moderation/cases/{id}/", "/moderation/transparency/"])
+def test_a_signed_out_visit_leads_to_the_log_in_and_back(evil_case, path):
+    response = Client().get(path.format(id=evil_case.pk))
+    assert response.status_code == 401
+    html = response.content.decode()
+    login = re.search(r'id="sign-in-link"[^>]*href="([^"]+)"', html)
+    assert login and login.group(1).startswith("/?next=%2Fmoderation%2F")
+    assert "evil_author" not in html and "data-case" not in html
+    _no_inline_script(html)
+
+
+def test_console_shows_labels_local_dates_and_pseudonyms(evil_case, moderator, make_user):
+    from moderation.services.claim import claim_case
+
+    claim_case(moderator=moderator, case_id=evil_case.pk)
+    client = _client(moderator)
+    english = client.get("/moderation/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = re.search(rf'<tr data-case="{evil_case.pk}".*?</tr>', english, re.S).group(0)
+    assert f">{moderator.pseudonym}<" in row  # not the account's id
+    assert re.search(r'class="status"[^>]*>claimed<', row)
+    assert not re.search(r">\s*\d{4}-\d\d-\d\dT", english), "an ISO date is shown as it is"
+    french = client.get(f"/moderation/cases/{evil_case.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "haine" in french  # the category "hate", in French
+    assert f">{moderator.pseudonym}<" in french
+    assert not re.search(r">\s*\d{4}-\d\d-\d\dT", french)
 
 
 def test_queue_page_lists_cases_without_inline_script(evil_case, moderator):

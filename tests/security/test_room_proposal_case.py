@@ -68,7 +68,9 @@ def test_the_console_case_page_shows_them_escaped(proposal, operator_term, moder
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; Graines" in section
     assert DESCRIPTION not in html and "<em>partagé" not in html
     assert "allowed by the safety gate" in section and "refused by the safety gate" in section
-    assert gate.screen_name(DESCRIPTION, "room_name") in section
+    # The refusal's reason by its title on the terms page, not its code.
+    from ops.terms import DESCRIPTIONS
+    assert str(DESCRIPTIONS[gate.screen_name(DESCRIPTION, "room_name")][0]) in section
     assert 'data-action="approve_room"' in html and 'data-action="reject_room"' in html
     french = client.get(f"/moderation/cases/{proposal.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Salon proposé" in french

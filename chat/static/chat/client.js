@@ -451,6 +451,14 @@
     } catch (error) { showError(error); }
   }
 
+  // A page that needs an account (the moderator console, the account page) sent a signed-out
+  // visitor here to log in (?next=…): back there once signed in. Only those paths, so the
+  // parameter cannot lead off the site.
+  function returnPath() {
+    const next = new URLSearchParams(location.search).get("next") || "";
+    return /^\/(moderation|account)\/[\w\-/?=&%.]*$/.test(next) ? next : "";
+  }
+
   async function showApp(user) {
     state.user = user;
     $("auth").hidden = true;
@@ -957,8 +965,13 @@
     $("login-form").addEventListener("submit", async (e) => {
       e.preventDefault();
       if (!requireFields(e.target, "login-error")) return;
-      try { showStatus(""); await showApp((await api("POST", "accounts/login", formData(e.target))).user); }
-      catch (error) { formError("login-error", error); }
+      try {
+        showStatus("");
+        const user = (await api("POST", "accounts/login", formData(e.target))).user;
+        const back = returnPath();
+        if (back) { location.assign(back); return; }
+        await showApp(user);
+      } catch (error) { formError("login-error", error); }
     });
     $("delete-account").addEventListener("click", async () => {
       if (!window.confirm(gettext("Delete your account? Your pseudonym is freed and your messages are erased. What the law or an open case requires is kept for a while (see Download my data)."))) return;

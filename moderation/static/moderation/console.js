@@ -3,9 +3,49 @@
 (function () {
   "use strict";
   var _ = typeof window.gettext === "function" ? window.gettext : function (s) { return s; };
+  var ngettext = typeof window.ngettext === "function" ? window.ngettext
+    : function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = typeof window.interpolate === "function" ? window.interpolate
+    : function (text, args) { return text.replace("%s", args[0]); };
   var body = document.body;
   var API = body.dataset.api;
   var alerted = {};
+  // The page's words for the codes of a case (console.py, data-words): labels, moderators' names.
+  var words = body.dataset.words ? JSON.parse(body.dataset.words) : {};
+  // Actions that sanction an account: they take a reason and a confirmation in the page.
+  var SANCTIONS = ["mute", "suspend", "ban"];
+
+  function word(table, code) {
+    if (code === null || code === undefined || code === "") { return "–"; }
+    return ((words[table] || {})[code]) || String(code);
+  }
+
+  function moderatorName(id) {
+    return id ? ((words.moderators || {})[id] || "–") : "–";
+  }
+
+  /* --- Dates: one format, the page's language, the reader's time zone ------------------- */
+
+  var dateFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+                                           { dateStyle: "short", timeStyle: "short" });
+
+  function formatTimes(root) {
+    root.querySelectorAll("time[datetime]").forEach(function (node) {
+      var moment = Date.parse(node.getAttribute("datetime"));
+      if (moment) { node.textContent = dateFormat.format(new Date(moment)); }
+    });
+  }
+
+  function setTime(td, iso) {
+    // A table cell holding one <time>, written as the server's cells are.
+    if (!td) { return; }
+    td.textContent = "";
+    if (!iso) { td.textContent = "–"; return; }
+    var node = document.createElement("time");
+    node.setAttribute("datetime", iso);
+    td.appendChild(node);
+    formatTimes(td);
+  }
 
   function cookie(name) {
     var match = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
@@ -78,13 +118,17 @@
     if (empty) { empty.remove(); }
     row = document.createElement("tr");
     row.dataset.case = caseData.id;
-    ["select", "priority", "category", "subject", "reports", "due", "status", "assigned", "links"].forEach(function (cls) {
+    // The column headings label each cell on a phone, where the table reads as cards.
+    var headings = document.querySelectorAll("#queue thead th");
+    ["select", "priority", "category", "subject", "reports", "due", "status", "assigned", "links"].forEach(function (cls, i) {
       var td = document.createElement("td");
       td.className = cls;
+      if (cls !== "select" && cls !== "links" && headings[i]) { td.dataset.label = headings[i].textContent; }
       row.appendChild(td);
     });
     var box = document.createElement("input");
     box.type = "checkbox"; box.name = "case"; box.value = caseData.id;
+    box.setAttribute("aria-label", _("Select") + " " + caseData.id);
     row.querySelector("td.select").appendChild(box);
     var claim = document.createElement("button");
     claim.type = "button"; claim.className = "claim"; claim.dataset.case = caseData.id;
@@ -130,9 +174,9 @@
     var detail = document.getElementById("case");
     if (detail && detail.dataset.case === caseData.id) {
       var status = detail.querySelector(".status");
-      if (status) { status.textContent = caseData.status; }
+      if (status) { status.dataset.status = caseData.status; status.textContent = word("statuses", caseData.status); }
       var assigned = detail.querySelector(".assigned");
-      if (assigned) { assigned.textContent = caseData.assigned_to || "–"; }
+      if (assigned) { assigned.textContent = moderatorName(caseData.assigned_to); }
     }
     var row = rowFor(caseData, recused);
     if (!row) { return; }
@@ -141,21 +185,19 @@
       return;
     }
     row.dataset.due = caseData.sla_due_at || "";
+    setTime(row.querySelector("td.due"), caseData.sla_due_at);
+    row.querySelector("td.status").dataset.status = caseData.status;
+    cell(row, "status", word("statuses", caseData.status));
+    cell(row, "priority", String(caseData.priority));
     if (isRecused(caseData, recused)) {
-      cell(row, "priority", String(caseData.priority));
-      cell(row, "due", caseData.sla_due_at || "–");
-      cell(row, "status", caseData.status);
       maskRow(row);
       sortQueue();
       return;
     }
-    cell(row, "priority", String(caseData.priority));
-    cell(row, "category", caseData.category + (caseData.minors_involved ? " · " + _("minors") : ""));
+    cell(row, "category", word("categories", caseData.category) + (caseData.minors_involved ? " · " + _("minors") : ""));
     var subject = caseData.subject || {};
-    cell(row, "subject", subject.type + " " + subject.id + (subject.user ? " · " + subject.user.pseudonym : ""));
-    cell(row, "due", caseData.sla_due_at || "–");
-    cell(row, "status", caseData.status);
-    cell(row, "assigned", caseData.assigned_to || "–");
+    cell(row, "subject", word("subjects", subject.type) + " " + subject.id + (subject.user ? " · " + subject.user.pseudonym : ""));
+    cell(row, "assigned", moderatorName(caseData.assigned_to));
     if (caseData.reports_count !== null && caseData.reports_count !== undefined) {
       cell(row, "reports", String(caseData.reports_count));
     }
@@ -180,7 +222,7 @@
     document.querySelectorAll("#queue tr[data-case]").forEach(function (row) {
       var due = Date.parse(row.dataset.due || "");
       var status = row.querySelector("td.status");
-      if (due && due < now && status && status.textContent !== "decided") { breach(row.dataset.case); }
+      if (due && due < now && status && status.dataset.status !== "decided") { breach(row.dataset.case); }
     });
   }
 
@@ -251,8 +293,69 @@
     return call("POST", API + "/cases/" + encodeURIComponent(caseId) + "/decide", payload).then(function (data) {
       updateCase(data.case);
       var out = document.getElementById("decide-result");
-      if (out) { out.textContent = _("Decided") + ": " + payload.action; }
+      if (out) { out.textContent = _("Decided") + ": " + word("actions", payload.action); }
     });
+  }
+
+  function durationText(seconds) {
+    if (seconds % 86400 === 0) { return interpolate(ngettext("%s day", "%s days", seconds / 86400), [seconds / 86400]); }
+    if (seconds % 3600 === 0) { return interpolate(ngettext("%s hour", "%s hours", seconds / 3600), [seconds / 3600]); }
+    return interpolate(ngettext("%s minute", "%s minutes", Math.round(seconds / 60)), [Math.round(seconds / 60)]);
+  }
+
+  /* --- Sanctions: a reason and a confirmation in the page, never one click --------------- */
+
+  var confirmForm = document.getElementById("confirm-sanction");
+  var pendingSanction = null;  // function (reason_code, note) -> Promise, once confirmed
+
+  function askSanction(payload, what, send) {
+    // `payload` as it would be sent; `what` names the target ("case 12", "3 cases").
+    var summary = word("actions", payload.action);
+    if (payload.duration_seconds) { summary += " · " + durationText(payload.duration_seconds); }
+    document.getElementById("confirm-sanction-summary").textContent = summary + " — " + what;
+    var reason = confirmForm.elements.reason_code;
+    if (payload.reason_code && reason.querySelector('option[value="' + payload.reason_code + '"]')) {
+      reason.value = payload.reason_code;
+    }
+    confirmForm.elements.note.value = payload.note || "";
+    document.getElementById("confirm-sanction-error").textContent = "";
+    pendingSanction = send;
+    confirmForm.hidden = false;
+    confirmForm.scrollIntoView({ block: "nearest" });
+    confirmForm.elements.note.focus();
+  }
+
+  function closeSanction() {
+    pendingSanction = null;
+    confirmForm.hidden = true;
+  }
+
+  function decideHere(payload) {
+    // The case page's decisions: a sanction waits for its confirmation.
+    var caseId = document.getElementById("case").dataset.case;
+    if (SANCTIONS.indexOf(payload.action) === -1) { return decide(caseId, payload).catch(showError); }
+    askSanction(payload, _("case") + " " + caseId, function (reason, note) {
+      return decide(caseId, Object.assign({}, payload, { reason_code: reason, note: note }));
+    });
+  }
+
+  if (confirmForm) {
+    confirmForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var note = confirmForm.elements.note.value.trim();
+      var error = document.getElementById("confirm-sanction-error");
+      if (!note) {
+        error.textContent = _("Say why before confirming: the reason is kept with the decision.");
+        confirmForm.elements.note.focus();
+        return;
+      }
+      if (!pendingSanction) { closeSanction(); return; }
+      pendingSanction(confirmForm.elements.reason_code.value, note).then(closeSanction, function (err) {
+        error.textContent = _("Refused") + ": " + (err.message || err.code || "?");
+      });
+    });
+    confirmForm.querySelector(".cancel-sanction").addEventListener("click", closeSanction);
+    confirmForm.addEventListener("keydown", function (event) { if (event.key === "Escape") { closeSanction(); } });
   }
 
   document.addEventListener("click", function (event) {
@@ -267,7 +370,7 @@
     } else if (target.classList.contains("quick-decide")) {
       var payload = { action: target.dataset.action, reason_code: target.dataset.reason };
       if (target.dataset.duration) { payload.duration_seconds = Number(target.dataset.duration); }
-      decide(document.getElementById("case").dataset.case, payload).catch(showError);
+      decideHere(payload);
     } else if (target.classList.contains("appeal")) {
       call("POST", API + "/appeals/" + encodeURIComponent(target.dataset.appeal) + "/decide",
            { outcome: target.dataset.outcome })
@@ -287,7 +390,7 @@
       var form = new FormData(decideForm);
       var payload = { action: form.get("action"), reason_code: form.get("reason_code"), note: form.get("note") || "" };
       if (form.get("duration_seconds")) { payload.duration_seconds = Number(form.get("duration_seconds")); }
-      decide(document.getElementById("case").dataset.case, payload).catch(showError);
+      decideHere(payload);
     });
   }
 
@@ -299,19 +402,24 @@
       var ids = Array.prototype.map.call(document.querySelectorAll('#queue input[name="case"]:checked'),
                                          function (box) { return box.value; });
       if (!ids.length) { return; }
-      call("POST", API + "/cases/bulk", { cases: ids, action: form.get("action"),
-                                          reason_code: form.get("reason_code"), note: form.get("note") || "" })
-        .then(function (result) {
-          document.getElementById("bulk-result").textContent =
-            _("Decided") + ": " + result.decided.length + " · " + _("Failed") + ": " + Object.keys(result.failed).length;
-          result.decided.forEach(function (id) {
-            var row = document.querySelector('#queue tr[data-case="' + id + '"]');
-            if (row) { row.remove(); }
+      var payload = { cases: ids, action: form.get("action"), reason_code: form.get("reason_code"), note: form.get("note") || "" };
+      var send = function (reason, note) {
+        return call("POST", API + "/cases/bulk", Object.assign({}, payload, { reason_code: reason, note: note }))
+          .then(function (result) {
+            document.getElementById("bulk-result").textContent =
+              _("Decided") + ": " + result.decided.length + " · " + _("Failed") + ": " + Object.keys(result.failed).length;
+            result.decided.forEach(function (id) {
+              var row = document.querySelector('#queue tr[data-case="' + id + '"]');
+              if (row) { row.remove(); }
+            });
           });
-        }, showError);
+      };
+      if (SANCTIONS.indexOf(payload.action) === -1) { send(payload.reason_code, payload.note).catch(showError); return; }
+      askSanction(payload, interpolate(ngettext("%s case", "%s cases", ids.length), [ids.length]), send);
     });
   }
 
+  formatTimes(document);
   if (body.dataset.page === "queue" || body.dataset.page === "case" || body.dataset.page === "rooms") {
     connect();
     checkDue();
