@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from accounts.admin_site import ReadOnlyAdmin
 from core.errors import PhareError
 from moderation.services.flaggers import remove_trusted_flagger, set_trusted_flagger
-from moderation.models import Appeal, AuditEntry, Case, Decision, Notice, Referral, Report, TrustedFlagger
+from moderation.models import (Appeal, AuditEntry, Case, Decision, Notice, Referral, Report, StatementSubmission,
+                               TrustedFlagger)
 
 
 @admin.register(AuditEntry)
@@ -57,6 +58,16 @@ class AppealAdmin(ReadOnlyAdmin):
 @admin.register(Referral)
 class ReferralAdmin(ReadOnlyAdmin):
     list_display = ("id", "case", "created_by", "manifest_sha256", "created_at")
+
+
+@admin.register(StatementSubmission)
+class StatementSubmissionAdmin(ReadOnlyAdmin):
+    """What the DSA Transparency Database was sent and answered (moderation.dsa_export):
+    `refused` rows are for an operator to look at."""
+
+    list_display = ("puid", "status", "attempts", "sent_at", "created_at")
+    list_filter = ("status",)
+    search_fields = ("puid",)
 
 
 @admin.register(TrustedFlagger)

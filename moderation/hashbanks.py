@@ -192,7 +192,9 @@ def bank_hashes(*, bank_name: str, category: str | None, hashes: Iterable[NewHas
     if not created and category is not None and bank.category != category:
         bank.category = category
         bank.save(update_fields=["category"])
-    unique = {(h.hash_type, h.value): h for h in reversed(list(hashes))}
+    unique: dict[tuple[str, str], NewHash] = {}
+    for new_hash in hashes:  # the first of repeated hashes, in the list's order
+        unique.setdefault((new_hash.hash_type, new_hash.value), new_hash)
     existing = set(BankedHash.objects.filter(bank=bank).values_list("hash_type", "value"))
     fresh = [BankedHash(bank=bank, hash_type=h.hash_type, value=h.value, source=h.source[:64], note=h.note[:500],
                         external_id=h.external_id[:200], imported_at=h.imported_at, added_by=actor)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from PIL import Image
 from threatexchange.exchanges.impl.file_api import FileCollaborationConfig, LocalFileSignalExchangeAPI
@@ -214,3 +215,23 @@ def test_a_match_against_a_shared_list_takes_the_local_path(source, member, make
     # The blocked original stays in quarantine under legal hold, as for a local bank's match.
     upload.refresh_from_db()
     assert upload.legal_hold and (media_root / upload.quarantine_name).read_bytes() == copy
+
+
+def test_the_command_imports_and_exports_for_operators(tmp_path):
+    listing = tmp_path / "peer.txt"
+    listing.write_text(f"pdq {A}\npdq {B}\npdq nothex\n")
+    out = io.StringIO()
+    call_command("exchange_hashes", "import", str(listing), "--format", "signals", "--bank", "peer",
+                 "--source", "peer-org", "--category", "terrorism", stdout=out, stderr=io.StringIO())
+    assert "peer: 2 added" in out.getvalue() and "1 invalid lines" in out.getvalue()
+    assert HashBank.objects.get(name="peer").category == "terrorism"
+    exported = tmp_path / "out.csv"
+    call_command("exchange_hashes", "export", "--bank", "peer", "--format", "dataset_csv", "--out", str(exported))
+    rows = list(csv.DictReader(exported.open()))
+    assert [(r["signal_type"], r["signal_str"], r["category"]) for r in rows] == [
+        ("pdq", A, "POSITIVE_CLASS"), ("pdq", B, "POSITIVE_CLASS")]
+    with pytest.raises(CommandError):
+        call_command("exchange_hashes", "export", "--bank", "nope", "--format", "signals")
+    out = io.StringIO()
+    call_command("exchange_hashes", "sync", stdout=out)
+    assert "sync: 0 added" in out.getvalue()

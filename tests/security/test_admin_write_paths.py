@@ -477,7 +477,7 @@ def test_every_registered_model_is_read_only_or_routed_through_a_service():
         # Read-only.
         "accounts.connectionlog", "accounts.userblock", "chat.membership", "moderation.auditentry",
         "moderation.case", "moderation.report", "moderation.decision", "moderation.notice",
-        "moderation.appeal", "moderation.referral",
+        "moderation.appeal", "moderation.referral", "moderation.statementsubmission",
     }
     registered = {model._meta.label_lower for model in admin.site._registry}
     assert registered - {"auth.group"} == reviewed
