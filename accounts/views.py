@@ -9,8 +9,11 @@ from collections.abc import Iterator
 
 from django.contrib.auth import login, logout
 from django.conf import settings
+from urllib.parse import urlencode
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views import i18n
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
@@ -237,3 +240,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return error_response(outage)
     return JsonResponse({"error": {"code": "server_error", "message": "Internal error."}}, status=500)
 
+
+@ensure_csrf_cookie
+def account_page(request: HttpRequest) -> HttpResponse:
+    """The account page: download my data, log out, delete my account (confirmed in the
+    page). Signed out, the chat page signs in and comes back here."""
+    if not request.user.is_authenticated:
+        return redirect("/?" + urlencode({"next": request.path}))
+    return render(request, "accounts/account.html", {"user": request.user})

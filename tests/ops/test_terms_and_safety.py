@@ -113,3 +113,40 @@ def test_safety_centre_is_in_french_by_default_and_in_english_on_request():
     english = Client()
     english.cookies["django_language"] = "en"
     assert "How to report" in english.get("/safety/").content.decode()
+
+
+INLINE = re.compile(r"<script(?![^>]*\bsrc=)|<style\b|\sstyle=|\son[a-z]+=", re.I)
+
+
+@pytest.mark.parametrize("path", ["/safety/", "/terms/", "/terms/simple/"])
+def test_public_pages_have_no_inline_style_or_script(path):
+    html = Client().get(path).content.decode()
+    assert not INLINE.search(html), INLINE.search(html)
+    assert "/static/ops/pages.css" in html
+
+
+def test_safety_centre_links_to_the_controls_that_exist(make_user):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(make_user(pseudonym="carla"))
+    html = client.get("/safety/").content.decode()
+    controls = html[html.index('id="controls"'):]
+    for control in ("control-mute", "control-block", "control-requests", "control-account"):
+        assert f'id="{control}"' in controls
+    # Every link on the page leads somewhere that answers.
+    for href in set(re.findall(r'<a\b[^>]*\bhref="(/[^"#]*)', html)):
+        assert client.get(href).status_code == 200, href
+    # No profile page or room menu: the page no longer sends people to them.
+    assert "profile" not in html and "room's menu" not in html
+
+
+def test_account_page_needs_a_sign_in_and_offers_download_log_out_and_delete(make_user):
+    response = Client().get("/account/")
+    assert response.status_code == 302 and response["Location"] == "/?next=%2Faccount%2F"
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(make_user(pseudonym="dora_k"))
+    html = client.get("/account/").content.decode()
+    assert "dora_k" in html
+    for control in ('id="export-link"', 'href="/api/v1/me/export"', 'id="logout"', 'id="delete-start"',
+                    'id="delete-confirm"'):
+        assert control in html
+    assert not INLINE.search(html)
