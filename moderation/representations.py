@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.representations import iso, public_user
@@ -143,6 +145,15 @@ def _duration_text(seconds: int) -> str:
     return _("%(n)d minute(s)") % {"n": max(1, seconds // 60)}
 
 
+def _when(value: Any, with_time: bool = True) -> str:
+    """A time of the notice (a datetime or the ISO string kept in its scope) as the reader's
+    language writes it, once: the client shows the statement as it is."""
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if moment is None:
+        return str(value)
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT" if with_time else "DATE_FORMAT")
+
+
 def notice_text(notice: Notice) -> str:
     """The statement of reasons in the reader's language: what and its scope, the facts,
     the ground, whether automated means were used, how to appeal."""
@@ -164,15 +175,15 @@ def notice_text(notice: Notice) -> str:
             parts.append(_("For: %(duration)s.") % {"duration": _duration_text(int(notice.scope["duration_seconds"]))})
         if notice.scope.get("until"):
             parts.append(_("Until a moderator has reviewed it (at the latest %(until)s).")
-                         % {"until": notice.scope["until"]})
+                         % {"until": _when(notice.scope["until"])})
         if notice.scope.get("cool_down_until"):
             parts.append(_("Posting is paused for a few minutes: you can post again at %(until)s.")
-                         % {"until": notice.scope["cool_down_until"]})
+                         % {"until": _when(notice.scope["cool_down_until"])})
         if notice.scope.get("first_contacts_paused"):
             parts.append(_("You cannot start new conversations until a moderator has reviewed your recent messages."))
         if notice.scope.get("strike_suspension_until"):
             parts.append(_("This is a repeated violation: your account is suspended until %(until)s.")
-                         % {"until": notice.scope["strike_suspension_until"]})
+                         % {"until": _when(notice.scope["strike_suspension_until"])})
         elif notice.scope.get("strikes") == 1:
             parts.append(_("This is a warning: repeated violations lead to a suspension."))
         if notice.facts:
@@ -183,7 +194,7 @@ def notice_text(notice: Notice) -> str:
                      else _("This was decided by a person."))
     if notice.appealable_until is not None:
         parts.append(_("You can appeal until %(date)s: a different moderator will review it.")
-                     % {"date": notice.appealable_until.date().isoformat()})
+                     % {"date": _when(notice.appealable_until, with_time=False)})
     return " ".join(parts)
 
 
