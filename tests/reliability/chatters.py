@@ -33,6 +33,7 @@ class ChatterLog:
     ack_times: list[float] = field(default_factory=list)
     refused_bodies: dict[str, str] = field(default_factory=dict)  # body → error code
     received_bodies: set[str] = field(default_factory=set)
+    resyncs: list[float] = field(default_factory=list)  # times a `resync` naming the room arrived
 
     def blocked_but_seen(self, seen_bodies: set[str]) -> list[str]:
         """Bodies the gate refused that nevertheless reached someone: must be empty."""
@@ -61,6 +62,10 @@ async def _reader(ws, pending: dict, log: ChatterLog) -> None:
             if frame.get("type") == "room.message":
                 log.received[str(frame["message"]["id"])] += 1
                 log.received_bodies.add(frame["message"].get("body", ""))
+            elif frame.get("type") == "resync" and frame.get("rooms"):
+                # What the web client does on it (reads the room's history) is what `room_history`
+                # checks at the end; here only when the signal came matters.
+                log.resyncs.append(time.monotonic())
             elif "id" in frame and frame["id"] in pending:
                 future = pending[frame["id"]]
                 if not future.done():
@@ -73,10 +78,12 @@ async def _reader(ws, pending: dict, log: ChatterLog) -> None:
 
 
 async def chatter(user: HttpUser, ws_urls: list[str], room: str, stop: asyncio.Event, log: ChatterLog, *,
-                  interval: float = 0.2, answer_timeout: float = 5.0, blocked_every: int = 5) -> None:
+                  interval: float = 0.2, answer_timeout: float = 5.0, blocked_every: int = 5,
+                  drain: float = 0.0) -> None:
     """Send `name-N` every `interval` until `stop`; on any failure reconnect (rotating servers).
     Every `blocked_every`-th message carries a link, which the gate refuses from a new account
-    (`new_account_link`): such a message must never reach anyone, fault or no fault."""
+    (`new_account_link`): such a message must never reach anyone, fault or no fault. After
+    `stop`, the socket stays open `drain` seconds more to receive the last events."""
     attempt = 0
     while not stop.is_set():
         url = ws_urls[attempt % len(ws_urls)]
@@ -113,6 +120,7 @@ async def chatter(user: HttpUser, ws_urls: list[str], room: str, stop: asyncio.E
                         log.refused.append((time.monotonic(), code))
                         log.refused_bodies[body] = code
                     await asyncio.sleep(interval)
+                await asyncio.sleep(drain)
         except (OSError, asyncio.TimeoutError, websockets.WebSocketException, Retry):
             log.disconnects.append(time.monotonic())
             await asyncio.sleep(0.2)
@@ -171,6 +179,46 @@ def first_ack_after(logs: list[ChatterLog], moment: float) -> float | None:
             return None
         latest = max(latest, after[0] - moment)
     return latest
+
+
+@dataclass
+class Signals:
+    """Per client, the acknowledged messages of the others that it neither received live nor
+    was told to fetch (a `resync`, or a join, whose answer carries the room's history, at or
+    after the message's acknowledgement): lost without a signal."""
+
+    considered: int  # (client, message) pairs looked at
+    received_live: int
+    resynced: int  # covered by a resync frame
+    rejoined: int  # covered by a (re)join
+    lost: dict[str, list[str]]  # client → message ids
+
+    @property
+    def lost_count(self) -> int:
+        return sum(len(ids) for ids in self.lost.values())
+
+
+def lost_without_signal(logs: list[ChatterLog], *, acked_before: float) -> Signals:
+    """`Signals` for the messages acknowledged before `acked_before` (later ones may still be
+    on their way when the clients stop)."""
+    acks = [(log.name, mid, at) for log in logs
+            for (body, mid), at in zip(log.acked.items(), log.ack_times) if at < acked_before]
+    considered = live = resynced = rejoined = 0
+    lost: dict[str, list[str]] = {}
+    for log in logs:
+        for author, mid, at in acks:
+            if author == log.name:
+                continue
+            considered += 1
+            if log.received[mid]:
+                live += 1
+            elif any(t >= at for t in log.resyncs):
+                resynced += 1
+            elif any(t >= at for t, _ in log.connects):
+                rejoined += 1
+            else:
+                lost.setdefault(log.name, []).append(mid)
+    return Signals(considered=considered, received_live=live, resynced=resynced, rejoined=rejoined, lost=lost)
 
 
 def adult_signup(user: HttpUser, name: str) -> str:

@@ -4,6 +4,9 @@ chat through two server processes and one of them files reports.
 Afterwards: every acknowledged message is in the database and in every client's resynced
 history, no message is stored twice, every acknowledged report is stored and gets triaged,
 no request got a 500, and every client was chatting again within 10 s of Redis coming back.
+No acknowledged message was lost without a signal: each client received every other client's
+acknowledged message live, or was told to fetch history after it (a `resync` frame, or a
+re-join).
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ import pytest
 from tests.integration.conftest import HttpUser, manage
 from tests.reliability import figures
 from tests.reliability.chatters import (ChatterLog, adult_signup, assert_blocked_never_seen, chatter,
-                                         delivery, first_ack_after, room_history, run_through_fault,
-                                         stored_rows)
+                                         delivery, first_ack_after, lost_without_signal, room_history,
+                                         run_through_fault, stored_rows)
 from tests.reliability.faults import phare_env, prepare_database
 
 pytestmark = pytest.mark.integration
@@ -28,6 +31,8 @@ pytestmark = pytest.mark.integration
 CLIENTS = 4
 OUTAGE_SECONDS = 2.0
 RECOVERY_BUDGET = 10.0
+# After the clients stop sending their sockets stay open this long, for the last events.
+DRAIN_SECONDS = 1.0
 
 
 def rows(database_url: str, sql: str, *params) -> list[tuple]:
@@ -70,7 +75,8 @@ def test_redis_killed_and_restarted_loses_nothing_acknowledged(private_redis, sh
             await asyncio.sleep(0.5)
 
     def clients(stop: asyncio.Event) -> list:
-        chatters = [chatter(users[i], ws_urls[i % 2:] + ws_urls[:i % 2], room, stop, logs[i], interval=0.25)
+        chatters = [chatter(users[i], ws_urls[i % 2:] + ws_urls[:i % 2], room, stop, logs[i], interval=0.25,
+                            drain=DRAIN_SECONDS)
                     for i in range(CLIENTS)]
         return [*chatters, reporter(stop)]
 
@@ -99,20 +105,27 @@ def test_redis_killed_and_restarted_loses_nothing_acknowledged(private_redis, sh
         if untriaged == 0:
             break
         time.sleep(0.5)
+    # The clients stopped sending RECOVERY_BUDGET + 2 s after the restart (run_through_fault).
+    signals = lost_without_signal(logs, acked_before=timeline["restarted"] + RECOVERY_BUDGET + 2 - 0.5)
     recovery = first_ack_after(logs, timeline["restarted"])
     unanswered = sum(len(log.unanswered) for log in logs)
     refused = Counter(code for log in logs for _, code in log.refused)
     counts = outcome.counts()
     counts["lost"] += len(reports_lost)  # an acknowledged report lost counts as much
+    counts["lost"] += signals.lost_count  # and so does one a client was never told of
     figures.record(
         "Redis killed (SIGKILL) for 2 s, restarted empty", recovery_seconds=recovery, **counts,
-        detail=(f"{CLIENTS} clients on 2 servers; {unanswered} sends unanswered while down (not acknowledged, "
+        detail=(f"{CLIENTS} clients on 2 servers; of {signals.considered} (client, others' acknowledged message) "
+                f"pairs: {signals.received_live} received live, {signals.resynced} told by a resync frame, "
+                f"{signals.rejoined} by a re-join, {signals.lost_count} lost without a signal; "
+                f"{unanswered} sends unanswered while down (not acknowledged, "
                 f"so not lost); refusals {dict(refused)}; reports {len(reports_acked)} acknowledged, "
                 f"HTTP statuses {dict(report_statuses)}, {untriaged} untriaged after the sweep"),
     )
 
     assert_blocked_never_seen(logs, shared_pg_database, room, [m for h in histories for m in h])
     assert outcome.lost == [], f"acknowledged messages missing from the database: {outcome.lost}"
+    assert signals.lost == {}, f"acknowledged messages a client never received nor was told of: {signals.lost}"
     assert outcome.duplicates == 0, [b for b, n in outcome.by_body.items() if n > 1]
     assert all(not missing for missing in missing_from_history.values()), missing_from_history
     assert reports_lost == [], reports_lost
