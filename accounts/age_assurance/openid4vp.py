@@ -6,10 +6,12 @@ Phare is the verifier. The flow (docs/age-assurance.md, "The openid4vp provider"
    session, and an authorization request asking, by DCQL, for an SD-JWT VC that discloses only
    the `age_over_NN` claims that place the account's band; `response_mode` direct_post, the
    `response_uri` and the `client_id` (`redirect_uri:` + response_uri, as the EU
-   age-verification profile asks).
+   age-verification profile asks). Where the trust list has mdoc issuers, the request offers
+   an mdoc of their docTypes as the alternative (DCQL `credential_sets`).
 2. `receive_response` (the wallet, without cookies): the `vp_token`, checked at once
-   (sd_jwt_vc.verify_presentation) against the transaction's nonce and client_id; one response
-   per transaction. The outcome is kept with the transaction: the result or an error code.
+   (sd_jwt_vc.verify_presentation or mdoc.verify_device_response) against the transaction's
+   nonce, client_id and response_uri; one response per transaction. The outcome is kept with
+   the transaction: the result or an error code.
 3. `transaction_status` (the browser, same session): pending, verified or refused.
 4. `POST /api/v1/age-assurance/openid4vp {"transaction"}` (the browser, same session), the
    generic completion: `claimed_nonce` names the transaction's nonce, the flow consumes it for
@@ -44,20 +46,24 @@ from .base import (
     MINIMUM_AGE,
 )
 from .nonces import DEFAULT_TTL_SECONDS, NonceStore, issue_nonce
+from .mdoc import MDOC_FORMAT, age_namespace, verify_device_response
 from .sd_jwt_vc import verify_presentation
 from .signed_token import ALLOWED_ALGORITHMS, DEFAULT_LEEWAY_SECONDS
 from .trust_list import AttestationIssuer, load_trust_list
 
 __all__ = [
     "CREDENTIAL_QUERY_ID",
+    "MDOC_QUERY_PREFIX",
     "OpenID4VPProvider",
     "age_thresholds_for",
     "band_from_claims",
 ]
 
-# The id of the one credential query in the DCQL request; the vp_token answers under it.
-CREDENTIAL_QUERY_ID = "age_attestation"
+# The ids of the DCQL credential queries; the vp_token answers under the one the wallet chose.
+CREDENTIAL_QUERY_ID = "age_attestation"  # the SD-JWT VC
+MDOC_QUERY_PREFIX = "age_attestation_mdoc_"  # one per accepted docType, numbered
 SD_JWT_VC_FORMAT = "dc+sd-jwt"
+_ES256_COSE = -7
 # A transaction outlives its nonce a little, so a late wallet hears "expired", not "unknown".
 _TRANSACTION_TTL_SECONDS = DEFAULT_TTL_SECONDS + 60
 _TRANSACTION_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
@@ -164,8 +170,10 @@ class OpenID4VPProvider:
         nonce, expires_at = issue_nonce(store=self.store, session_key=session_key, now=now)
         transaction = secrets.token_urlsafe(32)
         client_id = f"redirect_uri:{response_uri}"
-        vcts = sorted({vct for issuer in self.issuers.values() for vct in issuer.vcts})
-        algs = sorted(ALLOWED_ALGORITHMS)
+        queries, formats = self._credential_queries(thresholds)
+        dcql: dict[str, Any] = {"credentials": queries}
+        if len(queries) > 1:
+            dcql["credential_sets"] = [{"options": [[query["id"]] for query in queries]}]
         request = {
             "response_type": "vp_token",
             "response_mode": "direct_post",
@@ -173,21 +181,8 @@ class OpenID4VPProvider:
             "response_uri": response_uri,
             "nonce": nonce,
             "state": transaction,
-            "dcql_query": {
-                "credentials": [
-                    {
-                        "id": CREDENTIAL_QUERY_ID,
-                        "format": SD_JWT_VC_FORMAT,
-                        "meta": {"vct_values": vcts},
-                        "claims": [{"path": [f"age_over_{age}"]} for age in thresholds],
-                    }
-                ]
-            },
-            "client_metadata": {
-                "vp_formats_supported": {
-                    SD_JWT_VC_FORMAT: {"sd-jwt_alg_values": algs, "kb-jwt_alg_values": algs}
-                }
-            },
+            "dcql_query": dcql,
+            "client_metadata": {"vp_formats_supported": formats},
         }
         self.store.set(
             _transaction_key(transaction),
@@ -196,6 +191,9 @@ class OpenID4VPProvider:
                 "session": _session_hash(session_key),
                 "thresholds": list(thresholds),
                 "client_id": client_id,
+                "response_uri": response_uri,
+                # query id → the docType it asks for (None for the SD-JWT VC)
+                "queries": {q["id"]: q["meta"].get("doctype_value") for q in queries},
                 "status": "pending",
             },
             _TRANSACTION_TTL_SECONDS,
@@ -207,6 +205,40 @@ class OpenID4VPProvider:
             "request": request,
             "wallet_url": "openid4vp://?" + urlencode(query),
         }
+
+    def _credential_queries(
+        self, thresholds: tuple[int, ...]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """The DCQL credential queries (an SD-JWT VC of the accepted types, an mdoc of each
+        accepted docType) and the formats' algorithms, each asking only `thresholds`."""
+        issuers = self.issuers.values()
+        vcts = sorted({vct for issuer in issuers for vct in issuer.vcts})
+        doctypes = sorted({doctype for issuer in issuers for doctype in issuer.doctypes})
+        queries: list[dict[str, Any]] = []
+        formats: dict[str, Any] = {}
+        if vcts:
+            algs = sorted(ALLOWED_ALGORITHMS)
+            queries.append({
+                "id": CREDENTIAL_QUERY_ID,
+                "format": SD_JWT_VC_FORMAT,
+                "meta": {"vct_values": vcts},
+                "claims": [{"path": [f"age_over_{age}"]} for age in thresholds],
+            })
+            formats[SD_JWT_VC_FORMAT] = {"sd-jwt_alg_values": algs, "kb-jwt_alg_values": algs}
+        for number, doctype in enumerate(doctypes):
+            queries.append({
+                "id": f"{MDOC_QUERY_PREFIX}{number}",
+                "format": MDOC_FORMAT,
+                "meta": {"doctype_value": doctype},
+                "claims": [
+                    {"path": [age_namespace(doctype), f"age_over_{age}"], "intent_to_retain": False}
+                    for age in thresholds
+                ],
+            })
+            formats[MDOC_FORMAT] = {
+                "issuerauth_alg_values": [_ES256_COSE], "deviceauth_alg_values": [_ES256_COSE]
+            }
+        return queries, formats
 
     # --- 2. the wallet answers ------------------------------------------------------------
 
@@ -240,15 +272,29 @@ class OpenID4VPProvider:
     def _verify(self, form: Mapping[str, Any], record: dict[str, Any], now: datetime) -> AssuranceResult:
         if form.get("error") is not None:
             raise AssuranceError("vp_wallet_declined", "the wallet answered with an error")
-        attestation = verify_presentation(
-            _presentation(form.get("vp_token")),
-            issuers=self.issuers,
-            audience=record["client_id"],
-            nonce=record["nonce"],
-            now=now.timestamp(),
-            leeway=self.leeway_seconds,
-            max_binding_age=DEFAULT_TTL_SECONDS,
-        )
+        query_id, presentation = _presentation(form.get("vp_token"), record["queries"])
+        doctype = record["queries"][query_id]
+        if doctype is None:
+            attestation = verify_presentation(
+                presentation,
+                issuers=self.issuers,
+                audience=record["client_id"],
+                nonce=record["nonce"],
+                now=now.timestamp(),
+                leeway=self.leeway_seconds,
+                max_binding_age=DEFAULT_TTL_SECONDS,
+            )
+        else:
+            attestation = verify_device_response(
+                presentation,
+                issuers=self.issuers,
+                doctype=doctype,
+                client_id=record["client_id"],
+                nonce=record["nonce"],
+                response_uri=record["response_uri"],
+                now=now.timestamp(),
+                leeway=self.leeway_seconds,
+            )
         band = band_from_claims(attestation.claims, tuple(record["thresholds"]))
         level = attestation.issuer.level
         return AssuranceResult(
@@ -302,22 +348,22 @@ class OpenID4VPProvider:
         return result
 
 
-def _presentation(vp_token: Any) -> Any:
-    """The one presentation answering our credential query. direct_post sends `vp_token` as a
-    JSON string (form encoding); a JSON body may carry the object itself. OpenID4VP 1.0 puts a
+def _presentation(vp_token: Any, queries: Mapping[str, Any]) -> tuple[str, Any]:
+    """The query answered and its one presentation. direct_post sends `vp_token` as a JSON
+    string (form encoding); a JSON body may carry the object itself. OpenID4VP 1.0 puts a
     list of presentations under the query id; earlier drafts a single string."""
     if isinstance(vp_token, str):
         try:
             vp_token = json.loads(vp_token)
         except (ValueError, RecursionError):
             raise AssuranceError("payload_invalid", "vp_token is not JSON") from None
-    if not isinstance(vp_token, dict):
-        raise AssuranceError("payload_invalid", 'vp_token must be {"age_attestation": [...]}')
-    answer = vp_token.get(CREDENTIAL_QUERY_ID)
+    if not isinstance(vp_token, dict) or len(vp_token) != 1:
+        raise AssuranceError("payload_invalid", "vp_token must be {query id: [presentation]}")
+    query_id, answer = next(iter(vp_token.items()))
+    if query_id not in queries:
+        raise AssuranceError("payload_invalid", f"vp_token must answer one of {sorted(queries)}")
     if isinstance(answer, list):
         if len(answer) != 1:
             raise AssuranceError("payload_invalid", "exactly one presentation is expected")
         answer = answer[0]
-    if answer is None:
-        raise AssuranceError("payload_invalid", f"vp_token has no {CREDENTIAL_QUERY_ID!r}")
-    return answer
+    return query_id, answer

@@ -25,7 +25,6 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -33,7 +32,7 @@ from joserfc.jwk import Key
 
 from .base import AssuranceError
 from .signed_token import check_times, load_public_key, parse_compact_jws, verify_signature
-from .trust_list import AttestationIssuer, key_from_x5c
+from .trust_list import AttestationIssuer, VerifiedAttestation, key_from_x5c
 
 __all__ = ["MAX_PRESENTATION_LENGTH", "VerifiedAttestation", "sd_hash", "verify_presentation"]
 
@@ -47,14 +46,6 @@ _KB_HEADERS = frozenset({"alg", "kid", "typ"})
 # The only digest algorithm accepted for disclosures (the default of RFC 9901, and the one the
 # EU age-verification profile requires).
 _SD_ALG = "sha-256"
-
-
-@dataclass(frozen=True)
-class VerifiedAttestation:
-    """A presentation that passed every check: its issuer and its claims, disclosures in."""
-
-    issuer: AttestationIssuer
-    claims: dict[str, Any]
 
 
 def _b64url_digest(data: str) -> str:

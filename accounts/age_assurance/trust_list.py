@@ -3,13 +3,15 @@
     {"issuers": [{"issuer": "https://av-issuer.example",      # the attestation's `iss`
                   "name": "Example age attestations",         # shown to operators, logs
                   "level": "verified",                        # or "estimated" (the default)
-                  "vcts": ["urn:example:age-attestation:1"],  # credential types accepted
+                  "vcts": ["urn:example:age-attestation:1"],  # SD-JWT VC types accepted
+                  "doctypes": ["eu.europa.ec.av.1"],          # mdoc types accepted
                   "keys": [{…public JWK…}],                   # and/or
                   "certificates": ["-----BEGIN CERTIFICATE-----…"]}]}  # trust anchors for x5c
 
-An attestation is verified with the issuer's listed keys, or, when its header carries an `x5c`
+An SD-JWT VC is verified with the issuer's listed keys, or, when its header carries an `x5c`
 chain, with the chain's first certificate once the chain leads to one of the issuer's listed
-certificates (RFC 5280 path validation by `cryptography`). Mistakes fail loudly
+certificates (RFC 5280 path validation by `cryptography`). An mdoc always carries its chain
+(`x5chain`), so an issuer of mdocs needs `certificates`. Mistakes fail loudly
 (ImproperlyConfigured) when the list is read, not user by user.
 """
 
@@ -34,7 +36,14 @@ from joserfc.jwk import Key
 from .base import AssuranceError, AssuranceLevel
 from .signed_token import load_public_key
 
-__all__ = ["AttestationIssuer", "key_from_x5c", "load_trust_list", "parse_trust_list"]
+__all__ = [
+    "AttestationIssuer",
+    "VerifiedAttestation",
+    "key_from_x5c",
+    "load_trust_list",
+    "parse_trust_list",
+    "validated_signer",
+]
 
 # A chain longer than leaf → intermediate → anchor is not what attestation issuers use.
 _MAX_CHAIN_DEPTH = 3
@@ -48,8 +57,17 @@ class AttestationIssuer:
     name: str
     level: AssuranceLevel
     vcts: frozenset[str]
+    doctypes: frozenset[str]
     keys: tuple[Key, ...]
     anchors: tuple[x509.Certificate, ...]
+
+
+@dataclass(frozen=True)
+class VerifiedAttestation:
+    """A presentation that passed every check: its issuer and the claims it disclosed."""
+
+    issuer: AttestationIssuer
+    claims: dict[str, Any]
 
 
 def _certificate(spec: Any, issuer: str) -> x509.Certificate:
@@ -79,17 +97,21 @@ def _issuer(entry: Any) -> AttestationIssuer:
     if level not in (AssuranceLevel.ESTIMATED.value, AssuranceLevel.VERIFIED.value):
         raise ImproperlyConfigured(f"issuer {issuer!r}: 'level' must be estimated or verified")
     vcts = _string_list(entry, "vcts", issuer)
-    if not vcts or not all(isinstance(v, str) and v for v in vcts):
-        raise ImproperlyConfigured(f"issuer {issuer!r}: 'vcts' must list the accepted types")
+    doctypes = _string_list(entry, "doctypes", issuer)
+    if not vcts + doctypes or not all(isinstance(v, str) and v for v in vcts + doctypes):
+        raise ImproperlyConfigured(f"issuer {issuer!r}: list the accepted 'vcts' or 'doctypes'")
     keys = tuple(load_public_key(spec) for spec in _string_list(entry, "keys", issuer))
     anchors = tuple(_certificate(spec, issuer) for spec in _string_list(entry, "certificates", issuer))
     if not keys and not anchors:
         raise ImproperlyConfigured(f"issuer {issuer!r}: list 'keys' or 'certificates'")
+    if doctypes and not anchors:
+        raise ImproperlyConfigured(f"issuer {issuer!r}: mdocs are checked against 'certificates'")
     return AttestationIssuer(
         issuer=issuer,
         name=str(entry.get("name", issuer)),
         level=AssuranceLevel(level),
         vcts=frozenset(vcts),
+        doctypes=frozenset(doctypes),
         keys=keys,
         anchors=anchors,
     )
@@ -132,20 +154,17 @@ def load_trust_list(path: str) -> dict[str, AttestationIssuer]:
     return _load(path, stat.st_mtime_ns, stat.st_size)
 
 
-def key_from_x5c(x5c: Any, anchors: tuple[x509.Certificate, ...], *, now: float) -> Key:
-    """The public key of the first certificate of an `x5c` header, once the chain validates up
-    to one of `anchors` at `now`. Raises token_wrong_issuer for any chain that does not."""
+def validated_signer(chain: list[bytes], anchors: tuple[x509.Certificate, ...], *, now: float) -> x509.Certificate:
+    """The first certificate of `chain` (DER, signer first), once the chain validates up to one
+    of `anchors` at `now`. Raises token_wrong_issuer for any chain that does not."""
     if not anchors:
         raise AssuranceError("token_wrong_issuer", "no certificates are trusted for this issuer")
-    if not isinstance(x5c, list) or not x5c or len(x5c) > _MAX_CHAIN_DEPTH:
-        raise AssuranceError("token_malformed", "x5c must be a short list of certificates")
+    if not chain or len(chain) > _MAX_CHAIN_DEPTH:
+        raise AssuranceError("token_malformed", "the certificate chain must be short and not empty")
     try:
-        chain = [
-            x509.load_der_x509_certificate(base64.b64decode(item, validate=True))
-            for item in x5c
-        ]
-    except (ValueError, TypeError, binascii.Error):
-        raise AssuranceError("token_malformed", "x5c holds something that is not a certificate") from None
+        certificates = [x509.load_der_x509_certificate(der) for der in chain]
+    except (ValueError, TypeError):
+        raise AssuranceError("token_malformed", "the chain holds something that is not a certificate") from None
     builder = (
         verification.PolicyBuilder()
         .store(verification.Store(list(anchors)))
@@ -160,10 +179,23 @@ def key_from_x5c(x5c: Any, anchors: tuple[x509.Certificate, ...], *, now: float)
         )
     )
     try:
-        builder.build_client_verifier().verify(chain[0], chain[1:])
+        builder.build_client_verifier().verify(certificates[0], certificates[1:])
     except verification.VerificationError as exc:
-        raise AssuranceError("token_wrong_issuer", f"x5c chain: {exc}") from None
-    pem = chain[0].public_key().public_bytes(
+        raise AssuranceError("token_wrong_issuer", f"certificate chain: {exc}") from None
+    return certificates[0]
+
+
+def key_from_x5c(x5c: Any, anchors: tuple[x509.Certificate, ...], *, now: float) -> Key:
+    """The public key of the first certificate of an `x5c` header (base64 DER, RFC 7515),
+    once the chain validates up to one of `anchors` at `now`."""
+    if not isinstance(x5c, list) or not all(isinstance(item, str) for item in x5c):
+        raise AssuranceError("token_malformed", "x5c must be a list of certificates")
+    try:
+        chain = [base64.b64decode(item, validate=True) for item in x5c]
+    except (ValueError, binascii.Error):
+        raise AssuranceError("token_malformed", "x5c holds something that is not base64") from None
+    signer = validated_signer(chain, anchors, now=now)
+    pem = signer.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     try:

@@ -7,14 +7,18 @@ wallet is accounts.age_assurance.sd_jwt_testing, which builds real SD-JWT VCs an
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import time
 from typing import Any
 
+import cbor2
 import pytest
 from django.test import Client
 
 from accounts.age_assurance.base import AgeBand, AssuranceError
+from accounts.age_assurance.mdoc import verify_device_response
+from accounts.age_assurance.mdoc_testing import AV_DOCTYPE, IssuedMdoc, issue_mdoc, present_mdoc
 from accounts.age_assurance.openid4vp import age_thresholds_for, band_from_claims
 from accounts.age_assurance.sd_jwt_testing import (
     Credential,
@@ -471,3 +475,159 @@ def test_a_request_for_an_unknown_band_is_refused(make_user, trust_list_file):
     client = signed_in(make_user(AgeBand.ADULT))
     response = post(client, "/api/v1/age-assurance/openid4vp/requests", {"age_band": "12-"})
     assert response.status_code == 400 and response.json()["error"]["code"] == "payload_invalid"
+
+
+# --- mdoc (ISO/IEC 18013-5): the EU age-verification app's format -------------------------
+
+RESPONSE_URI = "https://phare.test/api/v1/age-assurance/openid4vp/response"
+
+
+@pytest.fixture(scope="module")
+def mdoc_ca() -> tuple[str, str, Any]:
+    return make_certificate_chain()
+
+
+@pytest.fixture
+def mdoc_issuers(mdoc_ca) -> dict[str, Any]:
+    return parse_trust_list({"issuers": [{"issuer": "av-ca", "doctypes": [AV_DOCTYPE], "certificates": [mdoc_ca[0]]}]})
+
+
+def mdoc_for(mdoc_ca, holder_key, **overrides: Any) -> IssuedMdoc:
+    fields: dict[str, Any] = {"signer_key": mdoc_ca[2], "signer_der": mdoc_ca[1], "holder_key": holder_key[0],
+                              "age_claims": {"age_over_16": True, "age_over_18": True}}
+    fields.update(overrides)
+    return issue_mdoc(**fields)
+
+
+def mdoc_shown(issued: IssuedMdoc, holder_key, **overrides: Any) -> str:
+    fields: dict[str, Any] = {"holder_key": holder_key[0], "client_id": AUD, "nonce": NONCE,
+                              "response_uri": RESPONSE_URI, "disclose": ["age_over_18"]}
+    fields.update(overrides)
+    return present_mdoc(issued, **fields)
+
+
+def mdoc_refused(encoded: str, issuers: dict[str, Any], **overrides: Any) -> str:
+    checks: dict[str, Any] = {"issuers": issuers, "doctype": AV_DOCTYPE, "client_id": AUD, "nonce": NONCE,
+                              "response_uri": RESPONSE_URI, "now": time.time(), "leeway": 30}
+    checks.update(overrides)
+    with pytest.raises(AssuranceError) as error:
+        verify_device_response(encoded, **checks)
+    return error.value.code
+
+
+def test_a_valid_mdoc_reveals_only_what_was_disclosed(mdoc_ca, holder_key, mdoc_issuers):
+    verified = verify_device_response(
+        mdoc_shown(mdoc_for(mdoc_ca, holder_key), holder_key), issuers=mdoc_issuers, doctype=AV_DOCTYPE,
+        client_id=AUD, nonce=NONCE, response_uri=RESPONSE_URI, now=time.time(), leeway=30)
+    assert verified.issuer.issuer == "av-ca"
+    assert verified.claims == {"age_over_18": True}
+
+
+def test_an_mdoc_with_a_tampered_issuer_signature_is_refused(mdoc_ca, holder_key, mdoc_issuers):
+    issued = mdoc_for(mdoc_ca, holder_key)
+    signature = bytearray(issued.issuer_auth[3])
+    signature[10] ^= 0x01
+    forged = IssuedMdoc(issued.doctype, issued.items, [*issued.issuer_auth[:3], bytes(signature)])
+    assert mdoc_refused(mdoc_shown(forged, holder_key), mdoc_issuers) == "token_invalid_signature"
+
+
+def test_an_mdoc_signed_under_another_ca_is_refused(holder_key, mdoc_issuers):
+    stranger = make_certificate_chain()
+    assert mdoc_refused(mdoc_shown(mdoc_for(stranger, holder_key), holder_key), mdoc_issuers) == "token_wrong_issuer"
+
+
+@pytest.mark.parametrize("request_field", ["nonce", "client_id", "response_uri"])
+def test_an_mdoc_made_for_another_request_is_refused(mdoc_ca, holder_key, mdoc_issuers, request_field):
+    other = {"nonce": "m" * 43, "client_id": "redirect_uri:https://other.example/r",
+             "response_uri": "https://other.example/r"}[request_field]
+    shown = mdoc_shown(mdoc_for(mdoc_ca, holder_key), holder_key, **{request_field: other})
+    assert mdoc_refused(shown, mdoc_issuers) == "vp_holder_binding_invalid"
+
+
+def test_an_mdoc_presented_by_another_device_is_refused(mdoc_ca, holder_key, mdoc_issuers):
+    thief = make_issuer_keypair("ES256")
+    shown = mdoc_shown(mdoc_for(mdoc_ca, holder_key), thief)
+    assert mdoc_refused(shown, mdoc_issuers) == "vp_holder_binding_invalid"
+
+
+def test_an_expired_mdoc_is_refused(mdoc_ca, holder_key, mdoc_issuers):
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
+    issued = mdoc_for(mdoc_ca, holder_key, valid_from=past, valid_until=past + dt.timedelta(days=1))
+    assert mdoc_refused(mdoc_shown(issued, holder_key), mdoc_issuers) == "token_expired"
+
+
+def test_an_mdoc_not_yet_valid_is_refused(mdoc_ca, holder_key, mdoc_issuers):
+    issued = mdoc_for(mdoc_ca, holder_key, valid_from=dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+    assert mdoc_refused(mdoc_shown(issued, holder_key), mdoc_issuers) == "token_not_yet_valid"
+
+
+def test_a_changed_mdoc_element_is_refused(mdoc_ca, holder_key, mdoc_issuers):
+    issued = mdoc_for(mdoc_ca, holder_key, age_claims={"age_over_16": True, "age_over_18": False})
+    original = cbor2.loads(issued.items["age_over_18"].value)
+    lie = cbor2.CBORTag(24, cbor2.dumps({**original, "elementValue": True}))
+    forged = IssuedMdoc(issued.doctype, {**issued.items, "age_over_18": lie}, issued.issuer_auth)
+    assert mdoc_refused(mdoc_shown(forged, holder_key), mdoc_issuers) == "vp_disclosure_invalid"
+
+
+def test_an_mdoc_without_device_authentication_is_refused(mdoc_ca, holder_key, mdoc_issuers):
+    response = cbor2.loads(base64.urlsafe_b64decode(mdoc_shown(mdoc_for(mdoc_ca, holder_key), holder_key) + "=="))
+    del response["documents"][0]["deviceSigned"]
+    stripped = base64.urlsafe_b64encode(cbor2.dumps(response)).rstrip(b"=").decode()
+    assert mdoc_refused(stripped, mdoc_issuers) == "vp_holder_binding_missing"
+
+
+def test_an_mdoc_of_another_doctype_is_refused(mdoc_ca, holder_key, mdoc_issuers):
+    issued = mdoc_for(mdoc_ca, holder_key, doctype="org.iso.18013.5.1.mDL")
+    assert mdoc_refused(mdoc_shown(issued, holder_key), mdoc_issuers) == "vp_credential_type_not_accepted"
+
+
+@pytest.mark.parametrize("garbage", ["", "!!!", base64.urlsafe_b64encode(b"\xff\x00").decode(),
+                                     base64.urlsafe_b64encode(cbor2.dumps([1, 2])).decode(),
+                                     base64.urlsafe_b64encode(cbor2.dumps({"documents": [{}]})).decode(),
+                                     base64.urlsafe_b64encode(cbor2.dumps({"documents": [
+                                         {"docType": AV_DOCTYPE, "issuerSigned": {"issuerAuth": [1, 2]}}]})).decode(),
+                                     "A" * 50000, 7])
+def test_mdoc_garbage_is_refused_with_a_code(mdoc_issuers, garbage):
+    assert mdoc_refused(garbage, mdoc_issuers) in {
+        "payload_invalid", "token_malformed", "vp_format_not_supported",
+    }
+
+
+@pytest.mark.django_db
+def test_an_adult_proves_their_age_with_an_mdoc(make_user, tmp_path, settings, mdoc_ca, holder_key):
+    path = tmp_path / "trust-list.json"
+    path.write_text(json.dumps({"issuers": [{"issuer": "av-ca", "level": "verified", "doctypes": [AV_DOCTYPE],
+                                             "certificates": [mdoc_ca[0]]}]}))
+    settings.PHARE_OPENID4VP_TRUST_LIST = str(path)
+    user = make_user(AgeBand.ADULT)
+    client = signed_in(user)
+    request = start(client)["request"]
+    [query] = request["dcql_query"]["credentials"]
+    assert query["format"] == "mso_mdoc" and query["meta"] == {"doctype_value": AV_DOCTYPE}
+    assert [c["path"] for c in query["claims"]] == [[AV_DOCTYPE, "age_over_18"]]
+    shown = mdoc_shown(mdoc_for(mdoc_ca, holder_key), holder_key, client_id=request["client_id"],
+                       nonce=request["nonce"], response_uri=request["response_uri"])
+    answered = Client().post(request["response_uri"], data={
+        "vp_token": json.dumps({query["id"]: [shown]}), "state": request["state"]})
+    assert answered.status_code == 200, answered.json()
+    done = post(client, "/api/v1/age-assurance/openid4vp", {"transaction": request["state"]})
+    assert done.status_code == 200, done.json()
+    user.refresh_from_db()
+    assert (user.assurance_level, user.assurance_provider) == ("verified", "openid4vp")
+
+
+@pytest.mark.django_db
+def test_a_request_offers_both_formats_when_both_are_trusted(make_user, trust_list_file, issuer_key, mdoc_ca, holder_key):
+    data = trust_list_data(issuer_key[1])
+    data["issuers"].append({"issuer": "av-ca", "doctypes": [AV_DOCTYPE], "certificates": [mdoc_ca[0]]})
+    trust_list_file.write_text(json.dumps(data))
+    client = signed_in(make_user(AgeBand.ADULT))
+    request = start(client)["request"]
+    ids = [q["id"] for q in request["dcql_query"]["credentials"]]
+    assert [q["format"] for q in request["dcql_query"]["credentials"]] == ["dc+sd-jwt", "mso_mdoc"]
+    assert request["dcql_query"]["credential_sets"] == [{"options": [[ids[0]], [ids[1]]]}]
+    # An SD-JWT VC slipped under the mdoc query's id is read as an mdoc, and refused.
+    sd_jwt = wallet_presentation(issuer_key, holder_key, request)
+    swapped = Client().post(request["response_uri"], data={
+        "vp_token": json.dumps({ids[1]: [sd_jwt]}), "state": request["state"]})
+    assert swapped.status_code == 400 and swapped.json()["error"]["code"] == "vp_format_not_supported"
