@@ -257,6 +257,12 @@ def test_export_statements_writes_the_database_body_for_hand_submission(api, mod
     assert json.loads(stdout.getvalue()) == {"statements": []}
 
 
+def test_the_hourly_task_is_scheduled(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["moderation-submit-dsa-statements"]
+    assert entry["task"] == tasks.submit_dsa_statements.name and entry["schedule"] == 3600.0
+    assert settings.PHARE_DSA_SUBMIT is False  # a dry run until an operator turns it on
+
+
 def test_nothing_is_sent_in_dry_run(api, moderator, make_user, adults_room, post, database, settings):
     _removed(api, moderator, make_user, adults_room, post)
     settings.PHARE_DSA_SUBMIT = False

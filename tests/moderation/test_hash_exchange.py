@@ -156,7 +156,9 @@ def source(settings):
     server.server_close()
 
 
-def test_the_sync_is_off_without_a_source():
+def test_the_sync_is_off_without_a_source(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["moderation-sync-hash-list"]
+    assert entry["task"] == tasks.sync_hash_list.name and settings.PHARE_HASH_SYNC_URL == ""
     assert tasks.sync_hash_list.apply().get() == 0
     assert not HashBank.objects.exists()
 
