@@ -82,22 +82,18 @@ def test_safety_limits_survive_a_redis_restart_with_compose_s_persistence(shared
     prepare_database(env)
     manage(env, "shell", "-c", TIGHT_LIMITS)
 
-    persisted = PrivateRedis(port=free_port(), workdir=tmp_path / "persisted", persistence=compose_redis_persistence())
-    persisted.workdir.mkdir()
-    persisted.start()
-    try:
-        after_restart = spend_kill_restart_and_try_again(persisted, shared_pg_database)
-    finally:
-        persisted.stop()
+    def on_a_redis_with(persistence: tuple[str, ...], name: str) -> dict[str, str]:
+        redis = PrivateRedis(port=free_port(), workdir=tmp_path / name, persistence=persistence)
+        redis.workdir.mkdir()
+        redis.start()
+        try:
+            return spend_kill_restart_and_try_again(redis, shared_pg_database)
+        finally:
+            redis.stop()
 
+    after_restart = on_a_redis_with(compose_redis_persistence(), "persisted")
     # The control: the same steps on a Redis without persistence forget every count.
-    volatile = PrivateRedis(port=free_port(), workdir=tmp_path / "volatile", persistence=NO_PERSISTENCE)
-    volatile.workdir.mkdir()
-    volatile.start()
-    try:
-        forgotten = spend_kill_restart_and_try_again(volatile, shared_pg_database)
-    finally:
-        volatile.stop()
+    forgotten = on_a_redis_with(NO_PERSISTENCE, "volatile")
 
     held = sum(answer == "rate_limited" for answer in after_restart.values())
     figures.record(
