@@ -109,7 +109,8 @@ SUBJECT_FACTS = {"message": "A chat message", "room": "A proposed chat room", "u
 
 
 class TransientSubmitError(Exception):
-    """The Database could not take a batch now (network, timeout, 429, 5xx): retry later."""
+    """The Database could not take a batch now (network, timeout, 401, 403, 429, 5xx):
+    retry later."""
 
 
 @lru_cache(maxsize=1)
