@@ -3,12 +3,11 @@ sharing programmes use (moderation.hash_exchange, docs/images.md "Sharing hash l
 
 from __future__ import annotations
 
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import PhareError
 from moderation import hash_exchange
+from moderation.management.commands.import_hashes import read_input
 from moderation.models import HashBank
 
 
@@ -48,15 +47,7 @@ class Command(BaseCommand):
             self.stderr.write("invalid lines: " + ", ".join(map(str, result.invalid_lines[:50])))
 
     def _import(self, options) -> None:
-        if options["file"] == "-":
-            text = sys.stdin.read()
-        else:
-            try:
-                with open(options["file"], encoding="utf-8-sig") as handle:
-                    text = handle.read()
-            except OSError as exc:
-                raise CommandError(f"cannot read {options['file']}: {exc}") from exc
-        result = hash_exchange.import_shared_list(text=text, fmt=options["format"], bank_name=options["bank"],
+        result = hash_exchange.import_shared_list(text=read_input(options["file"]), fmt=options["format"], bank_name=options["bank"],
                                                   source=options["source"], category=options["category"])
         self._report(options["bank"], result)
 

@@ -11,6 +11,18 @@ from moderation import hashbanks
 from moderation.models import BankedHash, HashBank
 
 
+def read_input(path: str) -> str:
+    """A bank file's text ('-': standard input), a byte-order mark dropped; CommandError if
+    it cannot be read. Also read by exchange_hashes."""
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc}") from exc
+
+
 class Command(BaseCommand):
     help = ("Import image hashes into a bank. FILE holds one hash per line (give --type) or CSV "
             "lines 'hash,type,source' (type pdq or sha256); '-' reads standard input. Lines "
@@ -28,14 +40,7 @@ class Command(BaseCommand):
         parser.add_argument("--strict", action="store_true", help="fail if any line is invalid")
 
     def handle(self, *args, **options):
-        if options["file"] == "-":
-            lines = sys.stdin.readlines()
-        else:
-            try:
-                with open(options["file"], encoding="utf-8-sig") as handle:
-                    lines = handle.readlines()
-            except OSError as exc:
-                raise CommandError(f"cannot read {options['file']}: {exc}") from exc
+        lines = read_input(options["file"]).splitlines(keepends=True)
         if options["strict"]:
             bad = [n for n, value, _t, _s in hashbanks.parse_bank_lines(lines, options["hash_type"], "")
                    if value is None]
