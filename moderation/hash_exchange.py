@@ -5,7 +5,8 @@ own readers and writers (tests/moderation/test_hash_exchange.py checks both dire
 against it):
 
 - `signals`: one `signal_type signal` per line (`pdq <64 hex digits>`), the file exchange of
-  `threatexchange` (LocalFileSignalExchangeAPI), which Hasher-Matcher-Actioner also reads;
+  `threatexchange` (LocalFileSignalExchangeAPI; Hasher-Matcher-Actioner is built on the same
+  library);
 - `dataset_csv`: `threatexchange dataset --csv`: `signal_type,signal_str,collab,category,tags`;
 - `te_csv` / `te_jsonl` (import only): ThreatExchange descriptors as written by
   `threatexchange api fb_threatexchange query` (`id,indicator,type,status,...`), PDQ rows
