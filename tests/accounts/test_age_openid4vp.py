@@ -14,6 +14,7 @@ from typing import Any
 
 import cbor2
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from accounts.age_assurance.base import AgeBand, AssuranceError
@@ -29,7 +30,7 @@ from accounts.age_assurance.sd_jwt_testing import (
 )
 from accounts.age_assurance.sd_jwt_vc import sd_hash, verify_presentation
 from accounts.age_assurance.testing import make_issuer_keypair, sign_token
-from accounts.age_assurance.trust_list import parse_trust_list
+from accounts.age_assurance.trust_list import load_trust_list, parse_trust_list
 from accounts.models import User
 from moderation.models import AuditEntry
 
@@ -631,3 +632,67 @@ def test_a_request_offers_both_formats_when_both_are_trusted(make_user, trust_li
     swapped = Client().post(request["response_uri"], data={
         "vp_token": json.dumps({ids[1]: [sd_jwt]}), "state": request["state"]})
     assert swapped.status_code == 400 and swapped.json()["error"]["code"] == "vp_format_not_supported"
+
+
+# --- the wallet endpoint and the trust list ------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_wallet_needs_no_csrf_token_and_may_post_json(make_user, trust_list_file, issuer_key, holder_key):
+    client = signed_in(make_user(AgeBand.ADULT))
+    request = start(client)["request"]
+    wallet = Client(enforce_csrf_checks=True)  # a wallet app has neither Phare's cookie nor its token
+    body = {"vp_token": {"age_attestation": wallet_presentation(issuer_key, holder_key, request)},
+            "state": request["state"]}
+    answered = wallet.post(request["response_uri"], data=json.dumps(body), content_type="application/json")
+    assert answered.status_code == 200, answered.json()
+    assert post(client, "/api/v1/age-assurance/openid4vp", {"transaction": request["state"]}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_browser_endpoints_still_need_the_csrf_token(make_user, trust_list_file):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user(AgeBand.ADULT))
+    response = post(client, "/api/v1/age-assurance/openid4vp/requests")
+    assert response.status_code == 403
+
+
+def test_an_updated_trust_list_file_is_read_again(tmp_path, issuer_key):
+    path = tmp_path / "trust-list.json"
+    path.write_text(json.dumps(trust_list_data(issuer_key[1])))
+    assert list(load_trust_list(str(path))) == [ISS]
+    data = trust_list_data(issuer_key[1])
+    data["issuers"][0]["issuer"] = "https://renamed.example"
+    path.write_text(json.dumps(data) + " " * 10)  # another size, whatever the clock's resolution
+    assert list(load_trust_list(str(path))) == ["https://renamed.example"]
+
+
+@pytest.mark.parametrize("entry", [
+    {"vcts": [VCT], "keys": []},                                   # no key, no certificate
+    {"keys": ["jwk"]},                                             # neither vcts nor doctypes
+    {"vcts": [VCT], "level": "declared", "keys": ["jwk"]},         # an attestation is more
+    {"doctypes": [AV_DOCTYPE], "keys": ["jwk"]},                   # mdocs need certificates
+    {"vcts": [VCT], "keys": [{"kty": "oct", "k": "c2VjcmV0"}]},    # a shared secret
+    {"vcts": [VCT], "certificates": ["not a certificate"]},
+    {"vcts": "urn:one", "keys": ["jwk"]},
+])
+def test_a_wrong_trust_list_entry_fails_loudly(issuer_key, entry):
+    entry = {k: [issuer_key[1] if v == "jwk" else v for v in value] if isinstance(value, list) else value
+             for k, value in entry.items()}
+    with pytest.raises(ImproperlyConfigured):
+        parse_trust_list({"issuers": [{"issuer": ISS, **entry}]})
+
+
+@pytest.mark.parametrize("data", [[], {}, {"issuers": {}}, {"issuers": [{"vcts": [VCT]}]}])
+def test_a_trust_list_of_the_wrong_shape_fails_loudly(data):
+    with pytest.raises(ImproperlyConfigured):
+        parse_trust_list(data)
+
+
+def test_an_unreadable_trust_list_fails_loudly(tmp_path):
+    with pytest.raises(ImproperlyConfigured):
+        load_trust_list(str(tmp_path / "missing.json"))
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    with pytest.raises(ImproperlyConfigured):
+        load_trust_list(str(broken))
