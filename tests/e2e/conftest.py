@@ -303,3 +303,10 @@ def make_established(person: Person, *, days: int = 30) -> None:
     person.page.reload()
     expect(person.page.locator("#whoami")).to_contain_text(pseudonym)
     expect(person.page.locator("body")).to_have_attribute("data-connected", "true")
+
+
+def message_action(item, name) -> None:
+    """Open a message's actions menu (⋯) and choose the item named `name` (a string or a
+    pattern): report, mute or block."""
+    item.locator("button.actions").click()
+    item.get_by_role("menuitem", name=name).click()

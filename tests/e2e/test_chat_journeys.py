@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.a11y import audit
-from tests.e2e.conftest import PASSWORD, PHONE, birthdate, make_established, sign_up, unique
+from tests.e2e.conftest import PASSWORD, PHONE, birthdate, make_established, message_action, sign_up, unique
 
 pytestmark = pytest.mark.e2e
 
@@ -89,6 +89,8 @@ def test_teenager_signs_up_sees_only_minors_rooms_chats_and_declines_a_request(o
 
     # The teenager is told, opens the request, reads it and declines.
     expect(teen.page.locator("#status-text")).to_contain_text(f"{friend.pseudonym} sent you a message request")
+    # On a phone the list and the conversation take turns: the list comes back with its button.
+    teen.page.get_by_role("button", name="Rooms and conversations").click()
     request = teen.page.locator("#request-list").get_by_role("button", name=re.compile(f"From {friend.pseudonym}"))
     expect(request).to_be_visible()
     request.click()
@@ -215,7 +217,7 @@ def test_muting_someone_from_the_report_dialog_hides_their_messages(open_browser
         open_room(person.page, "Le café")
     send(loud.page, "Premier message bruyant")
     item = quiet.page.locator("#messages .message").filter(has_text="Premier message bruyant")
-    item.get_by_role("button", name=f"Report the message from {loud.pseudonym}").click()
+    message_action(item, f"Report the message from {loud.pseudonym}")
     quiet.page.locator("#report-dialog").get_by_role("button", name=f"Mute {loud.pseudonym}").click()
     expect(quiet.page.locator("#report-dialog")).to_be_hidden()
     expect(quiet.page.locator("#status-text")).to_contain_text(f"You muted {loud.pseudonym}")

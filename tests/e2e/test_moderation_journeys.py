@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.a11y import audit
-from tests.e2e.conftest import PASSWORD, sign_up, unique
+from tests.e2e.conftest import PASSWORD, message_action, sign_up, unique
 from tests.e2e.test_chat_journeys import message_in, open_room, send
 from tests.integration.conftest import wait_for
 
@@ -38,7 +38,7 @@ def test_report_removal_notice_and_appeal(open_browser, phare_server, celery_wor
     # The reader reports it from the message itself.
     item = reader.page.locator("#messages .message").filter(has_text=text)
     message_id = item.get_attribute("data-id")
-    item.get_by_role("button", name=f"Report the message from {author.pseudonym}").click()
+    message_action(item, f"Report the message from {author.pseudonym}")
     dialog = reader.page.locator("#report-dialog")
     expect(dialog).to_be_visible()
     expect(dialog.locator("#report-quote")).to_contain_text(text)
@@ -91,7 +91,7 @@ def test_report_removal_notice_and_appeal(open_browser, phare_server, celery_wor
     # The statement of reasons, in the page's language: what, where, why, and by whom.
     expect(panel.locator("#notice-text")).to_contain_text("Decision: message removed.")
     expect(panel.locator("#notice-text")).to_contain_text(text)
-    expect(panel.locator("#notice-meta")).to_contain_text("You can appeal until")
+    expect(panel.locator("#notice-text")).to_contain_text("You can appeal until")
     author.shot("notice-removed")
     assert audit(author.page) == [], "notice and appeal form"
     panel.get_by_label("Why do you think this decision is wrong?").fill("C'était de l'ironie entre amis.")

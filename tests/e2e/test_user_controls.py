@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_up, unique
+from tests.e2e.conftest import message_action, sign_up, unique
 from tests.e2e.test_chat_journeys import message_in, open_room, send
 
 
@@ -17,7 +19,7 @@ def test_one_click_mute_from_a_message(open_browser):
         open_room(person.page, "Le café")
     send(loud.page, "Un message qui dérange")
     item = quiet.page.locator("#messages .message").filter(has_text="Un message qui dérange")
-    item.get_by_role("button", name=f"Mute {loud.pseudonym}").click()
+    message_action(item, f"Mute {loud.pseudonym}")
     expect(quiet.page.locator("#status-text")).to_contain_text(f"You muted {loud.pseudonym}")
     expect(message_in(quiet.page, "Un message qui dérange")).to_have_count(0)
     quiet.shot("muted-in-one-click")
@@ -37,12 +39,15 @@ def test_a_teenager_sees_the_safety_centre_first_and_can_reach_it(open_browser):
 def test_download_my_data_then_delete_my_account(open_browser):
     person = open_browser(unique("noa"))
     sign_up(person, age=29)
+    # Both live on the account page, one link from the chat; deletion is confirmed in the page.
+    person.page.locator("#account-link").click()
     with person.page.expect_download() as download_info:
         person.page.locator("#export-link").click()
     exported = json.loads(open(download_info.value.path(), encoding="utf-8").read())
     assert person.pseudonym in json.dumps(exported, ensure_ascii=False)
-    person.page.once("dialog", lambda dialog: dialog.accept())
-    person.page.locator("#delete-account").click()
+    person.page.once("dialog", lambda dialog: pytest.fail(f"a native dialog opened: {dialog.message}"))
+    person.page.locator("#delete-start").click()
+    person.page.locator("#delete-yes").click()
     expect(person.page.locator("#auth")).to_be_visible()
     status = person.page.request.get(person.server.url + "/api/v1/session").json()
     assert status["authenticated"] is False
@@ -55,7 +60,7 @@ def test_one_click_block_from_a_message(open_browser):
         open_room(person.page, "Le café")
     send(rude.page, "Un message grossier")
     item = target.page.locator("#messages .message").filter(has_text="Un message grossier")
-    item.get_by_role("button", name=f"Block {rude.pseudonym}").click()
+    message_action(item, f"Block {rude.pseudonym}")
     expect(target.page.locator("#status-text")).to_contain_text(f"You blocked {rude.pseudonym}")
     expect(message_in(target.page, "Un message grossier")).to_have_count(0)
     send(rude.page, "Encore un")

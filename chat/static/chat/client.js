@@ -126,13 +126,26 @@
   }
 
   // --- Status banner -----------------------------------------------------------------------
-  function showStatus(text, kind) {
+  // The banner says one thing at a time, and goes when its cause does: `cause` names what it
+  // is about ("connection", "notice", "request", "suspended"), and clearStatus(cause) takes it
+  // down when that is over. A confirmation with no lasting cause fades after a few seconds.
+  const CONFIRMATION_MS = 8000;
+  let statusTimer = null;
+
+  function showStatus(text, kind, cause) {
     const el = $("status");
+    clearTimeout(statusTimer);
     $("status-text").textContent = text || "";
     el.classList.toggle("error", kind === "error");
     el.classList.toggle("ok", kind === "ok");
     el.setAttribute("role", kind === "error" ? "alert" : "status");
+    el.dataset.cause = (text && cause) || "";
     el.hidden = !text;
+    if (text && !cause && kind === "ok") statusTimer = setTimeout(() => clearStatus(""), CONFIRMATION_MS);
+  }
+
+  function clearStatus(cause) {
+    if (($("status").dataset.cause || "") === cause) showStatus("");
   }
 
   function showError(error) { showStatus(errorText(error), "error"); }
@@ -190,7 +203,7 @@
     socket.addEventListener("open", async () => {
       state.reconnectDelay = 500;
       document.body.dataset.connected = "true";
-      if ($("status").classList.contains("error") && $("status-text").textContent === ERROR_TEXT.disconnected) showStatus("");
+      clearStatus("connection");
       state.joined = new Set(); // memberships of this socket
       await refreshConversations();
       const cur = state.current;
@@ -220,11 +233,11 @@
       if (event.code === 4001) { showAuth(); return; }
       // Suspended or banned: the decision's notice (sent as the socket closed) is read over
       // HTTP, which still serves notices and appeals to the account.
-      if (event.code === 4003) { showStatus(ERROR_TEXT.suspended, "error"); loadNotices(); return; }
+      if (event.code === 4003) { showStatus(ERROR_TEXT.suspended, "error", "suspended"); loadNotices(); return; }
       if (event.code === 4008) {
-        showStatus(gettext("Too many messages too fast: the connection was paused. Reconnecting in a moment…"), "error");
+        showStatus(gettext("Too many messages too fast: the connection was paused. Reconnecting in a moment…"), "error", "connection");
         state.reconnectDelay = Math.max(state.reconnectDelay, 5000);
-      } else showStatus(ERROR_TEXT.disconnected, "error");
+      } else showStatus(ERROR_TEXT.disconnected, "error", "connection");
       setTimeout(connect, state.reconnectDelay);
       state.reconnectDelay = Math.min(state.reconnectDelay * 2, 10000);
     });
@@ -284,16 +297,12 @@
     time.textContent = timeText(message.created_at);
     head.append(author, time);
     if (!mine) {
-      const who = [message.author.pseudonym];
-      const report = linkButton("report", gettext("Report"), fmt(gettext("Report the message from %s"), who),
-                                () => openReportDialog(message, report));
-      // Mute in one click: their messages disappear for you only; they are not told.
-      const mute = linkButton("mute", gettext("Mute"), fmt(gettext("Mute %s"), who),
-                              () => muteAuthor(message.author));
-      // Block in one click too: they can no longer write to you, and are not told.
-      const block = linkButton("block", gettext("Block"), fmt(gettext("Block %s"), who),
-                               () => blockAuthor(message.author));
-      head.append(report, mute, block);
+      // Report, mute and block: one menu per message instead of a row of buttons.
+      const actions = linkButton("actions", "⋯", fmt(gettext("Actions for the message from %s"), [message.author.pseudonym]),
+                                 () => toggleMessageMenu(li, actions, message));
+      actions.setAttribute("aria-haspopup", "menu");
+      actions.setAttribute("aria-expanded", "false");
+      head.append(actions);
     }
     li.append(head);
     if (message.body) {
@@ -311,6 +320,54 @@
       li.append(note);
     }
     return li;
+  }
+
+  function closeMessageMenu(focusOpener) {
+    const open = document.querySelector(".message-menu");
+    if (!open) return;
+    const opener = open.closest(".message").querySelector("button.actions");
+    open.remove();
+    opener.setAttribute("aria-expanded", "false");
+    if (focusOpener) opener.focus();
+  }
+
+  function toggleMessageMenu(li, opener, message) {
+    const wasOpen = opener.getAttribute("aria-expanded") === "true";
+    closeMessageMenu(false);
+    if (wasOpen) return;
+    const who = [message.author.pseudonym];
+    const menu = document.createElement("div");
+    menu.className = "message-menu";
+    menu.setAttribute("role", "menu");
+    menu.setAttribute("aria-label", opener.getAttribute("aria-label"));
+    const item = (label, run, name) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary";
+      button.setAttribute("role", "menuitem");
+      button.textContent = label;
+      if (name) button.setAttribute("aria-label", name);
+      button.addEventListener("click", () => { closeMessageMenu(false); run(); });
+      return button;
+    };
+    menu.append(
+      item(gettext("Report"), () => openReportDialog(message, opener), fmt(gettext("Report the message from %s"), who)),
+      // Their messages disappear for you only; they are not told.
+      item(fmt(gettext("Mute %s"), who), () => muteAuthor(message.author)),
+      // They can no longer write to you either, and are not told.
+      item(fmt(gettext("Block %s"), who), () => blockAuthor(message.author)),
+    );
+    menu.addEventListener("keydown", (e) => {
+      const items = [...menu.querySelectorAll('[role="menuitem"]')];
+      const at = items.indexOf(document.activeElement);
+      if (e.key === "Escape") { e.preventDefault(); closeMessageMenu(true); }
+      else if (e.key === "ArrowDown") { e.preventDefault(); items[(at + 1) % items.length].focus(); }
+      else if (e.key === "ArrowUp") { e.preventDefault(); items[(at - 1 + items.length) % items.length].focus(); }
+    });
+    li.querySelector(".message-head").after(menu);
+    opener.setAttribute("aria-expanded", "true");
+    menu.scrollIntoView({ block: "nearest" });
+    menu.querySelector("button").focus();
   }
 
   // Every image is shown blurred until the person chooses to see that one (docs/images.md).
@@ -430,7 +487,7 @@
     state.user = null;
     $("auth").hidden = false;
     $("app").hidden = true;
-    $("logout").hidden = true;
+    $("account-link").hidden = true;
     $("whoami").textContent = "";
   }
 
@@ -463,12 +520,10 @@
     state.user = user;
     $("auth").hidden = true;
     $("app").hidden = false;
-    $("logout").hidden = false;
-    $("export-link").hidden = false;
-    $("delete-account").hidden = false;
+    $("account-link").hidden = false;
     // Minors see the way to help outside Phare first of all.
     $("safety-link").classList.toggle("prominent", user.age_band !== "18+");
-    $("whoami").textContent = fmt(gettext("Signed in as %s"), [user.pseudonym]);
+    $("whoami").textContent = user.pseudonym;
     try {
       state.rooms = (await api("GET", "rooms")).rooms;
     } catch (error) { showError(error); }
@@ -477,7 +532,17 @@
     if (!state.socket || state.socket.readyState > WebSocket.OPEN) connect();
   }
 
+  // On a phone the list and the conversation take turns (client.css): opening something shows
+  // it, the toggle brings the list back. On a wide screen both stay side by side.
+  function showList(shown) {
+    $("app").classList.toggle("list-shown", shown);
+    $("sidebar-toggle").setAttribute("aria-expanded", shown ? "true" : "false");
+  }
+
   function resetPane(title, description) {
+    showList(false);
+    closeMessageMenu(false);
+    if ($("status").classList.contains("error") && !$("status").dataset.cause) showStatus("");  // about the last screen
     $("pane-title").textContent = title;
     $("pane-description").textContent = description || "";
     $("welcome").hidden = true;
@@ -490,6 +555,7 @@
   function showWelcome() {
     state.current = null;
     resetPane(gettext("Choose a room"));
+    showList(true);
     $("welcome").hidden = false;
     $("messages").replaceChildren();
     renderSidebar();
@@ -538,6 +604,7 @@
     const incoming = conversation.state === "requested" && !conversation.initiated_by_me;
     const outgoing = conversation.state === "requested" && conversation.initiated_by_me;
     if (incoming) {
+      clearStatus("request");
       $("request-text").textContent = fmt(gettext("%s wants to talk with you. Nothing more reaches you unless you accept. You can decline, or block them so that they can never write to you again."), [conversation.with.pseudonym]);
       const prompt = state.safetyPrompts[id];
       const minor = state.user && state.user.age_band !== "18+";
@@ -655,11 +722,12 @@
     $("messages").hidden = true;
     $("notice-title").textContent = noticeTitle(notice);
     $("notice-text").textContent = notice.text || "";
-    const meta = [];
-    if (notice.automated) meta.push(gettext("This decision was taken with the help of automated tools."));
+    // The statement already says whether automated means were used and until when an appeal
+    // is open (with its date): the page does not say it a second time.
     const appealable = notice.appealable_until && new Date(notice.appealable_until) > new Date();
-    if (appealable) meta.push(fmt(gettext("You can appeal until %s. A different moderator will look at it."), [dateText(notice.appealable_until)]));
-    $("notice-meta").textContent = meta.join(" ");
+    $("notice-meta").textContent = appealable && !notice.appealed ? gettext("To appeal, say below why you think the decision is wrong.") : "";
+    $("notice-meta").hidden = !$("notice-meta").textContent;
+    clearStatus("notice");
     $("appeal-form").hidden = !appealable || notice.appealed;
     $("appeal-reason").value = "";
     $("appeal-done").hidden = !notice.appealed;
@@ -686,7 +754,7 @@
         break;
       case "dm.request":
         if (event.safety_prompt && event.conversation) state.safetyPrompts[event.conversation.id || event.conversation] = event.safety_prompt;
-        showStatus(fmt(gettext("%s sent you a message request. Open it under Requests."), [event.from.pseudonym]), "info");
+        showStatus(fmt(gettext("%s sent you a message request. Open it under Requests."), [event.from.pseudonym]), "info", "request");
         refreshConversations();
         break;
       case "dm.accepted":
@@ -738,7 +806,7 @@
           const open = state.current && state.current.kind === "notice" && state.notices.find((n) => String(n.id) === String(state.current.id));
           if (open) $("notice-text").textContent = open.text || "";
         });
-        showStatus(gettext("You have a new notice about a moderation decision. Open it under Notices."), "info");
+        showStatus(gettext("You have a new notice about a moderation decision. Open it under Notices."), "info", "notice");
         break;
       default:
         break;
@@ -950,6 +1018,11 @@
 
   document.addEventListener("DOMContentLoaded", async () => {
     $("status-close").addEventListener("click", () => showStatus(""));
+    $("sidebar-toggle").addEventListener("click", () => showList(!$("app").classList.contains("list-shown")));
+    // A message's menu closes when the person clicks anywhere else.
+    document.addEventListener("click", (e) => {
+      if (!e.target.closest(".message-menu, button.actions")) closeMessageMenu(false);
+    });
     // Signing in rotates the CSRF token: the switcher must post the current one, not the
     // one the page was rendered with, or changing language after sign-up is refused.
     $("lang-form").addEventListener("submit", (e) => {
@@ -972,20 +1045,6 @@
         if (back) { location.assign(back); return; }
         await showApp(user);
       } catch (error) { formError("login-error", error); }
-    });
-    $("delete-account").addEventListener("click", async () => {
-      if (!window.confirm(gettext("Delete your account? Your pseudonym is freed and your messages are erased. What the law or an open case requires is kept for a while (see Download my data)."))) return;
-      try {
-        await api("DELETE", "me");
-        location.reload();
-      } catch (error) { showError(error); }
-    });
-    $("logout").addEventListener("click", async () => {
-      try { await api("POST", "accounts/logout"); } catch (error) { /* signed out either way */ }
-      const socket = state.socket;
-      state.socket = null;
-      if (socket) socket.close();
-      location.reload();
     });
     $("composer").addEventListener("submit", async (e) => {
       e.preventDefault();

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PASSWORD, sign_up, unique
+from tests.e2e.conftest import PASSWORD, message_action, sign_up, unique
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +76,7 @@ def test_payloads_stay_inert_in_the_client_and_the_console(open_browser, phare_s
     # The reader reports one of them, with a payload as the report's text.
     item = reader.page.locator("#messages .message").filter(has_text=delivered[0])
     message_id = item.get_attribute("data-id")
-    item.get_by_role("button", name=re.compile("^Report the message")).click()
+    message_action(item, re.compile("^Report the message"))
     dialog = reader.page.locator("#report-dialog")
     dialog.get_by_label("What is wrong?").select_option("harassment")
     dialog.get_by_label("Details (optional)").fill(PAYLOADS[1] + " " + PAYLOADS[2])
