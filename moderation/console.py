@@ -26,7 +26,7 @@ from accounts import permissions
 from accounts.models import User
 from core.errors import PhareError
 from chat import protection
-from moderation import rules, selectors, transparency
+from moderation import overview, rules, selectors, transparency
 from moderation.models import ReportCategory
 from moderation.services.claim import read_case
 from moderation.representations import case_repr
@@ -156,6 +156,13 @@ def lift_lockdown(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @console_page
+def overview_page(request: HttpRequest) -> HttpResponse:
+    """The queue at a glance: charts drawn on the server (moderation.overview)."""
+    _moderator(request)
+    return render(request, "moderation/overview.html", {"charts": overview.queue_figures()})
+
+
+@console_page
 def transparency_page(request: HttpRequest) -> HttpResponse:
     if not permissions.has_role(request.user, "moderator", "operator"):
         raise Http404
@@ -163,4 +170,5 @@ def transparency_page(request: HttpRequest) -> HttpResponse:
     days = request.GET.get("days", "30")
     start = today - dt.timedelta(days=min(int(days), 3660) if days.isdecimal() and days.isascii() else 30)
     report = transparency.build_report(start=start, end=today)
-    return render(request, "moderation/transparency.html", {"report": report, "start": start, "end": today})
+    return render(request, "moderation/transparency.html", {
+        "report": report, "start": start, "end": today, "charts": overview.transparency_charts(report)})

@@ -35,9 +35,9 @@ print(case.pk, own.pk)
 
 WORDS = {
     "fr": {"login": "Se connecter", "claim": "Prendre", "open": "Ouvrir", "ban": "Bannir",
-           "harassment": "harcèlement", "recused": "Attribué à un autre modérateur", "banned": "compte banni"},
+           "harassment": "harcèlement", "hate": "haine", "recused": "Attribué à un autre modérateur", "banned": "compte banni"},
     "en": {"login": "Log in", "claim": "Claim", "open": "Open", "ban": "Ban",
-           "harassment": "harassment", "recused": "Assigned to another moderator", "banned": "account banned"},
+           "harassment": "harassment", "hate": "hate", "recused": "Assigned to another moderator", "banned": "account banned"},
 }
 ISO_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:")
 
@@ -97,6 +97,17 @@ def test_console_in_the_moderators_language_on_every_width(open_browser, phare_s
     expect(page.locator("#decide-result")).to_contain_text(words["banned"])
     assert not ISO_DATE.search(page.locator("main").inner_text())
     assert_no_sideways_scroll(page)
+
+    # The overview and the transparency report: charts drawn on the server, inside the width.
+    for path, name in (("/moderation/overview/", "console-overview"), ("/moderation/transparency/", "console-transparency")):
+        page.goto(phare_server.url + path)
+        expect(page.locator("figure.chart svg").first).to_be_visible()
+        assert_no_sideways_scroll(page)
+        assert_within_width(page, "figure.chart")
+        visitor.shot(f"{name}-{lang}-{size}")
+    page.goto(phare_server.url + "/moderation/overview/")
+    hate = page.locator("figure.chart").first.locator(f'g.bar[data-label="{words["hate"]}"]')
+    assert int(hate.get_attribute("data-count")) >= 1  # the moderator's own case, still open
 
     # The moderator's own case: the page says someone else handles it, with nothing to press.
     page.goto(phare_server.url + f"/moderation/cases/{own_id}/")
