@@ -77,13 +77,15 @@ def test_chat_keeps_the_conversation_composer_and_feedback_in_view(open_browser,
     open_room(page, "Ados 13-17")
     latest = page.locator("#messages .message", has_text=f"message 3 de {other.pseudonym}")
     expect(latest).to_be_visible()
-    assert_in_view(page, *COMPOSER, "#messages .message:last-child")
+    assert_in_view(page, *COMPOSER)
+    expect(latest).to_be_in_viewport(ratio=0.95)  # not clipped by the list's scrolling either
     assert_no_sideways_scroll(page)
 
     # A refusal's reason, under the composer, with the composer itself, in view.
     send(page, "appelle moi au 06 12 34 56 78")
     expect(page.locator("#composer-feedback")).to_have_text(words["blocked"])
     assert_in_view(page, "#composer-feedback", *COMPOSER)
+    expect(latest).to_be_in_viewport(ratio=0.95)  # the list shrank, the latest message stays in view
     person.shot(f"chat-blocked-{lang}-{size}")
 
     # One menu per message: report, mute, block; Escape closes it and gives the focus back.

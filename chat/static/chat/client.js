@@ -573,10 +573,10 @@
       const ack = await request("room.join", { room: slug });
       state.joined.add(slug);
       if (!state.current || state.current.kind !== "room" || state.current.slug !== slug) return;
-      renderMessages(ack.history || []);
       $("composer").hidden = false;
       updateSendButton();
       updateImageControl();
+      renderMessages(ack.history || []);  // with the composer shown: the list ends at the latest
       if (!(options && options.keepFocus) || state.focusAfterJoin === slug) $("composer-input").focus();
       state.focusAfterJoin = null;
     } catch (error) {
@@ -945,11 +945,22 @@
   }
 
   // --- Composer feedback: blocked reasons, slow mode countdown ------------------------------
+  // Feedback under the composer takes room from the messages: a reader who was at the latest
+  // message stays there.
+  function keepingTheEnd(change) {
+    const list = $("messages");
+    const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 8;
+    change();
+    if (atEnd) scrollToEnd();
+  }
+
   function setFeedback(text, kind) {
-    const el = $("composer-feedback");
-    el.textContent = text || "";
-    el.className = "composer-feedback" + (kind ? " " + kind : "");
-    el.hidden = !text;
+    keepingTheEnd(() => {
+      const el = $("composer-feedback");
+      el.textContent = text || "";
+      el.className = "composer-feedback" + (kind ? " " + kind : "");
+      el.hidden = !text;
+    });
   }
 
   // The countdown is shown, not spoken every second: one announcement when the wait starts.
@@ -980,7 +991,7 @@
     if (!state.current || state.current.kind !== "room") return;
     state.waits[state.current.slug] = Date.now() + seconds * 1000;
     if (!state.waitTimer) state.waitTimer = setInterval(updateSendButton, 1000);
-    updateSendButton();
+    keepingTheEnd(updateSendButton);
     announce($("composer-wait").textContent);
   }
 
@@ -1019,6 +1030,7 @@
   document.addEventListener("DOMContentLoaded", async () => {
     $("status-close").addEventListener("click", () => showStatus(""));
     $("sidebar-toggle").addEventListener("click", () => showList(!$("app").classList.contains("list-shown")));
+
     // A message's menu closes when the person clicks anywhere else.
     document.addEventListener("click", (e) => {
       if (!e.target.closest(".message-menu, button.actions")) closeMessageMenu(false);
