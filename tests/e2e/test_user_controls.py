@@ -12,16 +12,23 @@ from tests.e2e.conftest import message_action, sign_up, unique
 from tests.e2e.test_chat_journeys import message_in, open_room, send
 
 
-def test_one_click_mute_from_a_message(open_browser):
-    loud, quiet = (open_browser(unique(name)) for name in ("lou", "zoe"))
-    for person, age in ((loud, 31), (quiet, 33)):
+def _hidden_from_the_message_menu(open_browser, action: str, done: str, text: str):
+    """Two adults in a room; the second chooses `action` from the menu of the first's message:
+    the message goes, and the banner says `done`."""
+    author, reader = (open_browser(unique(name)) for name in ("lou", "zoe"))
+    for person, age in ((author, 31), (reader, 33)):
         sign_up(person, age=age)
         open_room(person.page, "Le café")
-    send(loud.page, "Un message qui dérange")
-    item = quiet.page.locator("#messages .message").filter(has_text="Un message qui dérange")
-    message_action(item, f"Mute {loud.pseudonym}")
-    expect(quiet.page.locator("#status-text")).to_contain_text(f"You muted {loud.pseudonym}")
-    expect(message_in(quiet.page, "Un message qui dérange")).to_have_count(0)
+    send(author.page, text)
+    item = reader.page.locator("#messages .message").filter(has_text=text)
+    message_action(item, f"{action} {author.pseudonym}")
+    expect(reader.page.locator("#status-text")).to_contain_text(f"{done} {author.pseudonym}")
+    expect(message_in(reader.page, text)).to_have_count(0)
+    return author, reader
+
+
+def test_one_click_mute_from_a_message(open_browser):
+    _, quiet = _hidden_from_the_message_menu(open_browser, "Mute", "You muted", "Un message qui dérange")
     quiet.shot("muted-in-one-click")
 
 
@@ -54,15 +61,7 @@ def test_download_my_data_then_delete_my_account(open_browser):
 
 
 def test_one_click_block_from_a_message(open_browser):
-    rude, target = (open_browser(unique(name)) for name in ("rex", "ana"))
-    for person, age in ((rude, 35), (target, 36)):
-        sign_up(person, age=age)
-        open_room(person.page, "Le café")
-    send(rude.page, "Un message grossier")
-    item = target.page.locator("#messages .message").filter(has_text="Un message grossier")
-    message_action(item, f"Block {rude.pseudonym}")
-    expect(target.page.locator("#status-text")).to_contain_text(f"You blocked {rude.pseudonym}")
-    expect(message_in(target.page, "Un message grossier")).to_have_count(0)
+    rude, target = _hidden_from_the_message_menu(open_browser, "Block", "You blocked", "Un message grossier")
     send(rude.page, "Encore un")
     expect(message_in(rude.page, "Encore un")).to_be_visible()
     expect(message_in(target.page, "Encore un")).to_have_count(0)
