@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.a11y import audit
 from tests.e2e.conftest import sign_up, unique
 from tests.e2e.screens import LOCALES, PHONE, WIDE, Watch, assert_in_view, assert_no_sideways_scroll
 
@@ -97,6 +98,7 @@ def test_chat_keeps_the_conversation_composer_and_feedback_in_view(open_browser,
     expect(menu.get_by_role("menuitem")).to_have_count(3)
     expect(menu.get_by_role("menuitem", name=f"{words['report']} {other.pseudonym}")).to_be_focused()
     assert_in_view(page, ".message-menu")
+    assert audit(page) == [], "message menu"
     person.shot(f"chat-message-menu-{lang}-{size}")
     page.keyboard.press("Escape")
     expect(menu).to_have_count(0)

@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.a11y import audit
 from tests.e2e.conftest import PASSWORD, sign_up, unique
 from tests.e2e.screens import LOCALES, SIZES, Watch, assert_no_sideways_scroll, assert_within_width
 
@@ -89,6 +90,7 @@ def test_console_in_the_moderators_language_on_every_width(open_browser, phare_s
     confirm.locator("button[type=submit]").click()
     expect(confirm.locator("#confirm-sanction-error")).not_to_be_empty()
     expect(page.locator("#case .status")).to_have_attribute("data-status", "claimed")
+    assert audit(page) == [], "sanction confirmation"
     visitor.shot(f"console-confirm-ban-{lang}-{size}")
     confirm.locator("textarea[name=note]").fill("Insultes répétées / repeated insults")
     confirm.locator("button[type=submit]").click()
@@ -104,6 +106,7 @@ def test_console_in_the_moderators_language_on_every_width(open_browser, phare_s
         expect(page.locator("figure.chart svg").first).to_be_visible()
         assert_no_sideways_scroll(page)
         assert_within_width(page, "figure.chart")
+        assert audit(page) == [], path
         visitor.shot(f"{name}-{lang}-{size}")
     page.goto(phare_server.url + "/moderation/overview/")
     hate = page.locator("figure.chart").first.locator(f'g.bar[data-label="{words["hate"]}"]')

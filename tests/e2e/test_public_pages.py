@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.a11y import audit
 from tests.e2e.conftest import sign_up, unique
 from tests.e2e.screens import LOCALES, SIZES, Watch, assert_in_view, assert_no_sideways_scroll
 
@@ -39,6 +40,7 @@ def test_safety_centre_terms_and_account_page(open_browser, phare_server, lang, 
         expect(page.locator("header.site")).to_have_css("background-color", TOPBAR)
         assert page.locator("html").get_attribute("lang") == lang
         assert_no_sideways_scroll(page)
+        assert audit(page) == [], path
         person.shot(f"{name}-{lang}-{size}")
 
     # The safety centre's controls, each where it says, and the account page one link away.
@@ -49,6 +51,7 @@ def test_safety_centre_terms_and_account_page(open_browser, phare_server, lang, 
     expect(page).to_have_url(re.compile(r"/account/$"))
     expect(page.locator("#account-who")).to_contain_text(person.pseudonym)
     assert_no_sideways_scroll(page)
+    assert audit(page) == [], "account page"
     person.shot(f"account-{lang}-{size}")
 
     # Deleting asks in the page; keeping the account undoes the question.
