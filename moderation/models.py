@@ -515,7 +515,10 @@ class ScreeningPolicy(models.Model):
         "flag", _("Contact details in conversations between adults: delivered, and a moderator sees them."))
     adult_meeting_decision = _decision_field("allow", _("Arranging to meet in person, between adults."))
     minors_meeting_decision = _decision_field(
-        "hold", _("Arranging to meet in person where a minor is involved (rooms, requests and conversations)."))
+        "hold", _("Arranging to meet in person in minors' rooms (where both age bands of minors meet)."))
+    minors_dm_meeting_decision = _decision_field(
+        "flag", _("Arranging to meet in person in a request or conversation between two minors of the same age "
+                  "band (contact across bands is refused)."))
     updated_at = models.DateTimeField(auto_now=True)
 
     CONFIG_FIELDS = (
@@ -523,7 +526,7 @@ class ScreeningPolicy(models.Model):
         "minors_harassment_decision", "threat_decision", "directed_insult_decision",
         "drugs_decision", "profanity_decision", "adult_room_sexual_decision",
         "adult_room_contact_decision", "adult_dm_contact_decision", "adult_meeting_decision",
-        "minors_meeting_decision",
+        "minors_meeting_decision", "minors_dm_meeting_decision",
     )
 
     class Meta:

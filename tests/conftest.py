@@ -41,11 +41,19 @@ def _plain_http(settings):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from django.conf import settings
+    from django.utils import translation
+
     from accounts import throttling
+    from chat.services.conversations import forget_answered_conversations
     from chat.services.recent import recent_texts
     from core.versioned import VersionedPolicy
 
     cache.clear()
+    # A request through the test client leaves its language active in the thread: each test
+    # starts in the default language, as each request does.
+    translation.activate(settings.LANGUAGE_CODE)
+    forget_answered_conversations()
     # Per-process rate-limit buckets and the cached policy live outside the cache, and so do
     # the senders' windows of recent texts (ids are reused from one test to the next).
     throttling.reset_local_state()

@@ -142,6 +142,31 @@ class ConversationForSending:
     initiator_id: int
     recipient_id: int
     other_band: str
+    # The recipient has written in it: until then, what the initiator sends is screened as in
+    # a request (docs/screening.md): accepting "bonsoir" is not accepting what follows it.
+    answered: bool
+
+
+# Conversations whose recipient has written in them. Once true it stays true, so each process
+# asks the database only until then; the bound keeps a long-lived process's memory flat.
+_ANSWERED: set[int] = set()
+_ANSWERED_MAX = 100_000
+
+
+def forget_answered_conversations() -> None:
+    """Empty this process's memory of answered conversations (tests reuse ids)."""
+    _ANSWERED.clear()
+
+
+def _answered(pk: int, recipient_id: int) -> bool:
+    if pk in _ANSWERED:
+        return True
+    if not Message.objects.filter(conversation_id=pk, author_id=recipient_id).exists():
+        return False
+    if len(_ANSWERED) >= _ANSWERED_MAX:
+        _ANSWERED.clear()
+    _ANSWERED.add(pk)
+    return True
 
 
 def conversation_for_sending(*, sender: User, conversation_id: str) -> ConversationForSending:
@@ -157,7 +182,8 @@ def conversation_for_sending(*, sender: User, conversation_id: str) -> Conversat
         raise PhareError("not_found")
     state, initiator_id, recipient_id, initiator_band, recipient_band = row
     other_band = recipient_band if sender.pk == initiator_id else initiator_band
-    return ConversationForSending(pk, state, initiator_id, recipient_id, other_band)
+    answered = sender.pk == recipient_id or (state == Conversation.State.ACCEPTED and _answered(pk, recipient_id))
+    return ConversationForSending(pk, state, initiator_id, recipient_id, other_band, answered)
 
 
 def list_conversations(*, user: User) -> list[dict[str, Any]]:

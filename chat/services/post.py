@@ -160,6 +160,7 @@ class ReplyTarget:
             metrics.count_contact_refused(from_band=post.author.age_band, to_band=conversation.other_band)
             raise PhareError("contact_not_allowed")
         self.conversation = conversation
+        self.conversation_accepted = conversation.answered
         self.under_review = gate.pair_under_review(sender_id=post.author.pk, conversation_id=conversation.pk)
         if post.image is not None:
             return []  # spent when the image was uploaded (chat.media.accept_upload)

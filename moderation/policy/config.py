@@ -44,6 +44,9 @@ class PolicyConfig:
     # minor is involved.
     adult_meeting_decision: Decision = "allow"
     minors_meeting_decision: Decision = "hold"
+    # ... and in a request or conversation between two minors, who are of one band (contact
+    # across bands is refused): a birthday invitation is delivered, a moderator sees it.
+    minors_dm_meeting_decision: Decision = "flag"
     # Requests for photos, gifts, secrecy where contact is restricted (minors, DM requests).
     restricted_solicitation_decision: Decision = "flag"
     # The shipped hostility classifier (classifier.py): it flags what the rules let through
@@ -89,6 +92,7 @@ class PolicyConfig:
             "adult_dm_contact_decision",
             "adult_meeting_decision",
             "minors_meeting_decision",
+            "minors_dm_meeting_decision",
             "restricted_solicitation_decision",
         ):
             if getattr(self, name) not in DECISIONS:

@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from moderation.policy.config import ScreeningContext
-from moderation.policy.detectors.age import stated_ages
 from moderation.policy.detectors.grooming_signals import (
     has_age_gap_excuse,
     has_age_question,
@@ -29,7 +28,7 @@ from moderation.policy.detectors.grooming_signals import (
     has_sexual_question,
     has_trust_building,
 )
-from moderation.policy.detectors.school import school_year_ages
+from moderation.policy.detectors.school import ages_said
 from moderation.policy.normalise import NormalisedText, normalise
 from moderation.policy.screening import detect_signals
 from moderation.policy.snapshot import PolicySnapshot
@@ -116,7 +115,7 @@ def message_signals(text: str, snapshot: PolicySnapshot) -> set[str]:
             signals.add("sexual_content")
         elif hit.category == "sexual_minors":
             signals.add("sexual_content_minor")
-    ages = stated_ages(normalised) + school_year_ages(normalised)
+    ages = ages_said(normalised)
     if any(age < snapshot.config.adult_age for age in ages):
         signals.add("minor_age_statement")
     return signals

@@ -97,6 +97,12 @@ _EXPLANATIONS: dict[str, tuple[str, str]] = {
         "Demanding something under the threat of spreading photos, videos or messages is "
         "forbidden: your message is waiting for review by the moderation team.",
     ),
+    "minor_targeting": (
+        "Chercher des enfants ou des ados d'un âge donné est interdit : l'équipe de modération est "
+        "prévenue.",
+        "Looking for children or teenagers of a given age is forbidden: the moderation team has been "
+        "told.",
+    ),
     "likely_hostile": (
         "Ton message ressemble à une insulte ou à une menace ; il a été signalé pour vérification.",
         "Your message looks like an insult or a threat; it has been flagged for review.",
@@ -189,6 +195,7 @@ REPORT_CATEGORY: dict[str, str] = {
     "likely_hostile": "harassment",
     "threat": "threat",
     "sextortion": "non_consensual_imagery",
+    "minor_targeting": "child_safety",
     "drugs": "other",
     "profanity": "other",
     "term_match": "other",
@@ -209,7 +216,8 @@ REPORT_CATEGORY: dict[str, str] = {
 
 # Reasons whose case should be opened at the highest priority (child safety first).
 CRITICAL_REASONS: frozenset[str] = frozenset(
-    {"sexual_content_minor", "minor_age_statement", "adult_age_statement", "grooming_risk", "sextortion"}
+    {"sexual_content_minor", "minor_age_statement", "adult_age_statement", "grooming_risk", "sextortion",
+     "minor_targeting"}
 )
 
 

@@ -8,16 +8,18 @@ from dataclasses import dataclass
 
 from moderation.policy.classifier import shipped_model
 from moderation.policy.config import Decision, PolicyConfig, ScreeningContext
-from moderation.policy.detectors.age import stated_ages
+from moderation.policy.detectors.age import adult_life_ages, stated_ages
 from moderation.policy.detectors.contact import mentions_app
 from moderation.policy.detectors.hate import has_group_hostility
-from moderation.policy.detectors.school import school_year_ages
+from moderation.policy.detectors.quotation import outside_quotation
+from moderation.policy.detectors.school import ages_said
 from moderation.policy.detectors.solicitation import (
     has_gift_offer,
     has_photo_request,
     has_secrecy_request,
 )
-from moderation.policy.detectors.threats import has_directed_insult, has_sextortion, has_threat
+from moderation.policy.detectors.targeting import has_minor_targeting
+from moderation.policy.detectors.threats import has_affection, has_directed_insult, has_sextortion, has_threat
 from moderation.policy.normalise import NormalisedText, normalise
 from moderation.policy.snapshot import PolicySnapshot
 from moderation.policy.terms import TermHit
@@ -51,6 +53,7 @@ SIGNAL_CATEGORY: dict[str, str] = {
     "under_minimum_age_statement": "age",
     "threat": "threat",
     "sextortion": "threat",
+    "minor_targeting": "grooming",
     # A directed insult ("t'es qu'une grosse vache") is decided like the harassment list, and
     # hostility towards a group ("les X sont des rats") like the hate list.
     "harassment": "harassment",
@@ -67,6 +70,7 @@ _CONTACT_SIGNALS = (
     "meeting_arrangement",
 )
 _SOLICITATION_SIGNALS = ("photo_request", "gift_offer", "secrecy_request")
+_PAID_PICTURES = frozenset({"photo_request", "gift_offer"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,7 @@ _DETECTORS: tuple[tuple[str, Callable[[NormalisedText], bool]], ...] = (
     ("secrecy_request", has_secrecy_request),
     ("threat", has_threat),
     ("sextortion", has_sextortion),
+    ("minor_targeting", has_minor_targeting),
     ("harassment", has_directed_insult),
     ("hate_speech", has_group_hostility),
 )
@@ -100,6 +105,8 @@ def _message_outcomes(
     ages: tuple[int, ...],
     config: PolicyConfig,
     context: ScreeningContext,
+    adult_claim_ages: tuple[int, ...] = (),
+    affectionate: bool = False,
 ) -> list[Outcome]:
     outcomes: list[Outcome] = []
     minors_space = context.audience == "minors"
@@ -109,22 +116,35 @@ def _message_outcomes(
     for signal in signals:
         category = SIGNAL_CATEGORY[signal]
         if signal == "meeting_arrangement":
-            # Where a minor is involved a moderator looks before anyone meets (a birthday
-            # invitation is delivered once cleared); adults meeting up (a hike, a drink) is
-            # ordinary: an age stated in the conversation or its risk score is the concern.
-            decision: Decision = config.minors_meeting_decision if minors_space else config.adult_meeting_decision
+            # In a minors' room, where 13-15 and 16-17 meet, a moderator looks before anyone
+            # meets; between two minors in a conversation (one band: contact across bands is
+            # refused) a birthday invitation is delivered and a moderator sees it. Adults
+            # meeting up (a hike, a drink) is ordinary: an age stated in the conversation or
+            # its risk score is the concern.
+            if not minors_space:
+                decision: Decision = config.adult_meeting_decision
+            elif is_dm:
+                decision = config.minors_dm_meeting_decision
+            else:
+                decision = config.minors_meeting_decision
         elif signal in _CONTACT_SIGNALS:
             if restricted:
                 decision = "block"
             elif is_dm:
-                decision = config.adult_dm_contact_decision
+                # Contact details are seen by a moderator; asking for a call or another app
+                # between adults who accepted each other is their business.
+                decision = "allow" if signal == "offplatform_request" else config.adult_dm_contact_decision
             else:
                 decision = config.adult_room_contact_decision
+        elif signal == "minor_targeting":
+            decision = "block"  # looking for children by their age: nowhere, whoever writes it
         elif signal in ("threat", "sextortion"):
             # Never delivered before a moderator has seen it, wherever it is said.
             decision = config.threat_decision
         elif signal in _DECIDED_AS_CATEGORY:
             continue  # decided with the list's hits, below
+        elif restricted and signal in _PAID_PICTURES and _PAID_PICTURES <= set(signals):
+            decision = "block"  # pictures asked for and paid for, where a minor may read it
         else:  # solicitation: photo, gift, secrecy
             decision = config.restricted_solicitation_decision if restricted else "allow"
         outcomes.append(Outcome(signal, decision, category))
@@ -149,6 +169,8 @@ def _message_outcomes(
         elif category == "hate":
             decision = config.hate_decision
         elif category == "harassment":
+            if affectionate:
+                continue  # "jtm aussi conasse 💕": friends' banter (detectors/threats.py)
             if minors_space:
                 decision = config.minors_harassment_decision
             elif "harassment" in signals:  # aimed at the reader, not only a listed word
@@ -171,7 +193,9 @@ def _message_outcomes(
         if context.audience == "adults" and minor_age:
             outcomes.append(Outcome("minor_age_statement", "hold", "age"))
         if minors_space:
-            if any(age >= config.adult_age for age in ages):
+            # Only a number or an adult's life says someone is an adult: a school year gives its
+            # oldest usual age (detectors/school.py), and the last one holds 17-year-olds.
+            if any(age >= config.adult_age for age in adult_claim_ages):
                 outcomes.append(Outcome("adult_age_statement", "hold", "age"))
             if any(age < config.minimum_age for age in ages):
                 outcomes.append(Outcome("under_minimum_age_statement", "flag", "age"))
@@ -243,15 +267,21 @@ def screen_normalised(
 ) -> Verdict:
     """``screen_text`` for an already normalised text (dry runs normalise once, screen twice)."""
     all_hits = snapshot.matcher.find(text)
+    if any(hit.category == "harassment" for hit in all_hits):
+        all_hits = _outside_quotation_hits(text, all_hits, snapshot)
     split: tuple[str, ...] = ()
     if context.is_name:
         all_hits += snapshot.find_name_substrings(text.key.replace(" ", ""))
         signals: tuple[str, ...] = ()
         ages: tuple[int, ...] = ()
+        adult_claim_ages: tuple[int, ...] = ()
+        affectionate = False
         model = None
     else:
         signals = detect_signals(text)
-        ages = stated_ages(text) + school_year_ages(text)
+        ages = ages_said(text)
+        adult_claim_ages = stated_ages(text) + adult_life_ages(text) if ages else ()
+        affectionate = bool(all_hits or signals) and has_affection(text)
         model = model_outcome(text, snapshot.config, context)
         if recent:
             split = split_signals(text, signals, recent)
@@ -261,7 +291,8 @@ def screen_normalised(
     def outcomes_for(hits: list[TermHit]) -> list[Outcome]:
         if context.is_name:
             return _name_outcomes(text, hits, snapshot)
-        outcomes = _message_outcomes(hits, signals + split, ages, snapshot.config, context)
+        outcomes = _message_outcomes(hits, signals + split, ages, snapshot.config, context, adult_claim_ages,
+                                     affectionate)
         # The model only notices what the rules let through: it never turns a refusal into
         # a hold (hold outranks block) nor adds to what is already stopped.
         if model is not None and not any(o.decision in ("block", "escalate", "hold") for o in outcomes):
@@ -281,6 +312,16 @@ def screen_normalised(
             dict.fromkeys(o.reason for o in with_observed if o.reason not in enforced_reasons)
         )
     return _verdict(enforced, observed)
+
+
+def _outside_quotation_hits(text: NormalisedText, hits: list[TermHit], snapshot: PolicySnapshot) -> list[TermHit]:
+    """The harassment list's hits that are not only inside a line quoted from a film or a song
+    (detectors/quotation.py); every other hit stays."""
+    outside = outside_quotation(text)
+    if outside is None:
+        return hits
+    kept = set(snapshot.matcher.find(outside))
+    return [hit for hit in hits if hit.category != "harassment" or hit in kept]
 
 
 def screen_text(

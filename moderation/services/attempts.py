@@ -27,7 +27,9 @@ ATTEMPT_WINDOW = dt.timedelta(minutes=10)
 # escalation), or the grooming risk of a conversation. A contact detail or a meeting place
 # is not critical alone (teenagers share them with friends): it counts as an attempt.
 CRITICAL_CATEGORIES = frozenset({"sexual_minors"})
-CRITICAL_REASONS = frozenset({"sexual_content_minor", "grooming_risk"})
+CRITICAL_REASONS = frozenset({"sexual_content_minor", "grooming_risk", "minor_targeting"})
+# Critical wherever it is said: looking for children by their age, in an adults' room too.
+CRITICAL_ANYWHERE = frozenset({"minor_targeting"})
 OPEN = (Case.Status.OPEN, Case.Status.CLAIMED)
 
 
@@ -58,7 +60,8 @@ def on_attempt_recorded(*, attempt: Attempt) -> Case | None:
     sender_id = attempt.sender_id_snapshot
     repeated = (attempt.decision != Attempt.Decision.HOLD
                 and recent_refusals(sender_id=sender_id, since=attempt.created_at - ATTEMPT_WINDOW) >= ATTEMPTS_BEFORE_CASE)
-    critical = attempt.towards_minor and is_critical(attempt)
+    critical = ((attempt.towards_minor and is_critical(attempt))
+                or bool(CRITICAL_ANYWHERE.intersection(attempt.reasons)))
     if not (repeated or critical):
         case = Case.objects.filter(subject_type=Case.SubjectType.USER, subject_id=sender_id, status__in=OPEN).first()
         if case is not None and attempt.case_id is None:

@@ -94,10 +94,29 @@ def test_a_dm_request_and_the_replies_after_it_share_one_window(make_user):
     ann, ben = make_user(), make_user()
     conversation = chat_services.open_conversation(sender=ann, to=str(ben.pk), body="salut, note: 06 12")
     chat_services.accept_conversation(user=ben, conversation_id=conversation["id"])
+    # Until Ben has written, what Ann sends is screened as her request was: the rest of the
+    # number is refused, read with its first half.
+    with pytest.raises(PhareError, match="blocked_by_policy"):
+        chat_services.send_direct_message(sender=ann, conversation_id=conversation["id"], body="34 56 78")
+    chat_services.send_direct_message(sender=ben, conversation_id=conversation["id"], body="salut !")
     reply = chat_services.send_direct_message(sender=ann, conversation_id=conversation["id"], body="34 56 78")
-    # Adults in an accepted conversation may swap numbers: delivered, with the usual prompt.
+    # Adults in a conversation both took part in may swap numbers: delivered, with the usual
+    # prompt, and a moderator sees it (adult_dm_contact_decision).
     assert reply.status == "delivered"
     assert reply.contact_warning["reasons"] == ["contact_phone"]
+
+
+def test_what_follows_an_accepted_hello_is_screened_as_a_request_until_the_reader_answers(make_user):
+    ann, ben = make_user(), make_user()
+    conversation = chat_services.open_conversation(sender=ann, to=str(ben.pk), body="bonsoir")
+    chat_services.accept_conversation(user=ben, conversation_id=conversation["id"])
+    # Accepting "bonsoir" is not accepting what follows: sexual content is refused as in a request.
+    with pytest.raises(PhareError, match="blocked_by_policy"):
+        chat_services.send_direct_message(sender=ann, conversation_id=conversation["id"], body="envoie des nudes")
+    chat_services.send_direct_message(sender=ben, conversation_id=conversation["id"], body="bonsoir, ça va ?")
+    # Between two adults who both write, it is their conversation (adult content is allowed).
+    reply = chat_services.send_direct_message(sender=ann, conversation_id=conversation["id"], body="envoie des nudes")
+    assert reply.status == "delivered"
 
 
 def test_a_split_number_in_a_teens_direct_message_is_refused(make_user):

@@ -74,7 +74,8 @@ def test_terms_state_what_each_measure_does_where_from_the_gates_decisions():
     measures = {m.code: m for m in terms.automated_measures()}
     phone = measures["contact_phone"].decisions
     assert phone["minors"] == "block" and phone["dm_request"] == "block"
-    assert phone["adults_dm"] == "allow"
+    # Between adults contact details are delivered, and a moderator sees them.
+    assert phone["adults_dm"] == "flag"
     assert measures["sexual_content_minor"].decisions["adults_room"] == "escalate"
     api = Client().get("/api/v1/terms").json()
     assert {m["code"] for m in api["automated_measures"]} == set(measures)

@@ -1,5 +1,6 @@
-"""`manage.py safety_eval [--split dev|heldout|all] [--json] [--scratch]`: the safety scenario
-suite (tests/scenarios/data) played through the full pipeline, and its figures per attack
+"""`manage.py safety_eval [--split dev|heldout|all] [--data DIR] [--json] [--scratch]`: the
+safety scenario suite (tests/scenarios/data, or another directory of the same format, such as
+a set kept away from the people who tune the screening) played through the full pipeline, and its figures per attack
 kind, for ordinary conversations and for grooming (moderation/evaluation.py, docs/safety.md).
 
 It never writes to the configured database or Redis. It makes its own scratch database with
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from contextlib import contextmanager
 from typing import Any
 
@@ -71,15 +73,24 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--split", choices=["dev", "heldout", "all"], default="all",
                             help="dev, the held-out third nobody tunes on, or all (both reported apart)")
+        parser.add_argument("--data", type=Path, default=evaluation.SCENARIO_DIR,
+                            help="a directory of scenarios (*.jsonl and split.json) instead of the suite's")
         parser.add_argument("--json", dest="as_json", action="store_true", help="the figures as JSON")
         parser.add_argument("--scratch", action="store_true",
                             help="allow creating the scratch database outside DEBUG")
 
-    def handle(self, *args: Any, split: str, as_json: bool, scratch: bool, **options: Any) -> None:
+    def handle(self, *args: Any, split: str, data: Path, as_json: bool, scratch: bool, **options: Any) -> None:
         if not (settings.DEBUG or scratch):
             raise CommandError("safety_eval creates and drops a scratch database on the configured server: "
                                "pass --scratch to allow it (or run with DEBUG=1)")
-        scenarios = evaluation.load_scenarios(split=split)
+        try:
+            raw = evaluation.load_raw(data)
+            problems = evaluation.problems_in(raw)
+            scenarios = evaluation.load_scenarios(data, split=split)
+        except (OSError, ValueError, KeyError) as exc:
+            raise CommandError(f"cannot read the scenarios in {data}: {exc}") from exc
+        if problems:
+            raise CommandError("the scenarios are not well-formed:\n" + "\n".join(problems))
         logging.disable(logging.INFO)  # one line per eager task would drown the figures
         try:
             with kept_in_process(), scratch_database():

@@ -96,3 +96,37 @@ def _stated_ages(text: NormalisedText) -> tuple[int, ...]:
             if 5 <= age <= 99 and age not in ages:
                 ages.append(age)
     return tuple(ages)
+
+
+# --- An adult's life, without a number ------------------------------------------------------------
+
+# "j'ai des enfants de ton âge", "chui daron depuis 10 ans", "j'ai passé la trentaine", "my wife",
+# "I could be your dad": what only an adult says of themself. Given as ADULT_LIFE_AGE, which is
+# what matters where minors meet (policy/screening.py). Not "ma fille" or "mon fils", which
+# teenagers call each other, nor a job or a car, which 16- and 17-year-olds may have.
+ADULT_LIFE_AGE = 30
+_ADULT_LIFE_RE = re.compile(
+    r"\b(?:j ai|jai|g) (?:des|deux|trois|quatre|2|3|4) (?:enfants|gosses|mioches|petits enfants)\b"
+    r"|\bmes (?:enfants|gosses|mioches|petits enfants)\b(?! (?:de la classe|du groupe|du serveur))"
+    r"|\b(?:je suis|jsuis|chui|chuis|j suis) (?:(?:un|une|moi meme|moi aussi|deja|aussi)\s+)*(?:papa|daron|daronne|"
+    r"pere de famille|mere de famille|grand pere|grand mere|maman de|papa de|divorce|divorcee|marie|mariee)\b"
+    r"(?! (?:de (?:ma|mon|mes) (?:chat|chien|poisson|plante|hamster|lapin|tamagotchi)|dans|en jeu|sur|au)\b)"
+    r"|\b(?:ma femme|mon mari|mon epouse|mon ex femme|mon ex mari|ma belle mere de mes enfants)\b"
+    r"|\b(?:j ai|jai|g) (?:passe|depasse) la (?:trentaine|quarantaine|cinquantaine)\b"
+    r"|\b(?:j ai|jai|g) la (?:trentaine|quarantaine|cinquantaine)\b"
+    r"|\b(?:j ai l age|je pourrais|j pourrais) (?:d etre|etre) ton (?:pere|daron|papa|oncle)\b"
+    r"|\b(?:my|our) (?:wife|husband|kids|children|grandkids|grandchildren)\b"
+    r"|\bi (?:have|ve got|got) (?:two |three |2 |3 )?(?:kids|children|grandkids)\b"
+    r"|\bi m (?:a |an )?(?:dad|father|mom|mother|grandpa|grandma|parent) (?:of|myself|too|with)\b"
+    r"|\bi (?:could|can) be (?:your|ur) (?:dad|father|daddy|uncle)\b"
+    r"|\bin my (?:thirties|forties|fifties|30s|40s|50s)\b"
+)
+_ADULT_LIFE_PIECE_RE = re.compile(r"enfant|gosse|mioche|papa|daron|pere|mere|femme|mari|epou|ntaine|age|wife|"
+                                  r"husband|kids|children|grand|dad|mom|father|mother|parent|thirt|fort|fift|0s")
+
+
+def adult_life_ages(text: NormalisedText) -> tuple[int, ...]:
+    """ADULT_LIFE_AGE when the writer describes an adult's life (above)."""
+    if _ADULT_LIFE_PIECE_RE.search(text.words) is None:
+        return ()
+    return (ADULT_LIFE_AGE,) if _ADULT_LIFE_RE.search(text.words) else ()

@@ -32,6 +32,11 @@ def _is_phone_digits(digits: str, *, prefixed: bool, groups: list[str]) -> bool:
         return 8 <= len(international) <= 15
     if digits.startswith("0"):
         return len(digits) in (10, 11)  # French 10, British 11
+    # A mobile with its country code but no "+": "33 6 12 34 56 78", "447700 900 123".
+    if digits.startswith(("33", "32", "41")) and len(digits) == 11 and digits[2] in "67":
+        return True
+    if digits.startswith("44") and len(digits) == 12 and digits[2] == "7":
+        return True
     if len(digits) == 10 and [len(g) for g in groups] == [3, 3, 4]:
         return True  # North American 555 123 4567
     # A French mobile without its leading zero, written in pairs: "6 12 34 56 78".
@@ -132,16 +137,23 @@ def has_url(text: NormalisedText) -> bool:
 # Names that are apps and nothing else; short or common-word names ("sc", "signal", "x") only
 # count in the tight "add me on …" phrasing.
 _APPS = (
-    r"snap|snapchat|insta|instagram|tiktok|tik tok|discord|telegram|whatsapp|whatsap|watsap|"
+    r"snap|snapp|snapchat|insta|instagram|tiktok|tik tok|discord|telegram|whatsapp|whatsap|watsap|"
     r"watsapp|kik|facebook|messenger|skype|wechat|viber|omegle|bereal|wickr|threema|twitter|"
     r"twitch|reddit"
 )
-_WEAK_APPS = r"sc|ig|wa|tg|fb|signal|sig|x|line|msn|tel|teams|zoom"
+# Nicknames: "le fantôme (jaune)" and its ghost for Snapchat, "wsp" for WhatsApp, "dc" for Discord.
+_WEAK_APPS = r"sc|ig|wa|tg|fb|signal|sig|x|line|msn|tel|teams|zoom|snp|wsp|wtsp|whats|dc|disc|tlg|fantome"
+# Snapchat's ghost, in the folded form (the words form has no emoji): "👻 : kev1n.pv".
+# After a colon anything that follows; without one, only what looks like nothing but a handle.
+_GHOST_HANDLE_RE = re.compile(
+    r"👻\s*(?:[:=]\s*[\"'«“]?@?[a-z0-9_.]*[a-z][a-z0-9_.]{2,}"
+    r"|[\"'«“]?@[a-z0-9_.]{3,}|[\"'«“]?(?=[a-z0-9_.]*[a-z])[a-z0-9]+[0-9_.][a-z0-9_.]*[a-z0-9])"
+)
 _APP_WORD_RE = re.compile(rf"\b(?:{_APPS}|{_WEAK_APPS})\b")
 
 _ADD_ME_RE = re.compile(
     r"\b(?:ajoute|ajouter|ajoutes|rajoute|add|follow|folow|suis|suivez|abonne toi|sub)"
-    rf"(?: moi| me| nous| us)? (?:sur|on|en|via|a) (?:mon |my |ma )?(?:{_APPS}|{_WEAK_APPS})\b"
+    rf"(?: moi| me| nous| us)? (?:sur|on|en|via|a) (?:mon |my |ma |le |l )?(?:{_APPS}|{_WEAK_APPS})\b"
 )
 # Words that describe an account rather than name it ("mon insta c'est nul").
 _NOT_A_HANDLE = (
@@ -157,13 +169,23 @@ _MY_HANDLE_RE = re.compile(
     + _NOT_A_HANDLE
     + r")[a-z][a-z0-9_.]{2,}\s*$)"
 )
-_APP_COLON_HANDLE_RE = re.compile(rf"\b(?:{_APPS}|{_WEAK_APPS})\s*[:=]\s*@?[a-z0-9_.]{{2,}}")
+_APP_COLON_HANDLE_RE = re.compile(rf"\b(?:{_APPS}|{_WEAK_APPS})\s*[:=]\s*[\"'«“]?\s*@?[a-z0-9_.]{{2,}}")
+# An app, then at once something only a handle looks like: letters with digits, "_", "." or "#"
+# ("snap lucas.dsr17", "discord kevin_frtn#4412", 'ma snap c "jojo.2k09"'), or an "@handle".
+_APP_THEN_HANDLE_RE = re.compile(
+    rf"\b(?:{_APPS})\s*(?:c\s?'?\s?est|c|est|is|=|:|->)?\s*[\"'«“]?\s*"
+    r"(?:@[a-z0-9_.]{2,}|(?!\d+(?:min|mins|h|hr|hrs|s|sec|x|e|eme|ans|an|k|m|j|mois|fois)\b)(?=[a-z0-9_.#]*[a-z])(?=[a-z0-9_.#]*[0-9_.#][a-z0-9_.#]*[a-z0-9])[a-z0-9_.#]{4,})"
+    r"(?![a-z0-9_.#]*\s*(?:min|mins|minutes|h|heures|hours|fois|times|ans|jours|days)\b)"
+)
 
 _HAVE_APP_RE = re.compile(
     r"\b(?:t as|tu as|ta|tas|t a|t aurais|as tu|t avez|vous avez|you have|u have|do you have|"
     r"do u have|you got|u got|have you got|got|t es sur|tu es sur|tes sur|t es pas sur|"
     r"are you on|r u on|you on|u on|tu vas sur|t utilises|tu utilises)"
     rf"(?: un| une| a| an)? (?:{_APPS})\b"
+)
+_PRIVATE_ELSEWHERE_RE = re.compile(
+    rf"\b(?:en|in|par|on)?\s*(?:priv|prive|pv|mp|dm|private|perso)\s+(?:moi |me )?(?:sur |on |en |via )?(?:{_APPS})\b"
 )
 _CONTINUE_ELSEWHERE_RE = re.compile(
     r"\b(?:on (?:continue|parle|passe|se parle|discute|va|peut parler|peut continuer|se capte)|"
@@ -180,6 +202,8 @@ _VIDEO = (
 _VIDEO_REQUEST_RE = re.compile(
     r"\b(?:on (?:passe|fait|se fait|peut faire|se met|pourrait faire|peut se faire)|passe|passons|"
     r"tu veux|veux tu|tu voudrais|tu peux|t peux|tu pourrais|wanna|want to|do you want to|"
+    r"qui veut|qui veux|qui est chaud pour|qui est chaude pour|qui est partant pour|qui est partante pour|"
+    r"who wants to|who wanna|anyone wanna|anyone want to|"
     r"let s|lets|can we|could we|on se|we can|we could|go on|get on|hop on)"
     rf"(?: [a-z0-9]+){{0,3}}? (?:{_VIDEO})\b"
     r"|\b(?:allume|ouvre|mets|met|active|montre toi sur|turn on|open|switch on|put on|show me on)"
@@ -202,7 +226,11 @@ _APP_CUES = first_words(_APPS) | first_words(_WEAK_APPS)
 
 def has_handle(text: NormalisedText) -> bool:
     """A handle on another app, or an explicit "add me on <app>"."""
-    return has_cue(text.runs, _APP_CUES) and _handle(text)
+    return has_ghost_handle(text) or (has_cue(text.runs, _APP_CUES) and _handle(text))
+
+
+def has_ghost_handle(text: NormalisedText) -> bool:
+    return "👻" in text.folded and _GHOST_HANDLE_RE.search(text.folded) is not None
 
 
 def _handle(text: NormalisedText) -> bool:
@@ -213,14 +241,16 @@ def _handle(text: NormalisedText) -> bool:
         or _MY_HANDLE_RE.search(text.folded)
         or _MY_HANDLE_RE.search(text.words)
         or _APP_COLON_HANDLE_RE.search(text.folded)
+        or _APP_THEN_HANDLE_RE.search(text.folded)
     )
 
 
-_CONTACT_DETAILS = r"num|numero|number|phone|tel|telephone|portable|06|07|adresse|address|addy|mail|email"
+_CONTACT_DETAILS = (r"num|numero|number|phone|tel|telephone|portable|06|07|adresse|adr|addr|address|addy|mail|"
+                    r"email|ville et ton adresse|ville et ton adr")
 # Asking for someone's number, address or account: "donne moi ton num", "c koi ton snap".
 _CONTACT_REQUEST_RE = re.compile(
     r"\b(?:donne|donnes|envoie|envoies|file|passe|tu peux m envoyer|tu me donnes|give|send|"
-    r"what s|whats|wats|c est quoi|cest quoi|c quoi|c koi|ckoi|quel est|t as|ta|tas|tu as|"
+    r"what s|whats|wats|c est quoi|cest quoi|c quoi|c koi|ckoi|quel est|t as|ta|tas|tu as|dis|dit|di|"
     r"do you have|can i have|can i get|drop)(?: moi| me)?(?: ton| ta| tes| your| ur| un| une| a)? "
     rf"(?:{_CONTACT_DETAILS}|{_APPS})\b"
 )
@@ -242,7 +272,7 @@ def _offplatform_request(text: NormalisedText) -> bool:
     if _CONTACT_REQUEST_RE.search(words):
         return True
     if _APP_WORD_RE.search(words) is not None and (
-        _HAVE_APP_RE.search(words) or _CONTINUE_ELSEWHERE_RE.search(words)
+        _HAVE_APP_RE.search(words) or _CONTINUE_ELSEWHERE_RE.search(words) or _PRIVATE_ELSEWHERE_RE.search(words)
     ):
         return True
     return _VIDEO_REQUEST_RE.search(words) is not None

@@ -34,11 +34,15 @@ _STRONG_INVITATION_RE = re.compile(
     r"te rencontrer|me voir|me rencontrer|qu on se voie|qu on se voit|"
     r"qu on se rencontre) (?:en vrai|irl|seule?s?)\b"
     r"|\bmeet me (?:at|in|outside|behind|near|after)\b"
+    # an outing that ends at the writer's home: "aller au ciné et après chez moi"
+    r"|\b(?:et |puis )?(?:apres|ensuite|puis) (?:on va |on rentre |on finit |on passe )?chez moi\b"
+    r"|\b(?:then|and then|after that|afterwards) (?:we go |we can go |back )?(?:to )?(?:my place|my house)\b"
+    r"|\bback to my (?:place|house)\b"
 )
 _INVITATION_RE = re.compile(
     r"\b(?:on se (?:voit|retrouve|rejoint|rencontre|capte|fait)|rejoins moi|rejoignez moi|"
     r"retrouve moi|retrouvons nous|viens|venez|rdv|rendez vous|je t attends|attends moi|"
-    r"on peut se voir|on pourrait se voir|tu veux (?:qu on se voi[te]|me voir|te voir|venir)|"
+    r"on peut se voir|on pourrait se voir|on peut se capter|on pourrait se capter|on se capte|tu veux (?:qu on se voi[te]|me voir|te voir|venir)|"
     r"(?:j aimerais|jaimerais|je veux|je voudrais) te (?:voir|rencontrer)|"
     r"meet|meet up|see you|see u|come|join me|i ll be waiting|wanna hang|let s hang|lets hang|"
     r"hang out|je passe|je viens)\b"
@@ -80,9 +84,10 @@ def has_address(text: NormalisedText) -> bool:
 _INVITATION_CUES = frozenset({
     # _STRONG_INVITATION_RE, alternative by alternative
     "viens", "venez", "vient", "come", "chercher", "prendre", "voir", "vrai", "irl", "person",
-    "real", "pick", "seul", "seule", "seuls", "seules", "meet",
+    "real", "pick", "seul", "seule", "seuls", "seules", "meet", "apres", "ensuite", "puis", "then",
+    "afterwards", "back", "after",
     # _INVITATION_RE
-    "voit", "retrouve", "rejoint", "rencontre", "capte", "fait", "rejoins", "rejoignez",
+    "voit", "retrouve", "rejoint", "rencontre", "capte", "capter", "fait", "rejoins", "rejoignez",
     "retrouvons", "rdv", "rendez", "attends", "voie", "venir", "rencontrer", "see", "join",
     "waiting", "hang", "passe",
 })
@@ -94,13 +99,26 @@ def has_meeting_arrangement(text: NormalisedText) -> bool:
     return has_cue(text.runs, _INVITATION_CUES) and _invitation_with_place_or_time(text)
 
 
+# Which school or where, asked in the same breath as an invitation: "tu vas à quel bahut ? on
+# peut se capter après les cours" sets the place by asking for it.
+_WHERE_ASKED_RE = re.compile(
+    r"\b(?:a|dans) quel (?:bahut|college|lycee|ecole|quartier)\b|\bquelle ville\b|\b(?:t habites|tu habites) ou\b"
+    r"|\bou (?:tu habites|t habites|est ton (?:bahut|college|lycee|ecole))\b|\bwhich school\b"
+    r"|\bwhere (?:do you|do u|u|you) (?:live|go to school)\b"
+)
+
+
 def _invitation_with_place_or_time(text: NormalisedText) -> bool:
     words = text.words
     if ONLINE_RE.search(words):
         return False
     if _STRONG_INVITATION_RE.search(words):
         return True
-    if _INVITATION_RE.search(words) is None or SCHOOL_RE.search(words):
+    if _INVITATION_RE.search(words) is None:
+        return False
+    if _WHERE_ASKED_RE.search(words):
+        return True
+    if SCHOOL_RE.search(words):
         return False
     return bool(_PLACE_RE.search(words) or _PRECISE_TIME_RE.search(text.folded))
 

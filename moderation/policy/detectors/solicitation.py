@@ -104,7 +104,13 @@ def has_gift_offer(text: NormalisedText) -> bool:
 
 
 def _gift_offer(text: NormalisedText) -> bool:
-    return _GIFT_OFFER_RE.search(text.words) is not None
+    if _GIFT_OFFER_RE.search(text.words) is not None:
+        return True
+    # A price beside a request for pictures is an offer for them: "tes photos, 2000 vbucks".
+    return _PRICE_RE.search(text.words) is not None and _photo_request(text)
+
+
+_PRICE_RE = re.compile(r"\b\d+ ?(?:k )?(?:robux|v ?bucks|euros?|balles|dollars?|bucks|e)\b")
 
 
 def has_secrecy_request(text: NormalisedText) -> bool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from moderation.policy.detectors import first_words, has_cue
+from moderation.policy.detectors.quotation import outside_quotation
 from moderation.policy.normalise import NormalisedText
 
 
@@ -42,9 +43,20 @@ _VIOLENCE = (
     r"(?:tuer|buter|butter|defoncer|frapper|tabasser|planter|egorger|etrangler|crever|"
     r"massacrer|demolir|detruire|eclater|exploser|cogner|poignarder|saigner|fumer|"
     r"bruler|violer|tirer dessus|casser la gueule|peter la gueule|peter les dents|casser les dents|"
+    r"casser (?:la|le|les|ta|ton|tes|les deux) (?:jambes?|bras|genoux|nez|os|crane|tete|machoire)|"
+    r"peter les (?:genoux|jambes|bras)|"
     r"refaire le portrait|faire la peau|faire du mal|faire (?:tellement |tres |trop |si |vraiment )?mal|faire payer|faire regretter|"
     r"faire souffrir|faire la misere|pourrir la vie|attendre a la sortie|chercher a la sortie)"
 )
+# Moments a threat is set for: "demain t'es mort", "à la sortie t'es mort".
+_WHEN = (r"demain|ce soir|tout a l heure|a la sortie|apres les cours|apres l ecole|a la recre|lundi|mardi|"
+         r"mercredi|jeudi|vendredi|samedi|dimanche|la prochaine fois|quand je te vois|si je te vois|"
+         r"si je te croise|quand je te croise")
+# What is announced in the present ("je te tue"): the plain verbs, conjugated.
+_VIOLENCE_NOW = (r"tue|bute|defonce|frappe|tabasse|plante|egorge|etrangle|creve|massacre|demolis|detruis|"
+                 r"eclate|explose|cogne|poignarde|saigne|brule|nique")
+# "jte tue mdr": friends laughing are not threatening.
+_LAUGH = r"mdr|mdrr+|ptdr|lol|xd|jpp|jrigole|je rigole|jplaisante|je plaisante|haha\w*"
 _CLOSE_ONES = (
     r"(?:ta|ton|tes|ta petite|ton petit) (?:maison|famille|mere|pere|daronne|daron|soeur|frere|"
     r"parents|voiture|chien|chat|copine|copain|gueule|tete|race|vie)"
@@ -72,11 +84,28 @@ _THREAT_FR_RE = re.compile(
     r"souffrir|voir ce qui va t arriver|pas t en sortir)\b"
     r"|\bvous allez (?:tous |toutes )?(?:crever|mourir|payer|le regretter|voir ce qui va vous arriver)\b"
     r"|\bce qui va t arriver\b|\bt es (?:un homme mort|une femme morte|deja mort|deja morte|un mort)\b"
-    r"|\bt es mort(?:e)? (?:si|quand|demain|a la sortie)\b"
+    r"|\bt es mort(?:e)? (?:si|quand|demain|a la sortie|ce soir|lundi|mardi|mercredi|jeudi|vendredi|apres)\b"
+    # "demain t'es mort", "à la sortie t'es mort": a time or a place, then the verdict
+    rf"|\b(?:{_WHEN}) (?:\w+ ){{0,3}}?t es (?:mort|morte|finie?|cuite?)\b(?! (?:de|en|a|au|aux|sur)\b)"
+    # "je te tue", "je vous défonce tous les deux": the present announces it too
+    rf"|\b(?:(?:je|j|on) (?:te|t|vous)|jte|jt|jvous) (?:{_VIOLENCE_NOW})\b(?! (?:{_LAUGH}|pas|jamais|plus|a|au|aux|en|sur)\b)"
+    r"|\b(?:tu|vous) (?:merites|meritez|merite) (?:de |d )?(?:crever|mourir|te faire tuer|vous faire tuer|"
+    r"te faire violer|etre mort|etre morte)\b"
+    r"|\b(?:les gens comme toi|des gens comme toi|toi et tes (?:potes|amis)) (?:devraient|doivent|meritent de) "
+    r"(?:crever|mourir|etre tues|se faire tuer|bruler)\b"
     r"|\bje (?:sais|connais) (?:ou|dans quel\w*|quel) (?:tu (?:habites|vis|dors|vas a l ecole)|t habites|"
     r"est ton (?:lycee|college|ecole)|college|lycee|ecole)\b"
     r"|\bje (?:sais|connais|vais trouver|vais retrouver|vais chercher|vais publier|vais balancer|"
     r"vais diffuser) ton adresse\b|\b(?:ton adresse|ou tu habites) (?:je vais|jvais|on va) la\b"
+    # doxxing: "j'ai ton adresse ip et ton nom de famille, fais gaffe"
+    r"|\b(?:j ai|jai|g|on a|je connais|on connait) (?:(?:ton|ta|tes) (?:adresse ip|ip|nom de famille|vrai nom|"
+    r"adresse|numero|num)\s+(?:et\s+)?){1,3}(?:\w+\s+){0,3}?(?:fais gaffe|fait gaffe|attention|tu vas voir|"
+    r"je vais|jvais|on va|si tu)\b"
+    # "la prochaine fois ça se passera pas bien", "sinon ça va mal finir pour toi"
+    r"|\b(?:la prochaine fois|sinon)\b(?:\s+\w+){0,3}?\s+"
+    r"(?:ca|sa) (?:se passera (?:pas bien|mal)|va mal (?:se passer|finir)|ira mal|finira mal)\b"
+    r"(?! (?:avec|pour (?:ta|ton|tes|le|la|les|mon|ma|mes)|au|a l|aux|en|quand)\b)"
+    r"|\b(?:ca|sa) (?:va|vas) mal (?:se passer|finir) pour toi\b"
     r"|\bsurveille (?:bien )?tes arrieres\b|\bfais gaffe (?:quand tu sors|a ta gueule|a tes fesses)\b"
     r"|\bon (?:va|vas) (?:venir|debarquer) chez (?:toi|vous)\b"
     # urging someone to kill themself
@@ -92,7 +121,15 @@ _THREAT_EN_RE = re.compile(
     r"|\bbeat the (?:shit|crap|hell) out of (?:you|u)\b"
     r"|\b(?:you re|youre|ur|you are|u r|u re|you|u) (?:so |fucking |fkn )?(?:gonna die|going to die|"
     r"gonna regret|going to regret|gonna pay for|going to pay for|will pay for|will regret)\b"
+    r"|\bi (?:have|got|know) (?:your|ur) (?:ip|ip address|real name|last name|full name)\b(?=.*\b(?:careful|"
+    r"watch|regret|gonna|will|or else|better)\b)"
     r"|\bi know where (?:you|u) (?:live|sleep|go to school|are)\b|\bi know your (?:address|school)\b"
+    r"|\bi (?:have|got|ve got|found|know) (?:your|ur) (?:home )?(?:address|addy|location|school)\b(?! (?:for|to send|so i can send)\b)"
+    r"|\b(?:you|u) (?:have|got) (?:\d+|one|two|three|24|48) (?:hours?|hrs?|days?|minutes?|mins?) (?:before|until|til|till) (?:i|we|my|they|everyone|everybody|your)\b"
+    r"|\b(?:people like you|ppl like you|you|u|your kind) (?:should|deserve to|need to|ought to) "
+    r"(?:be shot|get shot|die|be killed|get killed|be raped|get raped|be hanged|hang|burn)\b"
+    r"|\b(?:i ll|ill|i will|we ll|we will|gonna) (?:come|show up|pull up) (?:to|at) (?:your|ur) "
+    r"(?:house|home|place|school|work)\b(?=.*\b(?:friends|boys|bros|gang|crew|knife|gun|bat|hurt|regret)\b)"
     r"|\bwatch your back\b|\bwatch out at school\b"
     r"|\b(?:bring|bringing) (?:a|my) (?:gun|knife|weapon) to (?:school|class)\b"
     r"|\b(?:kys|kill yourself|kill urself|go die|go kill yourself|hang yourself|neck yourself|"
@@ -104,7 +141,11 @@ _THREAT_EN_RE = re.compile(
 # act announced, the weapon, or the one word each other alternative is built on.
 _THREAT_CUES = (first_words(_alternatives(_VIOLENCE)) | first_words(_alternatives(_WEAPON)) | frozenset({
     "vas", "allez", "arriver", "mourir", "crever", "mort", "morte", "sais", "connais", "adresse", "habites", "surveille",
-    "gaffe", "venir", "debarquer", "pendre", "suicider", "tuer", "suicide", "tue", "pends",
+    "gaffe", "venir", "debarquer", "jai", "j", "g", "on", "je", "passera", "mal", "ip", "pendre", "suicider", "tuer", "suicide", "tue", "pends",
+    "merites", "meritez", "merite", "devraient", "doivent", "meritent", "finie", "fini", "cuit", "cuite",
+    "bute", "defonce", "frappe", "tabasse", "plante", "egorge", "etrangle", "creve", "massacre", "demolis",
+    "detruis", "eclate", "explose", "cogne", "poignarde", "saigne", "brule", "nique",
+    "have", "got", "found", "should", "deserve", "need", "ought", "show", "pull",
     "kill", "hurt", "beat", "stab", "shoot", "rape", "murder", "end", "destroy", "come", "burn", "cut",
     "jump", "track", "hunt", "die", "regret", "pay", "will", "know", "watch", "bring", "bringing", "kys",
     "hang", "neck", "unalive", "drink",
@@ -119,7 +160,11 @@ def _threat(text: NormalisedText) -> bool:
     words = text.words
     if _THREAT_FR_RE.search(words) is None and _THREAT_EN_RE.search(words) is None:
         return False
-    return _PLAY_RE.search(words) is None
+    if _PLAY_RE.search(words) is not None:
+        return False
+    outside = outside_quotation(text)
+    # A line quoted from a film or a song is a threat only if what surrounds it is one.
+    return outside is None or _threat(outside)
 
 
 # --- sextortion and blackmail --------------------------------------------------------------------
@@ -178,7 +223,8 @@ _INSULT_NOUNS_FR = (
     r"chienne|merde|sous merde|ordure|raclure|dechet|pouffiasse|petasse|grognasse|naze|loser|looser|"
     r"victime|cancre|plouc|boufon|trainee|tepu|tchoin|chaudasse|gamine de merde|"
     r"gamin de merde|tete de cul|tete de con|tete de mort|face de rat|pauvre type|pauvre fille|"
-    r"incapable|parasite|sac a merde|sac a foutre|dinde|bitch|mongolito|cheum|boudin|grosse vache)"
+    r"incapable|parasite|sac a merde|sac a foutre|dinde|bitch|mongolito|cheum|boudin|grosse vache|golmon|"
+    r"golmone|glandu|neuneu|teube|tocard|toquard|baltringue|guignol|mongol fini|debile profond)"
 )
 _INSULT_FR_RE = re.compile(
     rf"\b(?:t es|tes|t est|tu es|t etais|vous etes|espece d|espece de|sale|pauvre|ta gueule|tg|ferme la|"
@@ -192,6 +238,13 @@ _INSULT_FR_RE = re.compile(
     r"|\b(?:va|vas) (?:pleurer|chialer|chouiner|te cacher|te laver)\b"
     r"|\b(?:pd|fdp|tepu|tchoin)(?:\s+(?:pd|fdp|tepu|tchoin)){1,}\b"
     r"|\b(?:retourne|rentre) (?:a l ecole|chez ta mere|dans ta grotte|jouer aux poupees)\b"
+    # "ferme ta gueule" (not "ta gueule mdr" between friends), the reader's mother insulted,
+    # someone in the room pointed at ("le bouffon est revenu")
+    rf"|\bferme ta gueule\b(?! (?:{_LAUGH})\b)"
+    rf"|\bta (?:mere|daronne|mama|maman|soeur) (?:aussi |elle |aussi elle |elle aussi )*(?:est|c est|c) (?:une |un |trop |grave |vraiment )*"
+    rf"{_INSULT_NOUNS_FR}\b"
+    rf"|\b(?:le|la|ce|cette) {_INSULT_NOUNS_FR} (?:est revenue?|est encore la|est la|a encore parle|parle encore|"
+    r"recommence|est de retour)\b(?! (?:au|a|de|du|des|dans|en|sur)\b)"
 )
 _INSULT_NOUNS_EN = (
     r"(?:bitch|whore|slut|skank|cunt|retard|retarded|fag|faggot|loser|freak|moron|idiot|dumbass|"
@@ -215,7 +268,7 @@ _INSULT_EN_RE = re.compile(
 _INSULT_CUES = (first_words(_alternatives(_INSULT_NOUNS_FR)) | first_words(_alternatives(_INSULT_NOUNS_EN))
                 | first_words(_PREDICATE_NOUNS_EN.removeprefix("(?:").removesuffix(")")) | frozenset({
                     "tete", "gueule", "face", "personne", "monde", "va", "vas", "pd", "fdp", "tepu", "tchoin",
-                    "retourne", "rentre", "nobody", "no", "no1", "everyone", "everybody",
+                    "retourne", "rentre", "nobody", "ferme", "ta", "no", "no1", "everyone", "everybody",
                 }))
 
 
@@ -226,3 +279,17 @@ def has_directed_insult(text: NormalisedText) -> bool:
 def _directed_insult(text: NormalisedText) -> bool:
     words = text.words
     return _INSULT_FR_RE.search(words) is not None or _INSULT_EN_RE.search(words) is not None
+
+
+# Friends insulting each other with love ("jtm aussi conasse 💕", "ur such an idiot lol i love u"):
+# said with a declaration of affection in words, an insult is banter (policy/screening.py). A
+# heart alone is not enough: "t'es qu'une pute ❤️" mocks as often as not.
+_AFFECTION_RE = re.compile(
+    r"\b(?:jtm|jtmm+|jtaime|jt aime|je t aime|je t adore|jtadore|jt adore|love u|love you|love ya|luv u|luv you|"
+    r"ily|ilysm|ilu|bisous|gros bisous|mon coeur|ma cherie|mon cheri|bff|ma bff|ma best|mon best)\b"
+)
+
+
+def has_affection(text: NormalisedText) -> bool:
+    """A declaration of affection in words."""
+    return _AFFECTION_RE.search(text.words) is not None

@@ -36,6 +36,8 @@ from moderation.policy.normalise import normalise
         "zero six, douze, trente quatre, cinquante six, soixante dix huit",
         "zero six twelve thirty four fifty six seventy eight",
         "oh seven seven double oh nine one two three four five",
+        "call me 447911 123456",
+        "mon num 33 7 81 22 45 90",
         "06 douze 34 cinquante six 78",
         "６ １２ ３４ ５６ ７８ zero",  # fullwidth digits
         "0⁶ 12 34 56 78",
@@ -152,6 +154,12 @@ def test_ordinary_dots_are_not_links(text: str) -> None:
         "snap: lea2010",
         "insta = lea.paris",
         "mon snap : julie",
+        "insta manon_du_13 je reponds",
+        "discord theo#2231",
+        "ma snap c 'chloe.x07'",
+        "sur le fantome : enzo.2k10",
+        "👻 lola_dance",
+        "snapp lucie.b",
     ],
 )
 def test_handles_are_caught(text: str) -> None:
@@ -169,6 +177,11 @@ def test_handles_are_caught(text: str) -> None:
         "ajoute moi en ami ici",
         "mon insta c'est nul",
         "my snap is private",
+        "j'ai passé 3h sur insta hier",
+        "tiktok 2023 c'était mieux",
+        "snap 5min et je reviens",
+        "le fantôme de l'opéra est au programme",
+        "👻👻 joyeux halloween",
     ],
 )
 def test_mentions_of_apps_are_not_handles(text: str) -> None:
@@ -203,6 +216,9 @@ def test_mentions_of_apps_are_not_handles(text: str) -> None:
         "what's your snap",
         "t'as un 06 ?",
         "envoie moi ton adresse",
+        "vasy viens en mp snap",
+        "dm me on insta",
+        "qui veut faire une visio ce soir",
     ],
 )
 def test_requests_to_move_elsewhere_are_caught(text: str) -> None:

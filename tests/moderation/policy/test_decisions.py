@@ -28,13 +28,13 @@ TABLE = [
             ADULTS_DM_REQUEST: "block",
             ADULTS_DM_UNACCEPTED: "block",
             ADULTS_ROOM: "flag",
-            ADULTS_DM: "allow",
+            ADULTS_DM: "flag",  # delivered: a moderator sees it (adult_dm_contact_decision)
         },
         "contact_phone",
     ),
     (
         "écris-moi: jean.dupont@gmail.com",
-        {MINORS_ROOM: "block", ADULTS_DM_REQUEST: "block", ADULTS_ROOM: "flag", ADULTS_DM: "allow"},
+        {MINORS_ROOM: "block", ADULTS_DM_REQUEST: "block", ADULTS_ROOM: "flag", ADULTS_DM: "flag"},
         "contact_email",
     ),
     (
@@ -44,7 +44,7 @@ TABLE = [
             MINORS_DM: "block",
             ADULTS_DM_REQUEST: "block",
             ADULTS_ROOM: "flag",
-            ADULTS_DM: "allow",
+            ADULTS_DM: "flag",
         },
         "contact_handle",
     ),
@@ -57,7 +57,7 @@ TABLE = [
         "on se voit samedi à 15h devant la gare",
         {
             MINORS_ROOM: "hold",  # a moderator looks first (minors_meeting_decision)
-            MINORS_DM: "hold",
+            MINORS_DM: "flag",  # two minors of one band: delivered, a moderator sees it
             ADULTS_DM_REQUEST: "allow",  # adults meeting up is ordinary (adult_meeting_decision)
             ADULTS_ROOM: "allow",
             ADULTS_DM: "allow",
@@ -118,7 +118,10 @@ TABLE = [
         "hate_speech",
     ),
     ("je déteste les musulmans", {ADULTS_ROOM: "block"}, "hate_speech"),
-    ("t'es qu'une salope", {MINORS_ROOM: "block", ADULTS_ROOM: "flag"}, "harassment"),
+    # an insult aimed at the reader: refused everywhere; the listed word alone is only flagged
+    # among adults
+    ("t'es qu'une salope", {MINORS_ROOM: "block", ADULTS_ROOM: "block", ADULTS_DM: "block"}, "harassment"),
+    ("quelle salope cette machine à café", {MINORS_ROOM: "block", ADULTS_ROOM: "flag"}, "harassment"),
     (
         "j'ai envie de mourir",
         {MINORS_ROOM: "flag", ADULTS_ROOM: "flag", ADULTS_DM: "flag"},

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation.policy.detectors import age, contact, hate, meeting, school, solicitation, threats
+from moderation.policy.detectors import age, contact, hate, meeting, school, solicitation, targeting, threats
 from moderation.policy.normalise import normalise
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -25,9 +25,11 @@ ROOT = Path(__file__).resolve().parents[3]
 DETECTORS = {
     "offplatform_request": (contact.has_offplatform_request, contact._offplatform_request,
                             [contact._CONTACT_REQUEST_RE, contact._HAVE_APP_RE,
-                             contact._CONTINUE_ELSEWHERE_RE, contact._VIDEO_REQUEST_RE]),
-    "handle": (contact.has_handle, contact._handle,
-               [contact._ADD_ME_RE, contact._MY_HANDLE_RE, contact._APP_COLON_HANDLE_RE]),
+                             contact._CONTINUE_ELSEWHERE_RE, contact._PRIVATE_ELSEWHERE_RE,
+                             contact._VIDEO_REQUEST_RE]),
+    "handle": (contact.has_handle, lambda text: contact.has_ghost_handle(text) or contact._handle(text),
+               [contact._ADD_ME_RE, contact._MY_HANDLE_RE, contact._APP_COLON_HANDLE_RE,
+                contact._APP_THEN_HANDLE_RE, contact._GHOST_HANDLE_RE]),
     "meeting": (meeting.has_meeting_arrangement,
                 lambda text: meeting.has_address(text) or meeting._invitation_with_place_or_time(text),
                 [meeting._STRONG_INVITATION_RE, meeting._INVITATION_RE, meeting._PLACE_RE,
@@ -40,7 +42,11 @@ DETECTORS = {
     "stated_ages": (age.stated_ages, age._stated_ages, list(age._STATEMENT_RES)),
     "school_year_ages": (school.school_year_ages, school._school_year_ages,
                          [*school._FR_RES, school._EN_YEAR_RE, school._EN_GRADE_RE, school._EN_SCHOOL_RE,
-                          school._EN_FRESHMAN_RE]),
+                          school._EN_FRESHMAN_RE, school._EN_MY_GRADE_RE, school._EN_GO_TO_SCHOOL_RE]),
+    "childhood_ages": (school.childhood_ages, school._childhood_ages, list(school._CHILDHOOD_RES)),
+    "minor_targeting": (targeting.has_minor_targeting, targeting._minor_targeting,
+                        # a target alone never fires: generated with a call after it
+                        [re.compile(f"(?:{targeting._TARGET_RE.pattern}) (?:mp moi|dm me|je cherche|ajoute moi)")]),
     "group_hostility": (hate.has_group_hostility, hate._group_hostility,
                         [hate._GROUP_HATE_FR_RE, hate._GROUP_HATE_EN_RE]),
     "threat": (threats.has_threat, threats._threat, [threats._THREAT_FR_RE, threats._THREAT_EN_RE]),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from moderation.policy.detectors.hate import has_group_hostility
-from moderation.policy.detectors.school import school_year_ages
+from moderation.policy.detectors.school import CHILDHOOD_AGE, ages_said, school_year_ages
 from moderation.policy.detectors.threats import has_directed_insult, has_sextortion, has_threat
 from moderation.policy.normalise import normalise
 
@@ -32,6 +32,17 @@ THREATS = [
     "watch your back",
     "we're gonna hurt your family",
     "kys",
+    "ce soir a la sortie t'es mort",
+    "vendredi t'es mort toi",
+    "je te défonce si tu recommences",
+    "on vous bute tous",
+    "tu mérites de mourir",
+    "les gens comme toi devraient crever",
+    "on va te choper et te peter les genoux",
+    "i've got your address, think about it",
+    "you have 2 days until we find you",
+    "people like you deserve to die",
+    "we'll pull up to your school with the boys",
 ]
 NOT_THREATS = [
     "ma mère va me tuer quand elle verra mon bulletin",
@@ -48,6 +59,13 @@ NOT_THREATS = [
     "je me suis fait mal au genou au foot",
     "t'es mort de rire ou quoi",
     "j'ai ton adresse pour l'invitation ?",
+    "jte défonce mdr t'es trop nul à ce jeu",
+    "je te frappe pas, t'inquiète",
+    "vendredi t'es mort de rire tu vas voir le spectacle",
+    "lundi t'es mort en anglais, le contrôle est horrible",
+    "i have your address for the wedding card",
+    "you have 2 days until the deadline",
+    "we'll pull up to your house for the barbecue",
 ]
 SEXTORTION = [
     "envoie une autre photo sinon je la montre à tes parents",
@@ -126,6 +144,30 @@ SCHOOL_YEARS = [
     ("i'm in year 8", 13),
     ("im in 7th grade", 13),
     ("i'm still in middle school", 14),
+    ("trop hâte du voyage de 3eme en angleterre, la sortie de 3e c'est le meilleur", 15),
+    ("mes potes de 5e sont trop drôles", 13),
+    ("i just finished eighth grade!!", 14),
+    ("i'm starting ninth grade next week", 15),
+    ("i go to a primary near the park", 11),
+    ("it's my last year of middle school", 14),
+]
+CHILDHOOD = [
+    "mes parents veulent pas que je sorte après 20h",
+    "ma daronne m'a pris mon portable jusqu'à lundi",
+    "jsuis privée de console cette semaine",
+    "je rate tout le temps le car scolaire",
+    "on joue au foot à la récré",
+    "my dad took my phone again",
+    "i got grounded for a week",
+    "my mom makes me go to bed at 9",
+    "my parents don't let me have tiktok",
+]
+NOT_CHILDHOOD = [
+    "ma mère veut pas que je lui offre des fleurs, elle est allergique",
+    "mes parents m'ont pris des billets pour le concert",
+    "my dad won't let me pay the bill",
+    "the school bus was late for my daughter",
+    "j'ai pris le bus ce matin",
 ]
 NOT_SCHOOL_YEARS = [
     "mon fils est en 5e",
@@ -137,6 +179,11 @@ NOT_SCHOOL_YEARS = [
     "my daughter is in year 8",
     "my high school friends are coming",
     "i'm in 12th grade",  # seniors may be 18
+    "mon prof de 4e était génial à l'époque",
+    "my son finished sixth grade",
+    "i teach seventh grade science",
+    "my 8th grade teacher was strict",
+    "j'habite dans le 5eme",
 ]
 
 
@@ -160,6 +207,16 @@ def test_each_detector_finds_its_kind_and_not_the_ordinary_sentences_like_it(det
 @pytest.mark.parametrize(("text", "age"), SCHOOL_YEARS)
 def test_a_school_year_gives_the_oldest_usual_age(text, age):
     assert max(school_year_ages(normalise(text))) == age
+
+
+@pytest.mark.parametrize("text", CHILDHOOD)
+def test_a_childs_everyday_life_gives_a_minors_age(text):
+    assert ages_said(normalise(text)) == (CHILDHOOD_AGE,)
+
+
+@pytest.mark.parametrize("text", NOT_CHILDHOOD)
+def test_an_adults_parents_or_children_give_no_age(text):
+    assert ages_said(normalise(text)) == ()
 
 
 @pytest.mark.parametrize("text", NOT_SCHOOL_YEARS)

@@ -133,8 +133,10 @@ def measure(snapshot: PolicySnapshot, sequences) -> tuple[int, int, int, int, in
             verdict = screen_text(text, snapshot=snapshot, context=context, recent=tuple(recent[-5:]))
             alone = screen_text(text, snapshot=snapshot, context=context)
             refused = verdict.decision in REFUSING[kind]
-            any_refused |= refused
-            any_refused_alone |= alone.decision in REFUSING[kind]
+            # Caught: refused or held, or (a meeting between two minors in a conversation)
+            # delivered and sent to a moderator.
+            any_refused |= refused or verdict.decision == "flag"
+            any_refused_alone |= alone.decision in REFUSING[kind] or alone.decision == "flag"
             any_changed |= verdict != alone
             recent.append(remember(text, refused=refused, reasons=verdict.reasons))
         if label == "split":
