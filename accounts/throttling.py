@@ -119,6 +119,13 @@ DEFAULT_RATES: dict[str, Rate] = {
                              label=_("Room proposals per IP address")),
     "room_proposal_account": Rate(3, 86400, 1, scope="room proposal", counter=WINDOW,
                                   label=_("Room proposals per account")),
+    # Age checks with a wallet (openid4vp): a presentation request is a nonce and a cache entry,
+    # a wallet's answer a signature and certificate chain check. Refused while Redis is away:
+    # nothing else bounds the verifier's work, and the person can try again a moment later.
+    "age_wallet_ip": Rate(120, 3600, outage=REFUSE, key="ip", scope="wallet age check", counter=WINDOW,
+                          label=_("Wallet age-check requests and wallet answers per IP address")),
+    "age_wallet_account": Rate(10, 3600, outage=REFUSE, scope="wallet age check", counter=WINDOW,
+                               label=_("Wallet age-check requests per account")),
     # Counted once an upload passed its checks (chat.media.accept_upload): a refused file spends nothing.
     "uploads_per_hour": Rate(30, 3600, scope="upload", counter=WINDOW, label=_("Image uploads per account")),
     # Only for reporters whose reports in the last 30 days were mostly unfounded

@@ -19,6 +19,8 @@ from django.views import i18n
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
 from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http.multipartparser import MultiPartParserError
 
 from accounts import services
 from accounts.age_assurance.base import AssuranceError
@@ -27,11 +29,12 @@ from accounts.age_assurance.nonces import issue_nonce
 from accounts.age_assurance.openid4vp import OpenID4VPProvider
 from accounts.age_assurance.registry import get_provider, get_providers
 from core.errors import PhareError
-from core.http import MAX_JSON_BODY_BYTES, api_view, client_ip, error_response, json_body, string_field
+from core.http import (MAX_JSON_BODY_BYTES, api_view, client_ip, error_response, json_body, rate_limit_ip,
+                       string_field)
 from core.outages import outage_error
 from accounts.models import ConnectionLog
 from accounts.representations import iso, own_user
-from accounts.throttling import limit_login, rate_limit
+from accounts.throttling import limit_login, rate_limit, take_for_action
 
 # An under-13 refusal is remembered on the browser for a day (docs/age-assurance.md), so
 # that changing the year and trying again at once does not work: a signed, salted cookie.
@@ -193,9 +196,11 @@ def _openid4vp() -> OpenID4VPProvider:
 
 
 @api_view({"POST"}, login_required=True)
+@rate_limit("age_wallet")
 def openid4vp_request(request: HttpRequest) -> HttpResponse:
     """A presentation request for a wallet, for the band given or the account's own."""
-    data = json_body(request)
+    with _readable_body():
+        data = json_body(request)
     band = string_field(data, "age_band", max_length=8, required=False) or request.user.age_band
     response_uri = request.build_absolute_uri(reverse("api-openid4vp-response"))
     with _assurance_refusals():
@@ -216,12 +221,30 @@ def openid4vp_status(request: HttpRequest, transaction: str) -> HttpResponse:
 def openid4vp_response(request: HttpRequest) -> HttpResponse:
     """The wallet's answer (OpenID4VP direct_post): form-encoded `vp_token` and `state`, or
     the same as a JSON object."""
-    if len(request.body) > MAX_JSON_BODY_BYTES:
-        raise PhareError("too_large")
-    form = json_body(request) if request.content_type == "application/json" else request.POST
+    # Per address only: the wallet has no session. Spent before the body is read, so that a
+    # flood of answers, well formed or not, costs no verification.
+    take_for_action("age_wallet", user=None, ip=rate_limit_ip(request))
+    with _readable_body():
+        if len(request.body) > MAX_JSON_BODY_BYTES:
+            raise PhareError("too_large")
+        form = json_body(request) if request.content_type == "application/json" else request.POST.dict()
     with _assurance_refusals():
         _openid4vp().receive_response(form=form)
     return JsonResponse({})
+
+
+@contextlib.contextmanager
+def _readable_body() -> Iterator[None]:
+    """A body Django refuses to read (over DATA_UPLOAD_MAX_MEMORY_SIZE: `too_large`) or to
+    parse as a form (a multipart body without its boundary, more fields than
+    DATA_UPLOAD_MAX_NUMBER_FIELDS: `bad_request`, `reason: "invalid_form"`) answered with a
+    code, as the JSON body's mistakes are, rather than Django's HTML 400 page."""
+    try:
+        yield
+    except RequestDataTooBig as exc:
+        raise PhareError("too_large") from exc
+    except (MultiPartParserError, SuspiciousOperation) as exc:
+        raise PhareError("bad_request", extra={"reason": "invalid_form"}) from exc
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

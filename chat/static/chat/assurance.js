@@ -1,6 +1,7 @@
 /* Age-assurance walk-through: shown when the server answers `assurance_required`.
-   Lists the checks that would open the way, runs the demo estimator (local trials only)
-   or takes a signed token from an age-check service. Everything rendered as text. */
+   Lists the checks that would open the way, runs the demo estimator (local trials only),
+   takes a signed token from an age-check service, or asks a wallet (openid4vp: a request,
+   a link to the wallet, then the answer polled and collected). Everything rendered as text. */
 "use strict";
 
 (function () {
@@ -19,6 +20,14 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify(body || {}),
     });
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = {}; }
+    if (!response.ok) throw data.error || { message: gettext("Something went wrong. Please try again.") };
+    return data;
+  }
+
+  async function get(path) {
+    const response = await fetch("/api/v1/" + path, { credentials: "same-origin", headers: { Accept: "application/json" } });
     let data = {};
     try { data = await response.json(); } catch (e) { data = {}; }
     if (!response.ok) throw data.error || { message: gettext("Something went wrong. Please try again.") };
@@ -77,6 +86,11 @@
       if (!provider) continue;
       const section = element("section", { class: "card" });
       section.append(element("h3", {}, provider.label || name));
+      if (name === "openid4vp") {
+        walletSection(section, box, status, onDone);
+        list.append(section);
+        continue;
+      }
       const form = element("form");
       if (name === "demo") {
         const id = "assurance-demo-band";
@@ -119,6 +133,92 @@
     close.addEventListener("click", () => box.close());
     box.append(list, status, close);
     box.showModal();
+  }
+
+  // --- openid4vp: the wallet answers Phare directly; this page waits for the outcome ------
+
+  const POLL_MS = 2000;
+
+  function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
+
+  // The wallet branch: a button asks Phare for a presentation request, the link opens the
+  // wallet on this device, then the transaction is polled until the wallet's answer was
+  // verified (collected at once: the account's new level is shown), refused or expired.
+  // No QR code: the project carries no QR library and the CSP allows no outside script.
+  function walletSection(section, box, status, onDone) {
+    section.append(element("p", { class: "hint" }, gettext("Your wallet app shares only whether you are over an age, nothing else. Phare never sees your name or your documents.")));
+    const begin = element("button", { type: "button", class: "wallet-start" }, gettext("Prove my age with a wallet"));
+    const area = element("div", { class: "wallet-area" });
+    section.append(begin, area);
+    let run = 0;  // a new attempt or a closed dialog stops the previous one's polling
+    box.addEventListener("close", () => { run += 1; });
+
+    begin.addEventListener("click", async () => {
+      const mine = ++run;
+      begin.disabled = true;
+      area.replaceChildren();
+      status.textContent = "";
+      let started;
+      try { started = await post("age-assurance/openid4vp/requests"); }
+      catch (e) { status.textContent = e.message || ""; begin.disabled = false; return; }
+      if (mine !== run) return;
+      const link = element("a", { href: started.wallet_url, class: "wallet-link", rel: "noreferrer" }, gettext("Open my wallet app"));
+      area.append(
+        element("p", {}, gettext("Open your wallet app with this link and agree to share your age. This page waits for its answer.")),
+        link,
+        element("p", { class: "hint" }, gettext("Your wallet must be on this device: on a computer, open Phare on the phone that holds it.")),
+      );
+      status.textContent = gettext("Waiting for your wallet's answer…");
+      const outcome = await waitForWallet(started, () => mine !== run);
+      if (mine !== run) return;
+      begin.disabled = false;
+      area.replaceChildren();
+      if (outcome.user) {
+        begin.hidden = true;
+        status.textContent = "";
+        area.append(element("p", { class: "wallet-outcome success" },
+          gettext("Your age is confirmed.") + " " + gettext("Your account now has:") + " " + levelText(outcome.user.assurance) + " (" + outcome.user.age_band + ")."));
+        // However the dialog is closed (Continue, Escape), the page learns the new level.
+        box.addEventListener("close", () => { if (onDone) onDone(outcome.user); }, { once: true });
+        const next = element("button", { type: "button" }, gettext("Continue"));
+        next.addEventListener("click", () => box.close());
+        area.append(next);
+        next.focus();
+      } else {
+        status.textContent = "";
+        area.append(element("p", { class: "wallet-outcome failure" }, outcome.message));
+        begin.textContent = gettext("Try again with my wallet");
+      }
+    });
+  }
+
+  // Polls the transaction until it is no longer pending; collects a verified one.
+  // Answers {user} or {message} (what to tell the person).
+  async function waitForWallet(started, stopped) {
+    const expires = Date.parse(started.expires_at) || (Date.now() + 5 * 60 * 1000);
+    const expired = { message: gettext("The request expired before your wallet answered. Try again.") };
+    while (!stopped()) {
+      if (Date.now() > expires) return expired;
+      let state;
+      try { state = await get("age-assurance/openid4vp/requests/" + encodeURIComponent(started.transaction)); }
+      catch (e) {
+        if (e.code === "vp_request_unknown") return expired;
+        // A lost connection or a busy server: keep waiting until the request expires.
+        await sleep(POLL_MS);
+        continue;
+      }
+      if (state.status === "verified") {
+        try {
+          const answer = await post("age-assurance/openid4vp", { transaction: started.transaction });
+          return { user: answer.user };
+        } catch (e) { return { message: gettext("Your wallet's answer was not accepted.") + " " + (e.message || "") }; }
+      }
+      if (state.status === "refused") {
+        return { message: gettext("Your wallet's answer was not accepted.") + " " + ((state.error && state.error.message) || "") };
+      }
+      await sleep(POLL_MS);
+    }
+    return expired;
   }
 
   window.PhareAssurance = { start };
