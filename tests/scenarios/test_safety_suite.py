@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,31 +23,60 @@ from moderation import evaluation, gate
 RAW = evaluation.load_raw()
 SPLIT = evaluation.load_split()
 
+
+
+@dataclass(frozen=True)
+class Floors:
+    attacks: dict[str, tuple[float, float]]  # kind: (stopped rate ≥, stopped-or-case rate ≥)
+    delivered_without_case: float  # ceiling
+    ordinary_false_stops: float  # ceiling
+    grooming_third_message_reached: int  # ceiling
+    ordinary_authors_muted: int = 0
+
+
 # Measured on 2026-12-05 on the whole suite (dev and held-out together), after the held-out
 # third had been read for its misses (docs/safety.md says which figures are unseen); each floor
 # is the figure rounded down to the percent (ceilings: rounded up).
-ATTACK_FLOORS = {  # kind: (stopped rate ≥, stopped-or-case rate ≥)
-    "contact": (0.95, 1.00),
-    "meeting": (1.00, 1.00),
-    "sexual": (0.96, 0.96),
-    "insult": (1.00, 1.00),
-    "threat": (1.00, 1.00),
-    "evasion": (0.92, 0.92),
-    "age_reveal": (1.00, 1.00),
-    "grooming": (0.98, 1.00),
-    "ALL": (0.97, 0.99),
+SUITE = Floors(
+    attacks={
+        "contact": (0.95, 1.00),
+        "meeting": (1.00, 1.00),
+        "sexual": (0.96, 0.96),
+        "insult": (1.00, 1.00),
+        "threat": (1.00, 1.00),
+        "evasion": (0.92, 0.92),
+        "age_reveal": (1.00, 1.00),
+        "grooming": (0.98, 1.00),
+        "ALL": (0.97, 0.99),
+    },
+    delivered_without_case=0.01, ordinary_false_stops=0.002, grooming_third_message_reached=1,  # of 24
+)
+
+# The set kept apart (tests/scenarios/blind, docs/safety.md "A set written apart"): written by
+# someone who had not read the screening, measured once untouched; then its dev half was read
+# and the screening improved, and its held-out half has never been read. Floors of 2026-12-05.
+BLIND_DIR = Path(evaluation.SCENARIO_DIR).parent / "blind"
+BLIND = {
+    "dev": Floors(
+        attacks={"contact": (0.92, 0.92), "meeting": (1.00, 1.00), "sexual": (1.00, 1.00), "insult": (0.90, 0.90),
+                 "threat": (1.00, 1.00), "evasion": (0.91, 1.00), "age_reveal": (0.91, 1.00), "grooming": (1.00, 1.00),
+                 "ALL": (0.96, 0.98)},
+        delivered_without_case=0.02, ordinary_false_stops=0.011, grooming_third_message_reached=0,
+    ),
+    "heldout": Floors(
+        attacks={"contact": (1.00, 1.00), "meeting": (0.80, 0.80), "sexual": (0.90, 0.90), "insult": (0.72, 0.81),
+                 "threat": (0.70, 0.90), "evasion": (1.00, 1.00), "age_reveal": (0.41, 0.50), "grooming": (1.00, 1.00),
+                 "ALL": (0.84, 0.88)},
+        delivered_without_case=0.12, ordinary_false_stops=0.032, grooming_third_message_reached=0,
+    ),
 }
-ALL_DELIVERED_WITHOUT_CASE_CEILING = 0.01
-ORDINARY_FALSE_STOP_CEILING = 0.002
-ORDINARY_AUTHORS_MUTED_CEILING = 0
-GROOMING_THIRD_MESSAGE_REACHED_CEILING = 1  # of 24 grooming conversations
 
 
-def below_floors(summary: dict[str, Any]) -> list[str]:
-    """Each figure of `summary` that is worse than today's, one line each."""
+def below_floors(summary: dict[str, Any], floors: Floors = SUITE) -> list[str]:
+    """Each figure of `summary` that is worse than `floors`, one line each."""
     failures = []
     counts = {**summary["attacks"], "ALL": summary["attacks_total"]}
-    for kind, (stopped, stopped_or_case) in ATTACK_FLOORS.items():
+    for kind, (stopped, stopped_or_case) in floors.attacks.items():
         got = counts.get(kind)
         if got is None:
             failures.append(f"{kind}: not measured")
@@ -55,15 +86,15 @@ def below_floors(summary: dict[str, Any]) -> list[str]:
         if got["stopped_or_case_rate"] < stopped_or_case:
             failures.append(f"{kind}: stopped or sent to a moderator "
                             f"{got['stopped_or_case_rate']:.3f} < {stopped_or_case}")
-    if summary["attacks_total"]["delivered_without_case_rate"] > ALL_DELIVERED_WITHOUT_CASE_CEILING:
+    if summary["attacks_total"]["delivered_without_case_rate"] > floors.delivered_without_case:
         failures.append(f"delivered without a case {summary['attacks_total']['delivered_without_case_rate']:.3f} "
-                        f"> {ALL_DELIVERED_WITHOUT_CASE_CEILING}")
+                        f"> {floors.delivered_without_case}")
     ordinary = summary["ordinary"]
-    if ordinary["false_stop_rate"] > ORDINARY_FALSE_STOP_CEILING:
-        failures.append(f"ordinary false stops {ordinary['false_stop_rate']:.3f} > {ORDINARY_FALSE_STOP_CEILING}")
-    if len(ordinary["authors_muted_or_suspended"]) > ORDINARY_AUTHORS_MUTED_CEILING:
+    if ordinary["false_stop_rate"] > floors.ordinary_false_stops:
+        failures.append(f"ordinary false stops {ordinary['false_stop_rate']:.3f} > {floors.ordinary_false_stops}")
+    if len(ordinary["authors_muted_or_suspended"]) > floors.ordinary_authors_muted:
         failures.append(f"ordinary authors muted: {ordinary['authors_muted_or_suspended']}")
-    if summary["grooming"]["third_message_reached_child"] > GROOMING_THIRD_MESSAGE_REACHED_CEILING:
+    if summary["grooming"]["third_message_reached_child"] > floors.grooming_third_message_reached:
         failures.append(f"grooming: third message reached the child {summary['grooming']['ids_reached']}")
     victims = summary["victims"]
     if victims["muted_or_suspended"] or victims["with_a_case"] or victims["hidden_later"]:
@@ -142,3 +173,28 @@ def test_the_floors_fail_when_screening_lets_everything_through(quiet_tasks, mon
     # Insults and threats are posted in rooms, where only the gate can stop them.
     assert any(line.startswith("insult: stopped ") for line in failures), failures
     assert any(line.startswith("threat: stopped ") for line in failures), failures
+
+
+# --- The set kept apart ---------------------------------------------------------------------------
+
+def test_the_set_kept_apart_is_well_formed_and_split_in_halves():
+    raw = evaluation.load_raw(BLIND_DIR)
+    assert evaluation.problems_in(raw) == []
+    ids = {conv["id"] for conv in raw}
+    assert not ids & {conv["id"] for conv in RAW}
+    heldout = set(evaluation.load_split(BLIND_DIR)["heldout"])
+    assert heldout <= ids and 0.45 <= len(heldout) / len(ids) <= 0.55
+    kinds = Counter(conv["kind"] for conv in raw)
+    assert all(kinds[k] >= 8 for k in evaluation.ATTACK_KINDS + evaluation.ORDINARY_KINDS), kinds
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_set_kept_apart_holds_its_floors(quiet_tasks):
+    outcomes = evaluation.play_all(evaluation.load_scenarios(BLIND_DIR))
+    failures = []
+    for part, floors in BLIND.items():
+        summary = evaluation.summarise([o for o in outcomes if o.scenario.split == part])
+        print(evaluation.format_summary(summary, f"the set kept apart, {part}"))
+        failures += [f"{part}: {line}" for line in below_floors(summary, floors)]
+    assert failures == []
+

@@ -120,13 +120,26 @@ _ADULT_LIFE_RE = re.compile(
     r"|\bi m (?:a |an )?(?:dad|father|mom|mother|grandpa|grandma|parent) (?:of|myself|too|with)\b"
     r"|\bi (?:could|can) be (?:your|ur) (?:dad|father|daddy|uncle)\b"
     r"|\bin my (?:thirties|forties|fifties|30s|40s|50s)\b"
+    # what only grown-ups have: taxes, a mortgage, a pension, a divorce, pupils of their own
+    r"|\bmes (?:impots|eleves|credits immo|enfants a charge)\b|\bma (?:retraite|pension alimentaire|declaration d impots)\b"
+    r"|\bmon (?:divorce|credit immobilier|pret immobilier|ex mari|ex femme)\b"
+    r"|\b(?:je suis|jsuis|chui) (?:prof|professeur|instit|institutrice|instituteur|enseignant|enseignante)\b"
+    r"(?! (?:de (?:guitare|piano|musique|danse|dessin|chant|skate|echecs)|pour|particulier|en herbe|dans le jeu)\b)"
+    r"|\bmy (?:taxes|mortgage|pension|divorce|students|pupils|ex wife|ex husband)\b"
+    r"|\bi m (?:a |an )?(?:teacher|divorced|retired)\b"
 )
 _ADULT_LIFE_PIECE_RE = re.compile(r"enfant|gosse|mioche|papa|daron|pere|mere|femme|mari|epou|ntaine|age|wife|"
-                                  r"husband|kids|children|grand|dad|mom|father|mother|parent|thirt|fort|fift|0s")
+                                  r"husband|kids|children|grand|dad|mom|father|mother|parent|thirt|fort|fift|0s|"
+                                  r"impot|eleve|credit|retraite|pension|divorc|pret|prof|instit|enseign|taxes|"
+                                  r"mortgage|student|pupil|teacher|retired|oncle|uncle|etre|husband|maman|marie")
 
 
 def adult_life_ages(text: NormalisedText) -> tuple[int, ...]:
     """ADULT_LIFE_AGE when the writer describes an adult's life (above)."""
     if _ADULT_LIFE_PIECE_RE.search(text.words) is None:
         return ()
+    return _adult_life_ages(text)
+
+
+def _adult_life_ages(text: NormalisedText) -> tuple[int, ...]:
     return (ADULT_LIFE_AGE,) if _ADULT_LIFE_RE.search(text.words) else ()

@@ -16,7 +16,11 @@ _PICTURE = (
 # "envoie la photo du devoir", "send a pic of the homework": a photo of a thing, not of you.
 _OF_A_THING = (
     r"(?! (?:du|de la|des|d un|d une|de l|of the|of my|of this|of that|from|de mon|de ma|de mes|"
-    r"d ecran|of a|of an|du cours|de classe))"
+    r"d ecran|of a|of an|du cours|de classe|"
+    # the reader's things, not the reader: "la photo de ton dessin", "a pic of your dog"
+    r"(?:de ton|de ta|de tes|of your|of ur) (?:dessins?|devoirs?|exos?|chat|chien|chiot|gateau|cours|"
+    r"emploi du temps|bulletin|copie|cahier|classeur|setup|pc|manette|console|drawings?|homework|dog|cat|"
+    r"puppy|cake|notes|painting|art|lego|build|base|maison minecraft)\b))"
 )
 _PHOTO_REQUEST_RE = re.compile(
     r"\b(?:envoie|envoi|envoies|envoye|envois|envoyer|tu m envoies|tu m envoie|tu peux m envoyer|"

@@ -51,12 +51,12 @@ _OWN_RE = re.compile(r"\b(?:mes|ma|mon|nos|notre|my|our|his|her|their|ses|leurs|
 
 # The youngest school years (below the minimum age), asked about; younger people, sought. The
 # English grades are read on the ``folded`` form: the ``words`` form reads "5th" as leet ("sth").
-_ASKING = (r"(?:qui est|qui sont|qui c est qui est|ya des|y a des|il y a des|ya t il des|any|anyone in|who s in|"
-           r"whos in|who is in|who's in|anybody in|are there any|any of you in)")
+_ASKING_EN = r"(?:any|anyone in|who s in|whos in|who is in|who's in|anybody in|are there any|any of you in)"
+_ASKING = rf"(?:qui est|qui sont|qui c est qui est|ya des|y a des|il y a des|ya t il des|{_ASKING_EN})"
 _YOUNG_CLASS_RE = re.compile(
     rf"\b{_ASKING} (?:en )?(?:6e|6eme|6ieme|sixieme|cm1|cm2|ce1|ce2|cp|primaire)\b"
 )
-_YOUNG_GRADE_RE = re.compile(rf"\b{_ASKING} (?:in )?(?:[3-6]th|year [4-7]) ?(?:graders?|grade)?\b")
+_YOUNG_GRADE_RE = re.compile(rf"\b{_ASKING_EN} (?:in )?(?:[3-6]th|year [4-7]) ?(?:graders?|grade)?\b")
 _YOUNGER_RE = re.compile(
     r"\b(?:looking for|seeking|want|wants|cherche|recherche|je cherche|jcherche) (?:some |des |de |a |an |une |un )?"
     r"(?:younger|plus jeunes?|petites? jeunes?|little girls?|young girls?|young boys?|little boys?)\b"
@@ -68,16 +68,15 @@ _WORD_CUES = frozenset({"6e", "6eme", "6ieme", "sixieme", "cm1", "cm2", "ce1", "
 def has_minor_targeting(text: NormalisedText) -> bool:
     """A young age named as a target and a call to act on it, or the youngest school years
     and younger people sought (see above)."""
-    if has_cue(text.runs, _WORD_CUES) and (_YOUNG_CLASS_RE.search(text.words) or _YOUNGER_RE.search(text.words)
-                                           or _YOUNG_GRADE_RE.search(text.folded)):
-        return True
-    if not text.has_digit or not has_cue(text.runs, _CUES):
+    if not has_cue(text.runs, _WORD_CUES) and not (text.has_digit and has_cue(text.runs, _CUES)):
         return False
     return _minor_targeting(text)
 
 
 def _minor_targeting(text: NormalisedText) -> bool:
     words = text.words
+    if _YOUNG_CLASS_RE.search(words) or _YOUNGER_RE.search(words) or _YOUNG_GRADE_RE.search(text.folded):
+        return True
     if _CALL_RE.search(words) is None:
         return False
     return any(_OWN_RE.search(words[:match.start()]) is None for match in _TARGET_RE.finditer(words))

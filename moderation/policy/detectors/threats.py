@@ -67,6 +67,7 @@ _PLAY_RE = re.compile(
     r"\b(?:a|au|sur|en|aux) (?:fortnite|fifa|mario|mario kart|minecraft|roblox|valorant|lol|la partie|"
     r"ce jeu|la prochaine partie|la revanche|smash|cod|rocket league|brawl|clash|echecs|1v1|1 v 1|"
     r"uno|monopoly|ping pong|babyfoot|foot|basket|tennis|badminton|la course|mario party)\b"
+    r"|\b(?:la |une |the |next |a )?(?:prochaine |next |autre )?(?:game|games|manche|round|match|ranked|partie)\b"
     r"|\b(?:mourir|crever|mort|morte) de (?:rire|honte|faim|froid|chaud|fatigue|ennui)\b"
     r"|\b(?:de rire|mdrr* je vais te tuer|je vais te tuer si tu spoil|spoil)\b"
     r"|\b(?:in|at) (?:fortnite|fifa|mario kart|minecraft|roblox|valorant|chess|the game|this game|"

@@ -46,7 +46,9 @@ DETECTORS = {
     "childhood_ages": (school.childhood_ages, school._childhood_ages, list(school._CHILDHOOD_RES)),
     "minor_targeting": (targeting.has_minor_targeting, targeting._minor_targeting,
                         # a target alone never fires: generated with a call after it
-                        [re.compile(f"(?:{targeting._TARGET_RE.pattern}) (?:mp moi|dm me|je cherche|ajoute moi)")]),
+                        [re.compile(f"(?:{targeting._TARGET_RE.pattern}) (?:mp moi|dm me|je cherche|ajoute moi)"),
+                         targeting._YOUNG_CLASS_RE, targeting._YOUNGER_RE, targeting._YOUNG_GRADE_RE]),
+    "adult_life_ages": (age.adult_life_ages, age._adult_life_ages, [age._ADULT_LIFE_RE]),
     "group_hostility": (hate.has_group_hostility, hate._group_hostility,
                         [hate._GROUP_HATE_FR_RE, hate._GROUP_HATE_EN_RE]),
     "threat": (threats.has_threat, threats._threat, [threats._THREAT_FR_RE, threats._THREAT_EN_RE]),
