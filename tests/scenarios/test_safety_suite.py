@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from moderation import evaluation, gate
 
 RAW = evaluation.load_raw()
 SPLIT = evaluation.load_split()
-
 
 
 @dataclass(frozen=True)
@@ -197,4 +197,15 @@ def test_the_set_kept_apart_holds_its_floors(quiet_tasks):
         print(evaluation.format_summary(summary, f"the set kept apart, {part}"))
         failures += [f"{part}: {line}" for line in below_floors(summary, floors)]
     assert failures == []
+
+
+@pytest.mark.parametrize("content, expected", [
+    ('{"id": "x1", "lang": "de", "kind": "contact", "setting": "dm", "people": {}, "messages": []}\n', "x1: lang"),
+    ("{not json\n", "attacks.jsonl:1"),
+])
+def test_safety_eval_refuses_a_set_that_is_not_well_formed(tmp_path, content, expected):
+    (tmp_path / "attacks.jsonl").write_text(content)
+    (tmp_path / "split.json").write_text('{"heldout": []}')
+    with pytest.raises(CommandError, match=expected):
+        call_command("safety_eval", "--scratch", "--data", str(tmp_path))
 
