@@ -120,6 +120,21 @@ _ADULT_LIFE_RE = re.compile(
     r"|\bi m (?:a |an )?(?:dad|father|mom|mother|grandpa|grandma|parent) (?:of|myself|too|with)\b"
     r"|\bi (?:could|can) be (?:your|ur) (?:dad|father|daddy|uncle)\b"
     r"|\bin my (?:thirties|forties|fifties|30s|40s|50s)\b"
+    # saying so: "je suis majeur", "I'm an adult", "im over 18"
+    r"|\b(?:je suis|jsuis|chui|chuis|j suis|moi je suis) (?:(?:deja|largement|bien|moi|aussi)\s+)*majeure?s?\b"
+    r"(?! (?:de|en|dans|a)\b)"
+    r"|\b(?:i m|im|i am|ima) (?:an adult|adult|a grown|grown (?:man|woman|up|ass man|ass woman)|over (?:18|21|eighteen)|legal|of age)\b"
+    # study and work long behind: "quand j'étais à la fac", "je bosse depuis 15 ans"
+    r"|\b(?:quand j etais|a l epoque ou j etais|j ai fini) (?:a la fac|en fac|etudiant|etudiante|mes etudes|la fac)\b"
+    r"|\b(?:je bosse|je travaille|jtaf|je taffe) depuis (?:[5-9]|[1-9]\d|des|plusieurs|dix|vingt|quinze) (?:ans|annees)\b"
+    r"|\bca fait (?:[5-9]|[1-9]\d|des|plusieurs|dix|vingt|quinze) (?:ans|annees) que je (?:bosse|travaille|taffe)\b"
+    r"|\b(?:back in college|when i was in college|back in uni|when i was at uni|after i graduated college)\b"
+    r"|\bi ve (?:been working|worked) for (?:[5-9]|[1-9]\d|years|many years|ten|twenty|fifteen) years?\b"
+    r"|\b(?:je suis|jsuis|chui) (?:a la fac|en fac|en master|a l universite)\b|\bi m (?:at uni|at university|in grad school)\b"
+    # an age set against the reader's: "j'ai le double de ton âge", "old enough to be your dad"
+    r"|\b(?:j ai|jai|g) (?:le double de|deux fois|trois fois) ton age\b|\btwice (?:your|ur) age\b"
+    r"|\b(?:j ai|jai) l age de (?:ton pere|ta mere|tes parents|ton daron|ta daronne)\b"
+    r"|\bold enough to be (?:your|ur) (?:dad|father|mom|mother|parent|uncle)\b"
     # what only grown-ups have: taxes, a mortgage, a pension, a divorce, pupils of their own
     r"|\bmes (?:impots|eleves|credits immo|enfants a charge)\b|\bma (?:retraite|pension alimentaire|declaration d impots)\b"
     r"|\bmon (?:divorce|credit immobilier|pret immobilier|ex mari|ex femme)\b"
@@ -131,7 +146,8 @@ _ADULT_LIFE_RE = re.compile(
 _ADULT_LIFE_PIECE_RE = re.compile(r"enfant|gosse|mioche|papa|daron|pere|mere|femme|mari|epou|ntaine|age|wife|"
                                   r"husband|kids|children|grand|dad|mom|father|mother|parent|thirt|fort|fift|0s|"
                                   r"impot|eleve|credit|retraite|pension|divorc|pret|prof|instit|enseign|taxes|"
-                                  r"mortgage|student|pupil|teacher|retired|oncle|uncle|etre|husband|maman|marie")
+                                  r"mortgage|student|pupil|teacher|retired|oncle|uncle|etre|husband|maman|marie|majeur|adult|grown|over|legal|"
+                                  r"fac|etud|bosse|travaille|taf|college|uni|work|master|double|fois|twice|enough|grad|school")
 
 
 def adult_life_ages(text: NormalisedText) -> tuple[int, ...]:

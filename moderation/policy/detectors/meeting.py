@@ -38,6 +38,14 @@ _STRONG_INVITATION_RE = re.compile(
     r"|\b(?:et |puis )?(?:apres|ensuite|puis) (?:on va |on rentre |on finit |on passe )?chez moi\b"
     r"|\b(?:then|and then|after that|afterwards) (?:we go |we can go |back )?(?:to )?(?:my place|my house)\b"
     r"|\bback to my (?:place|house)\b"
+    # a car, a pick-up, coming alone, an invitation home
+    r"|\b(?:passe|passez|monte|montez|viens|venez) (?:chez moi|dans ma (?:voiture|caisse|bagnole))\b"
+    r"|\b(?:hop|get|jump) in (?:my|the) car\b|\bcome (?:alone|by yourself|on your own)\b"
+    r"|\bje (?:te|vous) (?:recupere|recup|ramene|depose) (?:a|apres|devant|en bas|chez|au|en voiture)\b"
+    r"|\bje (?:t|vous) invite chez moi\b|\b(?:viens|venez|vient) (?:toute? |tout )?seule?s?\b"
+    r"|\b(?:mes parents|ma mere|mon pere|mes darons|ma daronne|mon daron|my parents|my mom|my dad) "
+    r"(?:sont|est|are|is) (?:pas la|absents?|partis?|away|out|not home|gone)\b(?=.*\b(?:viens|venez|tu viens|come|"
+    r"come over|passe|rejoins)\b)"
 )
 _INVITATION_RE = re.compile(
     r"\b(?:on se (?:voit|retrouve|rejoint|rencontre|capte|fait)|rejoins moi|rejoignez moi|"
@@ -85,7 +93,8 @@ _INVITATION_CUES = frozenset({
     # _STRONG_INVITATION_RE, alternative by alternative
     "viens", "venez", "vient", "come", "chercher", "prendre", "voir", "vrai", "irl", "person",
     "real", "pick", "seul", "seule", "seuls", "seules", "meet", "apres", "ensuite", "puis", "then",
-    "afterwards", "back", "after",
+    "afterwards", "back", "after", "passe", "passez", "monte", "montez", "hop", "get", "jump", "recupere",
+    "recup", "ramene", "depose", "invite", "parents", "mere", "pere", "darons", "daronne", "daron", "mom", "dad",
     # _INVITATION_RE
     "voit", "retrouve", "rejoint", "rencontre", "capte", "capter", "fait", "rejoins", "rejoignez",
     "retrouvons", "rdv", "rendez", "attends", "voie", "venir", "rencontrer", "see", "join",

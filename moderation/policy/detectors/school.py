@@ -145,6 +145,11 @@ _CHILDHOOD_RES: tuple[re.Pattern[str], ...] = (
         r"|\b(?:je suis|jsuis|j'suis|chui|suis) (?:encore )?(?:prive|privee|puni|punie|consigne|consignee)\b"
         r"|\b(?:j'ai|jai|je prends|jprends|je rate|jrate) (?:\w+ ){0,3}?(?:le |mon )?(?:car|bus) (?:scolaire|de ramassage)\b"
         r"|\b(?:a la|pendant la|apres la) recre\b"
+        # what a pupil is not allowed, and the school's own paperwork
+        r"|\b(?:j'ai|jai|j ai) pas (?:le droit|l'autorisation|la permission) d'avoir (?:snap|snapchat|insta|instagram|tiktok|"
+        r"discord|un tel|un telephone|un portable|whatsapp|un compte)\b"
+        r"|\bmon carnet de (?:correspondance|liaison)\b|\b(?:mon|ma) (?:prof|professeur|professeure) principale?\b"
+        rf"|\b{_PARENT_FR} (?:veut|veulent|m'oblige|m'obligent) (?:que je rentre|a rentrer|de rentrer) avant\b"
     ),
     re.compile(
         rf"\b{_PARENT_EN} (?:won't|wont|won t|doesn't|doesnt|doesn t|don't|dont|don t|never) (?:let|allow) me (?:go|stay|have|use|play|sleep|date|see|wear|get a|watch|download|be on|hang out|"
@@ -154,10 +159,13 @@ _CHILDHOOD_RES: tuple[re.Pattern[str], ...] = (
         rf"|\b{_PARENT_EN} (?:makes|make) me (?:go to bed|sleep|turn off)\b"
         r"|\b(?:i'm|im|i m|i am|i got|got) grounded\b|\b(?:past|after) my bedtime\b|\bmy bedtime\b"
         r"|\bi (?:take|ride|catch|missed|miss) the school bus\b|\b(?:at|during) recess\b"
+        r"|\bi'?m not allowed (?:to have|on) (?:snap|snapchat|insta|instagram|tiktok|discord|a phone|social media)\b"
+        rf"|\b{_PARENT_EN} (?:says?|said) i (?:have|need|got) to be (?:home|back|in bed) by\b"
     ),
 )
 _CHILDHOOD_CUES = frozenset({
     "mere", "pere", "daronne", "daron", "darons", "parents", "vieux", "prive", "privee", "puni", "punie",
+    "droit", "autorisation", "permission", "carnet", "prof", "professeur", "professeure", "allowed",
     "consigne", "consignee", "car", "bus", "recre", "mom", "mum", "mommy", "mummy", "dad", "daddy", "stepmom",
     "stepdad", "folks", "grounded", "bedtime", "recess",
 })

@@ -94,8 +94,22 @@ _THREAT_FR_RE = re.compile(
     r"te faire violer|etre mort|etre morte)\b"
     r"|\b(?:les gens comme toi|des gens comme toi|toi et tes (?:potes|amis)) (?:devraient|doivent|meritent de) "
     r"(?:crever|mourir|etre tues|se faire tuer|bruler)\b"
-    r"|\bje (?:sais|connais) (?:ou|dans quel\w*|quel) (?:tu (?:habites|vis|dors|vas a l ecole)|t habites|"
-    r"est ton (?:lycee|college|ecole)|college|lycee|ecole)\b"
+    r"|\b(?:je|on|nous) (?:sais|sait|savons|connais|connait|connaissons) (?:ou|dans quel\w*|quel) (?:tu (?:habites|vis|dors|"
+    r"vas a l ecole)|t habites|est ton (?:lycee|college|ecole|bahut)|college|lycee|ecole|bahut|quartier)\b"
+    # two things that find someone, held together: "je connais ton nom de famille et ton bahut"
+    r"|\b(?:je connais|je sais|on connait|on sait|j ai|jai|on a) (?:ton|ta|tes) (?:nom de famille|vrai nom|adresse|ip|"
+    r"bahut|college|lycee|ecole|quartier|classe) (?:et|,) (?:ton|ta|tes) (?:nom de famille|vrai nom|adresse|ip|bahut|"
+    r"college|lycee|ecole|quartier|classe|numero|num)\b"
+    # "on va te retrouver" (not "on va te retrouver au parc": a meeting)
+    r"|\bon (?:va|vas) te (?:retrouver|trouver)\b(?! (?:a|au|aux|devant|dans|sur|chez|vers|en|apres|demain|ce|la|pour|des)\b)"
+    r"|\btu vas regretter\b(?! (?:de pas|de ne pas|de rater|d avoir rate|si|quand)\b)"
+    r"|\btu vas (?:comprendre ta douleur|voir a la sortie|te faire (?:demonter|defoncer|tabasser|frapper|"
+    r"eclater|casser la gueule|planter|buter|tuer|agresser|lyncher))\b"
+    r"(?! par (?:le|la|ta|ton|tes|les|ma|mon) (?:prof|profs|mere|pere|daron|daronne|parents|coach|cpe|principal|"
+    r"directeur|directrice|maman|papa|entraineur)\b)"
+    r"|\b(?:t as|tas|ta|tu as) (?:interet|inter) a (?:te taire|fermer (?:ta gueule|ta bouche)|faire gaffe|supprimer|"
+    r"effacer|rien dire|pas parler|raser les murs|te cacher|pas venir)\b"
+    r"|\b(?:je vais|jvais|on va) (?:m occuper|s occuper) de ton cas\b|\b(?:je vais|jvais|on va) regler ton cas\b"
     r"|\bje (?:sais|connais|vais trouver|vais retrouver|vais chercher|vais publier|vais balancer|"
     r"vais diffuser) ton adresse\b|\b(?:ton adresse|ou tu habites) (?:je vais|jvais|on va) la\b"
     # doxxing: "j'ai ton adresse ip et ton nom de famille, fais gaffe"
@@ -132,6 +146,17 @@ _THREAT_EN_RE = re.compile(
     r"|\b(?:i ll|ill|i will|we ll|we will|gonna) (?:come|show up|pull up) (?:to|at) (?:your|ur) "
     r"(?:house|home|place|school|work)\b(?=.*\b(?:friends|boys|bros|gang|crew|knife|gun|bat|hurt|regret)\b)"
     r"|\bwatch your back\b|\bwatch out at school\b"
+    r"|\b(?:you re|youre|ur|you are|u r|u re) (?:so |fucking )?(?:dead|dead meat|finished|done for)\b"
+    r"(?! (?:tired|inside|wrong|right|lol|lmao|haha\w*|xd|jk|in|at|on)\b)"
+    r"|\b(?:you|u) (?:better|d better|had better) (?:watch (?:out|ur back|your back|yourself)|"
+    r"sleep with one eye open)\b|\b(?:you|u) (?:better|d better|had better) (?:run|hide)\b(?! (?:to|for|and|home|fast|or)\b)"
+    r"|\b(?:we|they|my boys|my friends) (?:know|knows) where (?:you|u) (?:live|sleep|go to school)\b"
+    r"|\b(?:i m|im|ima|we re|were) coming for (?:you|u)\b(?! (?:at|in|tomorrow|tonight|to|after|later|on|around)\b)"
+    r"|\b(?:you re|youre|ur|you are|u r) (?:gonna|going to) get (?:it|hurt|what s coming|whats coming|jumped)\b"
+    r"|\b(?:i ll|ill|i will|we ll|we will) (?:find|hunt) (?:you|u)\b"
+    r"(?! (?:a|an|some|one|the|later|tomorrow|soon|at|on|in|online|there|when|if|after)\b)"
+    r"|\b(?:you ll|youll|u ll|ull|you will) regret (?:this|it|that|saying|what|messing)\b"
+    r"|\bsay (?:that|it) again and\b"
     r"|\b(?:bring|bringing) (?:a|my) (?:gun|knife|weapon) to (?:school|class)\b"
     r"|\b(?:kys|kill yourself|kill urself|go die|go kill yourself|hang yourself|neck yourself|"
     r"unalive yourself|drink bleach)\b"
@@ -142,7 +167,9 @@ _THREAT_EN_RE = re.compile(
 # act announced, the weapon, or the one word each other alternative is built on.
 _THREAT_CUES = (first_words(_alternatives(_VIOLENCE)) | first_words(_alternatives(_WEAPON)) | frozenset({
     "vas", "allez", "arriver", "mourir", "crever", "mort", "morte", "sais", "connais", "adresse", "habites", "surveille",
-    "gaffe", "venir", "debarquer", "jai", "j", "g", "on", "je", "passera", "mal", "ip", "pendre", "suicider", "tuer", "suicide", "tue", "pends",
+    "gaffe", "venir", "debarquer", "sait", "savons", "connait", "connaissons", "nous", "retrouver", "trouver",
+    "regretter", "tu", "interet", "inter", "t", "tas", "ta", "occuper", "regler", "dead", "finished", "done",
+    "better", "d", "had", "they", "my", "we", "coming", "get", "find", "regret", "say", "on", "as", "jai", "j", "g", "on", "je", "passera", "mal", "ip", "pendre", "suicider", "tuer", "suicide", "tue", "pends",
     "merites", "meritez", "merite", "devraient", "doivent", "meritent", "finie", "fini", "cuit", "cuite",
     "bute", "defonce", "frappe", "tabasse", "plante", "egorge", "etrangle", "creve", "massacre", "demolis",
     "detruis", "eclate", "explose", "cogne", "poignarde", "saigne", "brule", "nique",
@@ -225,7 +252,8 @@ _INSULT_NOUNS_FR = (
     r"victime|cancre|plouc|boufon|trainee|tepu|tchoin|chaudasse|gamine de merde|"
     r"gamin de merde|tete de cul|tete de con|tete de mort|face de rat|pauvre type|pauvre fille|"
     r"incapable|parasite|sac a merde|sac a foutre|dinde|bitch|mongolito|cheum|boudin|grosse vache|golmon|"
-    r"golmone|glandu|neuneu|teube|tocard|toquard|baltringue|guignol|mongol fini|debile profond)"
+    r"golmone|glandu|neuneu|teube|tocard|toquard|baltringue|guignol|mongol fini|debile profond|pathetique|"
+    r"minable|nul a chier|nulle a chier|immonde|degueulasse|degueu|sans amis)"
 )
 _INSULT_FR_RE = re.compile(
     rf"\b(?:t es|tes|t est|tu es|t etais|vous etes|espece d|espece de|sale|pauvre|ta gueule|tg|ferme la|"
@@ -242,6 +270,12 @@ _INSULT_FR_RE = re.compile(
     # "ferme ta gueule" (not "ta gueule mdr" between friends), the reader's mother insulted,
     # someone in the room pointed at ("le bouffon est revenu")
     rf"|\bferme ta gueule\b(?! (?:{_LAUGH})\b)"
+    # no friends, sent away: "t'as pas d'amis", "dégage du salon", "retourne pleurer"
+    r"|\b(?:t as|tas|ta|tu as) (?:pas|aucun|zero) (?:d amis|d ami|de potes|ami|amis|pote)\b(?! (?:sur|dans|en|a|au|ici|irl|qui)\b)"
+    r"|\bpersonne (?:ne )?veut (?:etre ton ami|etre ta pote|etre ton pote|de toi)\b"
+    r"|\b(?:degage|degagez|casse toi|cassez vous|barre toi|barrez vous|tire toi) (?:d ici|du salon|de ce salon|"
+    r"de ce serveur|du serveur|de la conv|t as rien a faire)\b"
+    r"|\b(?:retourne|rentre|va) pleurer\b"
     rf"|\bta (?:mere|daronne|mama|maman|soeur) (?:aussi |elle |aussi elle |elle aussi )*(?:est|c est|c) (?:une |un |trop |grave |vraiment )*"
     rf"{_INSULT_NOUNS_FR}\b"
     rf"|\b(?:le|la|ce|cette) {_INSULT_NOUNS_FR} (?:est revenue?|est encore la|est la|a encore parle|parle encore|"
@@ -261,6 +295,11 @@ _INSULT_EN_RE = re.compile(
     rf"absolute|fucking)\s+)*{_PREDICATE_NOUNS_EN}\b"
     rf"|\b(?:fat|ugly|stupid|dumb|worthless|pathetic|disgusting|useless|filthy) (?:{_INSULT_NOUNS_EN})\b"
     r"|\b(?:nobody|no one|no1) (?:likes|loves|wants|asked|cares about|will ever love|will miss) (?:you|u)\b"
+    r"|\b(?:you re|youre|ur|you are|u r|u re) (?:so |such |really |literally |fucking |genuinely )*"
+    r"(?:ugly|fat|pathetic|worthless|disgusting|useless|hideous)\b"
+    r"|\b(?:you|u) (?:have|got|ve got) no (?:friends|life)\b|\bgo away (?:loser|freak|weirdo|nobody wants you)\b"
+    r"|\b(?:everyone|everybody) (?:thinks|knows) (?:you re|youre|ur|you are) (?:weird|ugly|a loser|a freak|fat|"
+    r"pathetic|a creep|disgusting)\b"
     r"|\b(?:everyone|everybody) (?:hates|laughs at|is laughing at) (?:you|u)\b"
 )
 
@@ -269,7 +308,10 @@ _INSULT_EN_RE = re.compile(
 _INSULT_CUES = (first_words(_alternatives(_INSULT_NOUNS_FR)) | first_words(_alternatives(_INSULT_NOUNS_EN))
                 | first_words(_PREDICATE_NOUNS_EN.removeprefix("(?:").removesuffix(")")) | frozenset({
                     "tete", "gueule", "face", "personne", "monde", "va", "vas", "pd", "fdp", "tepu", "tchoin",
-                    "retourne", "rentre", "nobody", "ferme", "ta", "no", "no1", "everyone", "everybody",
+                    "retourne", "rentre", "nobody", "ferme", "ta", "t", "tas", "tu", "degage", "degagez",
+                    "casse", "cassez", "barre", "barrez", "tire", "pleurer", "ugly", "fat", "pathetic", "worthless",
+                    "disgusting", "useless", "hideous", "you", "u", "go", "thinks", "knows", "everyone", "everybody",
+                    "ami", "amis", "pote", "potes", "etre", "no", "no1", "everyone", "everybody",
                 }))
 
 

@@ -197,3 +197,70 @@ def test_a_picture_of_the_readers_things_is_not_of_the_reader(text, seed_snapsho
 
 def test_a_picture_of_the_reader_is_still_asked_for(seed_snapshot):
     assert decision("envoie une photo de ton corps", seed_snapshot) in ("flag", "block")
+
+
+# --- More ways of saying it (written from what people type, not from a set kept apart) ------------
+
+@pytest.mark.parametrize("text", [
+    "on sait où tu habites", "je sais dans quel bahut tu vas", "je connais ton vrai nom et ton quartier",
+    "tu vas regretter", "t'as intérêt à te taire", "tu vas te faire défoncer", "on va te retrouver",
+    "you're dead meat", "you better watch your back", "we know where you live", "i'm coming for you",
+    "you're gonna get hurt", "i'll find you", "you'll regret this", "say that again and see",
+])
+def test_intimidation_as_typed(text):
+    assert has_threat(normalise(text))
+
+
+@pytest.mark.parametrize("text", [
+    "on va te retrouver au parc", "i'll find you a seat", "you're dead tired lol", "tu vas regretter de pas être venu",
+    "you better run to catch the bus", "i'm coming for you at 8 to pick you up", "tu vas te faire défoncer par le prof",
+    "je vais m'occuper de toi quand tu seras malade", "t'as intérêt à courir pour le bus",
+])
+def test_errands_and_jokes_that_sound_like_intimidation(text):
+    assert not has_threat(normalise(text))
+
+
+@pytest.mark.parametrize("text", [
+    "dégage de ce salon", "casse toi d'ici", "t'es pathétique", "t'es une minable", "t'as aucun ami",
+    "retourne pleurer", "you're hideous", "ur so pathetic", "you have no friends", "go away loser",
+    "everybody thinks you're a freak",
+])
+def test_harassment_as_typed_is_refused_where_minors_read(text, seed_snapshot):
+    assert decision(text, seed_snapshot) == "block"
+
+
+@pytest.mark.parametrize("text", [
+    "t'as pas d'amis sur fortnite ? je t'ajoute", "t'as raté le bus ?", "dégage de la route", "i feel so ugly today",
+    "ur not ugly at all",
+])
+def test_what_only_looks_like_harassment(text, seed_snapshot):
+    assert decision(text, seed_snapshot) == "allow"
+
+
+@pytest.mark.parametrize("text", [
+    "je suis majeur depuis longtemps", "I'm an adult", "i'm a grown woman", "im over 21", "je bosse depuis 12 ans",
+    "quand j'étais à la fac", "j'ai le double de ton âge", "old enough to be your mom",
+])
+def test_saying_one_is_an_adult(text):
+    assert adult_life_ages(normalise(text)) == (ADULT_LIFE_AGE,)
+
+
+@pytest.mark.parametrize("text", ["je suis presque majeur", "je bosse depuis 2 ans au mcdo", "je serai majeur en mars"])
+def test_almost_an_adult_is_not_one(text):
+    assert adult_life_ages(normalise(text)) == ()
+
+
+@pytest.mark.parametrize("text", [
+    "j'ai pas le droit d'avoir insta", "ma prof principale m'a collé", "mon carnet de correspondance est signé",
+    "im not allowed on tiktok", "my mom said i have to be home by 9",
+])
+def test_a_pupils_life_in_an_adults_room_is_held(text, seed_snapshot):
+    assert decision(text, seed_snapshot, ADULTS_ROOM) == "hold"
+
+
+@pytest.mark.parametrize("text", [
+    "passe chez moi après", "monte dans ma voiture", "get in my car", "viens toute seule", "come alone",
+    "je te récupère devant le collège", "je t'invite chez moi", "mes parents sont absents, tu viens ?",
+])
+def test_strong_invitations_are_meetings(text, seed_snapshot):
+    assert decision(text, seed_snapshot) == "hold"
