@@ -169,8 +169,12 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 @pytest.fixture
 def shared_pg_database() -> Iterator[str]:
-    """A database of its own on the shared server, for faults that do not touch PostgreSQL."""
-    with scratch_database(PG_ADMIN_URL, f"phare_rel_{uuid.uuid4().hex[:10]}") as url:
+    """A database of its own on the shared server, for faults that do not touch PostgreSQL,
+    named after the test run's own (`DATABASE_URL`'s name, then `_rel_` and a random suffix),
+    so that runs sharing a server can tell theirs apart."""
+    url = os.environ.get("DATABASE_URL", "")
+    base = (url.rsplit("/", 1)[-1].split("?")[0] if url.startswith("postgres") else "") or "phare"
+    with scratch_database(PG_ADMIN_URL, f"{base[:30]}_rel_{uuid.uuid4().hex[:10]}") as url:
         yield url
 
 

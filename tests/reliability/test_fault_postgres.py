@@ -32,15 +32,16 @@ OUTAGE_SECONDS = 3.0
 RECOVERY_BUDGET = 10.0
 
 
-def raw_get(user: HttpUser, path: str) -> tuple[int, str, bytes]:
-    """(status, content type, body) without raising, through the user's cookies."""
+def raw_get(user: HttpUser, path: str) -> tuple[int, str, bytes, str]:
+    """(status, content type, body, Retry-After) without raising, through the user's cookies."""
     try:
         with user.opener.open(user.base + path, timeout=10) as response:
-            return response.status, response.headers.get("Content-Type", ""), response.read()
+            return response.status, response.headers.get("Content-Type", ""), response.read(), ""
     except urllib.error.HTTPError as error:
-        return error.code, error.headers.get("Content-Type", ""), error.read()
+        return (error.code, error.headers.get("Content-Type", ""), error.read(),
+                error.headers.get("Retry-After", ""))
     except (urllib.error.URLError, OSError) as error:
-        return 0, "", str(error).encode()
+        return 0, "", str(error).encode(), ""
 
 
 @pytest.mark.timeout(300)
@@ -63,8 +64,10 @@ def test_postgres_restarted_requests_fail_cleanly_then_recover(private_postgres,
         """An HTTP client polling its own account and the room list throughout."""
         while not stop.is_set():
             for path in ("/api/v1/me", "/api/v1/rooms"):
-                status, content_type, body = await asyncio.to_thread(raw_get, users[0], path)
+                status, content_type, body, retry_after = await asyncio.to_thread(raw_get, users[0], path)
                 http_answers[status] += 1
+                if status == 503 and not retry_after:
+                    bad_answers.append(f"{path} 503 without Retry-After")
                 if status != 200:
                     if not content_type.startswith("application/json"):
                         bad_answers.append(f"{path} {status} {content_type} {body[:120]!r}")
@@ -91,12 +94,12 @@ def test_postgres_restarted_requests_fail_cleanly_then_recover(private_postgres,
     recovery = first_ack_after(logs, timeline["restarted"])
     refused = Counter(code for log in logs for _, code in log.refused)
     # Served again by the same process: nothing was restarted.
-    status, _, _ = raw_get(users[1], "/api/v1/me")
+    status, _, _, _ = raw_get(users[1], "/api/v1/me")
     figures.record(
         "PostgreSQL stopped for 3 s, started again", recovery_seconds=recovery, **outcome.counts(),
         detail=(f"{CLIENTS} clients, one server never restarted; WebSocket refusals meanwhile {dict(refused)}, "
                 f"{sum(len(log.unanswered) for log in logs)} sends unanswered; HTTP answers {dict(http_answers)}; "
-                f"{len(bad_answers)} non-JSON or malformed error answers"),
+                f"{len(bad_answers)} non-JSON or malformed error answers or 503s without Retry-After"),
     )
 
     assert server.process.poll() is None, "the server process died"
