@@ -168,6 +168,10 @@ def problems_in(raw: Iterable[dict[str, Any]]) -> list[str]:
                 found.append(f"{cid}: attack messages must be the attacker's")
         elif attack or conv.get("attacker"):
             found.append(f"{cid}: an ordinary conversation has no attack")
+        elif conv.get("setting") == "dm" and len({p[0] for p in people.values()}) > 1:
+            # The default contact matrix keeps DMs within one band: an ordinary conversation
+            # across bands would be refused by design and counted as a false stop.
+            found.append(f"{cid}: an ordinary DM needs two people of one band")
         stages = conv.get("stages", {})
         if conv.get("kind") == "grooming" and not stages:
             found.append(f"{cid}: grooming without stages")

@@ -139,7 +139,19 @@ _VOWELS = frozenset("aeiouy")
 _DIGIT_RE = re.compile(r"\d")
 
 
+# Emoji that stand for words in chat: sexual ones as words the term lists hold (docs/screening.md),
+# a knife or a gun as the verb they stand for ("jvais te 🔪"), money as money ("je te donne 💰").
+# Every other emoji is dropped like punctuation.
+EMOJI_WORDS: dict[str, str] = {
+    "🍆": " emojiaubergine ", "🍑": " emojipeche ", "💦": " emojigouttes ", "👅": " emojilangue ",
+    "🔪": " planter ", "🗡": " planter ", "🔫": " buter ",
+    "💰": " argent ", "💵": " argent ", "💶": " argent ", "💸": " argent ", "🤑": " argent ",
+}
+
+
 def _fold_char(char: str) -> str:
+    if char in EMOJI_WORDS:
+        return EMOJI_WORDS[char]
     if unicodedata.category(char) == "Cf":
         return ""
     text = unicodedata.normalize("NFKC", char).casefold()

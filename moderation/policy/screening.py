@@ -10,6 +10,7 @@ from moderation.policy.classifier import shipped_model
 from moderation.policy.config import Decision, PolicyConfig, ScreeningContext
 from moderation.policy.detectors.age import adult_life_ages, stated_ages
 from moderation.policy.detectors.contact import mentions_app
+from moderation.policy.detectors.meeting import is_group_invitation
 from moderation.policy.detectors.hate import has_group_hostility
 from moderation.policy.detectors.quotation import outside_quotation
 from moderation.policy.detectors.school import ages_said
@@ -107,6 +108,7 @@ def _message_outcomes(
     context: ScreeningContext,
     adult_claim_ages: tuple[int, ...] = (),
     affectionate: bool = False,
+    group_invitation: bool = False,
 ) -> list[Outcome]:
     outcomes: list[Outcome] = []
     minors_space = context.audience == "minors"
@@ -123,7 +125,9 @@ def _message_outcomes(
             # its risk score is the concern.
             if not minors_space:
                 decision: Decision = config.adult_meeting_decision
-            elif is_dm:
+            elif is_dm or group_invitation:
+                # An invitation to everyone to something public ("venez nous soutenir au
+                # gymnase samedi") is flagged like a meeting between two minors of one band.
                 decision = config.minors_dm_meeting_decision
             else:
                 decision = config.minors_meeting_decision
@@ -276,12 +280,14 @@ def screen_normalised(
         ages: tuple[int, ...] = ()
         adult_claim_ages: tuple[int, ...] = ()
         affectionate = False
+        group_invitation = False
         model = None
     else:
         signals = detect_signals(text)
         ages = ages_said(text)
         adult_claim_ages = stated_ages(text) + adult_life_ages(text) if ages else ()
         affectionate = bool(all_hits or signals) and has_affection(text)
+        group_invitation = "meeting_arrangement" in signals and is_group_invitation(text)
         model = model_outcome(text, snapshot.config, context)
         if recent:
             split = split_signals(text, signals, recent)
@@ -292,7 +298,7 @@ def screen_normalised(
         if context.is_name:
             return _name_outcomes(text, hits, snapshot)
         outcomes = _message_outcomes(hits, signals + split, ages, snapshot.config, context, adult_claim_ages,
-                                     affectionate)
+                                     affectionate, group_invitation)
         # The model only notices what the rules let through: it never turns a refusal into
         # a hold (hold outranks block) nor adds to what is already stopped.
         if model is not None and not any(o.decision in ("block", "escalate", "hold") for o in outcomes):

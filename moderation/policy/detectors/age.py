@@ -107,7 +107,11 @@ def _stated_ages(text: NormalisedText) -> tuple[int, ...]:
 ADULT_LIFE_AGE = 30
 _ADULT_LIFE_RE = re.compile(
     r"\b(?:j ai|jai|g) (?:des|deux|trois|quatre|2|3|4) (?:enfants|gosses|mioches|petits enfants)\b"
-    r"|\bmes (?:enfants|gosses|mioches|petits enfants)\b(?! (?:de la classe|du groupe|du serveur))"
+    r"|\bmes (?:deux |trois |quatre |2 |3 |4 |petits |)(?:enfants|gosses|mioches|petits enfants)\b"
+    r"(?! (?:de la classe|du groupe|du serveur))"
+    r"|\bquand (?:t etais|tu etais|t etait) (?:meme )?pas (?:nee?|encore nee?)\b|\bbefore (?:you|u) were (?:even )?born\b"
+    r"|\bgraduated (?:from )?(?:college|uni|university|high school) (?:ages|years|a long time|decades) ago\b"
+    r"|\b(?:i|just) (?:pay|paying) (?:rent|a mortgage|my mortgage|taxes|the bills|bills)\b"
     r"|\b(?:je suis|jsuis|chui|chuis|j suis) (?:(?:un|une|moi meme|moi aussi|deja|aussi)\s+)*(?:papa|daron|daronne|"
     r"pere de famille|mere de famille|grand pere|grand mere|maman de|papa de|divorce|divorcee|marie|mariee)\b"
     r"(?! (?:de (?:ma|mon|mes) (?:chat|chien|poisson|plante|hamster|lapin|tamagotchi)|dans|en jeu|sur|au)\b)"
@@ -147,7 +151,8 @@ _ADULT_LIFE_PIECE_RE = re.compile(r"enfant|gosse|mioche|papa|daron|pere|mere|fem
                                   r"husband|kids|children|grand|dad|mom|father|mother|parent|thirt|fort|fift|0s|"
                                   r"impot|eleve|credit|retraite|pension|divorc|pret|prof|instit|enseign|taxes|"
                                   r"mortgage|student|pupil|teacher|retired|oncle|uncle|etre|husband|maman|marie|majeur|adult|grown|over|legal|"
-                                  r"fac|etud|bosse|travaille|taf|college|uni|work|master|double|fois|twice|enough|grad|school")
+                                  r"fac|etud|bosse|travaille|taf|college|uni|work|master|double|fois|twice|enough|grad|school|quand|born|rent|"
+                                  r"bills")
 
 
 def adult_life_ages(text: NormalisedText) -> tuple[int, ...]:

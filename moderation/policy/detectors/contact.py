@@ -85,7 +85,10 @@ _TLDS = r"com|fr|net|org|be|ch|ca|co|uk|io|me|eu|de|info"
 # Only the end of the local part is read: anchoring on "x@" keeps the search linear however
 # long a run of letters is (a greedy local part made a 20,000-letter message take seconds).
 _EMAIL_RE = re.compile(
-    r"[a-z0-9]\s*@\s*[a-z0-9\-]{1,63}(?:\s*\.\s*[a-z0-9\-]{1,63}){0,4}\s*\.\s*[a-z]{2,24}\b"
+    r"[a-z0-9]@\s*[a-z0-9\-]{1,63}(?:\s*\.\s*[a-z0-9\-]{1,63}){0,4}\s*\.\s*[a-z]{2,24}\b"
+    # spaced before the "@" ("jean @ gmail.com"): only with a known ending, or "follow c
+    # @theatre.college.jaures" (a handle after a word) would read as an address
+    rf"|[a-z0-9]\s+@\s*[a-z0-9\-]{{1,63}}(?:\s*\.\s*[a-z0-9\-]{{1,63}}){{0,4}}\s*\.\s*(?:{_TLDS})\b"
 )
 # "jean at gmail dot com", "jean arobase orange point fr": only with a known provider or a
 # domain followed by a spelled dot and a known ending, so "meet at noon. come" is not an email.
@@ -259,6 +262,7 @@ _CONTACT_REQUEST_RE = re.compile(
 _OFFPLATFORM_CUES = (
     first_words(_CONTACT_DETAILS) | _APP_CUES | first_words(_VIDEO)
     | frozenset({"cam", "webcam", "camera", "facetime", "c2c", "cam2cam"})
+    | frozenset({"mon", "my", "ma", "scanne", "scannez", "scan", "flashe", "flash", "qr", "qrcode", "code"})
 )
 
 
@@ -275,7 +279,18 @@ def _offplatform_request(text: NormalisedText) -> bool:
         _HAVE_APP_RE.search(words) or _CONTINUE_ELSEWHERE_RE.search(words) or _PRIVATE_ELSEWHERE_RE.search(words)
     ):
         return True
-    return _VIDEO_REQUEST_RE.search(words) is not None
+    return _VIDEO_REQUEST_RE.search(words) is not None or _ELSEWHERE_IN_PROFILE_RE.search(words) is not None
+
+
+# An account to find through the profile: "mon @ est dans ma bio", "scanne le QR code sur ma
+# photo de profil", "my snap is in my bio" (the ``words`` form reads "@" as "a").
+_ELSEWHERE_IN_PROFILE_RE = re.compile(
+    r"\b(?:mon|my|ma) (?:@|a|arobase|handle|pseudo|snap|insta|discord|tiktok|tel|num|contact|compte|account|user|"
+    r"username|link|lien|telegram|whatsapp)(?: est| is| c est| c|s)? (?:dans|en|in|sur|on) (?:ma |my |la |the )?"
+    r"(?:bio|description|desc|profil|profile|pp)\b"
+    r"|\b(?:scanne|scannez|scan|flashe|flash) (?:le |mon |my |the |ce |this )?(?:qr|qrcode|code qr)\b"
+    r"|\b(?:qr|qrcode|code qr)(?: code)? (?:sur|dans|on|in) (?:ma|mon|my) (?:photo|pp|profil|profile|bio|story)\b"
+)
 
 
 # --- windows (moderation/policy/window.py) ----------------------------------------------------

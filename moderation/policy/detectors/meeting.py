@@ -25,7 +25,8 @@ _ADDRESS_RE = re.compile(
 _STRONG_INVITATION_RE = re.compile(
     r"\b(?:viens|venez|vient|come) (?:chez moi|me voir|me rejoindre|me chercher|over|to my place|"
     r"to my house|round|and see me|see me|meet me)\b"
-    r"|\bje (?:viens|passe|peux venir|peux passer) te (?:chercher|prendre|voir)\b"
+    r"|\b(?:je|j) ?(?:viens|passe|peux venir|peux passer|vais venir) te (?:chercher|prendre|voir|capter|recuperer)\b"
+    r"|\bjviens te (?:chercher|prendre|voir|capter|recuperer)\b"
     r"|\bon (?:se voit|se rencontre|se retrouve|se capte|pourrait se voir|"
     r"peut se voir) (?:en vrai|irl)\b"
     r"|\b(?:meet|see) (?:me |you |each other )?(?:irl|in person|in real life)\b"
@@ -83,6 +84,22 @@ ONLINE_RE = re.compile(
 )
 
 
+# An invitation to everyone, to something public: "match samedi, venez nous soutenir au gymnase",
+# "anniv de Sarah samedi, vous venez ?" (policy/screening.py: flagged, not held, in minors' rooms).
+_GROUP_INVITATION_RE = re.compile(
+    r"\b(?:venez|vous venez|vous etes invites|vous etes invitees|tout le monde est invite|qui vient|qui veut venir|"
+    r"y all come|you guys come|everyone s invited|everyone is invited|who s coming|whos coming|come support)\b"
+)
+# Only the writer and the reader: a group invitation that names them two is not one.
+_ONE_TO_ONE_RE = re.compile(r"\b(?:seule?s?|alone|toi et moi|you and me|juste nous|just us|que nous deux|chez moi|my place)\b")
+
+
+def is_group_invitation(text: NormalisedText) -> bool:
+    """An invitation to a group (see above), with nothing that makes it one to one."""
+    words = text.words
+    return _GROUP_INVITATION_RE.search(words) is not None and _ONE_TO_ONE_RE.search(words) is None
+
+
 def has_address(text: NormalisedText) -> bool:
     return text.has_digit and _ADDRESS_RE.search(text.folded) is not None
 
@@ -93,7 +110,7 @@ _INVITATION_CUES = frozenset({
     # _STRONG_INVITATION_RE, alternative by alternative
     "viens", "venez", "vient", "come", "chercher", "prendre", "voir", "vrai", "irl", "person",
     "real", "pick", "seul", "seule", "seuls", "seules", "meet", "apres", "ensuite", "puis", "then",
-    "afterwards", "back", "after", "passe", "passez", "monte", "montez", "hop", "get", "jump", "recupere",
+    "afterwards", "back", "after", "jviens", "jpasse", "j", "je", "capter", "recuperer", "passe", "passez", "monte", "montez", "hop", "get", "jump", "recupere",
     "recup", "ramene", "depose", "invite", "parents", "mere", "pere", "darons", "daronne", "daron", "mom", "dad",
     # _INVITATION_RE
     "voit", "retrouve", "rejoint", "rencontre", "capte", "capter", "fait", "rejoins", "rejoignez",

@@ -100,8 +100,22 @@ _THREAT_FR_RE = re.compile(
     r"|\b(?:je connais|je sais|on connait|on sait|j ai|jai|on a) (?:ton|ta|tes) (?:nom de famille|vrai nom|adresse|ip|"
     r"bahut|college|lycee|ecole|quartier|classe) (?:et|,) (?:ton|ta|tes) (?:nom de famille|vrai nom|adresse|ip|bahut|"
     r"college|lycee|ecole|quartier|classe|numero|num)\b"
+    # "je sais que tu t'appelles Ines et que t'es au lycée Victor Hugo"
+    r"|\b(?:je|on) (?:sais|sait|connais|connait) (?:que tu t appelles|comment tu t appelles|ton nom)\b"
+    r"(?=.*\b(?:lycee|college|ecole|bahut|habites|quartier|rue|adresse|classe)\b)"
+    r"|\b(?:des gens|mes potes|mes gars|mes freres|du monde|des potes|mes cousins) qui (?:te|vont te|vont vous|vous) "
+    r"(?:trouver|trouveront|retrouver|retrouveront|defoncer|defonceront|attendre|attendront|regler)\b"
+    r"|\bregarde (?:bien )?derriere toi\b"
+    # exposure announced: "je vais poster ton ancienne photo sur le compte du lycée"
+    r"|\b(?:je vais|jvais|j vais|on va|je v) (?:poster|publier|balancer|diffuser|leak|leaker|faire tourner|afficher|"
+    r"envoyer a tout le monde|montrer a tout le monde) (?:ta|ton|tes|vos) (?:\w+ )?(?:photos?|videos?|vids?|nudes?|"
+    r"messages?|conv|screens?|captures?|snaps?)\b(?=.*\b(?:compte|insta|snap|tiktok|tout le monde|lycee|college|"
+    r"classe|partout|en ligne|internet|net|reseaux|ecole|bahut|tes parents|ta mere|ton pere|tes potes|ton mec)\b)"
+    r"|\b(?:i ll|ill|i will|i m gonna|im gonna|gonna) (?:post|leak|share|send|show) (?:your|ur) (?:\w+ )?(?:pics?|"
+    r"photos?|videos?|nudes?|messages?|dms|screenshots?)\b(?=.*\b(?:everyone|everybody|online|school|class|"
+    r"parents|friends|to all)\b)"
     # "on va te retrouver" (not "on va te retrouver au parc": a meeting)
-    r"|\bon (?:va|vas) te (?:retrouver|trouver)\b(?! (?:a|au|aux|devant|dans|sur|chez|vers|en|apres|demain|ce|la|pour|des)\b)"
+    r"|\b(?:on (?:va|vas)|(?:mes|des) (?:potes|gars|freres|cousins|amis) vont|ils vont) te (?:retrouver|trouver)\b(?! (?:a|au|aux|devant|dans|sur|chez|vers|en|apres|demain|ce|la|pour|des)\b)"
     r"|\btu vas regretter\b(?! (?:de pas|de ne pas|de rater|d avoir rate|si|quand)\b)"
     r"|\btu vas (?:comprendre ta douleur|voir a la sortie|te faire (?:demonter|defoncer|tabasser|frapper|"
     r"eclater|casser la gueule|planter|buter|tuer|agresser|lyncher))\b"
@@ -153,6 +167,8 @@ _THREAT_EN_RE = re.compile(
     r"|\b(?:we|they|my boys|my friends) (?:know|knows) where (?:you|u) (?:live|sleep|go to school)\b"
     r"|\b(?:i m|im|ima|we re|were) coming for (?:you|u)\b(?! (?:at|in|tomorrow|tonight|to|after|later|on|around)\b)"
     r"|\b(?:you re|youre|ur|you are|u r) (?:gonna|going to) get (?:it|hurt|what s coming|whats coming|jumped)\b"
+    r"|\bi know (?:your|ur|yr) (?:real |full |last )?name and (?:which|what|where|your|ur) (?:school|you live|u live|house|address)\b"
+    r"|\bmake sure (?:you|u) get (?:jumped|hurt|beat up|beaten|stabbed|what s coming)\b"
     r"|\b(?:i ll|ill|i will|we ll|we will) (?:find|hunt) (?:you|u)\b"
     r"(?! (?:a|an|some|one|the|later|tomorrow|soon|at|on|in|online|there|when|if|after)\b)"
     r"|\b(?:you ll|youll|u ll|ull|you will) regret (?:this|it|that|saying|what|messing)\b"
@@ -167,7 +183,9 @@ _THREAT_EN_RE = re.compile(
 # act announced, the weapon, or the one word each other alternative is built on.
 _THREAT_CUES = (first_words(_alternatives(_VIOLENCE)) | first_words(_alternatives(_WEAPON)) | frozenset({
     "vas", "allez", "arriver", "mourir", "crever", "mort", "morte", "sais", "connais", "adresse", "habites", "surveille",
-    "gaffe", "venir", "debarquer", "sait", "savons", "connait", "connaissons", "nous", "retrouver", "trouver",
+    "gaffe", "venir", "debarquer", "que", "comment", "ton", "gens", "potes", "gars", "freres", "monde",
+    "cousins", "regarde", "make", "name", "poster", "publier", "balancer", "diffuser", "leak", "leaker",
+    "faire", "afficher", "envoyer", "montrer", "post", "share", "send", "show", "v", "sait", "savons", "connait", "connaissons", "nous", "retrouver", "trouver",
     "regretter", "tu", "interet", "inter", "t", "tas", "ta", "occuper", "regler", "dead", "finished", "done",
     "better", "d", "had", "they", "my", "we", "coming", "get", "find", "regret", "say", "on", "as", "jai", "j", "g", "on", "je", "passera", "mal", "ip", "pendre", "suicider", "tuer", "suicide", "tue", "pends",
     "merites", "meritez", "merite", "devraient", "doivent", "meritent", "finie", "fini", "cuit", "cuite",
@@ -260,11 +278,16 @@ _INSULT_FR_RE = re.compile(
     rf"ferme ta gueule|toi la|toi le|regarde toi|gros|grosse)\s+(?:(?:qu une|qu un|qu|un|une|vraiment|trop|"
     rf"grave|tellement|juste|qu une grosse|qu un gros|un gros|une grosse|une sale|un sale|gros|grosse|sale|"
     rf"petite|petit|pauvre|bien|tjrs|toujours|mega|vrai|vraie)\s+)*{_INSULT_NOUNS_FR}\b"
-    r"|\bt as une (?:tete|gueule|face) de (?:cul|con|mort|rat|thon|merde|chien|cochon|porc)\b"
+    r"(?! (?:nouille|patate|flemmarde|flemmard|feignasse|marmotte|tortue|gourmande|gourmand|dormeuse|maligne|"
+    r"rigolote|andouille|tete de linotte|bisou|bisous|coeur)\b)"
+    r"|\b(?:t as une|avec ta|sale|ta) (?:tete|gueule|face) de (?:cul|con|mort|rat|thon|merde|chien|cochon|porc|cheval|"
+    r"singe|poisson|vache|pet|fion|teuch)\b"
+    r"|\b(?:wsh|wesh|eh|oh|hey|toi|encore toi) (?:la|le) (?:grosse|gros|moche|thon|baleine|vache|vieille peau|vieux con|"
+    r"sorciere|laideron)\b|\bvieille peau\b"
     r"|\bpersonne (?:ne )?(?:t aime|veut de toi|te supporte|t apprecie|lit tes messages|t a sonne|t a demande|"
     r"te calcule|veut te parler|voudra de toi|t aimera)\b"
     r"|\btout le monde (?:te deteste|se fout de ta gueule|se moque de toi|te hait|rigole de toi|te trouve moche)\b"
-    r"|\b(?:va|vas) (?:pleurer|chialer|chouiner|te cacher|te laver)\b"
+    r"|(?<!\btu )\b(?:va|vas) (?:pleurer|chialer|chouiner|te cacher|te laver)\b"
     r"|\b(?:pd|fdp|tepu|tchoin)(?:\s+(?:pd|fdp|tepu|tchoin)){1,}\b"
     r"|\b(?:retourne|rentre) (?:a l ecole|chez ta mere|dans ta grotte|jouer aux poupees)\b"
     # "ferme ta gueule" (not "ta gueule mdr" between friends), the reader's mother insulted,
@@ -300,7 +323,8 @@ _INSULT_EN_RE = re.compile(
     r"|\b(?:you|u) (?:have|got|ve got) no (?:friends|life)\b|\bgo away (?:loser|freak|weirdo|nobody wants you)\b"
     r"|\b(?:everyone|everybody) (?:thinks|knows) (?:you re|youre|ur|you are) (?:weird|ugly|a loser|a freak|fat|"
     r"pathetic|a creep|disgusting)\b"
-    r"|\b(?:everyone|everybody) (?:hates|laughs at|is laughing at) (?:you|u)\b"
+    r"|\b(?:literally |)(?:everyone|everybody)(?: here| in here| in this chat)? (?:hates|laughs at|is laughing at) (?:you|u)\b"
+    r"|\b(?:just )?leave(?: already)?,? (?:loser|freak|weirdo|creep)\b"
 )
 
 
@@ -311,7 +335,8 @@ _INSULT_CUES = (first_words(_alternatives(_INSULT_NOUNS_FR)) | first_words(_alte
                     "retourne", "rentre", "nobody", "ferme", "ta", "t", "tas", "tu", "degage", "degagez",
                     "casse", "cassez", "barre", "barrez", "tire", "pleurer", "ugly", "fat", "pathetic", "worthless",
                     "disgusting", "useless", "hideous", "you", "u", "go", "thinks", "knows", "everyone", "everybody",
-                    "ami", "amis", "pote", "potes", "etre", "no", "no1", "everyone", "everybody",
+                    "ami", "amis", "pote", "potes", "etre", "avec", "sale", "wsh", "wesh", "eh", "oh", "hey",
+                    "toi", "encore", "vieille", "literally", "just", "leave", "no", "no1", "everyone", "everybody",
                 }))
 
 

@@ -26,7 +26,7 @@ DETECTORS = {
     "offplatform_request": (contact.has_offplatform_request, contact._offplatform_request,
                             [contact._CONTACT_REQUEST_RE, contact._HAVE_APP_RE,
                              contact._CONTINUE_ELSEWHERE_RE, contact._PRIVATE_ELSEWHERE_RE,
-                             contact._VIDEO_REQUEST_RE]),
+                             contact._VIDEO_REQUEST_RE, contact._ELSEWHERE_IN_PROFILE_RE]),
     "handle": (contact.has_handle, lambda text: contact.has_ghost_handle(text) or contact._handle(text),
                [contact._ADD_ME_RE, contact._MY_HANDLE_RE, contact._APP_COLON_HANDLE_RE,
                 contact._APP_THEN_HANDLE_RE, contact._GHOST_HANDLE_RE]),

@@ -264,3 +264,62 @@ def test_a_pupils_life_in_an_adults_room_is_held(text, seed_snapshot):
 ])
 def test_strong_invitations_are_meetings(text, seed_snapshot):
     assert decision(text, seed_snapshot) == "hold"
+
+
+# --- Emoji, profiles, group invitations, exposure -------------------------------------------------
+
+@pytest.mark.parametrize("text, where, expected", [
+    ("t'as déjà vu un 🍆 ?", MINORS_ROOM, "block"),
+    ("🍑💦 ce soir ?", MINORS_ROOM, "block"),
+    ("j'adore les pêches 🍑", MINORS_ROOM, "allow"),
+    ("🍆 à la parmesane ce soir", ADULTS_ROOM, "allow"),  # adults' rooms let sexual words through too
+    ("jvais te 🔪", MINORS_ROOM, "hold"),
+    ("je te donne 💰 si tu m'envoies une photo de toi", MINORS_ROOM, "block"),
+])
+def test_emoji_that_stand_for_words(text, where, expected, seed_snapshot):
+    assert decision(text, seed_snapshot, where) == expected
+
+
+@pytest.mark.parametrize("text", ["mon @ est dans ma bio", "my snap is in my bio", "scanne le QR code sur ma photo de profil"])
+def test_an_account_pointed_at_in_the_profile(text, seed_snapshot):
+    assert decision(text, seed_snapshot) == "block"
+
+
+def test_a_handle_after_a_word_is_not_an_email_address(seed_snapshot):
+    verdict = screen_text("allez follow c @theatre.college.jaures", snapshot=seed_snapshot, context=MINORS_ROOM)
+    assert "contact_email" not in verdict.reasons
+    assert "contact_email" in screen_text("jean @ gmail.com", snapshot=seed_snapshot, context=MINORS_ROOM).reasons
+
+
+@pytest.mark.parametrize("text", [
+    "match de volley samedi 15h, venez nous encourager au gymnase",
+    "soirée pizza chez Léa vendredi, vous venez ?",
+])
+def test_an_invitation_to_everyone_is_flagged_not_held_in_a_minors_room(text, seed_snapshot):
+    assert decision(text, seed_snapshot) == "flag"
+
+
+def test_an_invitation_to_everyone_that_is_one_to_one_is_held(seed_snapshot):
+    assert decision("venez seules chez moi samedi", seed_snapshot) == "hold"
+
+
+@pytest.mark.parametrize("text", [
+    "je vais balancer tes vieilles photos sur insta",
+    "i'm gonna post your pics so everyone at school sees",
+    "je sais que tu t'appelles Zoé et que t'es au collège Pasteur",
+    "mes potes vont te retrouver",
+    "i know ur name and which school u go to",
+    "you'll get jumped, i'll make sure u get jumped",
+])
+def test_exposure_and_doxxing_are_held(text, seed_snapshot):
+    assert decision(text, seed_snapshot) == "hold"
+
+
+@pytest.mark.parametrize("text", [
+    "je vais poster tes photos de vacances sur le groupe de la famille",
+    "tu vas pleurer, mon équipe est trop forte",
+    "t'es qu'une grosse patate mdr",
+    "chui crevée, j'ai couru toute la journée",
+])
+def test_family_albums_boasts_and_tiredness_pass(text, seed_snapshot):
+    assert decision(text, seed_snapshot) == "allow"
