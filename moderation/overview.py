@@ -14,7 +14,9 @@ from typing import Any
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from moderation import rules
 from moderation.models import Appeal, Case, Decision, ReportCategory
+from moderation.templatetags.console_labels import CATEGORY_LABELS
 
 # Chart geometry (SVG user units): a label column, the bars, the count after each bar.
 LABEL_WIDTH = 170
@@ -102,9 +104,6 @@ def queue_figures(*, now: dt.datetime | None = None) -> list[BarChart]:
 
 def transparency_charts(report: dict[str, Any]) -> list[BarChart]:
     """The transparency report's figures (moderation.transparency.build_report) as charts."""
-    from moderation import rules
-    from moderation.templatetags.console_labels import CATEGORY_LABELS
-
     return [
         bar_chart(_("Statements of reasons by category"),
                   [(CATEGORY_LABELS.get(code, code), n) for code, n in report["notices_by_category"].items()]),

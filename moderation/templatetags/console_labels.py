@@ -1,6 +1,7 @@
 """The console's words for the codes a case carries: categories, statuses, actions, reasons,
 the gate's findings and dates. The labels come from the tables the rest of Phare already
-translates (the models' choices, `rules.ACTION_LABELS`, the terms page's descriptions), so the
+translates (the models' choices, `rules.ACTION_LABELS`, the gate's words in
+`moderation.gate_labels`, which the terms page reads too), so the
 console and the notices never name one thing two ways; an unknown code is shown as it is."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import AgeBand
 from chat.models import Room
 from moderation import rules
+from moderation.gate_labels import DECISION_LABELS, DESCRIPTIONS
 from moderation.models import Case, ReportCategory
 
 register = template.Library()
@@ -59,8 +61,6 @@ def reason_label(code: str) -> str:
 def gate_reason_labels(codes: str | list[str] | None) -> str:
     """The gate's findings (moderation.policy reason codes, one or a list) by the titles of
     the terms page."""
-    from ops.terms import DESCRIPTIONS  # ops builds on moderation: read at render time
-
     if isinstance(codes, str):
         codes = [codes]
     return ", ".join(str(DESCRIPTIONS[code][0]) if code in DESCRIPTIONS else code for code in codes or ()) or "–"
@@ -68,8 +68,6 @@ def gate_reason_labels(codes: str | list[str] | None) -> str:
 
 @register.filter
 def gate_decision_label(code: str) -> str:
-    from ops.terms import DECISION_LABELS
-
     return _label(DECISION_LABELS, code)
 
 

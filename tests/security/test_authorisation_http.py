@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 
+from accounts.age_assurance.testing import make_issuer_keypair
 from tests.security.routes import all_routes
 from tests.security.world import ROLES, SIGNED_IN, World, build_world
 
@@ -39,6 +40,9 @@ class Entry:
     body: dict | None = None
     ok_statuses: frozenset[int] = frozenset()  # for allowed roles, when not any status < 500
     only_as: frozenset[str] | None = None  # destructive: try only as these roles
+    # An HTML page for signed-in people sends a visitor to sign in (302 to the chat page, which
+    # comes back here) instead of refusing: never the page itself.
+    visitor_signs_in: bool = False
 
 
 VISITOR = frozenset({"visitor"})
@@ -78,6 +82,16 @@ MATRIX: dict[str, Entry] = {
                                        may_see_foreign=SIGNED_IN),
     "api/v1/me/export": Entry(("GET",), deny=VISITOR),
     "api/v1/age-assurance/nonce": Entry(("POST",), deny=VISITOR),
+    # OpenID4VP (docs/age-assurance.md): the browser asks for a wallet request and polls its
+    # transaction, which belongs to the session that made it (anyone else: not found). Like
+    # every API route not marked while_suspended, refused to a suspended account.
+    "api/v1/age-assurance/openid4vp/requests": Entry(("POST",), deny=VISITOR | {"suspended"}, body={},
+                                                     ok_statuses=frozenset({201})),
+    "api/v1/age-assurance/openid4vp/requests/{transaction}": Entry(
+        ("GET",), deny=VISITOR | {"suspended"}, foreign={"transaction": "openid4vp_transaction"}),
+    # The wallet's direct_post: the wallet has no session, so anyone may post; `state` (the
+    # transaction) and the nonce bind the answer. A state nobody issued is not found.
+    "api/v1/age-assurance/openid4vp/response": Entry(("POST",), body={"state": "A" * 43, "vp_token": "{}"}),
     "api/v1/age-assurance/{provider}": Entry(("POST",), deny=VISITOR, foreign={"provider": "provider"},
                                              may_see_foreign=SIGNED_IN, body={"token": "x"}),
     "api/v1/rooms": Entry(("GET",), deny=VISITOR),
@@ -119,27 +133,55 @@ MATRIX: dict[str, Entry] = {
                                                           body={"outcome": "upheld", "note": "x"}),
     # The moderator console (HTML).
     "moderation/": Entry(("GET",), deny=MODERATORS_ONLY),
+    "moderation/overview/": Entry(("GET",), deny=MODERATORS_ONLY, ok_statuses=frozenset({200})),
     "moderation/cases/{case_id}/": Entry(("GET",), deny=MODERATORS_ONLY, foreign={"case_id": "case"},
                                         may_see_foreign=frozenset({"moderator"})),
     "moderation/transparency/": Entry(("GET",), deny=ALL - {"moderator", "operator"}),
     "moderation/rooms/": Entry(("GET",), deny=MODERATORS_ONLY),
     "moderation/rooms/{slug}/lift/": Entry(("POST",), deny=MODERATORS_ONLY),
+    # The account page (download my data, log out, delete): each signed-in person's own, the
+    # suspended included (their data and the deletion stay theirs).
+    "account/": Entry(("GET",), visitor_signs_in=True, ok_statuses=frozenset({200})),
 }
 # Probed only as a visitor: as anyone else it would delete the account under test.
 DESTRUCTIVE = {("api/v1/me", "DELETE"): VISITOR}
 
 
 @pytest.fixture
-def world(make_user, generous_limits, settings) -> World:
+def world(make_user, generous_limits, settings, tmp_path) -> World:
     # Nine accounts per test: a fast hasher keeps the matrix quick (hashing is not under test).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return build_world(make_user)
+    world = build_world(make_user)
+    _add_wallet_transaction(world, settings, tmp_path)
+    return world
+
+
+def _add_wallet_transaction(world: World, settings, tmp_path) -> None:
+    """A trusted wallet issuer, so that the OpenID4VP routes are served (without one the
+    provider is off and every answer is the same 404), and a pending transaction of someone
+    else's session."""
+    _key, public_jwk = make_issuer_keypair("ES256", kid="matrix-1")
+    trust_list = tmp_path / "trust-list.json"
+    trust_list.write_text(json.dumps({"issuers": [{"issuer": "https://av-issuer.example", "name": "Test AV",
+                                                   "vcts": ["urn:example:age-attestation:1"],
+                                                   "keys": [public_jwk]}]}))
+    settings.PHARE_OPENID4VP_TRUST_LIST = str(trust_list)
+    owner = Client()
+    owner.force_login(world.other_adult)
+    response = call(owner, "POST", "/api/v1/age-assurance/openid4vp/requests", {})
+    assert response.status_code == 201, response.content
+    world.ids["openid4vp_transaction"] = response.json()["transaction"]
 
 
 def client_for(world: World, role: str) -> Client:
     client = Client()
     if role != "visitor":
-        client.force_login(world.users[role])
+        # From the database: the matrix's own log-out (api/v1/accounts/logout) ended every
+        # session of the account by raising its session epoch, and a session made from the
+        # stale object would be dropped at once, trying every later route as a visitor.
+        user = world.users[role]
+        user.refresh_from_db()
+        client.force_login(user)
     return client
 
 
@@ -166,6 +208,15 @@ def assert_refused_without_leak(response, world: World, what: str) -> None:
     if response.get("Content-Type", "").startswith("application/json"):
         body = response.json()
         assert set(body) == {"error"}, f"{what}: a refusal carries only an error: {body}"
+
+
+def assert_sent_to_sign_in(response, world: World, what: str) -> None:
+    assert response.status_code == 302, f"{what}: {response.status_code} {response.content[:300]!r}"
+    location = response["Location"]
+    assert location.startswith("/?") and "next=" in location, f"{what}: sent to {location}"
+    text = response.content.decode("utf-8", "replace")
+    for secret in world.secrets():
+        assert secret not in text, f"{what} leaked {secret!r}"
 
 
 def assert_no_server_error(response, what: str) -> None:
@@ -215,6 +266,8 @@ def test_http_matrix(world, role):
                 checked += 1
                 if role in entry.deny:
                     assert_refused_without_leak(response, world, what)
+                elif role == "visitor" and entry.visitor_signs_in:
+                    assert_sent_to_sign_in(response, world, what)
                 elif route.parameters and foreign and role not in entry.may_see_foreign:
                     assert_refused_without_leak(response, world, what + " (someone else's)")
                 elif route.parameters and not foreign and route.parameters != ["provider"]:
@@ -223,6 +276,9 @@ def test_http_matrix(world, role):
                         f"{what}: {response.status_code} {response.content[:300]!r}")
                 else:
                     assert_no_server_error(response, what)
+                    if entry.ok_statuses:
+                        assert response.status_code in entry.ok_statuses, (
+                            f"{what}: {response.status_code} {response.content[:300]!r}")
         # A method the route does not take is refused, never a crash.
         response = call(client_for(world, role), "PUT", route.path(**{p: "1" for p in route.parameters}), {})
         assert_no_server_error(response, f"{role} PUT /{route.route}")
