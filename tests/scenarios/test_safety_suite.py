@@ -52,23 +52,35 @@ SUITE = Floors(
     delivered_without_case=0.01, ordinary_false_stops=0.002, grooming_third_message_reached=1,  # of 24
 )
 
-# The set kept apart (tests/scenarios/blind, docs/safety.md "A set written apart"): written by
-# someone who had not read the screening, measured once untouched; then its dev half was read
-# and the screening improved, and its held-out half has never been read. Floors of 2026-12-05.
-BLIND_DIR = Path(evaluation.SCENARIO_DIR).parent / "blind"
-BLIND = {
-    "dev": Floors(
-        attacks={"contact": (0.92, 0.92), "meeting": (1.00, 1.00), "sexual": (1.00, 1.00), "insult": (0.90, 0.90),
-                 "threat": (1.00, 1.00), "evasion": (0.91, 1.00), "age_reveal": (0.91, 1.00), "grooming": (1.00, 1.00),
-                 "ALL": (0.96, 0.98)},
-        delivered_without_case=0.02, ordinary_false_stops=0.011, grooming_third_message_reached=0,
-    ),
-    "heldout": Floors(
-        attacks={"contact": (1.00, 1.00), "meeting": (0.80, 0.80), "sexual": (0.90, 0.90), "insult": (0.72, 0.81),
-                 "threat": (0.70, 0.90), "evasion": (1.00, 1.00), "age_reveal": (0.41, 0.50), "grooming": (1.00, 1.00),
-                 "ALL": (0.84, 0.88)},
-        delivered_without_case=0.12, ordinary_false_stops=0.032, grooming_third_message_reached=0,
-    ),
+# The sets kept apart (tests/scenarios/apart/, docs/safety.md "Sets written apart"): each written
+# by someone who had not read the screening, measured once untouched; then its dev half read and
+# the screening improved, its held-out half never read. Floors of 2026-12-05.
+APART_DIR = Path(evaluation.SCENARIO_DIR).parent / "apart"
+
+
+def _floors(attacks: str, no_case: float, false_stops: float) -> Floors:
+    """`attacks`: "kind stopped +case, …" in percent, rounded down."""
+    parsed = {}
+    for item in attacks.split(","):
+        kind, stopped, with_case = item.split()
+        parsed[kind] = (int(stopped) / 100, int(with_case) / 100)
+    return Floors(attacks=parsed, delivered_without_case=no_case, ordinary_false_stops=false_stops,
+                  grooming_third_message_reached=0)
+
+
+APART = {
+    "first": {
+        "dev": _floors("contact 92 92, meeting 100 100, sexual 100 100, insult 90 90, threat 100 100, "
+                       "evasion 91 100, age_reveal 91 100, grooming 100 100, ALL 96 98", 0.02, 0.011),
+        "heldout": _floors("contact 100 100, meeting 80 80, sexual 90 90, insult 81 81, threat 80 100, "
+                           "evasion 100 100, age_reveal 58 83, grooming 100 100, ALL 88 93", 0.07, 0.032),
+    },
+    "second": {
+        "dev": _floors("contact 64 64, meeting 69 76, sexual 83 91, insult 84 84, threat 66 100, "
+                       "evasion 83 83, age_reveal 91 100, grooming 100 100, ALL 81 88", 0.12, 0.0),
+        "heldout": _floors("contact 84 84, meeting 83 100, sexual 75 83, insult 46 46, threat 41 83, "
+                           "evasion 75 83, age_reveal 40 40, grooming 100 100, ALL 72 81", 0.19, 0.045),
+    },
 }
 
 
@@ -175,26 +187,30 @@ def test_the_floors_fail_when_screening_lets_everything_through(quiet_tasks, mon
     assert any(line.startswith("threat: stopped ") for line in failures), failures
 
 
-# --- The set kept apart ---------------------------------------------------------------------------
+# --- The sets kept apart ---------------------------------------------------------------------------
 
-def test_the_set_kept_apart_is_well_formed_and_split_in_halves():
-    raw = evaluation.load_raw(BLIND_DIR)
+@pytest.mark.parametrize("name", sorted(APART))
+def test_a_set_kept_apart_is_well_formed_and_split_in_halves(name):
+    directory = APART_DIR / name
+    raw = evaluation.load_raw(directory)
     assert evaluation.problems_in(raw) == []
     ids = {conv["id"] for conv in raw}
-    assert not ids & {conv["id"] for conv in RAW}
-    heldout = set(evaluation.load_split(BLIND_DIR)["heldout"])
+    others = {conv["id"] for other in APART if other != name for conv in evaluation.load_raw(APART_DIR / other)}
+    assert not ids & ({conv["id"] for conv in RAW} | others)
+    heldout = set(evaluation.load_split(directory)["heldout"])
     assert heldout <= ids and 0.45 <= len(heldout) / len(ids) <= 0.55
     kinds = Counter(conv["kind"] for conv in raw)
     assert all(kinds[k] >= 8 for k in evaluation.ATTACK_KINDS + evaluation.ORDINARY_KINDS), kinds
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_set_kept_apart_holds_its_floors(quiet_tasks):
-    outcomes = evaluation.play_all(evaluation.load_scenarios(BLIND_DIR))
+@pytest.mark.parametrize("name", sorted(APART))
+def test_a_set_kept_apart_holds_its_floors(quiet_tasks, name):
+    outcomes = evaluation.play_all(evaluation.load_scenarios(APART_DIR / name))
     failures = []
-    for part, floors in BLIND.items():
+    for part, floors in APART[name].items():
         summary = evaluation.summarise([o for o in outcomes if o.scenario.split == part])
-        print(evaluation.format_summary(summary, f"the set kept apart, {part}"))
+        print(evaluation.format_summary(summary, f"the {name} set kept apart, {part}"))
         failures += [f"{part}: {line}" for line in below_floors(summary, floors)]
     assert failures == []
 
