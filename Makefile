@@ -68,10 +68,10 @@ reliability: setup
 		PHARE_RELIABILITY_LONG=1 PHARE_RELIABILITY_FIGURES=1 $(PY) -m pytest -q tests/reliability $(PYTEST_ARGS)
 
 messages: setup
-	DEBUG=1 $(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=chat/locale
+	DEBUG=1 $(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=.venv-runtime --ignore=tests --ignore=bench --ignore=chat/locale
 	cd chat && DEBUG=1 ../$(PY) ../manage.py makemessages -d djangojs -l fr -l en
 	cd moderation && DEBUG=1 ../$(PY) ../manage.py makemessages -d djangojs -l fr -l en
-	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=.venv-runtime
 
 # The safety scenario suite (docs/safety.md): tests/scenarios/data played through the full
 # pipeline on a scratch database the command creates and drops (test_<name>_safety), no Redis;
