@@ -10,6 +10,10 @@ DECISIONS = [('allow', 'allow'), ('flag', 'allow and flag for review'), ('hold',
              ('block', 'block'), ('escalate', 'block and escalate')]
 
 
+def decision(default: str, help_text: str) -> models.CharField:
+    return models.CharField(choices=DECISIONS, default=default, max_length=10, help_text=help_text)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -19,28 +23,20 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='screeningpolicy', name='directed_insult_decision',
-            field=models.CharField(
-                choices=DECISIONS, default='block', max_length=10,
-                help_text="Insults aimed at the reader in adults' rooms and conversations (minors' spaces: the "
-                          "insults decision for minors)."),
+            field=decision('block', "Insults aimed at the reader in adults' rooms and conversations (minors' spaces: the "
+                                    "insults decision for minors)."),
         ),
         migrations.AddField(
             model_name='screeningpolicy', name='minors_dm_meeting_decision',
-            field=models.CharField(
-                choices=DECISIONS, default='flag', max_length=10,
-                help_text='Arranging to meet in person in a request or conversation between two minors of the same '
-                          'age band (contact across bands is refused).'),
+            field=decision('flag', 'Arranging to meet in person in a request or conversation between two minors of the same '
+                                   'age band (contact across bands is refused).'),
         ),
         migrations.AlterField(
             model_name='screeningpolicy', name='minors_meeting_decision',
-            field=models.CharField(
-                choices=DECISIONS, default='hold', max_length=10,
-                help_text="Arranging to meet in person in minors' rooms (where both age bands of minors meet)."),
+            field=decision('hold', "Arranging to meet in person in minors' rooms (where both age bands of minors meet)."),
         ),
         migrations.AlterField(
             model_name='screeningpolicy', name='adult_dm_contact_decision',
-            field=models.CharField(
-                choices=DECISIONS, default='flag', max_length=10,
-                help_text='Contact details in conversations between adults: delivered, and a moderator sees them.'),
+            field=decision('flag', 'Contact details in conversations between adults: delivered, and a moderator sees them.'),
         ),
     ]

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -159,19 +160,20 @@ class LiveServer:
         return manage(self.env, *args)
 
 
-@pytest.fixture(scope="package")
-def phare_server(e2e_env, tmp_path_factory) -> Iterator[LiveServer]:
+@contextmanager
+def running_server(env: dict[str, str], log_path: Path, name: str = "uvicorn") -> Iterator[LiveServer]:
+    """A Phare server started as the README's by-hand setup starts it, with `env`, until the
+    block ends."""
     import socket
 
     port = free_port()
-    log_path = tmp_path_factory.mktemp("logs") / "uvicorn.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
          "--port", str(port), "--ws", "websockets-sansio", "--ws-max-size", "1048576",
          "--ws-per-message-deflate", "false", "--no-proxy-headers", "--lifespan", "off"],
-        cwd=ROOT, env=e2e_env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,
     )
-    server = Process("uvicorn", process, log_path)
+    server = Process(name, process, log_path)
 
     def listening() -> bool:
         try:
@@ -182,9 +184,15 @@ def phare_server(e2e_env, tmp_path_factory) -> Iterator[LiveServer]:
 
     _wait_until(listening, timeout=30, what=server)
     try:
-        yield LiveServer(port=port, server=server, env=e2e_env)
+        yield LiveServer(port=port, server=server, env=env)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="package")
+def phare_server(e2e_env, tmp_path_factory) -> Iterator[LiveServer]:
+    with running_server(e2e_env, tmp_path_factory.mktemp("logs") / "uvicorn.log") as server:
+        yield server
 
 
 @pytest.fixture(scope="package")
@@ -252,22 +260,30 @@ class Person:
         return path
 
 
+def open_person_at(browser, server: LiveServer, contexts: list, *, pseudonym: str, locale: str = "en-GB",
+                   viewport: dict | None = None) -> Person:
+    """A new browser context (a separate person) at `server`'s chat page; its context is added
+    to `contexts` for the caller to close."""
+    context = browser.new_context(locale=locale, viewport=viewport or DESKTOP)
+    context.set_default_timeout(10_000)
+    contexts.append(context)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server.url + "/")
+    person = Person(page=page, pseudonym=pseudonym, server=server)
+    person.page_errors = errors  # type: ignore[attr-defined]
+    return person
+
+
 @pytest.fixture
 def open_browser(browser, phare_server: LiveServer) -> Iterator[Callable[..., Person]]:
     """Open a new browser context (a separate person) at the chat page."""
-    contexts = []
+    contexts: list = []
 
     def open_(pseudonym: str = "", *, locale: str = "en-GB", viewport: dict | None = None) -> Person:
-        context = browser.new_context(locale=locale, viewport=viewport or DESKTOP)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(phare_server.url + "/")
-        person = Person(page=page, pseudonym=pseudonym or unique("user"), server=phare_server)
-        person.page_errors = errors  # type: ignore[attr-defined]
-        return person
+        return open_person_at(browser, phare_server, contexts, pseudonym=pseudonym or unique("user"),
+                              locale=locale, viewport=viewport)
 
     yield open_
     for context in contexts:

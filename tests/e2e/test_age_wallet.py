@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import subprocess
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,8 +19,8 @@ from playwright.sync_api import expect
 
 from accounts.age_assurance.sd_jwt_testing import Credential, issue_attestation, present
 from accounts.age_assurance.testing import make_issuer_keypair
-from tests.e2e.conftest import (DESKTOP, PASSWORD, ROOT, LiveServer, Person, Process, _wait_until, birthdate,
-                                free_port, sign_up, unique)
+from tests.e2e.conftest import (PASSWORD, LiveServer, Person, birthdate, open_person_at, running_server, sign_up,
+                                unique)
 
 pytestmark = pytest.mark.e2e
 
@@ -47,44 +44,16 @@ def wallet_server(e2e_env, issuer_key, tmp_path_factory) -> Iterator[LiveServer]
          "keys": [issuer_key[1]]},
     ]}))
     env = {**e2e_env, "PHARE_OPENID4VP_TRUST_LIST": str(trust_list)}
-    port = free_port()
-    log_path = folder / "uvicorn.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--ws", "websockets-sansio", "--no-proxy-headers", "--lifespan", "off"],
-        cwd=ROOT, env=env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,
-    )
-    server = Process("uvicorn (wallet)", process, log_path)
-
-    def listening() -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            return False
-
-    _wait_until(listening, timeout=30, what=server)
-    try:
-        yield LiveServer(port=port, server=server, env=env)
-    finally:
-        server.stop()
+    with running_server(env, folder / "uvicorn.log", "uvicorn (wallet)") as server:
+        yield server
 
 
 @pytest.fixture
 def open_person(browser, wallet_server: LiveServer) -> Iterator[Callable[..., Person]]:
-    contexts = []
+    contexts: list = []
 
     def open_(*, locale: str = "en-GB") -> Person:
-        context = browser.new_context(locale=locale, viewport=DESKTOP)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(wallet_server.url + "/")
-        person = Person(page=page, pseudonym=unique("wallet"), server=wallet_server)
-        person.page_errors = errors  # type: ignore[attr-defined]
-        return person
+        return open_person_at(browser, wallet_server, contexts, pseudonym=unique("wallet"), locale=locale)
 
     yield open_
     for context in contexts:

@@ -86,11 +86,7 @@ TABLE = [
         "sexual_content",
     ),
     # a minor's age in an adults' space: held; an adult's age in a minors' space: held
-    (
-        "j'ai 14 ans",
-        {ADULTS_ROOM: "hold", ADULTS_DM: "hold", ADULTS_DM_REQUEST: "hold", MINORS_ROOM: "allow"},
-        None,
-    ),
+    ("j'ai 14 ans", {ADULTS_ROOM: "hold", ADULTS_DM: "hold", ADULTS_DM_REQUEST: "hold", MINORS_ROOM: "allow"}, None),
     ("I'm 15", {ADULTS_ROOM: "hold"}, "minor_age_statement"),
     ("j'ai 34 ans", {MINORS_ROOM: "hold", MINORS_DM: "hold", ADULTS_ROOM: "allow"}, None),
     ("j'ai 11 ans", {MINORS_ROOM: "flag", ADULTS_ROOM: "hold"}, None),
@@ -112,35 +108,19 @@ TABLE = [
         "sexual_content_minor",
     ),
     # hate blocks, harassment flags (defaults), self-harm flags with a support reason
-    (
-        "sale bougnoule",
-        {MINORS_ROOM: "block", ADULTS_ROOM: "block", ADULTS_DM: "block"},
-        "hate_speech",
-    ),
+    ("sale bougnoule", {MINORS_ROOM: "block", ADULTS_ROOM: "block", ADULTS_DM: "block"}, "hate_speech"),
     ("je déteste les musulmans", {ADULTS_ROOM: "block"}, "hate_speech"),
     # an insult aimed at the reader: refused everywhere; the listed word alone is only flagged
     # among adults
     ("t'es qu'une salope", {MINORS_ROOM: "block", ADULTS_ROOM: "block", ADULTS_DM: "block"}, "harassment"),
     ("quelle salope cette machine à café", {MINORS_ROOM: "block", ADULTS_ROOM: "flag"}, "harassment"),
-    (
-        "j'ai envie de mourir",
-        {MINORS_ROOM: "flag", ADULTS_ROOM: "flag", ADULTS_DM: "flag"},
-        "self_harm_support",
-    ),
+    ("j'ai envie de mourir", {MINORS_ROOM: "flag", ADULTS_ROOM: "flag", ADULTS_DM: "flag"}, "self_harm_support"),
     # solicitation: flagged where contact is restricted
-    (
-        "envoie moi une photo de toi",
-        {MINORS_ROOM: "flag", ADULTS_DM_REQUEST: "flag", ADULTS_DM: "allow"},
-        None,
-    ),
+    ("envoie moi une photo de toi", {MINORS_ROOM: "flag", ADULTS_DM_REQUEST: "flag", ADULTS_DM: "allow"}, None),
     ("ne dis rien à tes parents", {MINORS_DM: "flag", ADULTS_DM: "allow"}, None),
     ("je te paie une carte cadeau", {MINORS_DM: "flag", ADULTS_DM: "allow"}, None),
     # benign look-alikes: allowed everywhere
-    (
-        "je te vois demain en cours",
-        {MINORS_ROOM: "allow", MINORS_DM: "allow", ADULTS_DM_REQUEST: "allow"},
-        None,
-    ),
+    ("je te vois demain en cours", {MINORS_ROOM: "allow", MINORS_DM: "allow", ADULTS_DM_REQUEST: "allow"}, None),
     ("le contrôle est le 12/03/2024", {MINORS_ROOM: "allow", ADULTS_DM_REQUEST: "allow"}, None),
     ("j'habite dans le Sussex", {MINORS_ROOM: "allow", ADULTS_DM_REQUEST: "allow"}, None),
     ("le match a fini 3-2 en 2024", {MINORS_ROOM: "allow"}, None),
