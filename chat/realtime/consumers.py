@@ -7,11 +7,13 @@ message needs no query for membership; moderation events update it through `chat
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import math
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any, Awaitable
 
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -27,7 +29,7 @@ from core.errors import PhareError
 from accounts.models import ConnectionLog, User
 from chat import posting, protection, services
 from chat.services import Post, ReplyTarget, RequestTarget, RoomTarget
-from chat.realtime import events, watcher
+from chat.realtime import events, joins, watcher
 from chat.realtime.fanout import DirectWriter
 from chat.models import Membership, Room
 from chat.realtime.internals import get_handler_name, parse_accept_lang_header
@@ -91,13 +93,67 @@ def _held_state(user_id: int) -> tuple[User | None, frozenset[int], set[int]]:
     return user, account_controls.hidden_author_ids(user_id=user_id), rooms
 
 
-def _open_session(user: User, ip: str | None) -> bool:
-    """Record the connection; returns False if the account may not connect."""
-    account_services.refresh_age_band(user=user)
-    if user.is_suspended():
-        return False
-    account_services.record_connection(user=user, kind=ConnectionLog.Kind.WEBSOCKET, ip=ip)
-    return True
+@dataclass(eq=False)
+class Opening:
+    """What `_open_connections` decided for a socket."""
+
+    policy: throttling.Policy | None = None
+    refusal: PhareError | None = None  # admission refused (too many connection attempts)
+    close_code: int | None = None  # CLOSE_NOT_SIGNED_IN or CLOSE_SUSPENDED
+    user: User | None = None
+    hidden_authors: frozenset[int] = frozenset()
+
+
+def _open_connections(requests: list[tuple[User | None, str | None]]) -> list[Opening]:
+    """Everything each socket needs before it is accepted, for the sockets opening together
+    (chat.realtime.joins), in the order the checks were always made: admission (connection
+    attempts per address), the account (signed in, active, not deleted), its band moved on
+    at a birthday, suspension or ban, then the connection record and the authors it hides.
+
+    Each request is (account, address). The account is the one the handshake's
+    authentication read a moment ago (the session's auth hash checked against it,
+    `session_epoch` included): it is used as read rather than read again; after this, the
+    watcher and the channel layer's events keep it current. The connection records are one
+    INSERT and the hidden authors one query for the whole batch: in a reconnect storm these
+    calls, one per socket, were what the server's CPU spent most on (docs/reliability.md,
+    "Reconnect storm").
+    """
+    openings: list[Opening] = []
+    for account, ip in requests:
+        try:
+            policy = protection.admit_connection(ip=ip)
+        except PhareError as error:
+            openings.append(Opening(refusal=error))
+            continue
+        if account is None or not account.is_active or account.deleted_at is not None:
+            openings.append(Opening(policy=policy, close_code=CLOSE_NOT_SIGNED_IN))
+            continue
+        account_services.refresh_age_band(user=account)
+        if account.is_suspended():
+            openings.append(Opening(policy=policy, close_code=CLOSE_SUSPENDED, user=account))
+            continue
+        openings.append(Opening(policy=policy, user=account))
+    admitted = [(opening, ip) for opening, (_account, ip) in zip(openings, requests)
+                if opening.close_code is None and opening.user is not None]
+    if admitted:
+        account_services.record_connections(connections=[(opening.user, ip) for opening, ip in admitted],
+                                            kind=ConnectionLog.Kind.WEBSOCKET)
+        hidden = account_controls.hidden_author_ids_of(user_ids={opening.user.pk for opening, _ip in admitted})
+        for opening, _ip in admitted:
+            opening.hidden_authors = hidden[opening.user.pk]
+    return openings
+
+
+def _handshake_account(scope: dict[str, Any]) -> User | None:
+    """The account the handshake's authentication read (Channels' `AuthMiddleware`: the
+    session, then the account, its auth hash checked), as a model instance of its own; None
+    when the socket is not signed in."""
+    scope_user = scope.get("user")
+    if scope_user is None or not scope_user.is_authenticated:
+        return None
+    # `scope["user"]` is a lazy wrapper around the account already read; copying it copies
+    # that account (LazyObject.__copy__), so this socket holds a plain `User`.
+    return copy.copy(scope_user)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -120,39 +176,26 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.flood = throttling.FloodMeter()
         self.told_to_wait: dict[tuple[str, str], float] = {}
         self.client_ip: str | None = (self.scope.get("client") or (None, None))[0]
-        try:
-            self.policy = await database_sync_to_async(protection.admit_connection)(ip=self.client_ip)
-        except PhareError as error:
+        # With the other sockets opening at the same time (chat.realtime.joins).
+        opening = await joins.for_this_loop(_open_connections).call((_handshake_account(self.scope), self.client_ip))
+        if opening.refusal is not None:
             await self.accept()
-            await self.send_error(None, error)
+            await self.send_error(None, opening.refusal)
             await self.close(code=CLOSE_FLOODING)
             return
-        scope_user = self.scope.get("user")
-        user = None
-        if scope_user is not None and scope_user.is_authenticated:
-            user = await database_sync_to_async(_refresh_user)(scope_user.pk)
-        # The epoch the handshake's session was verified against (Channels checks the auth
-        # hash); a log-out since then has raised it.
-        if user is not None and user.session_epoch != scope_user.session_epoch:
-            user = None
-        if user is None:
+        self.policy = opening.policy
+        if opening.close_code is not None:
             # Accept first so that the close code reaches the client (a refused handshake has none).
             await self.accept()
-            await self.close(code=CLOSE_NOT_SIGNED_IN)
+            await self.close(code=opening.close_code)
             return
-        client = self.scope.get("client") or (None, None)
-        if not await database_sync_to_async(_open_session)(user, client[0]):
-            await self.accept()
-            await self.close(code=CLOSE_SUSPENDED)
-            return
+        user = opening.user
         self.user = user
         self.session_epoch = user.session_epoch
         # The watcher ends the socket when this session does (log-out elsewhere included).
         self.session_key = self.scope["session"].session_key
         # Muted and blocked authors, held here so that filtering a delivery is a set lookup.
-        self.hidden_authors = await database_sync_to_async(account_controls.hidden_author_ids)(
-            user_id=user.pk
-        )
+        self.hidden_authors = opening.hidden_authors
         self.room_posts = posting.room_posts()  # this event loop's batcher
         self.posts_in_flight: set[asyncio.Task] = set()  # answers to room posts still in a batch
         self._attach_direct_delivery()
@@ -406,9 +449,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "error", "id": frame_id, "error": error.as_dict()})
 
     async def frame_room_join(self, frame: Frame) -> dict[str, Any]:
-        room, history = await database_sync_to_async(services.join_room)(
-            user=self.user, slug=frame.fields["room"]
-        )
+        # With the joins of other sockets waiting at the same time (after a restart every
+        # socket re-joins at once): chat.realtime.joins.
+        room, history = await joins.for_this_loop(joins.join_rooms).call((self.user, frame.fields["room"]))
         self.rooms[room.slug] = room
         await self._join_group(events.room_group(room.pk))
         return {"room": room_repr(room), "history": self._visible(history)}

@@ -91,3 +91,24 @@ def in_pool(func: Callable) -> Callable:
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=POST_THREADS, thread_name_prefix="phare-post")
     return PostingSyncToAsync(func, thread_sensitive=False, executor=_pool)
+
+
+# Threads for what a socket asks of the database when it opens and joins its rooms
+# (`in_connect_pool`), each with its own database connection. In a reconnect storm (a server
+# restarted: every client of the process comes back at once) those calls queued one behind
+# another on the one database thread, which spent about 60% of its time waiting on
+# PostgreSQL's answers (py-spy, docs/reliability.md "Reconnect storm"); in a few threads the
+# waits overlap. Apart from the posting pool, so that posts never wait behind a storm's
+# joins. Four: measured against the one thread; other sizes were not measured.
+CONNECT_THREADS = 4
+_connect_pool: ThreadPoolExecutor | None = None
+
+
+def in_connect_pool(func: Callable) -> Callable:
+    """Run a socket's opening (`chat.realtime.consumers._open_connection`) or a room join in
+    the connect pool rather than the one database thread. The calls are self-contained (their
+    own transactions), and each socket still handles one frame at a time."""
+    global _connect_pool
+    if _connect_pool is None:
+        _connect_pool = ThreadPoolExecutor(max_workers=CONNECT_THREADS, thread_name_prefix="phare-connect")
+    return PostingSyncToAsync(func, thread_sensitive=False, executor=_connect_pool)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import RowNumber
 
 from accounts import signals as account_signals
 from accounts.age_assurance.registry import providers_satisfying
@@ -22,6 +23,9 @@ from core.errors import PhareError
 
 
 HISTORY_MAX = 100
+# What `chat.representations.message_repr` reads of a message, its author and its image.
+HISTORY_FIELDS = ("id", "room_id", "author_id", "body", "created_at", "image_id", "author__id", "author__pseudonym",
+                  "image__id", "image__width", "image__height", "image__content_type")
 
 
 def visible_rooms(*, user: User):
@@ -100,14 +104,84 @@ def join_room(*, user: User, slug: str) -> tuple[Room, list[dict[str, Any]]]:
     Reads the account afresh: joins are rare, and a band change or restriction must hold
     even before the socket has processed the event announcing it.
     """
-    user = User.objects.get(pk=user.pk)
-    room = get_visible_room(user=user, slug=slug)
+    # A member coming back (a reconnection, a restarted server: every socket re-joins its
+    # rooms at once) is the common case: the membership, the room and the account afresh in
+    # one query, and nothing to write (docs/reliability.md, "Reconnect storm").
+    membership = (Membership.objects.select_related("room", "user")
+                  .filter(user_id=user.pk, room__slug=slug).first())
+    if membership is not None:
+        user, room = membership.user, membership.room
+        if room.status != Room.Status.APPROVED or room.audience != user.audience:
+            raise PhareError("not_found")  # what `get_visible_room` answers for such a room
+    else:
+        user = User.objects.get(pk=user.pk)
+        room = get_visible_room(user=user, slug=slug)
     check_may_enter(user=user, room=room)
     protection.check_join(user=user)
-    _, joined = Membership.objects.get_or_create(room=room, user=user)
-    if joined:
-        protection.note_join(room=room, user=user)
+    if membership is None:
+        _, joined = Membership.objects.get_or_create(room=room, user=user)
+        if joined:
+            protection.note_join(room=room, user=user)
     return room, latest_messages(room=room, limit=HISTORY_MAX // 2)
+
+
+def join_rooms(*, joins: list[tuple[User, str]]) -> list[tuple[Room, list[dict[str, Any]]] | PhareError]:
+    """`join_room` for several sockets at once (chat.realtime.joins batches the joins that
+    wait together): for each (user, slug), what `join_room` returns, or the refusal it raises.
+
+    The same checks in the same order, for each join, on the account read afresh. Members
+    coming back (every socket re-joins after a server restart) are read together: their
+    memberships, rooms and accounts in one query, and the history of each room in one more,
+    shared by the joins of that room; a first join goes through `join_room` itself. So a
+    reconnect storm costs a few queries per batch rather than three or four per socket
+    (docs/reliability.md, "Reconnect storm").
+    """
+    if len(joins) == 1:
+        user, slug = joins[0]
+        try:
+            return [join_room(user=user, slug=slug)]
+        except PhareError as error:
+            return [error]
+    found = {
+        (membership.user_id, membership.room.slug): membership
+        for membership in Membership.objects.select_related("room", "user").filter(
+            user_id__in={user.pk for user, _slug in joins}, room__slug__in={slug for _user, slug in joins})
+    }
+    results: list[Room | tuple[Room, list[dict[str, Any]]] | PhareError] = []
+    for user, slug in joins:
+        membership = found.get((user.pk, slug))
+        try:
+            if membership is None:
+                results.append(join_room(user=user, slug=slug))  # a first join: it writes
+                continue
+            fresh, room = membership.user, membership.room
+            if room.status != Room.Status.APPROVED or room.audience != fresh.audience:
+                raise PhareError("not_found")
+            check_may_enter(user=fresh, room=room)
+            protection.check_join(user=fresh)
+            results.append(room)
+        except PhareError as error:
+            results.append(error)
+    rooms = {result.pk: result for result in results if isinstance(result, Room)}
+    histories = latest_messages_of_rooms(room_ids=set(rooms), limit=HISTORY_MAX // 2)
+    return [(result, list(histories.get(result.pk, []))) if isinstance(result, Room) else result
+            for result in results]
+
+
+def latest_messages_of_rooms(*, room_ids: set[int], limit: int = 50) -> dict[int, list[dict[str, Any]]]:
+    """`latest_messages` of several rooms in one query: room id → its latest `limit` visible
+    messages, oldest first (a room without any is absent)."""
+    if not room_ids:
+        return {}
+    ranked = (Message.objects.filter(room_id__in=room_ids, status=Message.Status.VISIBLE)
+              .annotate(newest_first=models.Window(RowNumber(), partition_by=models.F("room_id"),
+                                                   order_by=models.F("pk").desc()))
+              .filter(newest_first__lte=max(1, min(limit, HISTORY_MAX))))
+    rows = ranked.select_related("author", "image").only(*HISTORY_FIELDS).order_by("room_id", "pk")
+    histories: dict[int, list[dict[str, Any]]] = {}
+    for message in rows:
+        histories.setdefault(message.room_id, []).append(message_repr(message))
+    return histories
 
 
 def leave_room(*, user: User, slug: str) -> Room:
@@ -120,7 +194,10 @@ def latest_messages(*, room: Room, before: int | None = None, limit: int = 50) -
     query = Message.objects.filter(room=room, status=Message.Status.VISIBLE)
     if before is not None:
         query = query.filter(pk__lt=before)
-    rows = list(query.select_related("author", "image").order_by("-pk")[: max(1, min(limit, HISTORY_MAX))])
+    # Only the columns `message_repr` shows: the author's whole account row, for each of up to
+    # a hundred messages, cost more to build than the rest of a join (py-spy, reconnect storm).
+    query = query.select_related("author", "image").only(*HISTORY_FIELDS)
+    rows = list(query.order_by("-pk")[: max(1, min(limit, HISTORY_MAX))])
     return [message_repr(m) for m in reversed(rows)]
 
 

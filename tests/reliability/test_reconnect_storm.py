@@ -8,8 +8,9 @@ the web client's own schedule (chat/static/chat/client.js: after 0.5 s, doubling
 jitter, so they come back in step) and re-join their room. A client is back once it has
 re-joined and received a message posted after the restart. Every client must be back within
 10 s of the new process accepting connections; with 1,000 clients on a 2-core machine that is
-not met yet, so the long run records the figure, holds a 30 s ceiling and reports an expected
-failure while the budget is missed (docs/reliability.md, "Reconnect storm").
+met in most runs but not all (8.5-10.6 s), so the long run records the figure, holds a 30 s
+ceiling and reports an expected failure when the budget is missed (docs/reliability.md,
+"Reconnect storm").
 """
 
 from __future__ import annotations
@@ -268,7 +269,7 @@ def test_reconnect_storm_every_client_back_within_budget(private_redis, shared_p
               f"by-hand setup (DB_CONN_MAX_AGE=60); the process killed and started again on its port "
               f"({timeline['restarted'] - timeline['killed']:.1f} s to accept connections); clients reconnect on "
               f"the web client's schedule (0.5 s doubling); back = re-joined and received a new message: "
-              f"{CLIENTS - missing} of {CLIENTS}, median {_percentile(back_times, 0.5):.1f} s, "
+              f"{CLIENTS - missing} of {CLIENTS}, the last {recovery or float('nan'):.1f} s, median {_percentile(back_times, 0.5):.1f} s, "
               f"p90 {_percentile(back_times, 0.9):.1f} s after the restart, "
               f"{timeline['all_back'] - timeline['killed']:.1f} s after the kill; "
               f"refusals {refusals or 'none'}; "
@@ -283,8 +284,8 @@ def test_reconnect_storm_every_client_back_within_budget(private_redis, shared_p
     assert recovery is not None and recovery <= CEILING, (recovery, detail)
     assert all(key.startswith("close 1013") for key in refusals), refusals  # never an HTTP 500
     if recovery > RECOVERY_BUDGET and CLIENTS > 200:
-        # Measured, not met on a 2-core machine (docs/reliability.md, "Reconnect storm"): the
-        # connect path's database calls run one at a time on each process's database thread.
+        # Measured at 8.5-10.6 s on a 2-core machine (docs/reliability.md, "Reconnect storm"):
+        # within the budget in three runs of four, so not held to it yet.
         pytest.xfail(f"the budget is not met here: {recovery:.1f} s > {RECOVERY_BUDGET:.0f} s ({detail})")
     assert recovery <= RECOVERY_BUDGET, (recovery, detail)
 
