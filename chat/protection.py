@@ -225,6 +225,80 @@ def lift_room_lockdown(*, actor: User, slug: str) -> Room:
     return room
 
 
+# --- The unattended-moderation failsafe (moderation.services.failsafe) ---------------------------
+
+FAILSAFE = "failsafe"
+
+
+def failsafe_tighten_room(*, room_id: int, slow_mode_seconds: int) -> dict[str, Any]:
+    """Established accounts only and at least `slow_mode_seconds` of slow mode in one room,
+    changing only what is not already as strict (a lockdown or a longer slow mode a moderator
+    set stays theirs). Returns what it changed, for `failsafe_restore_room`:
+    {"established_only": bool, "previous_slow_mode": int | None, "applied_slow_mode": int | None}.
+    Called inside the failsafe's transaction, which audits the switch as a whole."""
+    room = Room.objects.select_for_update().get(pk=room_id)
+    changed: dict[str, Any] = {"established_only": False, "previous_slow_mode": None, "applied_slow_mode": None}
+    fields: list[str] = []
+    if not room.established_only:
+        room.established_only = True
+        room.lockdown_reason = FAILSAFE
+        room.lockdown_started_at = timezone.now()
+        fields += ["established_only", "lockdown_reason", "lockdown_started_at"]
+        changed["established_only"] = True
+    if room.slow_mode_seconds < slow_mode_seconds:
+        changed["previous_slow_mode"] = room.slow_mode_seconds
+        changed["applied_slow_mode"] = slow_mode_seconds
+        room.slow_mode_seconds = slow_mode_seconds
+        fields.append("slow_mode_seconds")
+    if fields:
+        room.save(update_fields=fields)
+        events.control_room(room.pk, {"action": "room_updated", "room": room.slug})
+    return changed
+
+
+def failsafe_restore_room(*, room_id: int, established_only: bool, previous_slow_mode: int | None,
+                          applied_slow_mode: int | None) -> bool:
+    """Undo what `failsafe_tighten_room` changed, and only what is still the failsafe's: a
+    lockdown a moderator lifted or took over (the shield, a join wave) and a slow mode someone
+    changed since are left as they are. Returns whether anything changed."""
+    room = Room.objects.select_for_update().filter(pk=room_id).first()
+    if room is None:
+        return False
+    fields: list[str] = []
+    if established_only and room.established_only and room.lockdown_reason == FAILSAFE:
+        room.established_only = False
+        room.lockdown_reason = ""
+        room.lockdown_started_at = None
+        fields += ["established_only", "lockdown_reason", "lockdown_started_at"]
+    if applied_slow_mode is not None and previous_slow_mode is not None:
+        if room.shield_previous_slow_mode is None:
+            if room.slow_mode_seconds == applied_slow_mode:
+                room.slow_mode_seconds = previous_slow_mode
+                fields.append("slow_mode_seconds")
+        elif room.shield_previous_slow_mode == applied_slow_mode:
+            # A moderator raised the shield meanwhile: it stays, and lifting it later returns
+            # to the room's own slow mode, not to the failsafe's.
+            room.shield_previous_slow_mode = previous_slow_mode
+            fields.append("shield_previous_slow_mode")
+    if fields:
+        room.save(update_fields=fields)
+        events.control_room(room.pk, {"action": "room_updated", "room": room.slug})
+    return bool(fields)
+
+
+def check_request_recipient(*, recipient: User) -> None:
+    """New DM requests to minors wait while moderation is unattended (the failsafe is on);
+    conversations already accepted go on. Asked once the request is otherwise allowed, so the
+    answer tells nothing the sender could not learn by sending it."""
+    if recipient.is_minor and gate.minor_dm_requests_paused():
+        raise PhareError(
+            "dm_requests_paused",
+            _("Requests to start a conversation with this person are paused for now, while moderators "
+              "are away. Please try again later."),
+            extra={"reason": "moderation_unattended"},
+        )
+
+
 # --- Connections --------------------------------------------------------------------------------
 
 def admit_connection(*, ip: str | None) -> throttling.Policy:

@@ -377,6 +377,26 @@ CELERY_BEAT_SCHEDULE.update({
     "moderation-room-voices": {"task": "moderation.tasks.assess_room_voices", "schedule": 60.0},
 })
 
+# --- The unattended-moderation failsafe (moderation.services.failsafe, docs/moderation.md) --
+# On by default: when no moderator has been active for the grace time, or a critical case is
+# past its SLA, minors' rooms take established accounts only with slow mode and DM requests to
+# minors wait, until a moderator is back and no critical case is overdue. 0 minutes: only the
+# SLA ground counts. Operators' alerts are off until a webhook URL or addresses are set.
+PHARE_FAILSAFE = env_bool("PHARE_FAILSAFE", True)
+PHARE_FAILSAFE_INACTIVITY_MINUTES = env_int("PHARE_FAILSAFE_INACTIVITY_MINUTES", 120)
+PHARE_FAILSAFE_SLOW_MODE_SECONDS = env_int("PHARE_FAILSAFE_SLOW_MODE_SECONDS", 30)
+PHARE_FAILSAFE_WEBHOOK_URL = env_str("PHARE_FAILSAFE_WEBHOOK_URL", "")
+PHARE_FAILSAFE_WEBHOOK_TOKEN = env_str("PHARE_FAILSAFE_WEBHOOK_TOKEN", "")
+PHARE_FAILSAFE_ALERT_EMAILS = env_list("PHARE_FAILSAFE_ALERT_EMAILS", [])
+# Outgoing mail (the failsafe's alerts only, today): Django's SMTP backend.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "phare@localhost")
+CELERY_BEAT_SCHEDULE["moderation-failsafe"] = {"task": "moderation.tasks.check_failsafe", "schedule": 60.0}
+
 # --- DSA Transparency Database (moderation.dsa_export, docs/moderation.md) ----------------
 # Statements of reasons are built and validated hourly; nothing is sent unless
 # PHARE_DSA_SUBMIT is on (with the token the Database gives the platform).

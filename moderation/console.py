@@ -28,6 +28,7 @@ from core.errors import PhareError
 from chat import protection
 from moderation import overview, rules, selectors, transparency
 from moderation.models import ReportCategory
+from moderation.services import failsafe
 from moderation.services.claim import read_case
 from moderation.representations import case_repr
 from moderation.templatetags.console_labels import CASE_STATUS_LABELS, CATEGORY_LABELS, SUBJECT_LABELS
@@ -36,6 +37,7 @@ from moderation.templatetags.console_labels import CASE_STATUS_LABELS, CATEGORY_
 def _moderator(request: HttpRequest):
     if not permissions.is_acting_moderator(request.user):
         raise Http404
+    failsafe.note_moderator_seen()  # a moderator at the console is moderation attended
     return request.user
 
 
@@ -85,7 +87,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
                "names": names, "console_words": _console_words(names),
                "categories": ReportCategory.choices, "critical_priority": rules.CRITICAL_PRIORITY,
                "appeals": selectors.pending_appeals(moderator=moderator),
-               "locked_rooms": selectors.locked_down_rooms()}
+               "locked_rooms": selectors.locked_down_rooms(), "failsafe": failsafe.current()}
     try:
         query = selectors.parse_queue_query(params)
     except PhareError as error:
@@ -159,7 +161,8 @@ def lift_lockdown(request: HttpRequest, slug: str) -> HttpResponse:
 def overview_page(request: HttpRequest) -> HttpResponse:
     """The queue at a glance: charts drawn on the server (moderation.overview)."""
     _moderator(request)
-    return render(request, "moderation/overview.html", {"charts": overview.queue_figures()})
+    return render(request, "moderation/overview.html", {"charts": overview.queue_figures(),
+                                                        "failsafe": failsafe.current()})
 
 
 @console_page

@@ -23,7 +23,7 @@ from accounts.models import MINOR_BANDS
 from chat.models import Conversation, Room
 from core.versioned import VersionedPolicy
 from moderation import hashbanks, signals
-from moderation.models import AllowedTerm, Attempt, Case, Flag, ScreeningPolicy, ScreeningTerm
+from moderation.models import AllowedTerm, Attempt, Case, FailsafeState, Flag, ScreeningPolicy, ScreeningTerm
 from moderation.policy import (
     REASON_CODES,
     PolicyConfig,
@@ -285,6 +285,12 @@ def first_contacts_paused(*, user_id: int) -> bool:
     it, whatever the outcome: moderation.services.interim)."""
     return Case.objects.filter(subject_user_id=user_id, status__in=[Case.Status.OPEN, Case.Status.CLAIMED],
                                interim_restricted=True).exists()
+
+
+def minor_dm_requests_paused() -> bool:
+    """Whether new DM requests to minors are paused: the unattended-moderation failsafe is on
+    (moderation.services.failsafe switches it; chat.protection asks here)."""
+    return FailsafeState.objects.filter(pk=FailsafeState.SINGLETON, active=True).exists()
 
 
 def pair_under_review(*, sender_id: int, conversation_id: int) -> bool:

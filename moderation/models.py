@@ -543,3 +543,34 @@ class ScreeningPolicy(models.Model):
 
     def __str__(self) -> str:
         return "screening policy"
+
+
+class FailsafeState(models.Model):
+    """The unattended-moderation failsafe (moderation.services.failsafe): one row. `active`
+    while no moderator has been seen for PHARE_FAILSAFE_INACTIVITY_MINUTES or a critical case
+    is past its SLA; minors' rooms are then tightened and DM requests to minors paused."""
+
+    SINGLETON = 1
+
+    active = models.BooleanField(default=False)
+    # Why it is on: "inactivity", "sla_breach" (both may hold).
+    reasons = models.JSONField(default=list, blank=True)
+    since = models.DateTimeField(null=True, blank=True)
+    # When the failsafe first looked: a new deployment gets the whole grace time before it
+    # counts as unattended.
+    watch_started_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    # A moderator's last console page (claims and decisions count from their own rows).
+    moderator_seen_at = models.DateTimeField(null=True, blank=True)
+
+
+class FailsafeRoom(models.Model):
+    """What the failsafe changed in one minors' room while it is on, so that lifting it
+    restores exactly that. A room the failsafe found already as strict has a row that
+    changed nothing (it is left alone when the failsafe lifts)."""
+
+    room = models.OneToOneField("chat.Room", on_delete=models.CASCADE, related_name="+")
+    set_established_only = models.BooleanField(default=False)
+    previous_slow_mode = models.PositiveIntegerField(null=True, blank=True)
+    applied_slow_mode = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)

@@ -5,7 +5,7 @@ from django.core.cache import cache
 
 from moderation import dsa_export, grooming, hash_exchange
 # Modules, not names: the actions enqueue these tasks, so each imports the other.
-from moderation.services import retain, triage
+from moderation.services import failsafe, retain, triage
 
 
 @shared_task(acks_late=True)
@@ -26,6 +26,12 @@ def sweep_untriaged() -> int:
 @shared_task
 def alert_sla_breaches() -> int:
     return triage.alert_sla_breaches()
+
+
+@shared_task
+def check_failsafe() -> str | None:
+    """Every minute: switch the unattended-moderation failsafe on or off (idempotent)."""
+    return failsafe.check()
 
 
 @shared_task

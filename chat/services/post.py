@@ -232,6 +232,7 @@ class RequestTarget:
                 raise PhareError("conflict", extra={"conversation": str(existing.pk)})
             # Declined, blocked or closed: the recipient said no; a new request is not allowed.
             raise no_such_contact()
+        protection.check_request_recipient(recipient=recipient)
         self.recipient = recipient
         return protection.dm_request_buckets(sender=sender)
 

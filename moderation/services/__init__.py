@@ -22,6 +22,8 @@ The map, in the order a case lives it:
 - propose   — room proposals
 - retain    — the retention purge
 - flaggers  — trusted flaggers (the admin)
+- failsafe  — moderation left unattended: minors' rooms tighten, DM requests to minors
+              wait, operators are alerted; lifted when a moderator is back
 
 Shared by several of them: shared (settings, enqueues, the open case, the moderator check),
 recuse (conflicts of interest), notify (notices to people, events to the moderators' queue),
