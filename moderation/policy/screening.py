@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from moderation.policy.classifier import shipped_model
 from moderation.policy.config import Decision, PolicyConfig, ScreeningContext
-from moderation.policy.detectors.age import adult_life_ages, stated_ages
+from moderation.policy.detectors.age import stated_ages
 from moderation.policy.detectors.contact import mentions_app
 from moderation.policy.detectors.meeting import is_group_invitation
 from moderation.policy.detectors.hate import has_group_hostility
 from moderation.policy.detectors.quotation import outside_quotation
-from moderation.policy.detectors.school import ages_said
+from moderation.policy.detectors.school import ages_and_adult_claims
 from moderation.policy.detectors.solicitation import (
     has_gift_offer,
     has_photo_request,
@@ -197,8 +197,7 @@ def _message_outcomes(
         if context.audience == "adults" and minor_age:
             outcomes.append(Outcome("minor_age_statement", "hold", "age"))
         if minors_space:
-            # Only a number or an adult's life says someone is an adult: a school year gives its
-            # oldest usual age (detectors/school.py), and the last one holds 17-year-olds.
+            # Only a number or an adult's life says someone is an adult (detectors/school.py).
             if any(age >= config.adult_age for age in adult_claim_ages):
                 outcomes.append(Outcome("adult_age_statement", "hold", "age"))
             if any(age < config.minimum_age for age in ages):
@@ -284,8 +283,7 @@ def screen_normalised(
         model = None
     else:
         signals = detect_signals(text)
-        ages = ages_said(text)
-        adult_claim_ages = stated_ages(text) + adult_life_ages(text) if ages else ()
+        ages, adult_claim_ages = ages_and_adult_claims(text)
         affectionate = bool(all_hits or signals) and has_affection(text)
         group_invitation = "meeting_arrangement" in signals and is_group_invitation(text)
         model = model_outcome(text, snapshot.config, context)

@@ -224,4 +224,11 @@ def _school_year_ages(text: NormalisedText) -> tuple[int, ...]:
 def ages_said(text: NormalisedText) -> tuple[int, ...]:
     """Every age the writer gives of themself: as a number (detectors/age.py), as a school year,
     as a child's everyday life, or as an adult's (detectors/age.py)."""
-    return stated_ages(text) + school_year_ages(text) + childhood_ages(text) + adult_life_ages(text)
+    return ages_and_adult_claims(text)[0]
+
+
+def ages_and_adult_claims(text: NormalisedText) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """``ages_said``, and those of its ages that can say the writer is an adult: a number or an
+    adult's life, never a school year (its oldest usual age; the last one holds 17-year-olds)."""
+    claims = stated_ages(text) + adult_life_ages(text)
+    return claims + school_year_ages(text) + childhood_ages(text), claims
