@@ -217,6 +217,10 @@ class Message(models.Model):
     image = models.OneToOneField(
         "Upload", null=True, blank=True, on_delete=models.SET_NULL, related_name="message"
     )
+    # The room message this one answers (`reply_to` of room.send): it addresses that author.
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
 
     objects = MessageManager()
 
@@ -232,6 +236,32 @@ class Message(models.Model):
                 | Q(room__isnull=True, conversation__isnull=False),
                 name="message_in_room_xor_conversation",
             )
+        ]
+
+
+class FirstContactNotice(models.Model):
+    """A minor was shown who wrote to them for the first time (chat.services.first_contact).
+
+    Kept without the text: who, to whom, where, when. One row per sender and recipient, so
+    that the notice comes once, before the first message, and never again for the same pair.
+    """
+
+    class Kind(models.TextChoices):
+        DM_REQUEST = "dm_request", _("direct message request")
+        ROOM_REPLY = "room_reply", _("reply in a room")
+
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sender", "recipient"], name="one_first_contact_notice_per_pair")
         ]
 
 
