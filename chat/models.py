@@ -242,8 +242,8 @@ class Message(models.Model):
 class FirstContactNotice(models.Model):
     """A minor was shown who wrote to them for the first time (chat.services.first_contact).
 
-    Kept without the text: who, to whom, where, when. One row per sender and recipient, so
-    that the notice comes once, before the first message, and never again for the same pair.
+    Kept without the text: who, to whom, where, when. A room reply brings a notice only when
+    no earlier notice exists for the same sender and recipient; a DM request always does.
     """
 
     class Kind(models.TextChoices):
@@ -260,9 +260,7 @@ class FirstContactNotice(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["sender", "recipient"], name="one_first_contact_notice_per_pair")
-        ]
+        indexes = [models.Index(fields=["sender", "recipient"])]
 
 
 # --- Images (chat.media, docs/images.md) ----------------------------------------------------
