@@ -316,3 +316,48 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"upload {self.pk} {self.status}"
+
+
+class TrustedConnection(models.Model):
+    """Two people who both accepted to talk across age bands (chat.services.trusted).
+
+    One row per proposal: it is `proposed` until the other person accepts (`active`) or
+    declines (`declined`); either side ends it (`ended`) at any time, and so may an operator.
+    Ended and declined rows stay, so that moderators see the history; at most one row per pair
+    is proposed or active at a time.
+    """
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        ACTIVE = "active", _("active")
+        DECLINED = "declined", _("declined")
+        ENDED = "ended", _("ended")
+
+    proposer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The pair, smaller id first, as Conversation keeps it.
+    user_low = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user_high = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PROPOSED)
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # Who ended or declined it: one of the two, an operator, or nobody (the system: a block,
+    # a band change, an account deleted), with `end_reason` saying which.
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    end_reason = models.CharField(max_length=32, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_low", "user_high"], condition=Q(state__in=["proposed", "active"]),
+                                    name="one_live_trusted_connection_per_pair"),
+        ]
+
+    def other_id(self, user_id: int) -> int:
+        return self.user_high_id if user_id == self.user_low_id else self.user_low_id
+
+    def involves(self, user_id: int) -> bool:
+        return user_id in (self.user_low_id, self.user_high_id)
+
+    def __str__(self) -> str:
+        return f"trusted connection {self.pk} {self.state}"
