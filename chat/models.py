@@ -159,7 +159,7 @@ class MessageManager(models.Manager):
         """A room message as the columns `rows_statement` writes: every column but the id
         (a test holds this to the model's fields), the times already in ISO 8601."""
         return {"room_id": room_id, "conversation_id": None, "author_id": author_id, "body": body,
-                "status": status, "created_at": created_at, "image_id": None}
+                "status": status, "created_at": created_at, "image_id": None, "reply_to_id": None}
 
     def mark_inserted(self, messages: list[Message], ids: list[int]) -> None:
         for message, pk in zip(messages, ids, strict=True):

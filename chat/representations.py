@@ -35,6 +35,8 @@ def message_repr(message: Message) -> dict[str, Any]:
     data = message_fields(message.pk, message.author, message.body, message.created_at)
     if message.image_id is not None:
         data["image"] = image_repr(message.image)
+    if message.reply_to_id is not None:
+        data["reply_to"] = str(message.reply_to_id)
     return data
 
 

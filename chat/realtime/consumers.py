@@ -31,7 +31,7 @@ from chat import posting, protection, services
 from chat.services import Post, ReplyTarget, RequestTarget, RoomTarget
 from chat.realtime import events, joins, watcher
 from chat.realtime.fanout import DirectWriter
-from chat.models import Membership, Room
+from chat.models import Membership, Message, Room
 from chat.realtime.internals import get_handler_name, parse_accept_lang_header
 from chat.realtime.threads import database_sync_to_async
 from chat.realtime.protocol import Frame, ProtocolError, cursor, parse_frame
@@ -332,7 +332,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             self._check_frame_rate()
             self._check_told_to_wait(frame)
-            if frame.type == "room.send" and len(self.posts_in_flight) < MAX_POSTS_IN_FLIGHT:
+            if (frame.type == "room.send" and "reply_to" not in frame.fields
+                    and len(self.posts_in_flight) < MAX_POSTS_IN_FLIGHT):
                 self._answer_later(frame, self._room_send_answer(self._submit_room_post(frame)))
                 return
         except PhareError as error:
@@ -465,14 +466,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return {"room": room.slug}
 
     async def frame_room_send(self, frame: Frame) -> dict[str, Any]:
-        return await self._room_send_answer(self._submit_room_post(frame))
+        """A reply (`reply_to`) is looked up first: it answers a message of the same room."""
+        answered = None
+        if "reply_to" in frame.fields:
+            answered = await database_sync_to_async(services.answered_message)(
+                room=self._joined_room(frame), message_id=frame.fields["reply_to"])
+        return await self._room_send_answer(self._submit_room_post(frame, reply_to=answered))
 
-    def _submit_room_post(self, frame: Frame) -> asyncio.Future:
+    def _joined_room(self, frame: Frame) -> Room:
         room = self.rooms.get(frame.fields["room"])
         if room is None:
             raise PhareError("not_member")
-        return self.room_posts.submit(Post(author=self.user, body=frame.fields["body"], target=RoomTarget(room),
-                                           language=self.language))
+        return room
+
+    def _submit_room_post(self, frame: Frame, reply_to: Message | None = None) -> asyncio.Future:
+        return self.room_posts.submit(Post(author=self.user, body=frame.fields["body"],
+                                           target=RoomTarget(self._joined_room(frame)),
+                                           language=self.language, reply_to=reply_to))
 
     async def _room_send_answer(self, posted: asyncio.Future) -> dict[str, Any]:
         result = posting.RoomPostBatcher.outcome(await posted)

@@ -28,7 +28,8 @@ class Field:
 FRAME_FIELDS: dict[str, tuple[Field, ...]] = {
     "room.join": (Field("room", str, max_length=64),),
     "room.leave": (Field("room", str, max_length=64),),
-    "room.send": (Field("room", str, max_length=64), Field("body", str)),
+    "room.send": (Field("room", str, max_length=64), Field("body", str),
+                  Field("reply_to", str, required=False, max_length=20)),
     "room.history": (
         Field("room", str, max_length=64),
         Field("before", str, required=False, max_length=20),

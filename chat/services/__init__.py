@@ -12,12 +12,12 @@ accounts call nothing else of the chat, docs/decisions.md "Where the apps meet")
 - `user_data`: a person's export, a deleted account's content forgotten, blocks and mutes.
 """
 
+from chat.services.first_contact import answered_message
 from chat.services.conversations import (
     accept_conversation,
     block_conversation,
     conversation_history,
     decline_conversation,
-    first_contact_prompt,
     list_conversations,
     parse_id,
 )
@@ -71,7 +71,7 @@ __all__ = [
     "accept_conversation", "add_room", "apply_user_control", "block_conversation", "check_may_enter",
     "close_user_sockets", "conversation_for_scoring", "conversation_history", "create_room",
     "create_room_proposal", "decline_conversation", "edit_room", "export_user_content",
-    "first_contact_prompt", "first_contacts_for_scoring", "forget_user_content", "get_visible_room",
+    "answered_message", "first_contacts_for_scoring", "forget_user_content", "get_visible_room",
     "hold_message_images", "join_room", "join_rooms", "latest_messages", "latest_messages_of_rooms", "leave_room", "list_conversations",
     "message_context", "open_conversation", "parse_id", "post_message", "post_messages", "post_room_message",
     "purge_messages", "reapply_contact_matrix", "refresh_user_sockets", "room_history", "room_voices_for_scoring", "send_direct_message",

@@ -11,7 +11,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from accounts.models import DmPolicy, User, UserBlock
 from accounts.policies import may_contact
@@ -217,23 +216,6 @@ def conversation_history(*, user: User, conversation_id: str, before: int | None
         query = query.filter(pk__lt=before)
     rows = list(query.select_related("author", "image").order_by("-pk")[: max(1, min(limit, HISTORY_MAX))])
     return [message_repr(m) for m in reversed(rows)]
-
-
-def first_contact_prompt(*, recipient: User) -> dict[str, Any]:
-    """The `safety_prompt` a minor's client shows with a DM request, before they answer it."""
-    if not recipient.is_minor:
-        return {}
-    return {
-        "safety_prompt": {
-            "code": "first_contact_minor",
-            "message": gettext(
-                "Someone you may not know wants to talk to you. You can decline or block them, "
-                "and report them if anything feels wrong. Never share your address, your "
-                "school, your number or photos, and never agree to meet."
-            ),
-            "safety_url": "/safety/",
-        }
-    }
 
 
 def end_conversation_between(*, user: User, other: User) -> None:

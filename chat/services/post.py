@@ -49,10 +49,10 @@ from chat.models import Conversation, Message, Room, Upload
 from chat.realtime import events
 from chat.representations import conversation_repr, message_fields, message_repr
 from chat.services.recent import recent_texts
+from chat.services import first_contact
 from chat.services.conversations import (
     conversation_for_sending,
     find_recipient,
-    first_contact_prompt,
     may_request,
     no_such_contact,
 )
@@ -120,7 +120,7 @@ class RoomTarget:
 
     def message(self, post: Post, now: dt.datetime, status: str) -> Message:
         return Message(room=self.room, author=post.author, body=post.body, image=post.image,
-                       created_at=now, status=status)
+                       created_at=now, status=status, reply_to=post.reply_to)
 
     def row(self, post: Post, created_at: str, status: str) -> dict[str, Any]:
         return Message.objects.room_row(room_id=self.room.pk, author_id=post.author.pk, body=post.body,
@@ -132,6 +132,11 @@ class RoomTarget:
     def deliver(self, post: Post, payload: dict[str, Any], deliveries: Deliveries) -> None:
         deliveries.rooms.append((self.room.pk, {"type": "room.message", "room": self.room.slug,
                                                 "message": payload}, post.author.pk))
+        if post.reply_to is not None:  # a minor answered for the first time by this author
+            notice = first_contact.for_room_reply(sender=post.author, answered=post.reply_to, room=self.room,
+                                                  message_id=int(payload["id"]))
+            if notice is not None:
+                deliveries.users.append((post.reply_to.author_id, notice, post.author.pk))
 
     def answer(self, post: Post, result: PostResult) -> PostResult:
         return result
@@ -267,7 +272,8 @@ class RequestTarget:
             "conversation": conversation_repr(self.conversation, viewer_id=recipient.pk, preview=post.body),
             "from": public_user(post.author),
             "preview": post.body,
-            **first_contact_prompt(recipient=recipient),
+            **first_contact.for_dm_request(sender=post.author, recipient=recipient,
+                                           conversation=self.conversation),
         }, post.author.pk))
 
     def answer(self, post: Post, result: PostResult) -> PostResult:
@@ -290,6 +296,8 @@ class Post:
     # in one thread, whatever language each sender reads).
     language: str | None = None
     image: Upload | None = None
+    # The room message this one answers (chat.services.first_contact.answered_message).
+    reply_to: Message | None = None
 
 
 # --- The checks every post goes through -----------------------------------------------------------
@@ -522,6 +530,7 @@ class PostBatch:
         """Nothing to write but room messages' rows: the event loop's one-statement INSERT
         (`new_rows`, `finish_inserted`) can store this batch."""
         return all(isinstance(self.posts[i].target, RoomTarget) and self.posts[i].image is None
+                   and self.posts[i].reply_to is None  # a reply may bring a first-contact notice
                    and not _writes_beside_its_message(verdict) for i, verdict in self.verdicts.items())
 
     def store(self) -> None:
@@ -539,9 +548,10 @@ class PostBatch:
             Message.objects.insert_all(messages)
             self.stored = dict(zip(self.verdicts, messages))
             deliveries = self._finish_stored()
-            events.send_many_to_rooms(deliveries.rooms)
+            # People first: a first-contact notice reaches a minor before the reply it announces.
             for user_id, event, author_id in deliveries.users:
                 events.send_to_user(user_id, event, author_id=author_id)
+            events.send_many_to_rooms(deliveries.rooms)
         self.count_stored()
 
     def _prepare_targets(self) -> None:
