@@ -1,10 +1,13 @@
-"""The age-band contact matrix: who may talk person to person with whom.
+"""The age-band contact matrix: which pairs of bands may talk person to person, and how.
 
-Safe default in code: direct messages (requests and replies) stay within one band, 13-15,
-16-17 or 18+, so that someone who declares 17 does not reach 13-year-olds. Rooms go by
-audience instead (`audience_bands`: a minors' room holds 13-17). Operators may open a pair in
-the admin (`ContactRule`), except the pairs of `NEVER_IN_CONTACT`. The matrix is cached in
-process and reloaded when an operator changes a rule (core.versioned).
+Within one band (13-15, 16-17 or 18+) direct messages go as usual (a request, then consent).
+Across bands a pair the matrix opens talks only between two people who both accepted a
+trusted connection (chat.services.trusted, whose `may_talk` is the one person-to-person
+check); a pair it closes never talks. Safe default in code: 13-15 ↔ 16-17 and 16-17 ↔ 18+
+open to trusted connections, 13-15 ↔ 18+ never (`NEVER_IN_CONTACT`, which no rule opens).
+Operators close or reopen a pair in the admin (`ContactRule`). Rooms go by audience instead
+(`audience_bands`: a minors' room holds 13-17). The matrix is cached in process and
+reloaded when an operator changes a rule (core.versioned).
 """
 
 from __future__ import annotations
@@ -15,17 +18,23 @@ from core.versioned import VersionedPolicy
 CONTACT_VERSION_KEY = "policy:contact:version"
 
 
-# Pairs no operator rule can open: an adult and anyone under 16 (DESIGN: "never between an
-# adult and anyone under 16"). Adults and 16-17 stay apart by default but remain openable, as
-# 13-15 and 16-17 do: a service for older teens with adult mentors is an operator's choice.
+# Pairs no operator rule and no trusted connection can open: an adult and anyone under 16
+# (DESIGN: "never between an adult and anyone under 16").
 NEVER_IN_CONTACT = frozenset({(AgeBand.ADULT.value, AgeBand.YOUNG_TEEN.value),
                               (AgeBand.YOUNG_TEEN.value, AgeBand.ADULT.value)})
 
 
 def default_may_contact(band_a: str, band_b: str) -> bool:
-    """Within one band only: when 16-17 could write to 13-15, an adult who declared 17
-    reached 13-year-olds."""
-    return band_a == band_b
+    """Every pair but `NEVER_IN_CONTACT`: across bands that means through a trusted connection
+    only (`needs_trusted_connection`), so that a sibling or a friend one band apart can be
+    reached by consent and assurance, while someone who merely declares 17 reaches nobody
+    under 16 in private. Closed by default, trusted connections would be useless out of the box."""
+    return (band_a, band_b) not in NEVER_IN_CONTACT
+
+
+def needs_trusted_connection(band_a: str, band_b: str) -> bool:
+    """Across bands, two people talk in private only through a trusted connection."""
+    return band_a != band_b
 
 
 def _load_matrix() -> dict[tuple[str, str], bool]:
@@ -49,6 +58,8 @@ def contact_matrix() -> dict[tuple[str, str], bool]:
 
 
 def may_contact(band_a: str, band_b: str) -> bool:
+    """The pair is open: within a band, directly; across bands, through a trusted connection
+    (the person-to-person check is chat.services.trusted.may_talk, never this alone)."""
     return contact_matrix().get((band_a, band_b), False)
 
 

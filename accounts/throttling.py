@@ -140,6 +140,10 @@ DEFAULT_RATES: dict[str, Rate] = {
                             label=_("New DM requests per sender per hour")),
     "dm_request_day": Rate(20, 86400, outage=REFUSE, scope="first contact",
                            label=_("New DM requests per sender per day")),
+    # Asking someone of another band for a trusted connection is a first contact too (refused
+    # while Redis is away, for the same reason); spent once the proposal passed its checks.
+    "trusted_proposal_account": Rate(5, 86400, 2, outage=REFUSE, scope="trusted connection",
+                                     label=_("Trusted-connection proposals per account")),
     "room_join_account": Rate(10, 60, 5, scope="room join", label=_("Room joins per account")),
     "connect_ip": Rate(120, 60, key="ip", scope="connection", label=_("WebSocket connection attempts per IP address")),
     # Any frame on one socket (history, lists…): a socket lives in one process, so its count does too.

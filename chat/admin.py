@@ -1,6 +1,7 @@
-"""Admin for rooms. Rooms change through chat.services (audited, members' sockets told); room
-messages, direct messages and conversations have no page here at all: moderators
-read evidence through the console, which audits each read."""
+"""Admin for rooms and trusted connections. Rooms change through chat.services (audited,
+members' sockets told); trusted connections are shown, and ended only through the service
+(audited, both people told). Room messages, direct messages and conversations have no page
+here at all: moderators read evidence through the console, which audits each read."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin_site import ReadOnlyAdmin
 from core.errors import PhareError
 from chat import protection, services
-from chat.models import Membership, Room
+from chat.models import Membership, Room, TrustedConnection
 
 
 @admin.action(description=_("Raise the shield (established accounts only, slow mode)"))
@@ -91,3 +92,24 @@ class MembershipAdmin(ReadOnlyAdmin):
 
     list_display = ("room", "user", "joined_at")
     list_filter = ("room",)
+
+
+@admin.action(description=_("End the selected trusted connections"))
+def end_trusted_connections(modeladmin, request, queryset):
+    ended = sum(services.end_trusted_connection_as_operator(actor=request.user, connection_id=pk)
+                for pk in queryset.values_list("pk", flat=True))
+    modeladmin.message_user(request, _("%(count)d trusted connection(s) ended.") % {"count": ended})
+
+
+@admin.register(TrustedConnection)
+class TrustedConnectionAdmin(ReadOnlyAdmin):
+    """Who may talk across age bands. Read-only: people propose, accept and end their own;
+    an operator may end one (the action, through the service: audited, both people told and
+    their cross-band conversation closed)."""
+
+    list_display = ("pk", "user_low", "user_high", "proposer", "state", "created_at", "accepted_at",
+                    "ended_at", "end_reason")
+    list_filter = ("state",)
+    search_fields = ("user_low__pseudonym", "user_high__pseudonym")
+    list_select_related = ("user_low", "user_high", "proposer")
+    actions = [end_trusted_connections]

@@ -44,10 +44,10 @@ from accounts import permissions
 from accounts import signals as account_signals
 from core.errors import PhareError
 from accounts.models import User
-from accounts.policies import may_contact
 from chat import protection, tasks
 from chat.realtime import events
 from chat.services import Post, ReplyTarget, RoomTarget, parse_id, post_messages
+from chat.services.trusted import may_talk
 from chat.models import Conversation, Membership, Message, Room, Upload
 from chat.representations import image_repr
 from moderation import gate
@@ -236,7 +236,7 @@ def _check_conversation_target(*, user: User, conversation: Conversation) -> Non
     if conversation.state != Conversation.State.ACCEPTED:
         raise PhareError("contact_not_allowed")
     other = conversation.recipient if user.pk == conversation.initiator_id else conversation.initiator
-    if not may_contact(user.age_band, other.age_band):
+    if not may_talk(user, other):
         raise PhareError("contact_not_allowed")
     if other.is_minor:
         raise _media_refusal("minor")

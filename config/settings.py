@@ -333,6 +333,13 @@ PHARE_SERVICE_ID = env_str("PHARE_SERVICE_ID", "phare")
 # The JSON file of trusted age-attestation issuers for wallets (OpenID4VP); unset, that
 # provider is off.
 PHARE_OPENID4VP_TRUST_LIST = env_str("PHARE_OPENID4VP_TRUST_LIST", "")
+# The assurance level both people need to form a trusted connection across age bands (the
+# only way two bands talk person to person, chat.services.trusted). Above self-declaration by
+# default: someone who merely says 16 must not reach 13-year-olds in private.
+PHARE_TRUSTED_CONNECTION_MIN_ASSURANCE = env_str("PHARE_TRUSTED_CONNECTION_MIN_ASSURANCE", "estimated")
+if PHARE_TRUSTED_CONNECTION_MIN_ASSURANCE not in ("declared", "estimated", "verified"):
+    raise ImproperlyConfigured("PHARE_TRUSTED_CONNECTION_MIN_ASSURANCE must be declared, estimated or verified, "
+                               f"got {PHARE_TRUSTED_CONNECTION_MIN_ASSURANCE!r}")
 
 # --- Rate limits and anti-abuse (accounts/throttling.py, docs/rate-limits.md) ------------
 # The numbers are operator policy in the admin; these settings only wire the machinery.

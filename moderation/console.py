@@ -26,6 +26,7 @@ from accounts import permissions
 from accounts.models import User
 from core.errors import PhareError
 from chat import protection
+from chat import services as chat_services
 from moderation import overview, rules, selectors, transparency
 from moderation.models import ReportCategory
 from moderation.services import failsafe
@@ -124,9 +125,12 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             items.append(dict(message, reported=True))
         evidence["thread"] = sorted(items, key=lambda m: int(m["id"]))
     names = moderator_names(d["moderator"] for d in data["decisions"])
+    # Whom the subject may talk to across age bands, and whom they did (ended ones too).
+    trusted = (chat_services.trusted_connections_for_moderators(user_id=case.subject_user_id)
+               if case.subject_user_id is not None else [])
     return render(request, "moderation/case.html", {
         "case": data, "case_obj": case, "actions": rules.ACTIONS, "reason_codes": rules.REASON_CODES,
-        "names": names, "console_words": _console_words(names),
+        "names": names, "console_words": _console_words(names), "trusted_connections": trusted,
     })
 
 

@@ -591,6 +591,30 @@ class ChatConsumer(AsyncWebsocketConsumer):
         mutes = await database_sync_to_async(account_controls.list_mutes)(user=self.user)
         return {"blocks": blocks, "mutes": mutes}
 
+    # --- Trusted connections (chat.services.trusted) --------------------------------------
+
+    async def frame_trusted_propose(self, frame: Frame) -> dict[str, Any]:
+        connection = await database_sync_to_async(services.propose_trusted_connection)(
+            user=self.user, target_id=frame.fields["user"]
+        )
+        return {"connection": connection}
+
+    async def frame_trusted_accept(self, frame: Frame) -> dict[str, Any]:
+        connection = await database_sync_to_async(services.accept_trusted_connection)(
+            user=self.user, connection_id=frame.fields["connection"]
+        )
+        return {"connection": connection}
+
+    async def frame_trusted_end(self, frame: Frame) -> dict[str, Any]:
+        connection = await database_sync_to_async(services.end_trusted_connection)(
+            user=self.user, connection_id=frame.fields["connection"]
+        )
+        return {"connection": connection}
+
+    async def frame_trusted_list(self, frame: Frame) -> dict[str, Any]:
+        connections = await database_sync_to_async(services.list_trusted_connections)(user=self.user)
+        return {"connections": connections}
+
     # --- Channel-layer events ----------------------------------------------------------
 
     def _attach_direct_delivery(self) -> None:

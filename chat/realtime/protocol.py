@@ -47,6 +47,11 @@ FRAME_FIELDS: dict[str, tuple[Field, ...]] = {
     "user.mute": (Field("user", str, max_length=20),),
     "user.unmute": (Field("user", str, max_length=20),),
     "user.controls": (),
+    # Trusted connections across age bands (chat.services.trusted).
+    "trusted.propose": (Field("user", str, max_length=20),),
+    "trusted.accept": (Field("connection", str, max_length=20),),
+    "trusted.end": (Field("connection", str, max_length=20),),
+    "trusted.list": (),
     # Same body as POST /api/v1/reports (moderation validates target, category, good faith).
     "report": (
         Field("target", dict),

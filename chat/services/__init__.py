@@ -9,7 +9,8 @@ accounts call nothing else of the chat, docs/decisions.md "Where the apps meet")
 - `conversations`: DM requests answered (accept, decline, block), lists and history;
 - `moderate`: what moderation and accounts ask of the chat (excerpts for assessments, a
   message hidden or restored, retention, legal hold, sockets told an account changed);
-- `user_data`: a person's export, a deleted account's content forgotten, blocks and mutes.
+- `user_data`: a person's export, a deleted account's content forgotten, blocks and mutes;
+- `trusted`: trusted connections across age bands, and `may_talk`, the one person-to-person check.
 """
 
 from chat.services.first_contact import answered_message
@@ -64,6 +65,15 @@ from chat.services.rooms import (
     update_room_settings,
     visible_rooms,
 )
+from chat.services.trusted import (
+    accept_trusted_connection,
+    end_trusted_connection,
+    end_trusted_connection_as_operator,
+    list_trusted_connections,
+    may_talk,
+    propose_trusted_connection,
+    trusted_connections_for_moderators,
+)
 from chat.services.user_data import apply_user_control, export_user_content, forget_user_content
 
 __all__ = [
@@ -77,4 +87,6 @@ __all__ = [
     "purge_messages", "reapply_contact_matrix", "refresh_user_sockets", "room_history", "room_voices_for_scoring", "send_direct_message",
     "set_message_status", "stored_texts_for_dry_run", "update_room_settings", "user_sanction_changed",
     "visible_rooms",
+    "accept_trusted_connection", "end_trusted_connection", "end_trusted_connection_as_operator",
+    "list_trusted_connections", "may_talk", "propose_trusted_connection", "trusted_connections_for_moderators",
 ]

@@ -13,11 +13,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import DmPolicy, User, UserBlock
-from accounts.policies import may_contact
+from accounts.policies import needs_trusted_connection
 from chat.models import Conversation, Membership, Message
 from chat.realtime import events
 from chat.representations import conversation_repr, message_repr
 from chat.services.rooms import HISTORY_MAX
+from chat.services.trusted import may_talk
 from core.errors import PhareError
 
 
@@ -54,13 +55,16 @@ def share_a_room(a: User, b: User) -> bool:
 
 
 def may_request(*, sender: User, recipient: User) -> bool:
-    """The contact matrix, blocks and the recipient's DM policy (`recipient` comes from
-    `find_recipient`, which carries the block and the shared room)."""
-    if recipient.pk == sender.pk or not may_contact(sender.age_band, recipient.age_band):
+    """The contact matrix and trusted connections (`may_talk`), blocks and the recipient's DM
+    policy (`recipient` comes from `find_recipient`, which carries the block and the shared
+    room). Across bands `may_talk` means a trusted connection, which stands for the shared
+    room the `shared_rooms` policy asks for: the two never share one when one is an adult."""
+    if recipient.pk == sender.pk or not may_talk(sender, recipient):
         return False
     if recipient.blocked or recipient.dm_policy == DmPolicy.NOBODY:
         return False
-    return recipient.dm_policy != DmPolicy.SHARED_ROOMS or recipient.shares_room
+    return (recipient.dm_policy != DmPolicy.SHARED_ROOMS or recipient.shares_room
+            or needs_trusted_connection(sender.age_band, recipient.age_band))
 
 
 def no_such_contact() -> PhareError:
@@ -104,8 +108,8 @@ def _answer_request(*, user: User, conversation_id: str, state: str, event: str)
         conversation = _get_conversation(user=user, conversation_id=conversation_id, lock=True)
         if conversation.recipient_id != user.pk or conversation.state != Conversation.State.REQUESTED:
             raise PhareError("conflict", extra={"state": conversation.state})
-        # Bands may have changed since the request: the matrix holds at every step.
-        if state == Conversation.State.ACCEPTED and not may_contact(conversation.initiator.age_band, user.age_band):
+        # Bands and connections may have changed since the request: the check holds at every step.
+        if state == Conversation.State.ACCEPTED and not may_talk(conversation.initiator, user):
             raise PhareError("contact_not_allowed")
         set_state(conversation, state)
         notify_participants(conversation, event)

@@ -17,12 +17,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.policies import audience_bands, may_contact
+from accounts.policies import audience_bands
 from accounts.services import bump_sanction_version
 from chat.models import Conversation, Membership, Message, Upload
 from chat.realtime import events
 from chat.representations import message_repr
 from chat.services.conversations import notify_participants, set_state, share_a_room
+from chat.services.trusted import end_trusted_connections_of, may_talk
 
 
 @dataclass(frozen=True)
@@ -134,19 +135,22 @@ def stored_texts_for_dry_run(*, audience: str, context: str, since: dt.datetime,
 
 
 def reapply_contact_matrix(*, user: User, previous_band: str) -> None:
-    """After a band change: leave rooms of the other audience and close conversations the
-    matrix no longer allows, at once and on live sockets too."""
+    """After a band change: leave rooms of the other audience, end trusted connections whose
+    pair the matrix no longer opens, and close conversations the two may no longer have
+    (`may_talk`: a connection that still holds keeps its conversation), at once and on live
+    sockets too."""
     allowed_audience = "minors" if user.is_minor else "adults"
     stale = Membership.objects.filter(user=user).exclude(room__audience=allowed_audience).select_related("room")
     for membership in stale:
         events.control_user(user.pk, {"action": "leave_room", "room": membership.room.slug})
     stale.delete()
+    end_trusted_connections_of(user=user, reason="band_change", only_outside_matrix=True)
     live = Conversation.objects.filter(Q(initiator=user) | Q(recipient=user)).filter(
         state__in=[Conversation.State.REQUESTED, Conversation.State.ACCEPTED]
     ).select_related("initiator", "recipient")
     for conversation in live:
         other = conversation.recipient if conversation.initiator_id == user.pk else conversation.initiator
-        if may_contact(user.age_band, other.age_band):
+        if may_talk(user, other):
             continue
         set_state(conversation, Conversation.State.CLOSED)
         notify_participants(conversation, "dm.declined")
@@ -154,8 +158,9 @@ def reapply_contact_matrix(*, user: User, previous_band: str) -> None:
 
 
 def close_conversations_outside_matrix() -> int:
-    """Close every pending or accepted conversation the contact matrix no longer allows (one
-    opened under an older default, or before an operator closed a pair), telling both people
+    """Close every pending or accepted conversation across bands the two may no longer have
+    (`may_talk`: one opened under an older default, before an operator closed a pair, or
+    without a trusted connection), telling both people
     with `dm.declined` as `reapply_contact_matrix` does. Their messages were already refused
     (the matrix is checked at every message); this ends them visibly. Returns how many."""
     live = Conversation.objects.filter(
@@ -163,7 +168,7 @@ def close_conversations_outside_matrix() -> int:
     ).exclude(initiator__age_band=models.F("recipient__age_band")).select_related("initiator", "recipient")
     closed = 0
     for conversation in live.iterator():
-        if may_contact(conversation.initiator.age_band, conversation.recipient.age_band):
+        if may_talk(conversation.initiator, conversation.recipient):
             continue
         with transaction.atomic():
             set_state(conversation, Conversation.State.CLOSED)

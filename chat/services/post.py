@@ -41,7 +41,6 @@ from django.utils.translation import gettext
 
 from accounts import throttling
 from accounts.models import MINOR_BANDS, User
-from accounts.policies import may_contact
 from accounts.representations import public_user
 from accounts.services import require_reassurance
 from chat import protection
@@ -57,6 +56,7 @@ from chat.services.conversations import (
     no_such_contact,
 )
 from chat.services.rooms import assurance_required
+from chat.services.trusted import Party, may_talk
 from core.errors import PhareError
 from moderation import gate
 from ops import metrics
@@ -161,7 +161,9 @@ class ReplyTarget:
             raise PhareError("dm_request_pending")
         if conversation.state != Conversation.State.ACCEPTED:
             raise PhareError("contact_not_allowed")
-        if not may_contact(post.author.age_band, conversation.other_band):
+        other = Party(conversation.recipient_id if post.author.pk == conversation.initiator_id
+                      else conversation.initiator_id, conversation.other_band)
+        if not may_talk(post.author, other):
             metrics.count_contact_refused(from_band=post.author.age_band, to_band=conversation.other_band)
             raise PhareError("contact_not_allowed")
         self.conversation = conversation
@@ -224,7 +226,7 @@ class RequestTarget:
         _check_length(post.body, 500)
         recipient = find_recipient(sender=sender, to=self.to)
         if recipient is None or not may_request(sender=sender, recipient=recipient):
-            if recipient is not None and not may_contact(sender.age_band, recipient.age_band):
+            if recipient is not None and not may_talk(sender, recipient):
                 # Counted, and answered like any other refusal: the answer reveals nothing.
                 metrics.count_contact_refused(from_band=sender.age_band, to_band=recipient.age_band)
             raise no_such_contact()

@@ -80,10 +80,11 @@ def create_room(
         raise PhareError("conflict", f"A room with slug {slug!r} exists.") from exc
 
 
-def assurance_required(level: str, *, reason: str) -> PhareError:
-    """The refusal that tells the client which checks would open the way."""
+def assurance_required(level: str, *, reason: str, message: str | None = None) -> PhareError:
+    """The refusal that tells the client which checks would open the way (`message`: when it
+    is not a room that asks, e.g. a trusted connection)."""
     return PhareError(
-        "assurance_required",
+        "assurance_required", message,
         extra={"min_assurance": level, "providers": providers_satisfying(level), "reason": reason},
     )
 

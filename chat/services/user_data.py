@@ -15,6 +15,7 @@ from chat.models import Conversation, Membership, Message
 from chat.realtime import events
 from chat.representations import conversation_repr
 from chat.services.conversations import end_conversation_between
+from chat.services.trusted import end_trusted_connections_of, list_trusted_connections
 
 
 def forget_user_content(*, user: User) -> None:
@@ -27,16 +28,18 @@ def forget_user_content(*, user: User) -> None:
         state=Conversation.State.CLOSED, updated_at=timezone.now()
     )
     Membership.objects.filter(user=user).delete()
+    end_trusted_connections_of(user=user, reason="account_deleted")
 
 
 def apply_user_control(*, user: User, other: User, action: str) -> None:
     """Run inside the transaction of a block/mute change (accounts' `user_control_changed`).
 
-    A block ends any conversation between the two; every change makes `user`'s open sockets
+    A block ends any conversation and trusted connection between the two; every change makes `user`'s open sockets
     reload the set of authors they hide (the event, and the sanction version if it is lost).
     """
     if action == "block":
         end_conversation_between(user=user, other=other)
+        end_trusted_connections_of(user=user, other=other, reason="blocked")
     bump_sanction_version(user_id=user.pk)
     events.control_user(user.pk, {"action": "refresh_hidden"})
 
@@ -61,6 +64,7 @@ def export_user_content(*, user: User) -> dict[str, Any]:
             for m in memberships
         ],
         "conversations": [conversation_repr(c, viewer_id=user.pk) for c in conversations],
+        "trusted_connections": list_trusted_connections(user=user),
         "messages": [
             {
                 "id": str(m["id"]),

@@ -1,5 +1,7 @@
-"""The age-band contact matrix (accounts/policies.py): person-to-person contact stays within a
-band by default; operators may open 13-15 ↔ 16-17 and 16-17 ↔ 18+, never 13-15 ↔ 18+."""
+"""The age-band contact matrix (accounts/policies.py): within a band people talk directly; by
+default 13-15 ↔ 16-17 and 16-17 ↔ 18+ are open to trusted connections only (across bands a
+pair the matrix opens still needs one: chat.services.trusted), never 13-15 ↔ 18+; operators
+may close a pair or reopen it, never 13-15 ↔ 18+."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from accounts.policies import (
     bump_contact_version,
     default_may_contact,
     may_contact,
+    needs_trusted_connection,
 )
 from core.errors import PhareError
 
@@ -31,15 +34,21 @@ def fresh_matrix(db):
 
 @pytest.mark.parametrize("band_a", BANDS)
 @pytest.mark.parametrize("band_b", BANDS)
-def test_by_default_contact_stays_within_one_band(band_a: str, band_b: str) -> None:
-    assert default_may_contact(band_a, band_b) is (band_a == band_b)
+def test_by_default_every_pair_but_adults_and_under_16s_is_open(band_a: str, band_b: str) -> None:
+    assert default_may_contact(band_a, band_b) is ({band_a, band_b} != {YOUNG, ADULT})
+
+
+@pytest.mark.parametrize("band_a", BANDS)
+@pytest.mark.parametrize("band_b", BANDS)
+def test_across_bands_an_open_pair_still_needs_a_trusted_connection(band_a: str, band_b: str) -> None:
+    assert needs_trusted_connection(band_a, band_b) is (band_a != band_b)
 
 
 @pytest.mark.usefixtures("fresh_matrix")
 @pytest.mark.parametrize("band_a", BANDS)
 @pytest.mark.parametrize("band_b", BANDS)
 def test_the_matrix_without_rules_is_the_default(band_a: str, band_b: str) -> None:
-    assert may_contact(band_a, band_b) is (band_a == band_b)
+    assert may_contact(band_a, band_b) is default_may_contact(band_a, band_b)
 
 
 def test_rooms_still_go_by_audience_with_both_minor_bands_together() -> None:
@@ -48,17 +57,20 @@ def test_rooms_still_go_by_audience_with_both_minor_bands_together() -> None:
 
 
 @pytest.mark.usefixtures("fresh_matrix")
-def test_an_operator_may_open_the_two_minor_bands_to_each_other_both_ways() -> None:
-    services.set_contact_rule(actor=None, band_a=OLDER, band_b=YOUNG, allowed=True)
+def test_an_operator_may_close_the_two_minor_bands_to_each_other_both_ways_and_reopen_them() -> None:
+    services.set_contact_rule(actor=None, band_a=OLDER, band_b=YOUNG, allowed=False)
+    assert not may_contact(OLDER, YOUNG) and not may_contact(YOUNG, OLDER)
+    assert may_contact(ADULT, OLDER)  # closing one pair closes no other
+    services.set_contact_rule(actor=None, band_a=YOUNG, band_b=OLDER, allowed=True)
     assert may_contact(OLDER, YOUNG) and may_contact(YOUNG, OLDER)
-    assert not may_contact(ADULT, OLDER) and not may_contact(ADULT, YOUNG)
+    assert not may_contact(ADULT, YOUNG)
 
 
 @pytest.mark.usefixtures("fresh_matrix")
-def test_adults_and_older_teens_stay_openable_by_an_operator() -> None:
-    services.set_contact_rule(actor=None, band_a=ADULT, band_b=OLDER, allowed=True)
-    assert may_contact(ADULT, OLDER) and may_contact(OLDER, ADULT)
-    assert not may_contact(OLDER, YOUNG)  # opening one pair opens no other
+def test_adults_and_older_teens_may_be_closed_by_an_operator() -> None:
+    services.set_contact_rule(actor=None, band_a=ADULT, band_b=OLDER, allowed=False)
+    assert not may_contact(ADULT, OLDER) and not may_contact(OLDER, ADULT)
+    assert may_contact(OLDER, YOUNG)
 
 
 @pytest.mark.usefixtures("fresh_matrix")

@@ -1,7 +1,8 @@
-"""Direct messages across age bands: by default a DM request or reply stays within
-one band; an attempt towards another band is refused like an account that does not exist and
-counted (`phare_contact_refused_total`); conversations opened under the older default are
-refused at their next message and closed by `close_forbidden_conversations`."""
+"""Direct messages across age bands: a DM request or reply across bands needs a trusted
+connection between the two people (an operator's rule alone opens nothing); an attempt without
+one is refused like an account that does not exist and counted (`phare_contact_refused_total`);
+conversations opened under the older default are refused at their next message and closed by
+`close_forbidden_conversations`, which leaves those a trusted connection holds."""
 
 from __future__ import annotations
 
@@ -104,9 +105,23 @@ def test_a_refusal_for_another_reason_is_not_counted_as_a_band_refusal(make_user
     assert refused_count(YOUNG, YOUNG) == before
 
 
-def test_an_operator_rule_opens_the_two_minor_bands_to_each_other(make_user):
+def trusted_pair(older, younger) -> None:
+    """Both at the required level, a shared minors' room, and an accepted trusted connection."""
+    for person in (older, younger):
+        person.assurance_level = "estimated"
+        person.save(update_fields=["assurance_level"])
+    room = chat_services.create_room(slug="lycee", name="Lycée", audience="minors")
+    for person in (older, younger):
+        chat_services.join_room(user=person, slug=room.slug)
+    proposed = chat_services.propose_trusted_connection(user=older, target_id=younger.pk)
+    chat_services.accept_trusted_connection(user=younger, connection_id=proposed["id"])
+
+
+def test_an_operator_rule_alone_opens_nothing_a_trusted_connection_does(make_user):
     account_services.set_contact_rule(actor=None, band_a=OLDER, band_b=YOUNG, allowed=True)
     older, younger = make_user(OLDER), reachable(YOUNG, make_user)
+    assert request_refusal(older, younger) == "not_found"
+    trusted_pair(older, younger)
     assert request_refusal(older, younger) is None
 
 
@@ -133,9 +148,10 @@ def test_the_command_closes_conversations_the_matrix_no_longer_allows_and_keeps_
     assert "1 conversation(s) closed." in capsys.readouterr().out
 
 
-def test_the_command_leaves_a_pair_an_operator_opened(make_user):
-    account_services.set_contact_rule(actor=None, band_a=OLDER, band_b=YOUNG, allowed=True)
-    conversation = accepted_conversation(make_user(OLDER), make_user(YOUNG))
+def test_the_command_leaves_a_pair_a_trusted_connection_holds(make_user):
+    older, younger = make_user(OLDER), make_user(YOUNG)
+    trusted_pair(older, younger)
+    conversation = accepted_conversation(older, younger)
     call_command("close_forbidden_conversations")
     conversation.refresh_from_db()
     assert conversation.state == Conversation.State.ACCEPTED
