@@ -313,3 +313,21 @@ def test_an_operator_ends_one_in_the_admin_through_the_service(assured, minors_r
     assert (connection.state, connection.end_reason, connection.ended_by_id) == ("ended", "operator", operator.pk)
     assert AuditEntry.objects.get(target_id=connection_id, action="trusted.ended").actor_id == operator.pk
     assert Conversation.objects.get(pk=conversation_id).state == Conversation.State.CLOSED
+
+
+def test_the_consoles_case_page_lists_the_subjects_connections(assured, minors_room_with, make_user):
+    from moderation.services.report import file_report
+    from moderation.services.triage import triage_report
+
+    fifteen, friend, reporter = assured(YOUNG), assured(OLDER), assured(OLDER)
+    minors_room_with(fifteen, friend, reporter)
+    connect(friend, fifteen)
+    report = file_report(reporter=reporter, target={"user": str(fifteen.pk)}, category="harassment",
+                         details="", good_faith=True)
+    triage_report(report_id=report.pk)
+    client = Client()
+    client.force_login(make_user(ADULT, is_moderator=True))
+    page = client.get(f"/moderation/cases/{report.case.pk}/").content.decode()
+    section = page[page.index('class="trusted-connections"'):]
+    section = section[:section.index("</section>")]
+    assert friend.pseudonym in section and 'data-state="active"' in section
