@@ -16,6 +16,7 @@
     pending: new Map(),
     rooms: [],
     conversations: [],
+    trusted: [], // trusted connections across age bands, pending and active
     notices: [],
     current: null, // {kind: "room", slug} | {kind: "dm", id} | {kind: "notice", id}
     reconnectDelay: 500,
@@ -106,6 +107,10 @@
       return error.wait_seconds ? kind + " " + fmt(gettext("You can in %s."), [durationText(error.wait_seconds)]) : kind;
     }
     if (code === "room_locked" && error.reason === "established_only") return gettext("Only established accounts may post in this room for now.");
+    if (code === "assurance_required" && error.reason === "trusted_connection") return gettext("A trusted connection needs a stronger age check on your account.");
+    if (code === "assurance_required" && error.reason === "trusted_connection_other") return gettext("This person's age check is not strong enough for a trusted connection yet.");
+    if (code === "conflict" && error.reason === "pending") return gettext("A trusted connection with this person is already waiting for an answer.");
+    if (code === "conflict" && error.reason === "active") return gettext("You already have a trusted connection with this person.");
     if (code === "blocked_by_policy" && Array.isArray(error.reasons)) {
       const known = error.reasons.find((r) => REASON_TEXT[r]);
       if (known) return REASON_TEXT[known];
@@ -206,6 +211,7 @@
       clearStatus("connection");
       state.joined = new Set(); // memberships of this socket
       await refreshConversations();
+      refreshTrusted();
       const cur = state.current;
       // Re-join after a reconnection, or a room clicked before the socket was open.
       if (cur && cur.kind === "room" && !state.joined.has(cur.slug) && !state.joining.has(cur.slug)) openRoom(cur.slug, { keepFocus: true });
@@ -356,6 +362,9 @@
       item(fmt(gettext("Mute %s"), who), () => muteAuthor(message.author)),
       // They can no longer write to you either, and are not told.
       item(fmt(gettext("Block %s"), who), () => blockAuthor(message.author)),
+      // Across age groups, the only way to talk in private: they accept or decline.
+      item(gettext("Propose a trusted connection"), () => proposeTrusted(message.author),
+        fmt(gettext("Propose a trusted connection to %s"), who)),
     );
     menu.addEventListener("keydown", (e) => {
       const items = [...menu.querySelectorAll('[role="menuitem"]')];
@@ -505,6 +514,76 @@
       for (const li of $("messages").querySelectorAll('[data-author="' + CSS.escape(String(author.id)) + '"]')) li.remove();
       showStatus(fmt(gettext("You blocked %s: they cannot write to you and you will not see their messages. They are not told."), [author.pseudonym]), "ok");
       refreshConversations();
+    } catch (error) { showError(error); }
+  }
+
+  // --- Trusted connections (across age groups) ---------------------------------------------
+  async function refreshTrusted() {
+    try {
+      state.trusted = (await request("trusted.list")).connections || [];
+      renderTrusted();
+    } catch (error) { if (error.code !== "disconnected") showError(error); }
+  }
+
+  function renderTrusted() {
+    const button = (label, name, run) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "secondary";
+      b.textContent = label;
+      b.setAttribute("aria-label", name);
+      b.addEventListener("click", run);
+      return b;
+    };
+    $("trusted-list").replaceChildren(...state.trusted.map((c) => {
+      const li = document.createElement("li");
+      li.dataset.trusted = c.id;
+      li.dataset.state = c.state;
+      const who = [c.with.pseudonym];
+      const text = document.createElement("span");
+      text.className = "label";
+      if (c.state === "active") text.textContent = fmt(gettext("%s: you may write to each other"), who);
+      else if (c.proposed_by_me) text.textContent = fmt(gettext("%s: waiting for their answer"), who);
+      else text.textContent = fmt(gettext("%s proposes a trusted connection"), who);
+      li.append(text);
+      if (c.state === "proposed" && !c.proposed_by_me) {
+        li.append(button(gettext("Accept"), fmt(gettext("Accept the trusted connection with %s"), who), () => acceptTrusted(c)));
+        li.append(button(gettext("Decline"), fmt(gettext("Decline the trusted connection with %s"), who), () => endTrusted(c)));
+      } else {
+        const label = c.state === "active" ? gettext("End") : gettext("Withdraw");
+        li.append(button(label, fmt(gettext("End the trusted connection with %s"), who), () => endTrusted(c)));
+      }
+      return li;
+    }));
+    $("trusted-empty").hidden = state.trusted.length > 0;
+  }
+
+  async function proposeTrusted(author) {
+    try {
+      await request("trusted.propose", { user: String(author.id) });
+      showStatus(fmt(gettext("Trusted connection proposed to %s: they can accept or decline it."), [author.pseudonym]), "ok");
+      refreshTrusted();
+    } catch (error) {
+      if (error.code === "assurance_required" && error.reason === "trusted_connection") offerAgeCheck(error, () => proposeTrusted(author));
+      else showError(error);
+    }
+  }
+
+  async function acceptTrusted(connection) {
+    try {
+      await request("trusted.accept", { connection: connection.id });
+      showStatus(fmt(gettext("You and %s may now write to each other in private."), [connection.with.pseudonym]), "ok");
+      refreshTrusted();
+    } catch (error) {
+      if (error.code === "assurance_required" && error.reason === "trusted_connection") offerAgeCheck(error, () => acceptTrusted(connection));
+      else showError(error);
+    }
+  }
+
+  async function endTrusted(connection) {
+    try {
+      await request("trusted.end", { connection: connection.id });
+      refreshTrusted();
     } catch (error) { showError(error); }
   }
 
@@ -757,6 +836,18 @@
         showStatus(fmt(gettext("%s sent you a message request. Open it under Requests."), [event.from.pseudonym]), "info", "request");
         refreshConversations();
         break;
+      case "trusted.proposed":
+      case "trusted.accepted":
+      case "trusted.ended": {
+        const connection = event.connection || {};
+        refreshTrusted();
+        if (connection.with && event.type === "trusted.proposed" && !connection.proposed_by_me) {
+          showStatus(fmt(gettext("%s proposes a trusted connection: see Trusted connections."), [connection.with.pseudonym]), "info");
+        } else if (connection.with && event.type === "trusted.accepted" && connection.proposed_by_me) {
+          showStatus(fmt(gettext("%s accepted your trusted connection."), [connection.with.pseudonym]), "ok");
+        }
+        break;
+      }
       case "dm.accepted":
       case "dm.declined": {
         const conversation = event.conversation || {};
@@ -791,6 +882,7 @@
         }
         if (event.direct) {
           refreshConversations();
+          refreshTrusted();
           loadNotices();
           if (cur.kind === "dm") {
             request("dm.history", { conversation: cur.id }).then((ack) => {
