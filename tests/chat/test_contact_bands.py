@@ -17,6 +17,7 @@ from accounts.policies import bump_contact_version
 from chat import services as chat_services
 from chat.models import Conversation
 from core.errors import PhareError
+from tests.chat.trusted import trusted_pair
 
 pytestmark = pytest.mark.django_db
 
@@ -103,18 +104,6 @@ def test_a_refusal_for_another_reason_is_not_counted_as_a_band_refusal(make_user
     before = refused_count(YOUNG, YOUNG)
     assert request_refusal(first, second) == "not_found"
     assert refused_count(YOUNG, YOUNG) == before
-
-
-def trusted_pair(older, younger) -> None:
-    """Both at the required level, a shared minors' room, and an accepted trusted connection."""
-    for person in (older, younger):
-        person.assurance_level = "estimated"
-        person.save(update_fields=["assurance_level"])
-    room = chat_services.create_room(slug="lycee", name="Lycée", audience="minors")
-    for person in (older, younger):
-        chat_services.join_room(user=person, slug=room.slug)
-    proposed = chat_services.propose_trusted_connection(user=older, target_id=younger.pk)
-    chat_services.accept_trusted_connection(user=younger, connection_id=proposed["id"])
 
 
 def test_an_operator_rule_alone_opens_nothing_a_trusted_connection_does(make_user):

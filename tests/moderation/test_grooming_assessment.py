@@ -23,15 +23,13 @@ def accepted_conversation(sender, recipient, messages):
 
 
 def older_teen_grooming_younger(make_user):
-    """A 16-17 writing to a 13-15 (a contact an operator opened: the default keeps the two
-    minors' bands apart) in the stages of grooming; (older, younger, conversation id)."""
-    from accounts.models import ContactRule
-    from accounts.policies import bump_contact_version
+    """A 16-17 writing to a 13-15 (two people who accepted a trusted connection: across bands
+    nothing else lets them talk in private) in the stages of grooming; (older, younger,
+    conversation id)."""
+    from tests.chat.trusted import trusted_pair
 
-    ContactRule.objects.update_or_create(band_a=AgeBand.OLDER_TEEN, band_b=AgeBand.YOUNG_TEEN,
-                                         defaults={"allowed": True})
-    bump_contact_version()
     older, younger = make_user(AgeBand.OLDER_TEEN), make_user(AgeBand.YOUNG_TEEN)
+    trusted_pair(older, younger)
     conversation_id = accepted_conversation(older, younger, [
         "salut, tu es trop mignonne", "t'as quel âge ?", "tu es seule chez toi ce soir ?",
         "c'est notre secret, ne dis rien à tes parents", "envoie une photo de toi",
