@@ -19,7 +19,7 @@ from django.db import transaction
 from accounts import signals
 from core.errors import PhareError
 from accounts.models import AgeBand, ConnectionLog, User, UserBlock, UserMute
-from accounts.policies import audience_bands, may_contact
+from accounts.policies import audience_bands
 from accounts.representations import iso, own_user, public_user
 
 
@@ -42,10 +42,13 @@ def _target_pk(*, user: User, target_id: str | int) -> int:
 
 
 def _visible_bands(user: User) -> list[str]:
-    """Bands whose members `user` can have met: their own audience's rooms, or a
-    conversation the contact matrix allows."""
+    """Bands whose members `user` can have met in a room: their own audience's, within which
+    the matrix opens a pair. Across audiences (16-17 ↔ 18+) only a trusted connection brings
+    two people together, and answering for the whole band would tell an adult which ids are
+    16-17s rather than 13-15s; such a person is blocked from the conversation (`dm.block`) or
+    by ending the connection."""
     own = audience_bands(user.audience)
-    return [band for band in AgeBand.values if band in own or may_contact(user.age_band, band)]
+    return [band for band in AgeBand.values if band in own]
 
 
 def _other_user(*, user: User, target_id: str | int) -> User:

@@ -18,7 +18,7 @@ from chat.models import Conversation, Membership, Message
 from chat.realtime import events
 from chat.representations import conversation_repr, message_repr
 from chat.services.rooms import HISTORY_MAX
-from chat.services.trusted import may_talk
+from chat.services.trusted import active_connection_with, may_talk
 from core.errors import PhareError
 
 
@@ -36,7 +36,8 @@ def parse_id(value: object) -> int | None:
 
 def find_recipient(*, sender: User, to: str) -> User | None:
     """The account `to` names (an id, else a pseudonym compared by skeleton), annotated with
-    `blocked` (a block either way with `sender`) and `shares_room`. One query whoever `to`
+    `blocked` (a block either way with `sender`), `shares_room` and `trusted` (an active
+    trusted connection with `sender`, chat.services.trusted). One query whoever `to`
     is, so that an account that does not exist and one that may not be contacted take the
     same time to refuse."""
     query = User.objects.filter(is_active=True, deleted_at__isnull=True).annotate(
@@ -44,6 +45,7 @@ def find_recipient(*, sender: User, to: str) -> User | None:
             Q(blocker_id=sender.pk, blocked_id=OuterRef("pk")) | Q(blocker_id=OuterRef("pk"), blocked_id=sender.pk))),
         shares_room=Exists(Membership.objects.filter(
             user_id=OuterRef("pk"), room__in=Membership.objects.filter(user_id=sender.pk).values("room"))),
+        trusted=active_connection_with(sender.pk, OuterRef("pk")),
     )
     return User.objects.find_by_pseudonym(to, among=query, pk=parse_id(to))
 
@@ -59,7 +61,7 @@ def may_request(*, sender: User, recipient: User) -> bool:
     policy (`recipient` comes from `find_recipient`, which carries the block and the shared
     room). Across bands `may_talk` means a trusted connection, which stands for the shared
     room the `shared_rooms` policy asks for: the two never share one when one is an adult."""
-    if recipient.pk == sender.pk or not may_talk(sender, recipient):
+    if recipient.pk == sender.pk or not may_talk(sender, recipient, trusted=recipient.trusted):
         return False
     if recipient.blocked or recipient.dm_policy == DmPolicy.NOBODY:
         return False

@@ -226,7 +226,7 @@ class RequestTarget:
         _check_length(post.body, 500)
         recipient = find_recipient(sender=sender, to=self.to)
         if recipient is None or not may_request(sender=sender, recipient=recipient):
-            if recipient is not None and not may_talk(sender, recipient):
+            if recipient is not None and not may_talk(sender, recipient, trusted=recipient.trusted):
                 # Counted, and answered like any other refusal: the answer reveals nothing.
                 metrics.count_contact_refused(from_band=sender.age_band, to_band=recipient.age_band)
             raise no_such_contact()

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -89,14 +89,26 @@ def _active_between(a_id: int, b_id: int) -> QuerySet[TrustedConnection]:
     )
 
 
-def may_talk(a: Person, b: Person) -> bool:
+def active_connection_with(user_id: int, other: Any) -> Exists:
+    """An `Exists` for a query of accounts (`other`: their `OuterRef("pk")`): an active
+    connection with `user_id` that `may_talk` would count. `find_recipient` reads it in its
+    one query, so that a DM request costs the same queries whoever it is for."""
+    levels = _levels_at_least(required_level())
+    pair = (Q(user_low_id=user_id, user_high_id=other) | Q(user_low_id=other, user_high_id=user_id))
+    return Exists(TrustedConnection.objects.filter(
+        pair, state=TrustedConnection.State.ACTIVE,
+        user_low__assurance_level__in=levels, user_high__assurance_level__in=levels))
+
+
+def may_talk(a: Person, b: Person, *, trusted: bool | None = None) -> bool:
     """Whether `a` and `b` may talk person to person now (requests, accepts, messages,
-    images). One query across bands, none within one."""
+    images). One query across bands, none within one; none either when the caller already
+    read the connection (`trusted`, from `active_connection_with`)."""
     if not may_contact(a.age_band, b.age_band):
         return False
     if not needs_trusted_connection(a.age_band, b.age_band):
         return True
-    return _active_between(a.pk, b.pk).exists()
+    return trusted if trusted is not None else _active_between(a.pk, b.pk).exists()
 
 
 # --- The refusals ---------------------------------------------------------------------------

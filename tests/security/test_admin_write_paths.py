@@ -24,7 +24,7 @@ from accounts.models import AgeBand, ConnectionLog, ContactRule, DmPolicy, User,
 from accounts.policies import CONTACT_VERSION_KEY
 from accounts.services import change_role
 from chat import services as chat_services
-from chat.models import Conversation, Message, Room
+from chat.models import Conversation, Message, Room, TrustedConnection
 from moderation.audit import verify_chain
 from moderation.models import (
     Appeal, AuditEntry, BankedHash, Case, Decision, Evidence, HashBank, Notice, Report, ScreeningTerm,
@@ -218,8 +218,12 @@ def test_connection_records_are_read_by_the_legal_role_and_every_read_audited(ma
 
 @pytest.fixture
 def adult_and_teen(make_user):
-    adult = make_user(AgeBand.ADULT, "adult_ada", dm_policy=DmPolicy.ANYONE_IN_BAND)
-    teen = make_user(AgeBand.OLDER_TEEN, "mika_b", dm_policy=DmPolicy.ANYONE_IN_BAND)
+    """An adult and a 16-17 who hold a trusted connection (formed before the adult's 18th
+    birthday, as rows): across bands the pair's rule is what still decides."""
+    adult = make_user(AgeBand.ADULT, "adult_ada", dm_policy=DmPolicy.ANYONE_IN_BAND, assurance_level="estimated")
+    teen = make_user(AgeBand.OLDER_TEEN, "mika_b", dm_policy=DmPolicy.ANYONE_IN_BAND, assurance_level="estimated")
+    low, high = sorted([adult, teen], key=lambda u: u.pk)
+    TrustedConnection.objects.create(proposer=teen, user_low=low, user_high=high, state="active")
     return adult, teen
 
 
@@ -234,51 +238,51 @@ def contact_allowed(sender: User, recipient: User) -> bool:
     return True
 
 
-def allow_adults_and_older_teens(client: Client) -> ContactRule:
+def close_adults_and_older_teens(client: Client) -> ContactRule:
     response = client.post(reverse("admin:accounts_contactrule_add"),
-                           {"band_a": "18+", "band_b": "16-17", "allowed": "on"})
+                           {"band_a": "18+", "band_b": "16-17"})  # "allowed" unticked
     assert response.status_code == 302, response.content[:800]
     return ContactRule.objects.get()
 
 
 def test_a_contact_rule_added_in_the_admin_is_audited_and_applies_at_once(operator, adult_and_teen):
     adult, teen = adult_and_teen
-    assert not contact_allowed(adult, teen)  # the safe default
-    rule = allow_adults_and_older_teens(signed_in(operator))
+    assert contact_allowed(adult, teen)  # the default, through their trusted connection
+    rule = close_adults_and_older_teens(signed_in(operator))
     assert (rule.band_a, rule.band_b) == ("16-17", "18+")  # one row per pair, in band order
-    assert contact_allowed(adult, teen) and contact_allowed(teen, adult)
+    assert not contact_allowed(adult, teen) and not contact_allowed(teen, adult)
     entry = AuditEntry.objects.get(action="policy.contact_rule")
-    assert entry.actor_id == operator.pk and entry.data == {"bands": ["16-17", "18+"], "allowed": True, "was": False}
+    assert entry.actor_id == operator.pk and entry.data == {"bands": ["16-17", "18+"], "allowed": False, "was": True}
 
 
 def test_deleting_a_contact_rule_reloads_the_matrix_at_once(operator, adult_and_teen):
     adult, teen = adult_and_teen
     client = signed_in(operator)
-    rule = allow_adults_and_older_teens(client)
-    assert contact_allowed(adult, teen)
+    rule = close_adults_and_older_teens(client)
+    assert not contact_allowed(adult, teen)
     version = cache.get(CONTACT_VERSION_KEY)
     response = client.post(reverse("admin:accounts_contactrule_delete", args=[rule.pk]), {"post": "yes"})
     assert response.status_code == 302
-    assert not contact_allowed(adult, teen)
+    assert contact_allowed(adult, teen)
     assert cache.get(CONTACT_VERSION_KEY) > version  # the other processes reload too
     entry = AuditEntry.objects.get(action="policy.contact_rule_removed")
-    assert entry.actor_id == operator.pk and entry.data == {"bands": ["16-17", "18+"], "was": True}
+    assert entry.actor_id == operator.pk and entry.data == {"bands": ["16-17", "18+"], "was": False}
 
 
 def test_delete_selected_on_contact_rules_reloads_the_matrix_and_audits_each(operator, adult_and_teen):
-    """The hole testers found: bulk deletion bypassed the reload, so minors and adults stayed
-    allowed to contact each other."""
+    """The hole testers found: bulk deletion bypassed the reload, so the matrix stayed as the
+    deleted rules had it."""
     adult, teen = adult_and_teen
     client = signed_in(operator)
-    allowed = allow_adults_and_older_teens(client)
+    allowed = close_adults_and_older_teens(client)
     client.post(reverse("admin:accounts_contactrule_add"), {"band_a": "13-15", "band_b": "16-17"})
     other = ContactRule.objects.exclude(pk=allowed.pk).get()
-    assert contact_allowed(adult, teen)
+    assert not contact_allowed(adult, teen)
     response = client.post(reverse("admin:accounts_contactrule_changelist"), {
         "action": "delete_selected", "_selected_action": [allowed.pk, other.pk], "post": "yes"})
     assert response.status_code == 302
     assert not ContactRule.objects.exists()
-    assert not contact_allowed(adult, teen)
+    assert contact_allowed(adult, teen)
     assert sorted(AuditEntry.objects.filter(action="policy.contact_rule_removed").values_list("target_id", flat=True)) \
         == sorted([str(allowed.pk), str(other.pk)])
     assert verify_chain() == []
@@ -287,12 +291,12 @@ def test_delete_selected_on_contact_rules_reloads_the_matrix_and_audits_each(ope
 def test_changing_a_contact_rule_applies_at_once(operator, adult_and_teen):
     adult, teen = adult_and_teen
     client = signed_in(operator)
-    rule = allow_adults_and_older_teens(client)
+    rule = close_adults_and_older_teens(client)
     client.post(reverse("admin:accounts_contactrule_change", args=[rule.pk]),
-                {"band_a": "13-15", "band_b": "13-15"})  # the pair is not editable; allowed unticked
+                {"band_a": "13-15", "band_b": "13-15", "allowed": "on"})  # the pair is not editable
     rule.refresh_from_db()
-    assert (rule.band_a, rule.band_b, rule.allowed) == ("16-17", "18+", False)
-    assert not contact_allowed(adult, teen)
+    assert (rule.band_a, rule.band_b, rule.allowed) == ("16-17", "18+", True)
+    assert contact_allowed(adult, teen)
     assert audit_actions(action__startswith="policy.contact_rule") == ["policy.contact_rule", "policy.contact_rule"]
 
 
@@ -474,6 +478,7 @@ def test_every_registered_model_is_read_only_or_routed_through_a_service():
         "chat.room", "moderation.trustedflagger", "moderation.hashbank", "moderation.bankedhash",
         "moderation.screeningterm", "moderation.allowedterm", "moderation.screeningpolicy",
         "chat.upload",  # only the legal hold, audited; the banking action calls hashbanks
+        "chat.trustedconnection",  # read-only but for its end action, through chat.services.trusted
         # Read-only.
         "accounts.connectionlog", "accounts.userblock", "chat.membership", "moderation.auditentry",
         "moderation.case", "moderation.report", "moderation.decision", "moderation.notice",
@@ -488,7 +493,7 @@ def test_every_registered_model_is_read_only_or_routed_through_a_service():
 def test_verify_audit_passes_after_a_session_of_admin_changes(operator, superuser, someone, adult_and_teen):
     signed_in(superuser).post(user_change_url(someone), {"is_moderator": "on"})
     client = signed_in(operator)
-    rule = allow_adults_and_older_teens(client)
+    rule = close_adults_and_older_teens(client)
     client.post(reverse("admin:accounts_contactrule_delete", args=[rule.pk]), {"post": "yes"})
     client.post(reverse("admin:chat_room_add"), ROOM_FORM)
     output = io.StringIO()

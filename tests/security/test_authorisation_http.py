@@ -81,6 +81,12 @@ MATRIX: dict[str, Entry] = {
     "api/v1/me/mutes/{user_id}": Entry(("DELETE",), deny=VISITOR, foreign={"user_id": "adult_user"},
                                        may_see_foreign=SIGNED_IN),
     "api/v1/me/export": Entry(("GET",), deny=VISITOR),
+    # Trusted connections across age bands: each person's own; anyone else's is not found.
+    "api/v1/me/trusted": Entry(("GET", "POST"), deny=VISITOR, body={"user": "{adult_user}"}),
+    "api/v1/me/trusted/{connection_id}": Entry(("DELETE",), deny=VISITOR,
+                                               foreign={"connection_id": "trusted_connection"}),
+    "api/v1/me/trusted/{connection_id}/accept": Entry(("POST",), deny=VISITOR,
+                                                      foreign={"connection_id": "trusted_connection"}),
     "api/v1/age-assurance/nonce": Entry(("POST",), deny=VISITOR),
     # OpenID4VP (docs/age-assurance.md): the browser asks for a wallet request and polls its
     # transaction, which belongs to the session that made it (anyone else: not found). Like

@@ -68,6 +68,12 @@ def build_world(make_user) -> World:
     third_adult.save(update_fields=["dm_policy"])
     conversation = chat_services.open_conversation(sender=other_adult, to=str(third_adult.pk), body=SECRET_DM)
     world.ids["conversation"] = str(conversation["id"])
+    # A trusted connection between the same two (as rows: nothing of it is anyone else's).
+    from chat.models import TrustedConnection
+
+    low, high = sorted([other_adult, third_adult], key=lambda u: u.pk)
+    world.ids["trusted_connection"] = str(TrustedConnection.objects.create(
+        proposer=other_adult, user_low=low, user_high=high, state="active").pk)
 
     _add_moderation(world, third_adult, make_user)
     _add_upload(world)
