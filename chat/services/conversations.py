@@ -18,7 +18,7 @@ from chat.models import Conversation, Membership, Message
 from chat.realtime import events
 from chat.representations import conversation_repr, message_repr
 from chat.services.rooms import HISTORY_MAX
-from chat.services.trusted import active_connection_with, may_talk
+from chat.services.trusted import active_connection_with, end_trusted_connections_of, may_talk
 from core.errors import PhareError
 
 
@@ -135,6 +135,8 @@ def block_conversation(*, user: User, conversation_id: str) -> dict[str, Any]:
         other_id = conversation.other(user.pk)
         UserBlock.objects.get_or_create(blocker=user, blocked_id=other_id)
         set_state(conversation, Conversation.State.BLOCKED)
+        other = conversation.recipient if other_id == conversation.recipient_id else conversation.initiator
+        end_trusted_connections_of(user=user, other=other, reason="blocked")
         # The blocked person learns only that the conversation ended, not that they were blocked.
         notify_participants(conversation, "dm.declined")
     return conversation_repr(conversation, viewer_id=user.pk)

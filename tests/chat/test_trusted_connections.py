@@ -331,3 +331,13 @@ def test_the_consoles_case_page_lists_the_subjects_connections(assured, minors_r
     section = page[page.index('class="trusted-connections"'):]
     section = section[:section.index("</section>")]
     assert friend.pseudonym in section and 'data-state="active"' in section
+
+
+def test_blocking_from_the_conversation_ends_the_connection_too(assured, minors_room_with):
+    fifteen, seventeen = assured(YOUNG), assured(OLDER)
+    minors_room_with(fifteen, seventeen)
+    connection_id = connect(fifteen, seventeen)
+    conversation_id = open_and_accept(seventeen, fifteen)
+    chat_services.block_conversation(user=fifteen, conversation_id=conversation_id)
+    connection = TrustedConnection.objects.get(pk=connection_id)
+    assert (connection.state, connection.end_reason, connection.ended_by_id) == ("ended", "blocked", fifteen.pk)
