@@ -121,6 +121,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # (accounts.services.bump_sanction_version). The socket watcher reads it every few seconds,
     # so the change reaches open sockets even when its live event was lost (Redis down).
     sanction_version = models.PositiveIntegerField(default=0)
+    # Linked to a banned account (accounts.evasion): counts as a new account (established-only
+    # rooms refuse it, new-account limits) until a moderator decides the case it opened.
+    evasion_hold = models.BooleanField(default=False)
 
     objects = UserManager()
 
@@ -318,3 +321,67 @@ class UserMute(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["muter", "muted"], name="unique_mute")]
+
+
+# --- Ban-evasion linking (accounts/evasion.py, docs/moderation.md "Ban-evasion linking") -------
+
+class EvasionSignal(models.Model):
+    """One privacy-preserving trace of an account, kept at most the retention period (longer
+    only for a banned account: that period after the ban). Never a raw cookie or address:
+    `value` is a keyed hash (device, network), a PDQ hash of an image the account uploaded,
+    or the pseudonym's stem (its skeleton without digits or separators: public anyway)."""
+
+    class Kind(models.TextChoices):
+        DEVICE = "device", _("same device")
+        NETWORK = "network", _("same network")
+        PSEUDONYM = "pseudonym", _("similar pseudonym")
+        IMAGE = "image", _("same image")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(max_length=KEY_MAX_LENGTH)
+    # Network hashes: the salt period they were computed with (NetworkSalt); 0 otherwise.
+    period = models.IntegerField(default=0)
+    # The last time the account showed this trace: retention counts from it.
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "period", "value"],
+                                               name="unique_evasion_signal")]
+        indexes = [models.Index(fields=["kind", "period", "value"])]
+
+
+class NetworkSalt(models.Model):
+    """The random salt of one period of network hashes. Deleted (with every hash made with it)
+    once no signal that may still be compared needs it: after that, nobody, not even with the
+    server's secret, can tell which network those hashes were."""
+
+    period = models.IntegerField(unique=True)
+    salt = models.CharField(max_length=64)
+
+
+class EvasionLink(models.Model):
+    """A new account found to match a banned one: which kinds of signal matched (never their
+    values), the score, and the moderation case it opened. The new account is held
+    (`User.evasion_hold`) while the link is `held`; the case's decision lifts it."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("held until a moderator decides")
+        LIFTED = "lifted", _("decided by a moderator")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    banned_user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    signals = models.JSONField(default=list)
+    score = models.PositiveSmallIntegerField()
+    # moderation's Case id (accounts does not depend on moderation: no foreign key).
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.HELD)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # A pair is judged once: a moderator's "not the same person" is not asked again.
+        constraints = [models.UniqueConstraint(fields=["user", "banned_user"], name="unique_evasion_link")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ~ {self.banned_user_id} ({','.join(self.signals)})"
