@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import services, throttling
 from accounts.admin_site import ReadOnlyAdmin
 from core.errors import PhareError
-from accounts.models import AbusePolicy, ConnectionLog, ContactRule, RateLimitRule, User, UserBlock
+from accounts.models import AbusePolicy, ConnectionLog, ContactRule, EvasionLink, RateLimitRule, User, UserBlock
 from accounts.permissions import has_role
 from accounts.policies import NEVER_IN_CONTACT
 
@@ -37,7 +37,7 @@ class UserAdmin(admin.ModelAdmin):
     fields = ("pseudonym", "pseudonym_key", "age_band", "band_until", "assurance_level", "assurance_method",
               "assurance_provider", "assured_at", "reassurance_required", "reassurance_level",
               "reassurance_reason", "dm_policy", "language", "is_active", "banned", "suspended_until",
-              "muted_until", "is_moderator", "is_operator", "is_legal", "is_superuser", "is_staff",
+              "muted_until", "evasion_hold", "is_moderator", "is_operator", "is_legal", "is_superuser", "is_staff",
               "date_joined", "last_login", "deleted_at")
 
     def get_readonly_fields(self, request, obj=None):
@@ -139,6 +139,15 @@ class UserBlockAdmin(ReadOnlyAdmin):
     would expose them again to the person they blocked."""
 
     list_display = ("blocker", "blocked", "created_at")
+
+
+@admin.register(EvasionLink)
+class EvasionLinkAdmin(ReadOnlyAdmin):
+    """Read-only: a link is found by accounts.evasion and settled by the decision on the case it
+    opened (the console). It holds which kinds of signal matched, never their values."""
+
+    list_display = ("created_at", "user", "banned_user", "signals", "score", "status", "case_id")
+    list_filter = ("status",)
 
 
 # --- Throttling policy (accounts/throttling.py): every change is audited and reloaded --------

@@ -56,3 +56,13 @@ name_screening = Signal()
 # A person's copy of their personal data: `user=`. Each receiver returns `{section: data}`
 # for the sections its app holds.
 personal_data_requested = Signal()
+
+# Ban-evasion linking (accounts/evasion.py) asks which accounts a moderator banned: `since=`
+# (a datetime). Each receiver returns `{user_id: banned_at}` for accounts banned by a
+# moderator's decision at or after `since` and still banned.
+moderator_bans_requested = Signal()
+
+# An account was linked to banned ones (accounts/evasion.py): `user=`, `links=` (EvasionLink
+# rows, which signals matched and the banned account). Sent inside the link's transaction;
+# the receiver that opens a case for a moderator returns its id.
+evasion_link_found = Signal()

@@ -230,9 +230,12 @@ def record_policy_change(
 
 
 def is_new_account(user: Any, *, policy: Policy | None = None) -> bool:
-    """Younger than the policy's age. Staff accounts are never "new"."""
+    """Younger than the policy's age, or held as one: linked to a banned account until a
+    moderator decides (accounts.evasion). Staff accounts are never "new"."""
     if user.is_staff or permissions.has_role(user, "moderator", "operator"):
         return False
+    if user.evasion_hold:
+        return True
     policy = policy or current_policy()
     if policy.new_account_hours <= 0:
         return False
@@ -241,12 +244,16 @@ def is_new_account(user: Any, *, policy: Policy | None = None) -> bool:
 
 
 def new_account_wait(user: Any, *, policy: Policy | None = None) -> int:
-    """Seconds until `user` stops being a new account (0 if it is not one)."""
+    """Seconds until `user` stops being a new account (0 if it is not one). A held account's
+    end is a moderator's decision: the hint is then a whole new-account period."""
     policy = policy or current_policy()
     if not is_new_account(user, policy=policy):
         return 0
     age = (timezone.now() - user.date_joined).total_seconds()
-    return max(1, math.ceil(policy.new_account_hours * 3600 - age))
+    wait = math.ceil(policy.new_account_hours * 3600 - age)
+    if user.evasion_hold:
+        wait = max(wait, policy.new_account_hours * 3600)
+    return max(1, wait)
 
 
 # --- Spending a limit: the one way in -----------------------------------------------------------

@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http.multipartparser import MultiPartParserError
 
-from accounts import services
+from accounts import evasion, services
 from accounts.age_assurance.base import AssuranceError
 from accounts.age_assurance.flow import complete_assurance
 from accounts.age_assurance.nonces import issue_nonce
@@ -88,7 +88,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     # The request's language (LocaleMiddleware: the switcher's cookie, else Accept-Language).
     services.remember_language(user=user, language=translation.get_language())
-    return JsonResponse({"user": own_user(user)}, status=201)
+    response = JsonResponse({"user": own_user(user)}, status=201)
+    evasion.remember_device(request=request, response=response, user=user)
+    return response
 
 
 @api_view({"POST"}, while_suspended=True)
@@ -106,7 +108,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     services.record_connection(user=user, kind=ConnectionLog.Kind.LOGIN, ip=client_ip(request))
     services.remember_language(user=user, language=translation.get_language())
-    return JsonResponse({"user": own_user(user)})
+    response = JsonResponse({"user": own_user(user)})
+    evasion.remember_device(request=request, response=response, user=user)
+    return response
 
 
 def set_language(request: HttpRequest) -> HttpResponse:

@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
-from accounts import permissions
+from accounts import evasion, permissions
 from accounts import signals as account_signals
 from core.errors import PhareError
 from accounts.models import User
@@ -386,6 +386,8 @@ def scan_upload(*, upload_id: int) -> str:
             return _reject(upload, decode_error or PhareError("unsupported_media"), fields)
         upload.pdq_hash, upload.pdq_quality = clean.pdq_hash, clean.pdq_quality
         fields += ["pdq_hash", "pdq_quality"]
+        # Kept for ban-evasion linking (an image a banned account also sent), delivered or not.
+        evasion.record_image(user_id=upload.uploader_id, pdq=clean.pdq_hash, quality=clean.pdq_quality)
         if match is not None:
             upload.status, upload.reason = Upload.Status.BLOCKED, "image_hash_match"
             upload.match, upload.legal_hold = match.as_facts(), True

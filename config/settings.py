@@ -360,6 +360,21 @@ PHARE_RATE_LIMIT_RETRY_SECONDS = 5
 # reverse proxy's address: behind one, REMOTE_ADDR must already be the client's.
 PHARE_RATE_LIMIT_EXEMPT_IPS = env_list("PHARE_RATE_LIMIT_EXEMPT_IPS", [])
 
+# --- Ban-evasion linking (accounts/evasion.py, docs/moderation.md) -------------------------
+# New accounts are compared with accounts a moderator banned, on keyed hashes of a device
+# cookie and a network prefix, pseudonym stems and image hashes, kept at most 90 days.
+PHARE_EVASION_LINKING = env_bool("PHARE_EVASION_LINKING", True)
+PHARE_EVASION_RETENTION_DAYS = env_int("PHARE_EVASION_RETENTION_DAYS", 90)
+if not 1 <= PHARE_EVASION_RETENTION_DAYS <= 90:
+    raise ImproperlyConfigured("PHARE_EVASION_RETENTION_DAYS must be between 1 and 90, "
+                               f"got {PHARE_EVASION_RETENTION_DAYS}")
+# The key of the device and network hashes; empty: derived from SECRET_KEY (so rotating the
+# key forgets every device and network seen before: links start again from nothing).
+PHARE_EVASION_SECRET = env_str("PHARE_EVASION_SECRET", "")
+PHARE_DEVICE_COOKIE_NAME = env_str("PHARE_DEVICE_COOKIE_NAME", "phare_device")
+CELERY_BEAT_SCHEDULE["purge-evasion-signals"] = {"task": "accounts.tasks.purge_evasion_signals",
+                                                 "schedule": 3600.0}
+
 # --- Moderation queue (docs/moderation.md) ----------------------------------------------
 # Hours to a first decision by priority band; trusted flaggers' cases get a fraction of it.
 PHARE_MODERATION_SLA_HOURS = {"critical": 1, "high": 4, "normal": 24, "low": 72, "trusted_factor": 0.5}

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from accounts import permissions
+from accounts import evasion, permissions
 from accounts.models import User
 from core.errors import PhareError
 from chat import protection
@@ -128,9 +128,13 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     # Whom the subject may talk to across age bands, and whom they did (ended ones too).
     trusted = (chat_services.trusted_connections_for_moderators(user_id=case.subject_user_id)
                if case.subject_user_id is not None else [])
+    # Banned accounts the subject was linked to, and on which signals (never their values).
+    evasion_links = (evasion.links_for_moderators(user_id=case.subject_user_id)
+                     if case.subject_user_id is not None else [])
     return render(request, "moderation/case.html", {
         "case": data, "case_obj": case, "actions": rules.ACTIONS, "reason_codes": rules.REASON_CODES,
         "names": names, "console_words": _console_words(names), "trusted_connections": trusted,
+        "evasion_links": evasion_links,
     })
 
 

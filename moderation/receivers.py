@@ -14,6 +14,7 @@ from accounts.models import User
 from moderation import gate
 from moderation.services.triage import on_flag_filed, schedule_grooming_assessment
 from moderation.services.attempts import on_attempt_recorded
+from moderation.services.evasion import moderator_bans, open_evasion_case
 from moderation import signals as moderation_signals
 from moderation.audit import record_audit
 from moderation.models import Attempt, Flag
@@ -40,12 +41,22 @@ def _grooming_check_due(sender: Any, *, conversation_id: int, sender_id: int, **
     schedule_grooming_assessment(conversation_id=conversation_id, sender_id=sender_id)
 
 
+def _moderator_bans(sender: Any, *, since: Any, **kwargs: Any) -> dict[int, Any]:
+    return moderator_bans(since=since)
+
+
+def _evasion_link_found(sender: Any, *, user: User, links: list[Any], **kwargs: Any) -> int:
+    return open_evasion_case(user=user, links=links)
+
+
 RECEIVERS = (
     (account_signals.audit_requested, _record_audit),
     (account_signals.name_screening, _screen_name),
     (moderation_signals.flag_filed, _flag_filed),
     (moderation_signals.grooming_check_due, _grooming_check_due),
     (moderation_signals.attempt_recorded, _attempt_recorded),
+    (account_signals.moderator_bans_requested, _moderator_bans),
+    (account_signals.evasion_link_found, _evasion_link_found),
 )
 
 

@@ -248,6 +248,7 @@ def test_our_code_reaches_none_of_our_code_through_import_string():
 @pytest.mark.parametrize("signal_name", [
     "account_deleted", "user_control_changed", "age_band_changed", "account_restricted",
     "sessions_ended", "audit_requested", "name_screening", "personal_data_requested",
+    "moderator_bans_requested", "evasion_link_found",
 ])
 def test_every_account_signal_has_its_receiver_connected_at_start_up(signal_name):
     from accounts import signals

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts import evasion
 from accounts.models import User
 from chat import services as chat_services
 from chat.models import Message
@@ -141,6 +142,8 @@ def _cool_down(user: User) -> dt.datetime:
 
 
 def lift_interim(case: Case, *, restore_message: bool) -> None:
+    # A ban-evasion hold (accounts.evasion) waits for this case too: any decision settles it.
+    evasion.release_hold(case_id=case.pk)
     # Ending the restriction lifts the first-contact pause (it reads `interim_restricted`)
     # and a cool-down still running; a longer mute set since (a moderator's) stays.
     if case.interim_restricted and case.subject_user_id:

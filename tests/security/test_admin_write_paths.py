@@ -480,7 +480,7 @@ def test_every_registered_model_is_read_only_or_routed_through_a_service():
         "chat.upload",  # only the legal hold, audited; the banking action calls hashbanks
         "chat.trustedconnection",  # read-only but for its end action, through chat.services.trusted
         # Read-only.
-        "accounts.connectionlog", "accounts.userblock", "chat.membership", "moderation.auditentry",
+        "accounts.connectionlog", "accounts.userblock", "accounts.evasionlink", "chat.membership", "moderation.auditentry",
         "moderation.case", "moderation.report", "moderation.decision", "moderation.notice",
         "moderation.appeal", "moderation.referral", "moderation.statementsubmission",
     }
