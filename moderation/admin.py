@@ -105,3 +105,5 @@ class TrustedFlaggerAdmin(admin.ModelAdmin):
 from moderation import hashbanks_admin  # noqa: E402,F401
 # Screening policy: term lists and allow list (docs/screening.md).
 from moderation import policy_admin  # noqa: E402,F401
+# Strike weights and the escalation ladder (docs/moderation.md).
+from moderation import strikes_admin  # noqa: E402,F401

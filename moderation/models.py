@@ -9,9 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from moderation import rules
 
 
 class TermCategory(models.TextChoices):
@@ -314,14 +317,110 @@ class Decision(models.Model):
     reversed_at = models.DateTimeField(null=True, blank=True)
 
 
+class StrikeQuerySet(models.QuerySet):
+    def active(self, now: Any = None) -> "StrikeQuerySet":
+        """The strikes that count: neither revoked (their decision reversed) nor expired."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+    def total_weight(self) -> int:
+        return self.aggregate(total=models.Sum("weight"))["total"] or 0
+
+
 class Strike(models.Model):
-    """A violation on record: warnings first, a suspension once they repeat."""
+    """A violation on record (moderation.services.strikes). It keeps the weight and the expiry
+    its reason had when it was recorded, so editing the weights later rewrites no one's record.
+    It counts while neither revoked (its decision reversed) nor expired."""
+
+    objects = StrikeQuerySet.as_manager()
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="strikes")
+    # Strikes recorded before weights existed all counted the same: one each.
+    weight = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class StrikeWeight(models.Model):
+    """What a strike weighs and how long it counts, by the reason code of its decision: the
+    operators' table (admin, audited), seeded with `rules.STRIKE_WEIGHTS`, which also answers
+    for a code without a row."""
+
+    reason_code = models.CharField(max_length=32, unique=True,
+                                   choices=[(code, code) for code in rules.STRIKE_WEIGHTS])
+    weight = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(rules.MAX_STRIKE_WEIGHT)],
+        help_text=_("What a strike for this reason adds to the person's active weight (0 counts nothing)."))
+    days = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(rules.MAX_STRIKE_DAYS)],
+        help_text=_("How many days a strike for this reason counts."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["reason_code"]
+
+    def __str__(self) -> str:
+        return f"{self.reason_code}: {self.weight} for {self.days} days"
+
+
+class EscalationStep(models.Model):
+    """One step of the escalation ladder (admin, audited): when a decision brings someone's
+    active strike weight to `threshold`, this measure is proposed to a moderator, never
+    applied by itself."""
+
+    class Action(models.TextChoices):
+        WARN = "warn", _("warning")
+        MUTE = "mute", _("mute")
+        SUSPEND = "suspend", _("suspension")
+        BAN = "ban", _("ban review")
+
+    threshold = models.PositiveSmallIntegerField(
+        unique=True, validators=[MinValueValidator(1)],
+        help_text=_("The active strike weight at which this step is proposed."))
+    action = models.CharField(max_length=8, choices=Action.choices)
+    duration_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("How long a mute or a suspension lasts, in seconds (none for the others)."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["threshold"]
+
+    def __str__(self) -> str:
+        return f"{self.threshold}: {self.action}"
+
+
+class Escalation(models.Model):
+    """A ladder step proposed for one person, on an open case about them, until a moderator
+    decides that case: `confirmed` when the decision carries out the proposed action,
+    `declined` when it does anything else. The step is copied here, so editing the ladder
+    afterwards changes no proposal."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        CONFIRMED = "confirmed", _("confirmed")
+        DECLINED = "declined", _("declined")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="escalations")
+    action = models.CharField(max_length=8, choices=EscalationStep.Action.choices)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    threshold = models.PositiveSmallIntegerField()
+    # The person's active weight when the step was proposed.
+    active_weight = models.PositiveIntegerField()
+    # The decision whose strike reached the step.
+    triggered_by = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    # The moderator's decision that settled it.
+    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=models.Q(status="proposed"),
+                                    name="one_proposed_step_per_case"),
+        ]
 
 
 class Notice(models.Model):

@@ -12,7 +12,7 @@ from accounts.representations import iso, public_user
 from chat.models import Room
 from moderation import gate, rules
 from moderation.evidence import evidence_intact
-from moderation.models import Appeal, Case, Notice, Report
+from moderation.models import Appeal, Case, Escalation, EscalationStep, Notice, Report, Strike
 
 
 def case_subject(case: Case) -> dict[str, Any]:
@@ -123,7 +123,65 @@ def case_repr(case: Case) -> dict[str, Any]:
     ]
     data["legal_hold"] = case.legal_hold
     data["room"] = room_proposal(case)
+    data["escalation"] = escalation_repr(case.escalations.order_by("-pk").first())
+    data["subject_strikes"] = subject_strikes(case)
     return data
+
+
+def escalation_repr(escalation: Escalation | None) -> dict[str, Any] | None:
+    """The ladder's step proposed on a case (moderation.services.strikes), as a moderator
+    decides it, with the person's active weight now (a reversed decision may have lowered it
+    below the step since)."""
+    if escalation is None:
+        return None
+    return {"id": str(escalation.pk), "status": escalation.status, "action": escalation.action,
+            "duration_seconds": escalation.duration_seconds, "threshold": escalation.threshold,
+            "active_weight_proposed": escalation.active_weight,
+            "active_weight": Strike.objects.filter(user_id=escalation.user_id).active().total_weight(),
+            "triggered_by": str(escalation.triggered_by_id), "created_at": iso(escalation.created_at),
+            "text": step_text(escalation.action, escalation.duration_seconds)}
+
+
+def subject_strikes(case: Case) -> dict[str, Any] | None:
+    """The case's person's active strikes, for the moderator deciding it."""
+    if case.subject_user_id is None:
+        return None
+    strikes = list(Strike.objects.filter(user_id=case.subject_user_id).active().select_related("decision")
+                   .order_by("-created_at", "-pk"))
+    return {"active_weight": sum(s.weight for s in strikes), "strikes": [strike_repr(s) for s in strikes]}
+
+
+STEP_LABELS: dict[str, Any] = dict(EscalationStep.Action.choices)
+
+
+def step_text(action: str, duration_seconds: int | None) -> str:
+    """A ladder step in the reader's language: "mute for 1 day", "ban review"."""
+    label = str(STEP_LABELS.get(action, action))
+    if not duration_seconds:
+        return label
+    return _("%(step)s for %(duration)s") % {"step": label, "duration": _duration_text(duration_seconds)}
+
+
+def step_repr(step: EscalationStep | None) -> dict[str, Any] | None:
+    if step is None:
+        return None
+    return {"action": step.action, "duration_seconds": step.duration_seconds, "threshold": step.threshold,
+            "text": step_text(step.action, step.duration_seconds)}
+
+
+def strike_repr(strike: Strike) -> dict[str, Any]:
+    """A strike as its person sees it: the rule broken (code and ground, in the reader's
+    language), its weight, when it was given and until when it counts."""
+    code = strike.decision.reason_code
+    return {"id": str(strike.pk), "reason": code,
+            "reason_text": str(rules.REASON_GROUNDS.get(code, rules.REASON_GROUNDS["other"])),
+            "weight": strike.weight, "created_at": iso(strike.created_at), "expires_at": iso(strike.expires_at)}
+
+
+def strike_record_repr(*, strikes: list[Strike], active_weight: int, next_step: EscalationStep | None) -> dict[str, Any]:
+    """`GET /api/v1/me/strikes`: one's active strikes, their total weight, the next step."""
+    return {"strikes": [strike_repr(s) for s in strikes], "active_weight": active_weight,
+            "next_step": step_repr(next_step)}
 
 
 def report_repr(report: Report) -> dict[str, Any]:
@@ -181,6 +239,17 @@ def notice_text(notice: Notice) -> str:
                          % {"until": _when(notice.scope["cool_down_until"])})
         if notice.scope.get("first_contacts_paused"):
             parts.append(_("You cannot start new conversations until a moderator has reviewed your recent messages."))
+        if notice.scope.get("strike"):
+            parts.append(_("A strike of weight %(weight)d was added to your record; it counts until %(until)s. "
+                           "Your active strikes now weigh %(total)d.")
+                         % {"weight": notice.scope["strike"]["weight"], "total": notice.scope.get("active_weight", 0),
+                            "until": _when(notice.scope["strike"]["expires_at"], with_time=False)})
+        if notice.scope.get("escalation"):
+            parts.append(_("This measure follows the strikes on your record: it is the step for a weight of "
+                           "%(threshold)d (your active strikes weigh %(weight)d).")
+                         % {"threshold": notice.scope["escalation"]["threshold"],
+                            "weight": notice.scope["escalation"]["active_weight"]})
+        # Notices of decisions made before the ladder (the third strike suspended by itself).
         if notice.scope.get("strike_suspension_until"):
             parts.append(_("This is a repeated violation: your account is suspended until %(until)s.")
                          % {"until": _when(notice.scope["strike_suspension_until"])})

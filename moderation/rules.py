@@ -36,6 +36,32 @@ ACTIONS = (
 STRIKE_ACTIONS = frozenset({"remove_message", "warn", "mute", "suspend"})
 DEFAULT_DURATIONS = {"mute": 24 * 3600, "suspend": 7 * 24 * 3600}
 
+# What a strike weighs and how many days it counts, by its decision's reason code: the
+# defaults of the operators' table (moderation.models.StrikeWeight, seeded with these).
+# Harm to children, sextortion (filed as non-consensual imagery) and threats weigh most and
+# are remembered longest; one of them alone reaches the ladder's higher steps.
+STRIKE_WEIGHTS: dict[str, tuple[int, int]] = {
+    "child_safety": (10, 365), "grooming": (10, 365), "non_consensual_imagery": (10, 365),
+    "threat": (6, 180), "age_misrepresentation": (4, 180),
+    "hate": (3, 90), "sexual_content": (3, 90), "harassment": (2, 90), "impersonation": (2, 90),
+    # Encouraging self-harm is a breach; but a message about one's own pain may be removed to
+    # protect its readers, and that strike must not weigh on the person who wrote it.
+    "self_harm": (1, 90), "spam": (1, 90), "name_not_allowed": (1, 90), "other": (1, 90),
+}
+MAX_STRIKE_WEIGHT = 100
+MAX_STRIKE_DAYS = 3650
+# The escalation ladder's defaults (moderation.models.EscalationStep, seeded with these):
+# (active weight, action proposed to a moderator, duration in seconds).
+DEFAULT_LADDER: tuple[tuple[int, str, int | None], ...] = (
+    (2, "warn", None), (4, "mute", DEFAULT_DURATIONS["mute"]), (7, "suspend", DEFAULT_DURATIONS["suspend"]),
+    (10, "ban", None),
+)
+# The actions a step may propose, mildest first; the rank also compares a step with the
+# decision that reached it (a step no stronger than that decision is not proposed).
+ESCALATION_RANK = {"remove_message": 0, "warn": 1, "mute": 2, "suspend": 3, "ban": 4}
+STEP_ACTIONS = ("warn", "mute", "suspend", "ban")
+TIMED_STEP_ACTIONS = frozenset({"mute", "suspend"})
+
 REASON_GROUNDS = {
     "child_safety": _("Content that sexualises or endangers children is forbidden by our rules and by law."),
     "grooming": _("Attempts to manipulate a young person, move them elsewhere or meet them are forbidden."),

@@ -6,6 +6,7 @@ urlpatterns = [
     path("reports", views.reports, name="api-reports"),
     path("reports/<str:report_id>", views.report_detail, name="api-report"),
     path("notices", views.notices, name="api-notices"),
+    path("me/strikes", views.my_strikes, name="api-me-strikes"),
     path("appeals", views.appeals, name="api-appeals"),
     path("rooms/proposals", views.room_proposals, name="api-room-proposals"),
     path("moderation/cases", views.cases, name="api-mod-cases"),

@@ -15,7 +15,8 @@ from moderation.services.decide import bulk_decide, decide_case
 from moderation.services.notify import list_notices
 from moderation.services.propose import propose_room
 from moderation.services.report import file_report, get_own_report
-from moderation.representations import appeal_repr, case_repr, notice_repr, report_repr
+from moderation.services.strikes import strike_record
+from moderation.representations import appeal_repr, case_repr, notice_repr, report_repr, strike_record_repr
 
 
 def _visitor_session(request: HttpRequest) -> str:
@@ -53,6 +54,14 @@ def report_detail(request: HttpRequest, report_id: str) -> JsonResponse:
 @api_view({"GET"}, login_required=True, while_suspended=True)
 def notices(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"notices": [notice_repr(n) for n in list_notices(user=request.user)]})
+
+
+@api_view({"GET"}, login_required=True, while_suspended=True)
+def my_strikes(request: HttpRequest) -> JsonResponse:
+    # Readable while suspended: a suspension may be the step one's strikes reached.
+    record = strike_record(user=request.user)
+    return JsonResponse(strike_record_repr(strikes=record.strikes, active_weight=record.active_weight,
+                                           next_step=record.next_step))
 
 
 @api_view({"POST"}, login_required=True, while_suspended=True)

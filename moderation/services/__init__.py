@@ -18,6 +18,9 @@ The map, in the order a case lives it:
               cool-down of minutes, first contacts paused until decided), lifting them
 - claim     — claiming, releasing and reading a case (with its evidence)
 - decide    — deciding a case (one or many): the action, its undo data, strikes, notices
+- strikes   — weighted strikes, the step of the escalation ladder a strike reaches proposed
+              to a moderator on a case (never applied by itself); a person's record
+- strike_rules — the operators' strike weights and ladder, read and changed (the admin)
 - appeal    — filing and deciding appeals; a reversal undoes, lifts or reopens
 - propose   — room proposals
 - retain    — the retention purge
@@ -29,7 +32,8 @@ Shared by several of them: shared (settings, enqueues, the open case, the modera
 recuse (conflicts of interest), notify (notices to people, events to the moderators' queue),
 score and interim (used by triage, attempts, report, propose, decide and appeal). Imports go one way:
 the actions import these; of the actions, only appeal imports another (decide, to undo a
-decision). No module imports another in a cycle.
+decision), and decide imports strikes (its strike and the step it reaches), which reads
+strike_rules. No module imports another in a cycle.
 
 No re-exports here: `moderation.services` is this map, and a caller names the action.
 """

@@ -1,5 +1,6 @@
 """Deciding a case: the action carried out at once (live sockets included), what undoes it,
-strikes on the subject's record, notices to the subject and the reporters; bulk decisions."""
+strikes on the subject's record and the ladder's step they reach (moderation.services.strikes),
+notices to the subject and the reporters; bulk decisions."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from chat import services as chat_services
 from chat.models import Message, Room
 from moderation import rules
 from moderation.audit import record_audit
-from moderation.models import Case, Decision, Notice, Report, Strike
+from moderation.models import Case, Decision, Escalation, Notice, Report, Strike
 from moderation.referrals import refer_case
 from moderation.services.interim import lift_interim
+from moderation.services import strikes
 from moderation.services.notify import notify, tell_moderators
 from moderation.services.recuse import refuse_conflict
-from moderation.services.shared import get_case_locked, require_moderator, setting
+from moderation.services.shared import get_case_locked, require_moderator
 
 
 def _target_message(case: Case) -> Message | None:
@@ -113,6 +115,7 @@ def undo_action(decision: Decision) -> None:
     if "room" in undo:
         fields = {k: v for k, v in undo["room"].items() if k != "id"}
         chat_services.update_room_settings(room_id=undo["room"]["id"], **fields)
+    # Decisions made before the ladder could suspend automatically at the third strike.
     if "strike_suspension" in undo and case.subject_user_id:
         user = User.objects.select_for_update().get(pk=case.subject_user_id)
         previous = undo["strike_suspension"]
@@ -121,28 +124,7 @@ def undo_action(decision: Decision) -> None:
     Strike.objects.filter(decision=decision, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-def _record_strike(decision: Decision) -> dict[str, Any]:
-    """A violation on the subject's record. Warnings come first; once violations repeat,
-    the account is suspended (the notice says so). Returns undo data for the suspension."""
-    case = decision.case
-    if case.subject_user_id is None or decision.action not in rules.STRIKE_ACTIONS:
-        return {}
-    now = timezone.now()
-    window = dt.timedelta(days=int(setting("PHARE_STRIKE_DAYS", 90)))
-    Strike.objects.create(user_id=case.subject_user_id, decision=decision, created_at=now, expires_at=now + window)
-    active = Strike.objects.filter(user_id=case.subject_user_id, revoked_at__isnull=True, expires_at__gt=now).count()
-    if active < int(setting("PHARE_STRIKES_BEFORE_SUSPENSION", 3)) or decision.action == "suspend":
-        return {"strikes": active}
-    user = User.objects.select_for_update().get(pk=case.subject_user_id)
-    previous = user.suspended_until and user.suspended_until.isoformat()
-    user.suspended_until = max(user.suspended_until or now,
-                               now + dt.timedelta(seconds=int(setting("PHARE_STRIKE_SUSPENSION_SECONDS", 7 * 24 * 3600))))
-    user.save(update_fields=["suspended_until"])
-    chat_services.user_sanction_changed(user_id=user.pk, close=True)
-    return {"strikes": active, "strike_suspension": previous, "suspended_until": user.suspended_until.isoformat()}
-
-
-def _notices_for_decision(*, case: Case, decision: Decision) -> None:
+def _notices_for_decision(*, case: Case, decision: Decision, settled: Escalation | None) -> None:
     message = _target_message(case)
     facts = message.body[:500] if message is not None else ""
     scope: dict[str, Any] = {"subject": case.subject_type}
@@ -152,10 +134,13 @@ def _notices_for_decision(*, case: Case, decision: Decision) -> None:
             scope["room"] = message.room.slug
     if decision.duration_seconds:
         scope["duration_seconds"] = decision.duration_seconds
-    if "suspended_until" in decision.undo:
-        scope["strike_suspension_until"] = decision.undo["suspended_until"]
-    if "strikes" in decision.undo:
-        scope["strikes"] = decision.undo["strikes"]
+    if "strike" in decision.undo:
+        scope["strike"] = {k: decision.undo["strike"][k] for k in ("weight", "expires_at")}
+        scope["active_weight"] = decision.undo["active_weight"]
+    if settled is not None and case.subject_user_id:
+        # The measure follows the strikes on record: the statement says how far they reached.
+        scope["escalation"] = {"threshold": settled.threshold,
+                               "active_weight": strikes.active_weight(case.subject_user_id)}
     if case.subject_user_id and decision.action not in ("dismiss", "approve_room") and (
             case.subject_type != "room" or decision.action == "reject_room"):
         kind = Notice.Kind.ROOM_PROPOSAL if case.category == "room_proposal" else Notice.Kind.DECISION
@@ -180,7 +165,9 @@ def _notices_for_decision(*, case: Case, decision: Decision) -> None:
 def decide_case(*, moderator: User, case_id: Any, action: str, reason_code: str, note: str = "",
                 duration_seconds: int | None = None) -> Case:
     """Decide a case: carry out the action at once (live sockets included), record the
-    decision and strikes, send notices to the affected user and the reporters.
+    decision and its strike, settle the ladder step proposed on the case and propose the one
+    the strike reaches (never applied: another case for a moderator), send notices to the
+    affected user and the reporters.
 
     Precondition: the case is open and unclaimed or claimed by `moderator`, who has no
     conflict of interest in it (403 `conflict_of_interest`).
@@ -212,14 +199,18 @@ def decide_case(*, moderator: User, case_id: Any, action: str, reason_code: str,
             case=case, moderator=moderator, action=action, reason_code=reason_code, note=note,
             duration_seconds=duration_seconds, undo=undo, own_initiative=not case.reports.exists(),
         )
-        decision.undo = {**undo, **_record_strike(decision)}
+        settled = strikes.settle_proposal(case=case, decision=decision)
+        recorded = strikes.record_strike(decision=decision, settled=settled)
+        decision.undo = {**undo, **strikes.strike_facts(recorded)}
         decision.save(update_fields=["undo"])
         case.status, case.decided_at, case.assigned_to = Case.Status.DECIDED, timezone.now(), moderator
         case.save(update_fields=["status", "decided_at", "assigned_to"])
         record_audit(actor=moderator, action="case.decided", target_type="case", target_id=str(case.pk),
                      data={"decision": decision.pk, "action": action, "reason_code": reason_code,
                            "duration_seconds": duration_seconds, "note": note, "undo": decision.undo})
-        _notices_for_decision(case=case, decision=decision)
+        # After the case is decided, so that a step opens a case of its own, never joins this one.
+        strikes.propose_step(decision=decision, recorded=recorded)
+        _notices_for_decision(case=case, decision=decision, settled=settled)
         tell_moderators(case)
     return case
 

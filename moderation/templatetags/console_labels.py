@@ -18,7 +18,7 @@ from accounts.models import AgeBand
 from chat.models import Room
 from moderation import rules
 from moderation.gate_labels import DECISION_LABELS, DESCRIPTIONS
-from moderation.models import Case, ReportCategory
+from moderation.models import Case, Escalation, ReportCategory
 
 register = template.Library()
 
@@ -47,7 +47,8 @@ def _labeller(table: dict[str, Any]):
 for _name, _table in {"category_label": CATEGORY_LABELS, "case_status_label": CASE_STATUS_LABELS,
                       "subject_label": SUBJECT_LABELS, "action_label": rules.ACTION_LABELS,
                       "context_label": CONTEXT_LABELS, "audience_label": AUDIENCE_LABELS,
-                      "room_status_label": ROOM_STATUS_LABELS, "age_band_label": AGE_BAND_LABELS}.items():
+                      "room_status_label": ROOM_STATUS_LABELS, "age_band_label": AGE_BAND_LABELS,
+                      "escalation_status_label": dict(Escalation.Status.choices)}.items():
     register.filter(_name, _labeller(_table))
 
 

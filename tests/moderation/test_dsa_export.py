@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from moderation import dsa_export, gate, rules, tasks
-from moderation.models import AuditEntry, Notice, ReportCategory, StatementSubmission
+from moderation.models import AuditEntry, Case, Notice, ReportCategory, StatementSubmission
 from moderation.services.interim import restrict_pending_review
 from moderation.services.report import file_report
 from moderation.services.triage import attach_flag
@@ -181,17 +181,25 @@ def test_a_suspension_carries_its_end_date_and_a_ban_terminates_the_account(api,
         assert dsa_export.validate_statement(statement) == []
 
 
-def test_a_warning_is_no_statement_unless_it_suspends_for_repeated_violations(api, moderator, make_user, settings):
+def test_a_warning_is_no_statement_and_the_suspension_its_strikes_reach_is_one_once_confirmed(
+        api, moderator, moderator2, make_user):
     subject = make_user()
     report = file_report(reporter=make_user(), target={"user": str(subject.pk)}, category="spam",
                          details="", good_faith=True)
     _decide(api, moderator, report.case_id, "warn", "spam")
     assert dsa_export.statement_for_notice(Notice.objects.get(case_id=report.case_id, kind="decision")) is None
-    settings.PHARE_STRIKES_BEFORE_SUSPENSION = 2
-    report = file_report(reporter=make_user(), target={"user": str(subject.pk)}, category="spam",
+    # A threat weighs 6: with the spam, 7, the suspension step. The warning suspends nothing
+    # (its statement stays none); the step waits for a moderator on a case about the subject.
+    report = file_report(reporter=make_user(), target={"user": str(subject.pk)}, category="threat",
                          details="", good_faith=True)
-    _decide(api, moderator, report.case_id, "warn", "spam")
-    statement = dsa_export.statement_for_notice(Notice.objects.get(case_id=report.case_id, kind="decision"))
+    _decide(api, moderator, report.case_id, "warn", "threat")
+    assert dsa_export.statement_for_notice(Notice.objects.get(case_id=report.case_id, kind="decision")) is None
+    subject.refresh_from_db()
+    assert not subject.is_suspended()
+    step_case = Case.objects.get(subject_type="user", subject_id=subject.pk, status="open")
+    assert step_case.escalations.get().action == "suspend"
+    _decide(api, moderator2, step_case.pk, "suspend", "threat", duration_seconds=7 * 86400)
+    statement = dsa_export.statement_for_notice(Notice.objects.get(case_id=step_case.pk, kind="decision"))
     assert statement["decision_account"] == "DECISION_ACCOUNT_SUSPENDED"
     assert statement["end_date_account_restriction"] >= timezone.now().date().isoformat()
     assert dsa_export.validate_statement(statement) == []

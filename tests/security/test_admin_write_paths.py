@@ -477,6 +477,7 @@ def test_every_registered_model_is_read_only_or_routed_through_a_service():
         "accounts.user", "accounts.contactrule", "accounts.ratelimitrule", "accounts.abusepolicy",
         "chat.room", "moderation.trustedflagger", "moderation.hashbank", "moderation.bankedhash",
         "moderation.screeningterm", "moderation.allowedterm", "moderation.screeningpolicy",
+        "moderation.strikeweight", "moderation.escalationstep",  # moderation.services.strike_rules
         "chat.upload",  # only the legal hold, audited; the banking action calls hashbanks
         "chat.trustedconnection",  # read-only but for its end action, through chat.services.trusted
         # Read-only.

@@ -81,6 +81,8 @@ MATRIX: dict[str, Entry] = {
     "api/v1/me/mutes/{user_id}": Entry(("DELETE",), deny=VISITOR, foreign={"user_id": "adult_user"},
                                        may_see_foreign=SIGNED_IN),
     "api/v1/me/export": Entry(("GET",), deny=VISITOR),
+    # One's own strikes (docs/protocol.md): there is no way to name anyone else's.
+    "api/v1/me/strikes": Entry(("GET",), deny=VISITOR),
     # Trusted connections across age bands: each person's own; anyone else's is not found.
     "api/v1/me/trusted": Entry(("GET", "POST"), deny=VISITOR, body={"user": "{adult_user}"}),
     "api/v1/me/trusted/{connection_id}": Entry(("DELETE",), deny=VISITOR,
@@ -309,7 +311,7 @@ def test_room_lists_show_only_your_own_audience(world):
 def test_own_data_answers_carry_nobody_elses_secrets(world, role):
     client = client_for(world, role)
     for path in ["/api/v1/me", "/api/v1/notices", "/api/v1/me/export", "/api/v1/rooms", "/api/v1/me/blocks",
-                 "/api/v1/me/mutes"]:
+                 "/api/v1/me/mutes", "/api/v1/me/strikes"]:
         response = client.get(path)
         text = response.content.decode("utf-8", "replace")
         for secret in world.secrets():

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 WHILE_SUSPENDED = {
     ("api/v1/session", "GET"), ("api/v1/accounts/login", "POST"), ("api/v1/accounts/logout", "POST"),
     ("api/v1/me", "GET"), ("api/v1/me", "DELETE"), ("api/v1/notices", "GET"), ("api/v1/appeals", "POST"),
-    ("api/v1/me/export", "GET"), ("api/v1/terms", "GET"),
+    ("api/v1/me/export", "GET"), ("api/v1/terms", "GET"), ("api/v1/me/strikes", "GET"),
 }
 PASSWORD = "correct horse battery"
 
@@ -310,7 +310,7 @@ def test_every_other_api_route_answers_403_suspended(make_user, generous_limits,
     assert checked > 20
     # The routes it keeps answer (those that change nothing are tried here).
     client = signed_in(user)
-    for path in ["/api/v1/session", "/api/v1/me", "/api/v1/notices", "/api/v1/me/export"]:
+    for path in ["/api/v1/session", "/api/v1/me", "/api/v1/notices", "/api/v1/me/export", "/api/v1/me/strikes"]:
         assert client.get(path).status_code == 200, path
 
 

@@ -370,6 +370,8 @@
     } else if (target.classList.contains("quick-decide")) {
       var payload = { action: target.dataset.action, reason_code: target.dataset.reason };
       if (target.dataset.duration) { payload.duration_seconds = Number(target.dataset.duration); }
+      // A proposed step of the escalation ladder says why in the note it suggests.
+      if (target.dataset.note) { payload.note = target.dataset.note; }
       decideHere(payload);
     } else if (target.classList.contains("appeal")) {
       call("POST", API + "/appeals/" + encodeURIComponent(target.dataset.appeal) + "/decide",

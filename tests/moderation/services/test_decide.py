@@ -143,10 +143,14 @@ def test_invalid_decisions_are_refused(api, moderator, make_user, adults_room, p
     assert again.status_code == 409
 
 
-def test_repeated_violations_warn_first_then_suspend(api, moderator, make_user, adults_room, post):
+def test_repeated_violations_propose_steps_and_never_sanction_by_themselves(api, moderator, make_user, adults_room,
+                                                                          post):
+    """Until the ladder, the third strike suspended the account as part of the decision. Now
+    each strike weighs (harassment: 2) and the step it reaches waits for a moderator on a case
+    about the person (tests/moderation/test_strikes.py)."""
     author = make_user(pseudonym="repeat_off")
     client = api(moderator)
-    for i in range(3):
+    for i in range(4):
         message = post(author, adults_room, f"encore {i}")
         report = file_report(reporter=make_user(pseudonym=f"rep_rep{i}"),
                              target={"message": str(message.pk)}, category="harassment", details="",
@@ -154,9 +158,12 @@ def test_repeated_violations_warn_first_then_suspend(api, moderator, make_user, 
         client.post(f"/api/v1/moderation/cases/{report.case_id}/decide",
                     {"action": "remove_message", "reason_code": "harassment"})
         author.refresh_from_db()
-        assert author.is_suspended() == (i == 2)
+        assert not author.is_suspended() and not author.is_muted()
     notices = list(Notice.objects.filter(recipient=author, kind="decision").order_by("pk"))
-    assert notices[0].scope["strikes"] == 1 and "strike_suspension_until" in notices[2].scope
+    assert [n.scope["active_weight"] for n in notices] == [2, 4, 6, 8]
+    assert not any("strike_suspension_until" in n.scope for n in notices)
+    step = Case.objects.get(subject_type="user", subject_id=author.pk, status="open").escalations.get()
+    assert (step.action, step.threshold, step.status) == ("suspend", 7, "proposed")
 
 
 def test_bulk_decisions(api, moderator, make_user, adults_room, post):
