@@ -82,8 +82,8 @@ def api_view(methods: set[str], *, login_required: bool = False, while_suspended
 
     A suspended or banned account gets 403 `suspended` from every route but those marked
     `while_suspended`: what it needs to read its statements of reasons and appeal (session,
-    me, notices, appeals, export, log-in, log-out, deletion). New routes are refused by
-    default.
+    me, notices, its strikes, appeals, export, log-in, log-out, deletion). New routes are
+    refused by default.
     """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

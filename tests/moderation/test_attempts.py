@@ -227,7 +227,8 @@ def test_no_automated_path_mutes_anyone_for_more_than_minutes(make_user, minors_
 
 
 # Every place that writes when a mute or a suspension ends: a moderator's decision (with its
-# undo and the strikes' suspension), and the interim measures' cool-down (COOL_DOWN, whose
+# undo, which also lifts the suspensions strikes brought before the escalation ladder; strikes
+# never sanction by themselves now), and the interim measures' cool-down (COOL_DOWN, whose
 # every path is checked above). A new writer is to be looked at here.
 SANCTION_FIELDS = {"muted_until", "suspended_until"}
 SANCTION_WRITERS = {"moderation/services/decide.py", "moderation/services/interim.py"}
