@@ -374,6 +374,8 @@ PHARE_EVASION_SECRET = env_str("PHARE_EVASION_SECRET", "")
 PHARE_DEVICE_COOKIE_NAME = env_str("PHARE_DEVICE_COOKIE_NAME", "phare_device")
 CELERY_BEAT_SCHEDULE["purge-evasion-signals"] = {"task": "accounts.tasks.purge_evasion_signals",
                                                  "schedule": 3600.0}
+# The comparison opens cases: moderation work, never behind housekeeping; the purge is housekeeping.
+CELERY_TASK_ROUTES["accounts.tasks.link_to_banned_accounts"] = {"queue": "moderation"}
 
 # --- Moderation queue (docs/moderation.md) ----------------------------------------------
 # Hours to a first decision by priority band; trusted flaggers' cases get a fraction of it.

@@ -10,10 +10,12 @@ from config.celery import app
 MODERATION_WORK = [
     "moderation.tasks.triage_flag", "moderation.tasks.triage_report", "moderation.tasks.sweep_untriaged",
     "moderation.tasks.alert_sla_breaches", "moderation.tasks.assess_grooming_risk", "chat.tasks.scan_upload",
+    "accounts.tasks.link_to_banned_accounts",
 ]
 HOUSEKEEPING = [
     "moderation.tasks.purge_past_retention", "accounts.tasks.advance_age_bands",
     "accounts.tasks.purge_connection_logs", "chat.tasks.sweep_unscanned_uploads",
+    "accounts.tasks.purge_evasion_signals",
 ]
 
 
