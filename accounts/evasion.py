@@ -344,8 +344,8 @@ def release_hold(*, case_id: int) -> list[EvasionLink]:
         user.evasion_hold = False
         user.save(update_fields=["evasion_hold"])
         services.audit(actor=None, action="evasion.hold_lifted", target=user,
-                       data={"case": case_id, "banned_users": sorted(l.banned_user_id for l in links
-                                                                     if l.user_id == user_id)})
+                       data={"case": case_id, "banned_users": sorted(link.banned_user_id for link in links
+                                                                     if link.user_id == user_id)})
         services.bump_sanction_version(user_id=user.pk)
         signals.account_restricted.send(sender=User, user=user)
     return links
