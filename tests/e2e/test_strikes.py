@@ -1,6 +1,7 @@
 """A person sees their strikes on the account page: the rule broken, its weight, when it was
 given and until when it counts, and the next step of the escalation ladder; someone without a
-strike is told they have none. The strike comes from a moderator's real decision."""
+strike is told they have none. A moderator confirms the step strikes reached from the
+console's case page. The strikes come from moderators' real decisions."""
 
 from __future__ import annotations
 
@@ -78,3 +79,38 @@ def test_a_person_sees_their_strike_with_its_reason_and_expiry(open_browser, pha
     person.shot(f"account-strikes-{lang}")
     watch.assert_clean()
     assert person.page_errors == []
+
+
+def test_a_moderator_confirms_the_step_strikes_reached_from_the_case_page(open_browser, phare_server):
+    subject = unique("sub")
+    phare_server.manage("shell", "-c", "import datetime as dt; from accounts.services import sign_up; "
+                        f"sign_up(pseudonym={subject!r}, password={PASSWORD!r}, birthdate=dt.date(1990, 1, 1), ip=None)")
+    decide_a_strike_against(phare_server, subject)
+    decide_a_strike_against(phare_server, subject)  # harassment twice: 4, the 24-hour mute's step
+    case_id = phare_server.manage("shell", "-c", "from moderation.models import Escalation; "
+                                  f"print(Escalation.objects.get(user__pseudonym={subject!r}).case_id)").split()[-1]
+
+    moderator = open_browser(unique("mod"))
+    sign_up(moderator, age=40)
+    phare_server.manage("grantrole", moderator.pseudonym, "moderator")
+    page = moderator.page
+    watch = Watch(page)
+    page.goto(f"{phare_server.url}/moderation/cases/{case_id}/")
+    step = page.locator("section.escalation")
+    expect(step).to_contain_text("Proposed step of the escalation ladder")
+    expect(page.locator("section.subject-strikes li")).to_have_count(2)
+    # One click brings the sanction's confirmation, its reason and note already filled in.
+    step.get_by_role("button", name="Confirm: mute for 1 day(s)").click()
+    form = page.locator("#confirm-sanction")
+    expect(form).to_be_visible()
+    expect(form.locator("textarea[name=note]")).to_have_value("Escalation ladder: the step for a weight of 4.")
+    expect(form.locator("select[name=reason_code]")).to_have_value("harassment")
+    assert audit(page) == [], "console: a proposed step"
+    moderator.shot("console-strike-step")
+    form.get_by_role("button", name="Confirm", exact=True).click()
+    expect(page.locator("#decide-result")).to_contain_text("muted")
+    muted = phare_server.manage("shell", "-c", "from accounts.models import User; "
+                                f"print(User.objects.get(pseudonym={subject!r}).is_muted())").split()[-1]
+    assert muted == "True"
+    watch.assert_clean()
+    assert moderator.page_errors == []
