@@ -10,15 +10,14 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 
 from accounts.models import DmPolicy, User, UserBlock
 from accounts.policies import needs_trusted_connection
 from chat.models import Conversation, Membership, Message
-from chat.realtime import events
 from chat.representations import conversation_repr, message_repr
 from chat.services.rooms import HISTORY_MAX
 from chat.services.trusted import active_connection_with, end_trusted_connections_of, may_talk
+from chat.services.conversation_state import notify_participants, set_state
 from core.errors import PhareError
 
 
@@ -89,19 +88,6 @@ def _get_conversation(*, user: User, conversation_id: str, lock: bool = False) -
     if conversation is None or not conversation.involves(user.pk):
         raise PhareError("not_found")
     return conversation
-
-
-def notify_participants(conversation: Conversation, kind: str) -> None:
-    for user_id in (conversation.initiator_id, conversation.recipient_id):
-        events.send_to_user(
-            user_id, {"type": kind, "conversation": conversation_repr(conversation, viewer_id=user_id)}
-        )
-
-
-def set_state(conversation: Conversation, state: str) -> None:
-    conversation.state = state
-    conversation.updated_at = timezone.now()
-    conversation.save(update_fields=["state", "updated_at"])
 
 
 def _answer_request(*, user: User, conversation_id: str, state: str, event: str) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from accounts.representations import iso, public_user
 from chat.models import Conversation, Membership, TrustedConnection
 from chat.realtime import events
 from chat.services.rooms import assurance_required
+from chat.services.conversation_state import notify_participants, set_state
 from core.errors import PhareError
 
 LIVE_STATES = (TrustedConnection.State.PROPOSED, TrustedConnection.State.ACTIVE)
@@ -212,9 +213,6 @@ def _get(*, user: User, connection_id: object) -> TrustedConnection:
 # --- The conversation of the two ------------------------------------------------------------
 
 def _set_conversation_state(a: User, b: User, *, from_states: tuple[str, ...], to_state: str, event: str) -> None:
-    # Imported here: conversations imports this module for `may_talk`.
-    from chat.services.conversations import notify_participants, set_state
-
     conversation = (Conversation.objects.select_for_update().select_related("initiator", "recipient")
                     .filter(**_pair(a.pk, b.pk), state__in=from_states).first())
     if conversation is not None:
