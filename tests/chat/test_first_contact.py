@@ -31,7 +31,7 @@ def notices() -> list[tuple[str, str, str, str | None]]:
 
 
 async def test_a_dm_request_to_a_minor_says_who_writes_before_the_text(make_user, minors_room, ws_client):
-    tom = await sync_to_async(make_user)(AgeBand.YOUNG_TEEN, "tom_k")
+    tom = await sync_to_async(make_user)(AgeBand.YOUNG_TEEN, "tom_k", language="en")
     lea = await sync_to_async(make_user)(AgeBand.YOUNG_TEEN, "lea_b",
                                          date_joined=timezone.now() - dt.timedelta(days=3, hours=2))
     t, l = await joined(ws_client, tom, "college"), await joined(ws_client, lea, "college")
@@ -50,7 +50,7 @@ async def test_a_dm_request_to_a_minor_says_who_writes_before_the_text(make_user
 
 
 async def test_a_minor_answered_in_a_room_by_someone_new_gets_one_notice(make_user, minors_room, ws_client):
-    tom = await sync_to_async(make_user)(AgeBand.YOUNG_TEEN, "tom_k")
+    tom = await sync_to_async(make_user)(AgeBand.YOUNG_TEEN, "tom_k", language="en")
     sam = await sync_to_async(make_user)(AgeBand.OLDER_TEEN, "sam_17")
     zoe = await sync_to_async(make_user)(AgeBand.YOUNG_TEEN, "zoe_c")
     t = await joined(ws_client, tom, "college")
