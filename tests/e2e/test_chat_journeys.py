@@ -95,10 +95,14 @@ def test_teenager_signs_up_sees_only_minors_rooms_chats_and_declines_a_request(o
     expect(request).to_be_visible()
     request.click()
     expect(teen.page.locator("#request-panel")).to_be_visible()
-    expect(message_in(teen.page, "Tu en es où")).to_be_visible()
     expect(teen.page.locator("#composer")).to_be_hidden()
-    # A minor is told how to stay safe before answering, with a way to the safety centre.
+    # A minor is told who writes and how to stay safe before reading, with a way to the
+    # safety centre; the text waits behind a button.
     expect(teen.page.locator("#safety-prompt")).to_contain_text("never agree to meet")
+    expect(teen.page.locator("#safety-prompt")).to_contain_text("This account was created")
+    expect(message_in(teen.page, "Tu en es où")).to_be_hidden()
+    teen.page.get_by_role("button", name="Show the message").click()
+    expect(message_in(teen.page, "Tu en es où")).to_be_visible()
     expect(teen.page.locator("#safety-prompt-link")).to_have_attribute("href", "/safety/")
     teen.shot("teen-dm-request-phone")
     assert audit(teen.page) == [], "request panel at phone width"

@@ -24,6 +24,8 @@
     joining: new Set(),
     focusAfterJoin: null,
     safetyPrompts: {}, // conversation id -> the server's first-contact prompt (minors)
+    firstContacts: {}, // room message id -> the first-contact notice that announces it (minors)
+    replyTo: null, // the room message the next one answers
     contactWarned: false, // a contact warning was shown: ask before sharing again
     waits: {}, // room slug -> no sending there before this time (ms): slow mode is per room
     waitTimer: null,
@@ -311,10 +313,24 @@
       head.append(actions);
     }
     li.append(head);
+    if (message.reply_to) {
+      const answered = $("messages").querySelector('[data-id="' + CSS.escape(String(message.reply_to)) + '"] .author');
+      const quote = document.createElement("p");
+      quote.className = "hint reply-to";
+      quote.textContent = answered ? fmt(gettext("In reply to %s"), [answered.textContent]) : gettext("In reply to a message");
+      li.append(quote);
+    }
+    const notice = state.firstContacts[String(message.id)];
+    let body = null;
     if (message.body) {
-      const body = document.createElement("p");
+      body = document.createElement("p");
       body.className = "body";
       body.textContent = message.body;
+    }
+    if (notice) {
+      // Who writes comes first; the text waits behind a button (docs/protocol.md).
+      li.append(firstContactCard(notice, () => blockAndReport(message), body));
+    } else if (body) {
       li.append(body);
     }
     if (message.image && message.image.url) li.append(imageFigure(message));
@@ -356,6 +372,9 @@
       button.addEventListener("click", () => { closeMessageMenu(false); run(); });
       return button;
     };
+    if (state.current && state.current.kind === "room") {
+      menu.append(item(gettext("Reply"), () => startReply(message), fmt(gettext("Reply to %s"), who)));
+    }
     menu.append(
       item(gettext("Report"), () => openReportDialog(message, opener), fmt(gettext("Report the message from %s"), who)),
       // Their messages disappear for you only; they are not told.
@@ -587,6 +606,75 @@
     } catch (error) { showError(error); }
   }
 
+  // --- First contact (minors) and replies --------------------------------------------------
+  // The notice says who writes before the text: joined when, rooms shared, older or not;
+  // "Block and report" in one tap, and the tips. `hidden` is the text, shown on request.
+  function firstContactCard(notice, onBlockReport, hidden) {
+    const card = document.createElement("div");
+    card.className = "safety first-contact";
+    card.setAttribute("role", "note");
+    const summary = document.createElement("p");
+    summary.className = "first-contact-summary";
+    summary.textContent = notice.summary || "";
+    const tips = document.createElement("p");
+    tips.className = "first-contact-tips";
+    tips.textContent = notice.message || "";
+    tips.hidden = true;
+    const row = document.createElement("div");
+    row.className = "row";
+    const button = (label, cls, run) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = cls;
+      b.textContent = label;
+      b.addEventListener("click", run);
+      row.append(b);
+      return b;
+    };
+    button(gettext("Block and report"), "danger", onBlockReport);
+    const tipsButton = button(gettext("Tips"), "secondary", () => {
+      tips.hidden = !tips.hidden;
+      tipsButton.setAttribute("aria-expanded", tips.hidden ? "false" : "true");
+    });
+    tipsButton.setAttribute("aria-expanded", "false");
+    card.append(summary, row, tips);
+    if (hidden) {
+      hidden.hidden = true;
+      const show = button(gettext("Show the message"), "secondary", () => { hidden.hidden = false; show.remove(); });
+      card.append(hidden);
+    }
+    return card;
+  }
+
+  async function blockAndReport(message, conversationId) {
+    try {
+      await request("report", {
+        target: { message: String(message.id) }, category: "child_safety",
+        details: gettext("First contact: blocked and reported from the safety notice."), good_faith: true,
+      });
+      if (conversationId) {
+        await request("dm.block", { conversation: conversationId });
+        showStatus(fmt(gettext("You blocked and reported %s. A moderator will look at it."), [message.author.pseudonym]), "ok");
+        refreshConversations().then(showWelcome);
+        return;
+      }
+      await blockAuthor(message.author);
+      showStatus(fmt(gettext("You blocked and reported %s. A moderator will look at it."), [message.author.pseudonym]), "ok");
+    } catch (error) { showError(error); }
+  }
+
+  function startReply(message) {
+    state.replyTo = message;
+    $("reply-text").textContent = fmt(gettext("Replying to %s"), [message.author.pseudonym]);
+    $("reply-bar").hidden = false;
+    $("composer-input").focus();
+  }
+
+  function cancelReply() {
+    state.replyTo = null;
+    $("reply-bar").hidden = true;
+  }
+
   // A page that needs an account (the moderator console, the account page) sent a signed-out
   // visitor here to log in (?next=…): back there once signed in. Only those paths, so the
   // parameter cannot lead off the site.
@@ -628,6 +716,8 @@
     for (const id of ["request-panel", "pending-panel", "notice-panel"]) $(id).hidden = true;
     $("composer").hidden = true;
     $("messages").hidden = false;
+    state.replyTo = null;
+    $("reply-bar").hidden = true;
     setFeedback("");
   }
 
@@ -688,7 +778,10 @@
       const prompt = state.safetyPrompts[id];
       const minor = state.user && state.user.age_band !== "18+";
       $("safety-prompt").hidden = !(prompt || minor);
-      $("safety-prompt-text").textContent = gettext("Someone you may not know wants to talk to you. You can decline or block them, and report them if anything feels wrong. Never share your address, your school, your number or photos, and never agree to meet.");
+      $("safety-prompt-text").textContent = ((prompt && prompt.summary) ? prompt.summary + " " : "") + gettext("Someone you may not know wants to talk to you. You can decline or block them, and report them if anything feels wrong. Never share your address, your school, your number or photos, and never agree to meet.");
+      // The request's text waits behind a button: who writes comes first.
+      $("messages").hidden = Boolean(prompt || minor);
+      $("request-reveal").hidden = !(prompt || minor);
       $("safety-prompt-link").href = (prompt && prompt.safety_url) || "/safety/";
       $("request-panel").hidden = false;
     }
@@ -831,6 +924,17 @@
       case "upload.failed":
         if (event.upload) uploadFailed(String(event.upload.id), event.upload.error);
         break;
+      case "first_contact": {
+        state.firstContacts[String(event.message)] = event.notice;
+        // Usually before the message; if the message is already on screen, it is redrawn.
+        const shown = $("messages").querySelector('[data-id="' + CSS.escape(String(event.message)) + '"]');
+        if (shown && cur.kind === "room" && cur.slug === event.room) {
+          const message = { id: event.message, author: event.notice.from, body: shown.querySelector(".body") ? shown.querySelector(".body").textContent : "",
+                            created_at: shown.querySelector("time") ? shown.querySelector("time").dateTime : "" };
+          shown.replaceWith(messageItem(message));
+        }
+        break;
+      }
       case "dm.request":
         if (event.safety_prompt && event.conversation) state.safetyPrompts[event.conversation.id || event.conversation] = event.safety_prompt;
         showStatus(fmt(gettext("%s sent you a message request. Open it under Requests."), [event.from.pseudonym]), "info", "request");
@@ -1165,7 +1269,12 @@
       delete input.dataset.confirmed;
       try {
         let ack;
-        if (state.current.kind === "room") ack = await request("room.send", { room: state.current.slug, body });
+        if (state.current.kind === "room") {
+          const fields = { room: state.current.slug, body };
+          if (state.replyTo) fields.reply_to = String(state.replyTo.id);
+          ack = await request("room.send", fields);
+          cancelReply();
+        }
         else ack = await request("dm.send", { conversation: state.current.id, body });
         input.value = "";
         setFeedback("");
@@ -1197,6 +1306,15 @@
     $("composer-input").addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); $("composer").requestSubmit(); }
     });
+    $("request-reveal").addEventListener("click", () => { $("messages").hidden = false; $("request-reveal").hidden = true; });
+    $("request-block-report").addEventListener("click", () => {
+      const cur = state.current;
+      const first = $("messages").querySelector(".message");
+      const conversation = cur && state.conversations.find((c) => c.id === cur.id);
+      if (!first || !conversation) return;
+      blockAndReport({ id: first.dataset.id, author: conversation.with }, cur.id);
+    });
+    $("reply-cancel").addEventListener("click", cancelReply);
     for (const [id, type] of [["request-accept", "dm.accept"], ["request-decline", "dm.decline"], ["request-block", "dm.block"]]) {
       $(id).addEventListener("click", async () => {
         if (!state.current || state.current.kind !== "dm") return;
