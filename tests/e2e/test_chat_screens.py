@@ -89,13 +89,14 @@ def test_chat_keeps_the_conversation_composer_and_feedback_in_view(open_browser,
     expect(latest).to_be_in_viewport(ratio=0.95)  # the list shrank, the latest message stays in view
     person.shot(f"chat-blocked-{lang}-{size}")
 
-    # One menu per message: report, mute, block; Escape closes it and gives the focus back.
+    # One menu per message: report, reply, mute, block, trusted connection; Escape closes it
+    # and gives the focus back.
     item = page.locator("#messages .message", has_text=f"message 3 de {other.pseudonym}")
     expect(item.locator("button")).to_have_count(2)  # the author's name and the menu, nothing else
     menu_button = item.get_by_role("button", name=f"{words['actions']} {other.pseudonym}")
     menu_button.click()
     menu = item.get_by_role("menu")
-    expect(menu.get_by_role("menuitem")).to_have_count(3)
+    expect(menu.get_by_role("menuitem")).to_have_count(5)
     expect(menu.get_by_role("menuitem", name=f"{words['report']} {other.pseudonym}")).to_be_focused()
     assert_in_view(page, ".message-menu")
     assert audit(page) == [], "message menu"

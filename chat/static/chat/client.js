@@ -372,11 +372,12 @@
       button.addEventListener("click", () => { closeMessageMenu(false); run(); });
       return button;
     };
+    // Report first: it has the focus when the menu opens.
+    menu.append(item(gettext("Report"), () => openReportDialog(message, opener), fmt(gettext("Report the message from %s"), who)));
     if (state.current && state.current.kind === "room") {
       menu.append(item(gettext("Reply"), () => startReply(message), fmt(gettext("Reply to %s"), who)));
     }
     menu.append(
-      item(gettext("Report"), () => openReportDialog(message, opener), fmt(gettext("Report the message from %s"), who)),
       // Their messages disappear for you only; they are not told.
       item(fmt(gettext("Mute %s"), who), () => muteAuthor(message.author)),
       // They can no longer write to you either, and are not told.
